@@ -1,0 +1,645 @@
+//! Deciding recorded actions against one policy version.
+//!
+//! An [`Evaluator`] holds a policy version ready to decide: the policy set
+//! (with Writ ids), the entities, the compiled request shapes, the identity
+//! resolver and the part of the context the policies read. Deciding is two
+//! steps so that a caller can reuse decisions:
+//!
+//! 1. [`Evaluator::prepare`] resolves the principal, checks the request
+//!    against the schema (cheaply, with compiled shapes) and computes a
+//!    *relevance key*: principal, action, resource and the values of the
+//!    context attributes the policies read. Equal keys get equal decisions.
+//! 2. [`Evaluator::decide`] builds the Cedar request (only from relevant
+//!    attributes) and asks Cedar.
+//!
+//! [`Evaluator::decide_reference`] decides the plain way (Cedar parses and
+//! validates the full context with the schema) and exists to prove the fast
+//! path gives identical results.
+
+use crate::policies::{PolicyCatalog, StepUp};
+use crate::project::Project;
+use crate::projection::{context_use_by_action, ActionContextUse, ContextUse};
+use crate::resolve::{Principal, PrincipalKind, Resolver};
+use crate::schema::{ActionShape, ProjectSchema};
+use crate::shape::{self, check_value, ExtensionLiteralCheck, Shape, ShapeError};
+use crate::trace::{cedar_datetime, Decision, TraceRecord};
+use cedar_policy::{Authorizer, Context, Entities, EntityUid, Request, RestrictedExpression};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// How the replayed decision is classified for an analyst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Allowed, without evaluation errors.
+    Allowed,
+    /// Denied by at least one forbid policy that approval would not lift.
+    DeniedByForbid,
+    /// Denied because no permit policy applies.
+    NotPermitted,
+    /// Denied only by `@step_up` forbids: human approval or elevation would allow it.
+    NeedsStepUp,
+    /// The request could not be built, or a policy failed to evaluate.
+    Error,
+}
+
+impl Verdict {
+    /// The snake-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allowed => "allowed",
+            Verdict::DeniedByForbid => "denied_by_forbid",
+            Verdict::NotPermitted => "not_permitted",
+            Verdict::NeedsStepUp => "needs_step_up",
+            Verdict::Error => "error",
+        }
+    }
+
+    /// Parses the snake-case name.
+    pub fn parse(s: &str) -> Option<Verdict> {
+        [
+            Verdict::Allowed,
+            Verdict::DeniedByForbid,
+            Verdict::NotPermitted,
+            Verdict::NeedsStepUp,
+            Verdict::Error,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+
+    /// Every verdict, in display order.
+    pub const ALL: [Verdict; 5] = [
+        Verdict::Allowed,
+        Verdict::DeniedByForbid,
+        Verdict::NotPermitted,
+        Verdict::NeedsStepUp,
+        Verdict::Error,
+    ];
+}
+
+/// A policy that failed to evaluate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyError {
+    /// The policy's Writ id.
+    pub policy: Arc<str>,
+    /// Cedar's message.
+    pub message: String,
+}
+
+/// The decision for one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    /// Allow or deny (deny when the request could not be built).
+    pub decision: Decision,
+    /// The determining policies' Writ ids, sorted.
+    pub reasons: Vec<Arc<str>>,
+    /// Policies that failed to evaluate.
+    pub errors: Vec<PolicyError>,
+    /// Why the request could not be built, if it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_error: Option<String>,
+    /// The classification.
+    pub verdict: Verdict,
+    /// For [`Verdict::NeedsStepUp`], what would lift the denial.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step_up: Option<StepUp>,
+}
+
+impl Outcome {
+    fn request_error(message: String) -> Outcome {
+        Outcome {
+            decision: Decision::Deny,
+            reasons: Vec::new(),
+            errors: Vec::new(),
+            request_error: Some(message),
+            verdict: Verdict::Error,
+            step_up: None,
+        }
+    }
+}
+
+/// A request ready to decide, borrowing from its record.
+#[derive(Debug)]
+pub struct Prepared<'r, 'e> {
+    /// The relevance key: equal keys get equal outcomes.
+    pub key: String,
+    /// The resolved principal.
+    pub principal: Principal,
+    action: ActionRef<'e>,
+    resource: (Cow<'r, str>, Cow<'r, str>),
+    context: Vec<(&'r str, Cow<'r, Value>, Option<&'e Shape>)>,
+}
+
+#[derive(Debug)]
+enum ActionRef<'e> {
+    Declared(&'e Arc<ActionShape>),
+    Undeclared(EntityUid),
+}
+
+/// A request that could not be prepared.
+#[derive(Debug, Clone)]
+pub struct Unprepared {
+    /// The resolved principal (still reported).
+    pub principal: Principal,
+    /// The outcome: a request error.
+    pub outcome: Arc<Outcome>,
+}
+
+/// One policy version, ready to decide.
+pub struct Evaluator {
+    /// A name for reports (`v1`, a path, ...).
+    pub name: String,
+    /// The policies.
+    pub catalog: PolicyCatalog,
+    schema: Option<ProjectSchema>,
+    entities: Entities,
+    resolver: Resolver,
+    context_use: ActionContextUse,
+    validate_requests: bool,
+    ext: ExtensionLiteralCheck,
+    policy_ids: HashMap<String, Arc<str>>,
+    authorizer: Authorizer,
+}
+
+impl std::fmt::Debug for Evaluator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Evaluator")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Evaluator {
+    /// An evaluator for a checked project.
+    pub fn from_project(name: impl Into<String>, project: &Project) -> Self {
+        Self::new(
+            name,
+            project.policies.clone(),
+            Some(project.schema.clone()),
+            project.entities.clone(),
+            Resolver::from_inventory(&project.inventory),
+        )
+    }
+
+    /// An evaluator from parts (used for Cedar's own test files).
+    pub fn new(
+        name: impl Into<String>,
+        catalog: PolicyCatalog,
+        schema: Option<ProjectSchema>,
+        entities: Entities,
+        resolver: Resolver,
+    ) -> Self {
+        let groups: HashMap<String, Vec<String>> = schema
+            .as_ref()
+            .map(|s| {
+                s.actions
+                    .values()
+                    .map(|a| (a.id.clone(), a.groups.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let context_use = context_use_by_action(&catalog.set, &groups);
+        let policy_ids = catalog
+            .policies
+            .iter()
+            .map(|p| (p.id.clone(), Arc::from(p.id.as_str())))
+            .collect();
+        Evaluator {
+            name: name.into(),
+            validate_requests: schema.is_some(),
+            catalog,
+            schema,
+            entities,
+            resolver,
+            context_use,
+            ext: ExtensionLiteralCheck::default(),
+            policy_ids,
+            authorizer: Authorizer::new(),
+        }
+    }
+
+    /// Whether requests are validated against the schema (on by default when
+    /// there is a schema; Cedar's test files may turn it off per request).
+    pub fn set_validate_requests(&mut self, on: bool) {
+        self.validate_requests = on && self.schema.is_some();
+    }
+
+    /// The context attributes the policies that can apply to `action` read.
+    pub fn context_use(&self, action: &str) -> &ContextUse {
+        self.context_use.for_action(action)
+    }
+
+    /// The schema, if the version has one.
+    pub fn schema(&self) -> Option<&ProjectSchema> {
+        self.schema.as_ref()
+    }
+
+    /// The entities the version decides with.
+    pub fn entities(&self) -> &Entities {
+        &self.entities
+    }
+
+    /// Resolves the recorded agent of a record.
+    pub fn resolve(&self, record: &TraceRecord) -> Principal {
+        self.resolver.resolve(&record.agent)
+    }
+
+    /// Step 1: check the record against the schema and compute its key.
+    pub fn prepare<'r, 'e>(
+        &'e self,
+        record: &'r TraceRecord,
+    ) -> Result<Prepared<'r, 'e>, Unprepared> {
+        let principal = self.resolver.resolve(&record.agent);
+        let fail = |principal: Principal, msg: String| Unprepared {
+            principal,
+            outcome: Arc::new(Outcome::request_error(msg)),
+        };
+        let action = match self.schema.as_ref().and_then(|s| s.action(&record.action)) {
+            Some(a) => ActionRef::Declared(a),
+            None if self.validate_requests => {
+                return Err(fail(
+                    principal,
+                    format!("action `{}` is not declared in the schema", record.action),
+                ))
+            }
+            None => match action_uid(&record.action) {
+                Ok(uid) => ActionRef::Undeclared(uid),
+                Err(e) => return Err(fail(principal, e)),
+            },
+        };
+        let resource: (Cow<'r, str>, Cow<'r, str>) = match &record.resource {
+            Some(r) => (Cow::Borrowed(r.ty.as_str()), Cow::Borrowed(r.id.as_str())),
+            None => (Cow::Borrowed("Tool"), Cow::Borrowed(record.action.as_str())),
+        };
+        let shape = match &action {
+            ActionRef::Declared(a) => Some(*a),
+            ActionRef::Undeclared(_) => None,
+        };
+        if self.validate_requests {
+            if let Some(a) = shape {
+                if !a.principals.iter().any(|t| **t == *principal.ty) {
+                    let msg = format!(
+                        "principal type `{}` is not allowed for action `{}` (the schema allows {})",
+                        principal.ty,
+                        a.id,
+                        list(&a.principals)
+                    );
+                    return Err(fail(principal, msg));
+                }
+                if !a.resources.iter().any(|t| *t == *resource.0) {
+                    let msg = format!(
+                        "resource type `{}` is not allowed for action `{}` (the schema allows {})",
+                        resource.0,
+                        a.id,
+                        list(&a.resources)
+                    );
+                    return Err(fail(principal, msg));
+                }
+            }
+        }
+        // Attributes Writ fills from the record when the schema declares them.
+        let mut injected: Vec<(&'static str, Value)> = Vec::new();
+        if let Some(a) = shape {
+            if !record.context.contains_key("now") {
+                match a.context.attribute("now").map(|x| &x.shape) {
+                    Some(Shape::Extension(shape::ExtensionKind::Datetime)) => {
+                        if let Some(dt) = cedar_datetime(&record.ts) {
+                            injected
+                                .push(("now", json!({"__extn": {"fn": "datetime", "arg": dt}})));
+                        }
+                    }
+                    Some(Shape::String) => injected.push(("now", Value::String(record.ts.clone()))),
+                    _ => {}
+                }
+            }
+            if let (Some(user), false) = (
+                &record.on_behalf_of,
+                record.context.contains_key("on_behalf_of"),
+            ) {
+                match a.context.attribute("on_behalf_of").map(|x| &x.shape) {
+                    Some(Shape::Entity(ty)) => injected.push((
+                        "on_behalf_of",
+                        json!({"__entity": {"type": ty, "id": user}}),
+                    )),
+                    Some(Shape::String) => {
+                        injected.push(("on_behalf_of", Value::String(user.clone())))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if self.validate_requests {
+            if let Some(a) = shape {
+                if let Err(e) = self.check_context(a, record, &injected) {
+                    return Err(fail(
+                        principal,
+                        format!("context does not match the schema: {e}"),
+                    ));
+                }
+            }
+        }
+        let reads: &ContextUse = match &action {
+            ActionRef::Declared(a) => self.context_use.for_action(&a.id),
+            ActionRef::Undeclared(_) => &self.context_use.fallback,
+        };
+        let mut key = String::with_capacity(128);
+        push_part(&mut key, &principal.ty);
+        push_part(&mut key, &principal.id);
+        push_part(
+            &mut key,
+            match &action {
+                ActionRef::Declared(a) => &a.id,
+                ActionRef::Undeclared(_) => &record.action,
+            },
+        );
+        push_part(&mut key, &resource.0);
+        push_part(&mut key, &resource.1);
+        let mut context = Vec::new();
+        let attr_shape = |name: &str| {
+            shape
+                .and_then(|a| a.context.attribute(name))
+                .map(|x| &x.shape)
+        };
+        let mut take = |name: &'r str, v: Cow<'r, Value>, key: &mut String| {
+            push_part(key, name);
+            push_part(key, &v.to_string());
+            context.push((name, v, attr_shape(name)));
+        };
+        // Record attributes and injected ones, in name order.
+        let mut inj = injected.into_iter().peekable();
+        for (name, v) in &record.context {
+            while let Some((iname, _)) = inj.peek() {
+                if *iname < name.as_str() {
+                    if let Some((iname, iv)) = inj.next() {
+                        if reads.reads(iname) {
+                            take(iname, Cow::Owned(iv), &mut key);
+                        }
+                    }
+                } else {
+                    break;
+                }
+            }
+            if reads.reads(name) {
+                take(name.as_str(), Cow::Borrowed(v), &mut key);
+            }
+        }
+        for (iname, iv) in inj {
+            if reads.reads(iname) {
+                take(iname, Cow::Owned(iv), &mut key);
+            }
+        }
+        Ok(Prepared {
+            key,
+            principal,
+            action,
+            resource,
+            context,
+        })
+    }
+
+    fn check_context(
+        &self,
+        action: &ActionShape,
+        record: &TraceRecord,
+        injected: &[(&'static str, Value)],
+    ) -> Result<(), ShapeError> {
+        let mut path = String::from("context");
+        for attr in &action.context.attributes {
+            let value = record.context.get(&attr.name).or_else(|| {
+                injected
+                    .iter()
+                    .find(|(n, _)| *n == attr.name)
+                    .map(|(_, v)| v)
+            });
+            match value {
+                Some(v) => {
+                    path.truncate(7);
+                    path.push('.');
+                    path.push_str(&attr.name);
+                    check_value(&attr.shape, v, &mut path, &self.ext)?;
+                }
+                None if attr.required => {
+                    return Err(ShapeError {
+                        path: "context".into(),
+                        problem: format!("required attribute `{}` is missing", attr.name),
+                    })
+                }
+                None => {}
+            }
+        }
+        if !action.context.open {
+            if let Some(extra) = record
+                .context
+                .keys()
+                .find(|k| action.context.attribute(k).is_none())
+            {
+                return Err(ShapeError {
+                    path: "context".into(),
+                    problem: format!("attribute `{extra}` is not declared in the schema"),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Step 2: decide a prepared request.
+    pub fn decide(&self, p: &Prepared<'_, '_>) -> Outcome {
+        match self.build_request(p) {
+            Ok(req) => self.outcome(&req),
+            Err(e) => Outcome::request_error(e),
+        }
+    }
+
+    fn build_request(&self, p: &Prepared<'_, '_>) -> Result<Request, String> {
+        let principal = shape::make_uid(&p.principal.ty, &p.principal.id)?;
+        let action = match &p.action {
+            ActionRef::Declared(a) => a.uid.clone(),
+            ActionRef::Undeclared(uid) => uid.clone(),
+        };
+        let resource = shape::make_uid(&p.resource.0, &p.resource.1)?;
+        let mut pairs = Vec::with_capacity(p.context.len());
+        for (name, value, shape) in &p.context {
+            let expr: RestrictedExpression = match shape {
+                Some(s) => shape::to_expression(s, value)
+                    .or_else(|_| shape::untyped_expression(value))
+                    .map_err(|e| format!("context.{name}: {}", e.problem))?,
+                None => shape::untyped_expression(value)
+                    .map_err(|e| format!("context.{name}: {}", e.problem))?,
+            };
+            pairs.push((name.to_string(), expr));
+        }
+        let context = Context::from_pairs(pairs).map_err(|e| e.to_string())?;
+        Request::new(principal, action, resource, context, None).map_err(|e| e.to_string())
+    }
+
+    fn outcome(&self, request: &Request) -> Outcome {
+        let response = self
+            .authorizer
+            .is_authorized(request, &self.catalog.set, &self.entities);
+        let decision: Decision = response.decision().into();
+        let mut reasons: Vec<Arc<str>> = response
+            .diagnostics()
+            .reason()
+            .map(|id| self.intern(id.as_ref()))
+            .collect();
+        reasons.sort();
+        let mut errors: Vec<PolicyError> = response
+            .diagnostics()
+            .errors()
+            .map(|e| {
+                let cedar_policy::AuthorizationError::PolicyEvaluationError(pe) = e;
+                PolicyError {
+                    policy: self.intern(pe.policy_id().as_ref()),
+                    message: pe.inner().to_string(),
+                }
+            })
+            .collect();
+        errors.sort_by(|a, b| a.policy.cmp(&b.policy));
+        let (verdict, step_up) = self.classify(decision, &reasons, &errors);
+        Outcome {
+            decision,
+            reasons,
+            errors,
+            request_error: None,
+            verdict,
+            step_up,
+        }
+    }
+
+    fn intern(&self, id: &str) -> Arc<str> {
+        self.policy_ids
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| Arc::from(id))
+    }
+
+    fn classify(
+        &self,
+        decision: Decision,
+        reasons: &[Arc<str>],
+        errors: &[PolicyError],
+    ) -> (Verdict, Option<StepUp>) {
+        if !errors.is_empty() {
+            return (Verdict::Error, None);
+        }
+        match decision {
+            Decision::Allow => (Verdict::Allowed, None),
+            Decision::Deny if reasons.is_empty() => (Verdict::NotPermitted, None),
+            Decision::Deny => {
+                let steps: Vec<Option<StepUp>> = reasons
+                    .iter()
+                    .map(|r| self.catalog.get(r).and_then(|p| p.step_up))
+                    .collect();
+                if steps.iter().all(Option::is_some) {
+                    (Verdict::NeedsStepUp, steps.into_iter().flatten().next())
+                } else {
+                    (Verdict::DeniedByForbid, None)
+                }
+            }
+        }
+    }
+
+    /// Decides a record the plain way, with no reuse and no compiled shapes:
+    /// Cedar parses the whole context with the schema and validates the
+    /// request. The reference the fast path is tested against.
+    pub fn decide_reference(&self, record: &TraceRecord) -> Outcome {
+        match self.reference_request(record) {
+            Ok(req) => self.outcome(&req),
+            Err(e) => Outcome::request_error(e),
+        }
+    }
+
+    /// Builds the Cedar request for a record the plain way (see
+    /// [`Evaluator::decide_reference`]).
+    pub fn reference_request(&self, record: &TraceRecord) -> Result<Request, String> {
+        let principal = self.resolver.resolve(&record.agent);
+        let principal = shape::make_uid(&principal.ty, &principal.id)?;
+        let declared = self.schema.as_ref().and_then(|s| s.action(&record.action));
+        let action = match declared {
+            Some(a) => a.uid.clone(),
+            None => action_uid(&record.action)?,
+        };
+        let resource = match &record.resource {
+            Some(r) => shape::make_uid(&r.ty, &r.id)?,
+            None => shape::make_uid("Tool", &record.action)?,
+        };
+        let mut ctx = record.context.clone();
+        if let Some(a) = declared {
+            if !ctx.contains_key("now") {
+                match a.context.attribute("now").map(|x| &x.shape) {
+                    Some(Shape::Extension(shape::ExtensionKind::Datetime)) => {
+                        if let Some(dt) = cedar_datetime(&record.ts) {
+                            ctx.insert(
+                                "now".into(),
+                                json!({"__extn": {"fn": "datetime", "arg": dt}}),
+                            );
+                        }
+                    }
+                    Some(Shape::String) => {
+                        ctx.insert("now".into(), Value::String(record.ts.clone()));
+                    }
+                    _ => {}
+                }
+            }
+            if let (Some(user), false) = (&record.on_behalf_of, ctx.contains_key("on_behalf_of")) {
+                match a.context.attribute("on_behalf_of").map(|x| &x.shape) {
+                    Some(Shape::Entity(ty)) => {
+                        ctx.insert(
+                            "on_behalf_of".into(),
+                            json!({"__entity": {"type": ty, "id": user}}),
+                        );
+                    }
+                    Some(Shape::String) => {
+                        ctx.insert("on_behalf_of".into(), Value::String(user.clone()));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let schema = self.schema.as_ref().map(|s| &s.schema);
+        let context = match (schema, declared) {
+            (Some(s), Some(_)) => Context::from_json_value(Value::Object(ctx), Some((s, &action))),
+            _ => Context::from_json_value(Value::Object(ctx), None),
+        }
+        .map_err(|e| e.to_string())?;
+        let validate = if self.validate_requests { schema } else { None };
+        Request::new(principal, action, resource, context, validate).map_err(|e| e.to_string())
+    }
+}
+
+/// Parses an action name: a bare id (`Action::"id"`) or a uid literal.
+fn action_uid(name: &str) -> Result<EntityUid, String> {
+    if let Some((ty, id)) = crate::resolve::parse_uid_literal(name) {
+        return shape::make_uid(ty, &id);
+    }
+    EntityUid::from_str(&format!("Action::{}", Value::String(name.to_string())))
+        .map_err(|e| format!("invalid action `{name}`: {e}"))
+}
+
+fn push_part(key: &mut String, part: &str) {
+    let _ = write!(key, "{}:", part.len());
+    key.push_str(part);
+}
+
+fn list(types: &[String]) -> String {
+    if types.is_empty() {
+        "none".into()
+    } else {
+        types
+            .iter()
+            .map(|t| format!("`{t}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Whether a principal was found in the inventory.
+pub fn is_shadow(p: &Principal) -> bool {
+    p.kind == PrincipalKind::Shadow
+}

@@ -1,0 +1,14 @@
+//! Writ's engine.
+pub mod diagnostic;
+pub mod diff;
+pub mod evaluate;
+pub mod inventory;
+pub mod policies;
+pub mod project;
+pub mod projection;
+pub mod replay;
+pub mod resolve;
+pub mod schema;
+pub mod shape;
+pub mod summary;
+pub mod trace;

@@ -1,0 +1,124 @@
+//! Identity resolution: which Cedar principal a recorded `agent` string is.
+
+use crate::inventory::Inventory;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// How a recorded agent was identified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalKind {
+    /// An inventory agent, found by workload identity or inventory id.
+    Inventory,
+    /// An identity no inventory entry claims: a shadow agent.
+    Shadow,
+    /// A Cedar entity uid written directly in the trace (`User::"alice"`).
+    Literal,
+}
+
+/// A resolved principal: entity type and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// Entity type, e.g. `Agent`.
+    pub ty: Arc<str>,
+    /// Entity id.
+    pub id: Arc<str>,
+    /// How it was found.
+    pub kind: PrincipalKind,
+}
+
+/// Maps workload identities and inventory ids to agents.
+#[derive(Debug, Clone, Default)]
+pub struct Resolver {
+    by_identity: HashMap<String, Arc<str>>,
+    agent_type: Arc<str>,
+}
+
+impl Resolver {
+    /// A resolver over an inventory's agents.
+    pub fn from_inventory(inv: &Inventory) -> Self {
+        let mut by_identity = HashMap::new();
+        for a in &inv.agent {
+            let id: Arc<str> = Arc::from(a.id.get_ref().as_str());
+            by_identity.insert(a.id.get_ref().clone(), id.clone());
+            for (key, _) in a.identity_keys() {
+                by_identity.entry(key).or_insert_with(|| id.clone());
+            }
+        }
+        Resolver {
+            by_identity,
+            agent_type: Arc::from("Agent"),
+        }
+    }
+
+    /// Resolves a recorded `agent` string.
+    pub fn resolve(&self, agent: &str) -> Principal {
+        if let Some(id) = self.by_identity.get(agent) {
+            return Principal {
+                ty: self.agent_type.clone(),
+                id: id.clone(),
+                kind: PrincipalKind::Inventory,
+            };
+        }
+        if let Some((ty, id)) = parse_uid_literal(agent) {
+            return Principal {
+                ty: Arc::from(ty),
+                id: Arc::from(id.as_str()),
+                kind: PrincipalKind::Literal,
+            };
+        }
+        Principal {
+            ty: if self.agent_type.is_empty() {
+                Arc::from("Agent")
+            } else {
+                self.agent_type.clone()
+            },
+            id: Arc::from(agent),
+            kind: PrincipalKind::Shadow,
+        }
+    }
+}
+
+/// Reads `Type::"id"` (also `Ns::Type::"id"`), returning the type and the
+/// unescaped id.
+pub fn parse_uid_literal(text: &str) -> Option<(&str, String)> {
+    let at = text.find("::\"")?;
+    let ty = &text[..at];
+    if ty.is_empty()
+        || !ty.split("::").all(|seg| {
+            !seg.is_empty() && seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    {
+        return None;
+    }
+    let quoted = &text[at + 2..];
+    let id: String = serde_json::from_str(quoted).ok()?;
+    Some((ty, id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_are_parsed() {
+        assert_eq!(
+            parse_uid_literal("User::\"alice\""),
+            Some(("User", "alice".to_string()))
+        );
+        assert_eq!(
+            parse_uid_literal("A::B::\"x\\\"y\""),
+            Some(("A::B", "x\"y".to_string()))
+        );
+        assert_eq!(parse_uid_literal("spiffe://x/y"), None);
+        assert_eq!(parse_uid_literal("::\"x\""), None);
+    }
+
+    #[test]
+    fn unknown_identities_are_shadow_agents() {
+        let r = Resolver::default();
+        let p = r.resolve("spiffe://x.example/agents/ghost");
+        assert_eq!(p.kind, PrincipalKind::Shadow);
+        assert_eq!(&*p.ty, "Agent");
+    }
+}

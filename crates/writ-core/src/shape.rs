@@ -1,0 +1,654 @@
+//! Compiled value shapes: the types a schema declares for request contexts
+//! and entity attributes, checked and converted without asking Cedar to
+//! re-validate each request.
+//!
+//! A [`Shape`] is built once from the schema (its JSON form with resolved
+//! types). Checking a JSON value against it mirrors what Cedar does when it
+//! parses a context with a schema: exact attribute sets for closed records,
+//! required attributes present, 64-bit integers, entity references of the
+//! declared type, and extension values (`ip`, `decimal`, `datetime`,
+//! `duration`) given either as `{"__extn": ...}` or as a plain string.
+
+use cedar_policy::{Context, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::RwLock;
+
+/// An extension type of Cedar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExtensionKind {
+    /// `ipaddr`, made by `ip("...")`.
+    Ip,
+    /// `decimal`.
+    Decimal,
+    /// `datetime`.
+    Datetime,
+    /// `duration`.
+    Duration,
+}
+
+impl ExtensionKind {
+    fn from_type_name(name: &str) -> Option<Self> {
+        match name.trim_start_matches("__cedar::") {
+            "ipaddr" => Some(Self::Ip),
+            "decimal" => Some(Self::Decimal),
+            "datetime" => Some(Self::Datetime),
+            "duration" => Some(Self::Duration),
+            _ => None,
+        }
+    }
+
+    fn from_constructor(name: &str) -> Option<Self> {
+        match name {
+            "ip" => Some(Self::Ip),
+            "decimal" => Some(Self::Decimal),
+            "datetime" => Some(Self::Datetime),
+            "duration" => Some(Self::Duration),
+            _ => None,
+        }
+    }
+
+    /// The Cedar type name.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Self::Ip => "ipaddr",
+            Self::Decimal => "decimal",
+            Self::Datetime => "datetime",
+            Self::Duration => "duration",
+        }
+    }
+
+    fn construct(self, arg: &str) -> RestrictedExpression {
+        match self {
+            Self::Ip => RestrictedExpression::new_ip(arg),
+            Self::Decimal => RestrictedExpression::new_decimal(arg),
+            Self::Datetime => RestrictedExpression::new_datetime(arg),
+            Self::Duration => RestrictedExpression::new_duration(arg),
+        }
+    }
+}
+
+/// A declared type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape {
+    /// A 64-bit integer.
+    Long,
+    /// A string.
+    String,
+    /// A boolean.
+    Bool,
+    /// A set of values of one shape.
+    Set(Box<Shape>),
+    /// A record.
+    Record(RecordShape),
+    /// A reference to an entity of the named type.
+    Entity(String),
+    /// An extension value.
+    Extension(ExtensionKind),
+}
+
+/// One attribute of a record shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributeShape {
+    /// Attribute name.
+    pub name: String,
+    /// Its type.
+    pub shape: Shape,
+    /// Whether it must be present.
+    pub required: bool,
+}
+
+/// A record type: its attributes and whether others are allowed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RecordShape {
+    /// Declared attributes, sorted by name.
+    pub attributes: Vec<AttributeShape>,
+    /// Whether attributes beyond the declared ones are allowed.
+    pub open: bool,
+}
+
+impl RecordShape {
+    /// The declared attribute `name`.
+    pub fn attribute(&self, name: &str) -> Option<&AttributeShape> {
+        self.attributes
+            .binary_search_by(|a| a.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.attributes[i])
+    }
+}
+
+/// Why a value does not fit its declared shape.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {problem}")]
+pub struct ShapeError {
+    /// Where in the value, as `context.a.b[2]`.
+    pub path: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+/// Builds shapes from the JSON form of a schema with resolved types.
+pub struct ShapeCompiler<'a> {
+    common: HashMap<String, &'a Value>,
+}
+
+/// A schema type the compiler could not understand.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("unsupported schema type: {0}")]
+pub struct UnsupportedType(pub String);
+
+impl<'a> ShapeCompiler<'a> {
+    /// A compiler that resolves common type names through `schema_json`
+    /// (the resolved JSON schema: namespaces to fragments).
+    pub fn new(schema_json: &'a Value) -> Self {
+        let mut common = HashMap::new();
+        if let Some(namespaces) = schema_json.as_object() {
+            for (ns, frag) in namespaces {
+                if let Some(types) = frag.get("commonTypes").and_then(Value::as_object) {
+                    for (name, ty) in types {
+                        common.insert(qualify(ns, name), ty);
+                        common.insert(name.clone(), ty);
+                    }
+                }
+            }
+        }
+        ShapeCompiler { common }
+    }
+
+    /// Compiles one JSON schema type in namespace `ns`.
+    pub fn compile(&self, ns: &str, ty: &Value) -> Result<Shape, UnsupportedType> {
+        self.compile_depth(ns, ty, 0)
+    }
+
+    fn compile_depth(&self, ns: &str, ty: &Value, depth: usize) -> Result<Shape, UnsupportedType> {
+        if depth > 64 {
+            return Err(UnsupportedType("type nesting too deep".into()));
+        }
+        let kind = ty
+            .get("type")
+            .and_then(Value::as_str)
+            .ok_or_else(|| UnsupportedType(ty.to_string()))?;
+        let name = ty.get("name").and_then(Value::as_str);
+        Ok(match kind.trim_start_matches("__cedar::") {
+            "Long" => Shape::Long,
+            "String" => Shape::String,
+            "Boolean" | "Bool" => Shape::Bool,
+            "Set" => {
+                let el = ty
+                    .get("element")
+                    .ok_or_else(|| UnsupportedType(ty.to_string()))?;
+                Shape::Set(Box::new(self.compile_depth(ns, el, depth + 1)?))
+            }
+            "Record" => Shape::Record(self.compile_record(ns, ty, depth)?),
+            "Entity" => Shape::Entity(
+                name.map(|n| qualify_type(ns, n))
+                    .ok_or_else(|| UnsupportedType(ty.to_string()))?,
+            ),
+            "Extension" => {
+                let n = name.ok_or_else(|| UnsupportedType(ty.to_string()))?;
+                Shape::Extension(
+                    ExtensionKind::from_type_name(n).ok_or_else(|| UnsupportedType(n.into()))?,
+                )
+            }
+            "EntityOrCommon" | "CommonType" => {
+                let n = name.ok_or_else(|| UnsupportedType(ty.to_string()))?;
+                if let Some(ext) = ExtensionKind::from_type_name(n) {
+                    Shape::Extension(ext)
+                } else if let Some(prim) = primitive(n) {
+                    prim
+                } else if let Some(common) = self.lookup_common(ns, n) {
+                    self.compile_depth(ns, common, depth + 1)?
+                } else {
+                    Shape::Entity(qualify_type(ns, n))
+                }
+            }
+            other => {
+                if let Some(ext) = ExtensionKind::from_type_name(other) {
+                    Shape::Extension(ext)
+                } else if let Some(common) = self.lookup_common(ns, other) {
+                    self.compile_depth(ns, common, depth + 1)?
+                } else {
+                    return Err(UnsupportedType(other.to_string()));
+                }
+            }
+        })
+    }
+
+    /// Compiles a record type (`{"type":"Record","attributes":{...}}`).
+    pub fn compile_record(
+        &self,
+        ns: &str,
+        ty: &Value,
+        depth: usize,
+    ) -> Result<RecordShape, UnsupportedType> {
+        let mut attributes = Vec::new();
+        if let Some(attrs) = ty.get("attributes").and_then(Value::as_object) {
+            for (name, aty) in attrs {
+                attributes.push(AttributeShape {
+                    name: name.clone(),
+                    shape: self.compile_depth(ns, aty, depth + 1)?,
+                    required: aty.get("required").and_then(Value::as_bool).unwrap_or(true),
+                });
+            }
+        }
+        attributes.sort_by(|a, b| a.name.cmp(&b.name));
+        let open = ty
+            .get("additionalAttributes")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        Ok(RecordShape { attributes, open })
+    }
+
+    fn lookup_common(&self, ns: &str, name: &str) -> Option<&'a Value> {
+        self.common
+            .get(&qualify(ns, name))
+            .or_else(|| self.common.get(name))
+            .copied()
+    }
+}
+
+fn primitive(name: &str) -> Option<Shape> {
+    match name.trim_start_matches("__cedar::") {
+        "Long" => Some(Shape::Long),
+        "String" => Some(Shape::String),
+        "Bool" | "Boolean" => Some(Shape::Bool),
+        _ => None,
+    }
+}
+
+fn qualify(ns: &str, name: &str) -> String {
+    if ns.is_empty() {
+        name.to_string()
+    } else {
+        format!("{ns}::{name}")
+    }
+}
+
+fn qualify_type(ns: &str, name: &str) -> String {
+    if ns.is_empty() || name.contains("::") {
+        name.to_string()
+    } else {
+        format!("{ns}::{name}")
+    }
+}
+
+/// Remembers which extension literals Cedar accepts, so a repeated literal
+/// is checked once.
+#[derive(Debug, Default)]
+pub struct ExtensionLiteralCheck {
+    known: RwLock<HashMap<(ExtensionKind, String), Option<String>>>,
+}
+
+const EXTENSION_MEMO_LIMIT: usize = 65_536;
+
+impl ExtensionLiteralCheck {
+    /// `Ok` when Cedar accepts `arg` as a literal of `kind`, else Cedar's message.
+    pub fn check(&self, kind: ExtensionKind, arg: &str) -> Result<(), String> {
+        if let Ok(known) = self.known.read() {
+            if let Some(verdict) = known.get(&(kind, arg.to_string())) {
+                return verdict.clone().map_or(Ok(()), Err);
+            }
+        }
+        let verdict = Context::from_pairs([("v".to_string(), kind.construct(arg))])
+            .err()
+            .map(|e| e.to_string());
+        if let Ok(mut known) = self.known.write() {
+            if known.len() >= EXTENSION_MEMO_LIMIT {
+                known.clear();
+            }
+            known.insert((kind, arg.to_string()), verdict.clone());
+        }
+        verdict.map_or(Ok(()), Err)
+    }
+}
+
+/// Checks `value` against `shape`; `path` names the value in messages.
+pub fn check_value(
+    shape: &Shape,
+    value: &Value,
+    path: &mut String,
+    ext: &ExtensionLiteralCheck,
+) -> Result<(), ShapeError> {
+    let fail = |path: &str, problem: String| ShapeError {
+        path: path.to_string(),
+        problem,
+    };
+    match shape {
+        Shape::Long => match value.as_i64() {
+            Some(_) => Ok(()),
+            None => Err(fail(
+                path,
+                format!(
+                    "expected a Long (64-bit integer), found {}",
+                    describe(value)
+                ),
+            )),
+        },
+        Shape::String => match value {
+            Value::String(_) => Ok(()),
+            _ => Err(fail(
+                path,
+                format!("expected a String, found {}", describe(value)),
+            )),
+        },
+        Shape::Bool => match value {
+            Value::Bool(_) => Ok(()),
+            _ => Err(fail(
+                path,
+                format!("expected a Bool, found {}", describe(value)),
+            )),
+        },
+        Shape::Set(el) => {
+            let Value::Array(items) = value else {
+                return Err(fail(
+                    path,
+                    format!("expected a Set (JSON array), found {}", describe(value)),
+                ));
+            };
+            let len = path.len();
+            for (i, item) in items.iter().enumerate() {
+                path.push_str(&format!("[{i}]"));
+                check_value(el, item, path, ext)?;
+                path.truncate(len);
+            }
+            Ok(())
+        }
+        Shape::Record(rec) => {
+            let Value::Object(map) = value else {
+                return Err(fail(
+                    path,
+                    format!("expected a record (JSON object), found {}", describe(value)),
+                ));
+            };
+            check_record(rec, map, path, ext)
+        }
+        Shape::Entity(ty) => match entity_ref(value) {
+            Some((t, _)) if t == ty => Ok(()),
+            Some((t, _)) => Err(fail(
+                path,
+                format!("expected an entity of type {ty}, found one of type {t}"),
+            )),
+            None => Err(fail(
+                path,
+                format!(
+                    "expected an entity reference {{\"type\": \"{ty}\", \"id\": ...}}, found {}",
+                    describe(value)
+                ),
+            )),
+        },
+        Shape::Extension(kind) => match extension_literal(value) {
+            Some((k, arg)) if k == *kind => ext.check(k, arg).map_err(|e| {
+                fail(
+                    path,
+                    format!("invalid {} literal `{arg}`: {e}", kind.type_name()),
+                )
+            }),
+            Some((k, _)) => Err(fail(
+                path,
+                format!("expected a {}, found a {}", kind.type_name(), k.type_name()),
+            )),
+            None => match value {
+                Value::String(s) => ext.check(*kind, s).map_err(|e| {
+                    fail(
+                        path,
+                        format!("invalid {} literal `{s}`: {e}", kind.type_name()),
+                    )
+                }),
+                _ => Err(fail(
+                    path,
+                    format!(
+                        "expected a {} (a string such as the literal's text), found {}",
+                        kind.type_name(),
+                        describe(value)
+                    ),
+                )),
+            },
+        },
+    }
+}
+
+/// Checks a JSON object against a record shape.
+pub fn check_record(
+    rec: &RecordShape,
+    map: &Map<String, Value>,
+    path: &mut String,
+    ext: &ExtensionLiteralCheck,
+) -> Result<(), ShapeError> {
+    let len = path.len();
+    for attr in &rec.attributes {
+        match map.get(&attr.name) {
+            Some(v) => {
+                path.push('.');
+                path.push_str(&attr.name);
+                check_value(&attr.shape, v, path, ext)?;
+                path.truncate(len);
+            }
+            None if attr.required => {
+                return Err(ShapeError {
+                    path: path.clone(),
+                    problem: format!("required attribute `{}` is missing", attr.name),
+                })
+            }
+            None => {}
+        }
+    }
+    if !rec.open {
+        if let Some(extra) = map.keys().find(|k| rec.attribute(k).is_none()) {
+            return Err(ShapeError {
+                path: path.clone(),
+                problem: format!("attribute `{extra}` is not declared in the schema"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Converts a JSON value that passed [`check_value`] into a Cedar restricted
+/// expression.
+pub fn to_expression(shape: &Shape, value: &Value) -> Result<RestrictedExpression, ShapeError> {
+    let bad = |p: &str| ShapeError {
+        path: String::new(),
+        problem: p.to_string(),
+    };
+    Ok(match shape {
+        Shape::Long => {
+            RestrictedExpression::new_long(value.as_i64().ok_or_else(|| bad("not a Long"))?)
+        }
+        Shape::String => RestrictedExpression::new_string(
+            value
+                .as_str()
+                .ok_or_else(|| bad("not a String"))?
+                .to_string(),
+        ),
+        Shape::Bool => {
+            RestrictedExpression::new_bool(value.as_bool().ok_or_else(|| bad("not a Bool"))?)
+        }
+        Shape::Set(el) => {
+            let items = value.as_array().ok_or_else(|| bad("not a Set"))?;
+            RestrictedExpression::new_set(
+                items
+                    .iter()
+                    .map(|v| to_expression(el, v))
+                    .collect::<Result<Vec<_>, _>>()?,
+            )
+        }
+        Shape::Record(rec) => {
+            let map = value.as_object().ok_or_else(|| bad("not a record"))?;
+            let mut pairs = Vec::with_capacity(map.len());
+            for (k, v) in map {
+                let expr = match rec.attribute(k) {
+                    Some(a) => to_expression(&a.shape, v)?,
+                    None => untyped_expression(v)?,
+                };
+                pairs.push((k.clone(), expr));
+            }
+            RestrictedExpression::new_record(pairs).map_err(|e| bad(&e.to_string()))?
+        }
+        Shape::Entity(_) => {
+            let (ty, id) = entity_ref(value).ok_or_else(|| bad("not an entity reference"))?;
+            RestrictedExpression::new_entity_uid(make_uid(ty, id).map_err(|e| bad(&e))?)
+        }
+        Shape::Extension(kind) => match extension_literal(value) {
+            Some((k, arg)) => k.construct(arg),
+            None => kind.construct(
+                value
+                    .as_str()
+                    .ok_or_else(|| bad("not an extension literal"))?,
+            ),
+        },
+    })
+}
+
+/// Converts a JSON value with no declared shape (an undeclared attribute of
+/// an open record), reading Cedar's `__entity` and `__extn` escapes.
+pub fn untyped_expression(value: &Value) -> Result<RestrictedExpression, ShapeError> {
+    let bad = |p: String| ShapeError {
+        path: String::new(),
+        problem: p,
+    };
+    Ok(match value {
+        Value::Bool(b) => RestrictedExpression::new_bool(*b),
+        Value::Number(n) => RestrictedExpression::new_long(
+            n.as_i64()
+                .ok_or_else(|| bad(format!("{n} is not a 64-bit integer")))?,
+        ),
+        Value::String(s) => RestrictedExpression::new_string(s.clone()),
+        Value::Array(items) => RestrictedExpression::new_set(
+            items
+                .iter()
+                .map(untyped_expression)
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        Value::Object(map) => {
+            if let Some(e) = map.get("__entity") {
+                let (ty, id) = entity_ref(e).ok_or_else(|| bad("malformed __entity".into()))?;
+                RestrictedExpression::new_entity_uid(make_uid(ty, id).map_err(bad)?)
+            } else if let Some((k, arg)) = extension_literal(value) {
+                k.construct(arg)
+            } else {
+                let pairs = map
+                    .iter()
+                    .map(|(k, v)| Ok((k.clone(), untyped_expression(v)?)))
+                    .collect::<Result<Vec<_>, ShapeError>>()?;
+                RestrictedExpression::new_record(pairs).map_err(|e| bad(e.to_string()))?
+            }
+        }
+        Value::Null => return Err(bad("null is not a Cedar value".into())),
+    })
+}
+
+/// Reads `{"type": T, "id": I}` or `{"__entity": {"type": T, "id": I}}`.
+pub fn entity_ref(value: &Value) -> Option<(&str, &str)> {
+    let obj = value.as_object()?;
+    let inner = match obj.get("__entity") {
+        Some(e) => e.as_object()?,
+        None => obj,
+    };
+    if inner.len() != 2 {
+        return None;
+    }
+    Some((inner.get("type")?.as_str()?, inner.get("id")?.as_str()?))
+}
+
+fn extension_literal(value: &Value) -> Option<(ExtensionKind, &str)> {
+    let obj = value.as_object()?;
+    let inner = match obj.get("__extn") {
+        Some(e) => e.as_object()?,
+        None => obj,
+    };
+    let f = ExtensionKind::from_constructor(inner.get("fn")?.as_str()?)?;
+    Some((f, inner.get("arg")?.as_str()?))
+}
+
+/// Builds an entity uid from a type name and an id.
+pub fn make_uid(ty: &str, id: &str) -> Result<EntityUid, String> {
+    let ty =
+        EntityTypeName::from_str(ty).map_err(|e| format!("invalid entity type `{ty}`: {e}"))?;
+    Ok(EntityUid::from_type_name_and_id(ty, EntityId::new(id)))
+}
+
+/// A short description of a JSON value's kind, for messages.
+pub fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("the Bool {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the String \"{}\"", truncate(s, 40)),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n).collect();
+        t.push('…');
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record() -> RecordShape {
+        let schema = json!({"": {"commonTypes": {"Ctx": {"type": "Record", "attributes": {
+            "n": {"type": "Long"},
+            "ip": {"type": "Extension", "name": "ipaddr"},
+            "who": {"type": "Entity", "name": "User"},
+            "tags": {"type": "Set", "element": {"type": "String"}, "required": false}
+        }}}}});
+        let c = ShapeCompiler::new(&schema);
+        match c
+            .compile("", &json!({"type": "EntityOrCommon", "name": "Ctx"}))
+            .expect("compiles")
+        {
+            Shape::Record(r) => r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn check(v: Value) -> Result<(), ShapeError> {
+        let Value::Object(m) = v else { panic!() };
+        check_record(
+            &record(),
+            &m,
+            &mut "context".to_string(),
+            &ExtensionLiteralCheck::default(),
+        )
+    }
+
+    #[test]
+    fn accepts_matching_values() {
+        check(json!({"n": 3, "ip": "10.0.0.1", "who": {"type": "User", "id": "a"}})).expect("ok");
+        check(json!({"n": 3, "ip": {"__extn": {"fn": "ip", "arg": "10.0.0.0/8"}}, "who": {"__entity": {"type": "User", "id": "a"}}, "tags": ["x"]})).expect("ok");
+    }
+
+    #[test]
+    fn rejects_wrong_types_missing_and_extra() {
+        let e = check(json!({"n": 1.5, "ip": "10.0.0.1", "who": {"type": "User", "id": "a"}}))
+            .unwrap_err();
+        assert_eq!(e.path, "context.n");
+        let e = check(json!({"ip": "10.0.0.1", "who": {"type": "User", "id": "a"}})).unwrap_err();
+        assert!(e.problem.contains("`n` is missing"));
+        let e =
+            check(json!({"n": 1, "ip": "10.0.0.1", "who": {"type": "User", "id": "a"}, "z": 1}))
+                .unwrap_err();
+        assert!(e.problem.contains("`z`"));
+        let e = check(json!({"n": 1, "ip": "not-an-ip", "who": {"type": "User", "id": "a"}}))
+            .unwrap_err();
+        assert_eq!(e.path, "context.ip");
+        let e = check(json!({"n": 1, "ip": "10.0.0.1", "who": {"type": "Team", "id": "a"}}))
+            .unwrap_err();
+        assert!(e.problem.contains("type User"));
+        let e = check(
+            json!({"n": 1, "ip": "10.0.0.1", "who": {"type": "User", "id": "a"}, "tags": [1]}),
+        )
+        .unwrap_err();
+        assert_eq!(e.path, "context.tags[0]");
+    }
+}
