@@ -44,7 +44,8 @@ pub enum Verdict {
     NotPermitted,
     /// Denied only by `@step_up` forbids: human approval or elevation would allow it.
     NeedsStepUp,
-    /// The request could not be built, or a policy failed to evaluate.
+    /// The request could not be built, or a policy failed to evaluate and
+    /// the decision may depend on it (see [`Evaluator`]'s classification).
     Error,
 }
 
@@ -519,29 +520,25 @@ impl Evaluator {
             .unwrap_or_else(|| Arc::from(id))
     }
 
-    fn classify(
-        &self,
-        decision: Decision,
-        reasons: &[Arc<str>],
-        errors: &[PolicyError],
-    ) -> (Verdict, Option<StepUp>) {
+    /// Classifies a decision. A deny by a forbid that no approval lifts is
+    /// decisive whatever else failed; otherwise an evaluation error makes
+    /// the outcome untrustworthy (an erroring forbid might have denied, an
+    /// erroring permit might have allowed), so it is an error.
+    fn classify(&self, decision: Decision, reasons: &[Arc<str>], errors: &[PolicyError]) -> (Verdict, Option<StepUp>) {
+        let steps: Vec<Option<StepUp>> = reasons
+            .iter()
+            .map(|r| self.catalog.get(r).and_then(|p| p.step_up))
+            .collect();
+        if decision == Decision::Deny && steps.iter().any(Option::is_none) {
+            return (Verdict::DeniedByForbid, None);
+        }
         if !errors.is_empty() {
             return (Verdict::Error, None);
         }
         match decision {
             Decision::Allow => (Verdict::Allowed, None),
             Decision::Deny if reasons.is_empty() => (Verdict::NotPermitted, None),
-            Decision::Deny => {
-                let steps: Vec<Option<StepUp>> = reasons
-                    .iter()
-                    .map(|r| self.catalog.get(r).and_then(|p| p.step_up))
-                    .collect();
-                if steps.iter().all(Option::is_some) {
-                    (Verdict::NeedsStepUp, steps.into_iter().flatten().next())
-                } else {
-                    (Verdict::DeniedByForbid, None)
-                }
-            }
+            Decision::Deny => (Verdict::NeedsStepUp, steps.into_iter().flatten().next()),
         }
     }
 

@@ -2,12 +2,14 @@
 pub mod diagnostic;
 pub mod diff;
 pub mod evaluate;
+pub mod format;
 pub mod inventory;
 pub mod policies;
 pub mod project;
 pub mod projection;
 pub mod replay;
 pub mod resolve;
+pub mod scenario;
 pub mod schema;
 pub mod shape;
 pub mod summary;

@@ -1,0 +1,54 @@
+//! `writ check PROJECT`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use writ_core::project::{check_project, today_utc};
+
+/// Arguments of `writ check`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The project folder (schema.cedarschema, policies/, inventory.toml).
+    project: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let report = check_project(&args.project, today_utc());
+    match args.format {
+        Format::Json => {
+            let items: Vec<serde_json::Value> = report.diagnostics.iter().map(|d| report.sources.to_json(d)).collect();
+            println!("{}", serde_json::to_string_pretty(&items)?);
+        }
+        Format::Human => {
+            for d in &report.diagnostics {
+                eprintln!("{}", report.sources.render(d));
+            }
+            let (e, w) = (report.error_count(), report.warning_count());
+            match &report.project {
+                Some(p) if e == 0 => println!(
+                    "{}: ok ({} policies, {} agents, {} tools, {} warning(s))",
+                    args.project.display(),
+                    p.policies.policies.len(),
+                    p.inventory.agent.len(),
+                    p.inventory.tool.len(),
+                    w
+                ),
+                _ => println!("{}: {e} error(s), {w} warning(s)", args.project.display()),
+            }
+        }
+    }
+    Ok(if report.error_count() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

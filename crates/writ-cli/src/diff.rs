@@ -1,0 +1,194 @@
+//! `writ diff --from DIR --to DIR --traces FILE`.
+
+use crate::output::{load_project, open_trace, progress_bar, report_bad_lines};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use writ_core::diff::{inventory_diff, text_diff, ChangeCounts, ChangeKind, DecisionDiff, FailOn, TextChange};
+use writ_core::evaluate::Evaluator;
+use writ_core::replay::{replay, ReplayOptions};
+
+/// Arguments of `writ diff`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The old version (project folder).
+    #[arg(long)]
+    from: PathBuf,
+    /// The new version (project folder).
+    #[arg(long)]
+    to: PathBuf,
+    /// The native trace both versions decide.
+    #[arg(long)]
+    traces: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Exit 2 when this kind of change is present (a CI gate).
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOnArg>,
+    /// Stop at the first malformed line.
+    #[arg(long)]
+    strict: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FailOnArg {
+    /// Any action denied by the old version and allowed by the new one.
+    AllowGained,
+    /// Any change of decision or determining policies.
+    AnyChange,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let from = load_project(&args.from)?;
+    let to = load_project(&args.to)?;
+    let a = Evaluator::from_project(args.from.display().to_string(), &from);
+    let b = Evaluator::from_project(args.to.display().to_string(), &to);
+    let (reader, size) = open_trace(&args.traces)?;
+    let options = ReplayOptions {
+        strict: args.strict,
+        ..ReplayOptions::default()
+    };
+    let mut diff = DecisionDiff::new();
+    let bar = progress_bar(size);
+    let result = replay(reader, &[&a, &b], &options, &mut diff, &|n| bar.set_position(n));
+    bar.finish_and_clear();
+    let stats = match result {
+        Ok(s) => s,
+        Err(writ_core::replay::ReplayError::Strict(e)) => {
+            report_bad_lines(&args.traces, std::slice::from_ref(&e));
+            eprintln!("stopped at the first malformed line (--strict)");
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let texts = text_diff(&from, &to);
+    let inventory = inventory_diff(&from, &to);
+    match args.format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "from": args.from.display().to_string(),
+                "to": args.to.display().to_string(),
+                "decisions": diff,
+                "policies": texts,
+                "inventory": inventory,
+                "stats": stats,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        Format::Table => print_table(&args, &diff, &texts, &inventory),
+    }
+    report_bad_lines(&args.traces, &diff.bad_lines);
+    if !diff.bad_lines.is_empty() {
+        eprintln!("error: the trace has {} malformed line(s); the comparison covers the other lines only", diff.bad_lines.len());
+        return Ok(ExitCode::from(1));
+    }
+    let fail_on = args.fail_on.map(|f| match f {
+        FailOnArg::AllowGained => FailOn::AllowGained,
+        FailOnArg::AnyChange => FailOn::AnyChange,
+    });
+    if let Some(f) = fail_on {
+        if diff.fails(f) {
+            eprintln!(
+                "diff gate failed: {} change(s), {} of them deny -> allow",
+                diff.counts.total,
+                diff.counts.get(ChangeKind::DenyToAllow)
+            );
+            return Ok(ExitCode::from(2));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn row(name: &str, c: &ChangeCounts) -> String {
+    format!(
+        "  {:<40} {:>7} {:>13} {:>13} {:>13}",
+        name,
+        c.total,
+        c.get(ChangeKind::AllowToDeny),
+        c.get(ChangeKind::DenyToAllow),
+        c.get(ChangeKind::SameDecisionOtherReasons)
+    )
+}
+
+fn head(title: &str) -> String {
+    format!("  {:<40} {:>7} {:>13} {:>13} {:>13}", title, "changed", "allow->deny", "deny->allow", "other-reason")
+}
+
+fn print_table(
+    args: &Args,
+    diff: &DecisionDiff,
+    texts: &[writ_core::diff::TextDiffEntry],
+    inv: &writ_core::diff::InventoryDiff,
+) {
+    println!(
+        "Decision changes from {} to {} over {} action(s): {} changed, {} unchanged",
+        args.from.display(),
+        args.to.display(),
+        diff.actions,
+        diff.counts.total,
+        diff.unchanged
+    );
+    println!("{}", head("all"));
+    println!("{}", row("all actions", &diff.counts));
+    println!("\nBy agent\n{}", head("agent"));
+    for (a, c) in &diff.by_agent {
+        println!("{}", row(a, c));
+    }
+    println!("\nBy tool\n{}", head("tool"));
+    for (t, c) in &diff.by_tool {
+        println!("{}", row(t, c));
+    }
+    println!("\nPolicies responsible (determining in changed actions)");
+    println!("  before ({}):", args.from.display());
+    for (p, n) in &diff.responsible_from {
+        println!("    {:<46} {:>7}", p, n);
+    }
+    println!("  after ({}):", args.to.display());
+    for (p, n) in &diff.responsible_to {
+        println!("    {:<46} {:>7}", p, n);
+    }
+    println!("\nChanged actions");
+    for c in &diff.changes {
+        let join = |v: &[std::sync::Arc<str>]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ");
+        println!(
+            "  line {:>6}  {:<22} {:<24} {:<30} {} [{}] -> {} [{}]  ({})",
+            c.line,
+            c.agent,
+            c.action,
+            c.resource,
+            c.from.verdict.as_str(),
+            join(&c.from.reasons),
+            c.to.verdict.as_str(),
+            join(&c.to.reasons),
+            c.kind.as_str()
+        );
+    }
+    println!("\nPolicy text changes: {}", texts.len());
+    for t in texts {
+        let what = match t.change {
+            TextChange::Added => "added",
+            TextChange::Removed => "removed",
+            TextChange::Changed => "changed",
+        };
+        println!("\n=== {} ({what})\n{}", t.name, t.unified);
+    }
+    println!(
+        "Inventory changes: agents added [{}], removed [{}], changed [{}]; tools added [{}], removed [{}]",
+        inv.agents_added.join(", "),
+        inv.agents_removed.join(", "),
+        inv.agents_changed
+            .iter()
+            .map(|(a, attrs)| format!("{a}: {}", attrs.join("/")))
+            .collect::<Vec<_>>()
+            .join("; "),
+        inv.tools_added.join(", "),
+        inv.tools_removed.join(", ")
+    );
+}

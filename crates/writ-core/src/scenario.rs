@@ -1,0 +1,443 @@
+//! What-if scenarios as tests: scenario files (`scenarios/*.toml`) and
+//! Cedar's own `run-tests` JSON files, with JUnit XML output.
+
+use crate::evaluate::{Evaluator, Outcome, Verdict};
+use crate::project::{check_project, CheckReport};
+use crate::resolve::Resolver;
+use crate::schema::ProjectSchema;
+use crate::trace::{parse_record, Decision};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Why scenarios could not be run at all (as opposed to failing).
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A scenario or test file is malformed.
+    #[error("{path}:{line}:{column}: {message}")]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line (0 when unknown).
+        line: usize,
+        /// 1-based column (0 when unknown).
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The project a scenario names has errors.
+    #[error("the project {path} has {errors} error(s); run `writ check {path}`")]
+    Project {
+        /// The project folder.
+        path: PathBuf,
+        /// Number of errors.
+        errors: usize,
+    },
+}
+
+/// What a case expects.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// The decision.
+    pub decision: Decision,
+    /// Policies that must be among the determining ones.
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    /// Exact number of evaluation errors.
+    #[serde(default)]
+    pub errors: Option<usize>,
+    /// The verdict.
+    #[serde(default)]
+    pub verdict: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseSpec {
+    name: String,
+    #[serde(default)]
+    line: Option<usize>,
+    #[serde(default)]
+    record: Option<toml::Value>,
+    expect: Expect,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioSpec {
+    #[serde(default)]
+    name: Option<String>,
+    project: String,
+    #[serde(default)]
+    traces: Option<String>,
+    #[serde(default)]
+    case: Vec<toml::Spanned<CaseSpec>>,
+}
+
+/// The result of one case.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CaseResult {
+    /// The suite (scenario name or file).
+    pub suite: String,
+    /// The case name.
+    pub name: String,
+    /// Where the case is defined (`file:line`).
+    pub location: String,
+    /// Whether it passed.
+    pub passed: bool,
+    /// What did not match.
+    pub failures: Vec<String>,
+    /// The decision Writ made.
+    pub decision: Decision,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The determining policies.
+    pub reasons: Vec<String>,
+    /// Number of evaluation errors.
+    pub errors: usize,
+}
+
+/// Results of a test run.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct TestRun {
+    /// Every case, in order.
+    pub cases: Vec<CaseResult>,
+}
+
+impl TestRun {
+    /// Passed cases.
+    pub fn passed(&self) -> usize {
+        self.cases.iter().filter(|c| c.passed).count()
+    }
+
+    /// Failed cases.
+    pub fn failed(&self) -> usize {
+        self.cases.len() - self.passed()
+    }
+
+    /// The run as JUnit XML.
+    pub fn to_junit(&self) -> String {
+        use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+        let mut report = Report::new("writ");
+        let mut suites: Vec<TestSuite> = Vec::new();
+        for c in &self.cases {
+            if suites.last().map(|s| s.name.as_str()) != Some(c.suite.as_str()) {
+                suites.push(TestSuite::new(c.suite.clone()));
+            }
+            let status = if c.passed {
+                TestCaseStatus::success()
+            } else {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_message(c.failures.join("; "));
+                s.set_description(format!("{}: {}", c.location, c.failures.join("\n")));
+                s
+            };
+            let mut tc = TestCase::new(c.name.clone(), status);
+            tc.set_classname(c.suite.clone());
+            if let Some(s) = suites.last_mut() {
+                s.add_test_case(tc);
+            }
+        }
+        report.add_test_suites(suites);
+        report.to_string().unwrap_or_default()
+    }
+}
+
+/// Compares an outcome with what a case expects.
+pub fn compare(expect: &Expect, outcome: &Outcome, rename: &dyn Fn(&str) -> String) -> Vec<String> {
+    let mut failures = Vec::new();
+    if outcome.decision != expect.decision {
+        failures.push(format!(
+            "expected decision {}, got {}",
+            expect.decision.as_str(),
+            outcome.decision.as_str()
+        ));
+    }
+    let actual: Vec<&str> = outcome.reasons.iter().map(|r| &**r).collect();
+    for r in &expect.reasons {
+        let r = rename(r);
+        if !actual.contains(&r.as_str()) {
+            failures.push(format!("expected `{r}` among the determining policies, got [{}]", actual.join(", ")));
+        }
+    }
+    let errors = outcome.errors.len() + usize::from(outcome.request_error.is_some());
+    if let Some(n) = expect.errors {
+        if n != errors {
+            let detail = match &outcome.request_error {
+                Some(e) => format!(" (request error: {e})"),
+                None => String::new(),
+            };
+            failures.push(format!("expected {n} error(s), got {errors}{detail}"));
+        }
+    }
+    if let Some(v) = &expect.verdict {
+        match Verdict::parse(v) {
+            Some(v) if v == outcome.verdict => {}
+            Some(v) => failures.push(format!("expected verdict {}, got {}", v.as_str(), outcome.verdict.as_str())),
+            None => failures.push(format!("unknown verdict `{v}` in the test (use allowed, denied_by_forbid, not_permitted, needs_step_up or error)")),
+        }
+    }
+    failures
+}
+
+fn case_result(suite: &str, name: &str, location: String, outcome: &Outcome, failures: Vec<String>) -> CaseResult {
+    CaseResult {
+        suite: suite.to_string(),
+        name: name.to_string(),
+        location,
+        passed: failures.is_empty(),
+        failures,
+        decision: outcome.decision,
+        verdict: outcome.verdict,
+        reasons: outcome.reasons.iter().map(|r| r.to_string()).collect(),
+        errors: outcome.errors.len() + usize::from(outcome.request_error.is_some()),
+    }
+}
+
+/// Runs scenario files, loading each named project once.
+#[derive(Default)]
+pub struct ScenarioRunner {
+    evaluators: HashMap<PathBuf, Evaluator>,
+    /// `today` for inventory checks.
+    pub today: Option<time::Date>,
+}
+
+impl ScenarioRunner {
+    /// A runner.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs one scenario file, appending its cases to `run`.
+    pub fn run_file(&mut self, path: &Path, run: &mut TestRun) -> Result<(), ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let spec: ScenarioSpec = toml::from_str(&text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map(|s| crate::diagnostic::line_column(&text, s.start))
+                .unwrap_or((0, 0));
+            ScenarioError::Malformed {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: e.message().to_string(),
+            }
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let project_dir = base.join(&spec.project);
+        let key = project_dir.canonicalize().unwrap_or_else(|_| project_dir.clone());
+        if !self.evaluators.contains_key(&key) {
+            let today = self.today.unwrap_or_else(crate::project::today_utc);
+            let report: CheckReport = check_project(&project_dir, today);
+            let errors = report.error_count();
+            let project = report.project.ok_or(ScenarioError::Project {
+                path: project_dir.clone(),
+                errors,
+            })?;
+            self.evaluators
+                .insert(key.clone(), Evaluator::from_project(project_dir.display().to_string(), &project));
+        }
+        let Some(ev) = self.evaluators.get(&key) else {
+            return Ok(());
+        };
+        let trace_lines: Vec<String> = match &spec.traces {
+            Some(t) => {
+                let tp = base.join(t);
+                std::fs::read_to_string(&tp)
+                    .map_err(|source| ScenarioError::Io { path: tp, source })?
+                    .lines()
+                    .map(str::to_string)
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        let suite = spec.name.clone().unwrap_or_else(|| path.display().to_string());
+        for case in &spec.case {
+            let (line, _) = crate::diagnostic::line_column(&text, case.span().start);
+            let location = format!("{}:{line}", path.display());
+            let case = case.get_ref();
+            let malformed = |message: String| ScenarioError::Malformed {
+                path: path.to_path_buf(),
+                line,
+                column: 1,
+                message,
+            };
+            let (line_no, record_text) = match (&case.line, &case.record) {
+                (Some(n), None) => {
+                    let text = trace_lines.get(n.saturating_sub(1)).ok_or_else(|| {
+                        malformed(format!(
+                            "case `{}` names line {n}, but the trace has {} lines",
+                            case.name,
+                            trace_lines.len()
+                        ))
+                    })?;
+                    (*n, text.clone())
+                }
+                (None, Some(rec)) => {
+                    let mut value = serde_json::to_value(rec).map_err(|e| malformed(e.to_string()))?;
+                    // An inline what-if record need not say what happened.
+                    if let Some(obj) = value.as_object_mut() {
+                        obj.entry("outcome").or_insert_with(|| serde_json::json!("executed"));
+                    }
+                    let json = value.to_string();
+                    (0, json)
+                }
+                _ => {
+                    return Err(malformed(format!(
+                        "case `{}` needs exactly one of `line` (a line of the scenario's traces) or `record` (an inline trace record)",
+                        case.name
+                    )))
+                }
+            };
+            let record = parse_record(line_no, &record_text)
+                .map_err(|e| malformed(format!("case `{}`: the record is not valid: {}", case.name, e.message)))?;
+            let outcome = match ev.prepare(&record) {
+                Ok(p) => ev.decide(&p),
+                Err(u) => (*u.outcome).clone(),
+            };
+            let failures = compare(&case.expect, &outcome, &|s| s.to_string());
+            run.cases.push(case_result(&suite, &case.name, location, &outcome, failures));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct CedarTest {
+    #[serde(default)]
+    name: Option<String>,
+    request: CedarRequest,
+    entities: serde_json::Value,
+    decision: Decision,
+    #[serde(default)]
+    reason: Vec<String>,
+    #[serde(default)]
+    num_errors: usize,
+}
+
+#[derive(Debug, Deserialize)]
+struct CedarRequest {
+    principal: String,
+    action: String,
+    resource: String,
+    #[serde(default)]
+    context: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Runs a Cedar `run-tests` JSON file against `policies` (and `schema`),
+/// the way `cedar run-tests --policies P --schema S --tests T` does.
+pub fn run_cedar_tests(
+    policies: &Path,
+    schema: Option<&Path>,
+    tests: &Path,
+    run: &mut TestRun,
+) -> Result<(), ScenarioError> {
+    let read = |p: &Path| {
+        std::fs::read_to_string(p).map_err(|source| ScenarioError::Io {
+            path: p.to_path_buf(),
+            source,
+        })
+    };
+    let malformed = |p: &Path, line: usize, column: usize, message: String| ScenarioError::Malformed {
+        path: p.to_path_buf(),
+        line,
+        column,
+        message,
+    };
+    let policy_text = read(policies)?;
+    let sources = [crate::policies::PolicySource {
+        path: policies,
+        text: &policy_text,
+    }];
+    let (catalog, diags) = crate::policies::parse_policy_files(&sources);
+    if let Some(d) = diags.iter().find(|d| d.is_error()) {
+        let (l, c) = d.span.map(|s| crate::diagnostic::line_column(&policy_text, s.start)).unwrap_or((0, 0));
+        return Err(malformed(policies, l, c, d.message.clone()));
+    }
+    let schema = match schema {
+        Some(p) => {
+            let text = read(p)?;
+            let (s, _) = ProjectSchema::load(p, &text).map_err(|d| {
+                let (l, c) = d
+                    .first()
+                    .and_then(|d| d.span)
+                    .map(|s| crate::diagnostic::line_column(&text, s.start))
+                    .unwrap_or((0, 0));
+                malformed(p, l, c, d.first().map(|d| d.message.clone()).unwrap_or_default())
+            })?;
+            Some(s)
+        }
+        None => None,
+    };
+    let tests_text = read(tests)?;
+    let cases: Vec<CedarTest> = serde_json::from_str(&tests_text)
+        .map_err(|e| malformed(tests, e.line(), e.column(), e.to_string()))?;
+    // Cedar's CLI names unannotated policies policy0, policy1, ...
+    let rename = |id: &str| -> String {
+        if catalog.get(id).is_some() {
+            return id.to_string();
+        }
+        id.strip_prefix("policy")
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| catalog.policies.iter().filter(|p| p.annotations.get("id").is_none()).nth(n).or(catalog.policies.get(n)))
+            .map(|p| p.id.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    let suite = tests.display().to_string();
+    for (i, t) in cases.iter().enumerate() {
+        let name = t.name.clone().unwrap_or_else(|| format!("test {}", i + 1));
+        let entities_json = match &t.entities {
+            serde_json::Value::String(p) => {
+                let path = tests.parent().unwrap_or(Path::new(".")).join(p);
+                let text = read(&path)?;
+                serde_json::from_str(&text).map_err(|e| malformed(&path, e.line(), e.column(), e.to_string()))?
+            }
+            other => other.clone(),
+        };
+        let entities = cedar_policy::Entities::from_json_value(entities_json, schema.as_ref().map(|s| &s.schema))
+            .map_err(|e| malformed(tests, 0, 0, format!("{name}: entities: {e}")))?;
+        let ev = Evaluator::new(&name, catalog.clone(), schema.clone(), entities, Resolver::default());
+        let record = serde_json::json!({
+            "ts": "1970-01-01T00:00:00Z",
+            "agent": t.request.principal,
+            "action": t.request.action,
+            "resource": uid_to_ref(&t.request.resource),
+            "context": t.request.context,
+            "outcome": "executed",
+        });
+        let record = parse_record(i + 1, &record.to_string())
+            .map_err(|e| malformed(tests, 0, 0, format!("{name}: {}", e.message)))?;
+        let outcome = match ev.prepare(&record) {
+            Ok(p) => ev.decide(&p),
+            Err(u) => (*u.outcome).clone(),
+        };
+        let expect = Expect {
+            decision: t.decision,
+            reasons: t.reason.clone(),
+            errors: Some(t.num_errors),
+            verdict: None,
+        };
+        let failures = compare(&expect, &outcome, &rename);
+        run.cases.push(case_result(&suite, &name, format!("{}#{}", tests.display(), i + 1), &outcome, failures));
+    }
+    Ok(())
+}
+
+fn uid_to_ref(uid: &str) -> serde_json::Value {
+    match crate::resolve::parse_uid_literal(uid) {
+        Some((ty, id)) => serde_json::json!({"type": ty, "id": id}),
+        None => serde_json::Value::Null,
+    }
+}
