@@ -391,7 +391,7 @@ pub fn run_cedar_tests(
         }
         id.strip_prefix("policy")
             .and_then(|n| n.parse::<usize>().ok())
-            .and_then(|n| catalog.policies.iter().filter(|p| p.annotations.get("id").is_none()).nth(n).or(catalog.policies.get(n)))
+            .and_then(|n| catalog.policies.get(n))
             .map(|p| p.id.clone())
             .unwrap_or_else(|| id.to_string())
     };

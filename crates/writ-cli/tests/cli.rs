@@ -1,0 +1,304 @@
+//! End-to-end tests of the `writ` binary on the sample organisation and on
+//! broken copies of it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn writ(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_writ"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("writ runs")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read dir") {
+        let e = e.expect("entry");
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).expect("copy");
+        }
+    }
+}
+
+/// A copy of sample v1 in a temporary folder.
+fn sample_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("proj");
+    copy_dir(&root().join("sample-policies/v1"), &p);
+    (dir, p)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+const TRACE: &str = "scenarios/traces/recorded.jsonl";
+
+#[test]
+fn check_passes_on_both_sample_versions() {
+    for v in ["sample-policies/v1", "sample-policies/v2"] {
+        let o = writ(&["check", v]);
+        assert!(o.status.success(), "{}", text(&o));
+        assert!(String::from_utf8_lossy(&o.stdout).contains(": ok ("));
+    }
+}
+
+#[test]
+fn syntax_error_is_located_with_a_caret() {
+    let (_d, p) = sample_copy();
+    let file = p.join("policies/baseline.cedar");
+    let src = std::fs::read_to_string(&file).expect("read");
+    let broken = src.replacen("(principal,", "(principal ==,", 1);
+    assert_ne!(src, broken, "the sample has a policy head to break");
+    std::fs::write(&file, &broken).expect("write");
+    let o = writ(&["check", s(&p)]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("error[policy-parse]"), "{out}");
+    assert!(out.contains("baseline.cedar:"), "{out}");
+    assert!(out.contains('^'), "{out}");
+    let json = writ(&["check", s(&p), "--format", "json"]);
+    let items: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json array");
+    let first = items.as_array().and_then(|a| a.iter().find(|d| d["severity"] == "error")).expect("an error");
+    assert!(first["line"].as_u64().is_some() && first["column"].as_u64().is_some(), "{first}");
+}
+
+#[test]
+fn validation_error_names_the_policy_place() {
+    let (_d, p) = sample_copy();
+    let file = p.join("policies/zz-extra.cedar");
+    std::fs::write(
+        &file,
+        "@id(\"typo\")\npermit(principal, action, resource)\nwhen { principal.risk_teir == \"low\" };\n",
+    )
+    .expect("write");
+    let o = writ(&["check", s(&p)]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o);
+    assert!(out.contains("error[policy-validation]"), "{out}");
+    assert!(out.contains("zz-extra.cedar:3:"), "{out}");
+}
+
+#[test]
+fn duplicate_ids_point_at_both_files() {
+    let (_d, p) = sample_copy();
+    let first = std::fs::read_dir(p.join("policies"))
+        .expect("dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|f| std::fs::read_to_string(f).is_ok_and(|t| t.contains("@id(")))
+        .expect("a policy file with ids");
+    let src = std::fs::read_to_string(&first).expect("read");
+    let start = src.find("@id(\"").expect("an id") + 5;
+    let id = &src[start..start + src[start..].find('"').expect("closing quote")];
+    std::fs::write(
+        p.join("policies/zz-dup.cedar"),
+        format!("@id(\"{id}\")\nforbid(principal, action, resource);\n"),
+    )
+    .expect("write");
+    let o = writ(&["check", s(&p)]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o);
+    assert!(out.contains("error[policy-id-duplicate]"), "{out}");
+    assert!(out.contains("zz-dup.cedar:1:1"), "{out}");
+    assert!(out.contains("first used here"), "{out}");
+}
+
+#[test]
+fn broken_inventory_is_located() {
+    let (_d, p) = sample_copy();
+    let file = p.join("inventory.toml");
+    let src = std::fs::read_to_string(&file).expect("read");
+    std::fs::write(&file, src.replacen("risk_tier =", "risk_teir = \"x\"\nrisk_tier =", 1)).expect("write");
+    let o = writ(&["check", s(&p)]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o);
+    assert!(out.contains("error[inventory-parse]"), "{out}");
+    assert!(out.contains("risk_teir"), "{out}");
+    assert!(out.contains("inventory.toml:"), "{out}");
+
+    let owner_line = src.lines().find(|l| l.starts_with("owner =")).expect("an owner line");
+    std::fs::write(&file, src.replacen(owner_line, "", 1)).expect("write");
+    let o = writ(&["check", s(&p)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("error[inventory-no-owner]"), "{}", text(&o));
+}
+
+#[test]
+fn replay_reports_every_action_and_the_summary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("results.jsonl");
+    let o = writ(&["replay", "--project", "sample-policies/v1", "--traces", TRACE, "--format", "jsonl", "--out", s(&out)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let lines = std::fs::read_to_string(TRACE_PATH()).expect("trace").lines().filter(|l| !l.trim().is_empty()).count();
+    let results = std::fs::read_to_string(&out).expect("results");
+    assert_eq!(results.lines().count(), lines);
+    let first: serde_json::Value = serde_json::from_str(results.lines().next().expect("a line")).expect("json");
+    for key in ["decision", "verdict", "reasons", "errors", "principal"] {
+        assert!(first.get(key).is_some(), "{key} missing in {first}");
+    }
+    let json = writ(&["replay", "--project", "sample-policies/v1", "--traces", TRACE, "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json document");
+    assert_eq!(doc["results"].as_array().map(Vec::len), Some(lines));
+    assert_eq!(doc["summary"]["actions"].as_u64(), Some(lines as u64));
+}
+
+#[allow(non_snake_case)]
+fn TRACE_PATH() -> PathBuf {
+    root().join(TRACE)
+}
+
+#[test]
+fn bad_trace_lines_are_located_and_nothing_is_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let trace = dir.path().join("t.jsonl");
+    let good: Vec<String> = std::fs::read_to_string(TRACE_PATH())
+        .expect("trace")
+        .lines()
+        .take(5)
+        .map(str::to_string)
+        .collect();
+    let body = format!("{}\n{{not json\n{}\n{}\n", good[0], good[1].replace("\"outcome\"", "\"outcom\""), good[2]);
+    std::fs::write(&trace, body).expect("write");
+    let out = dir.path().join("r.jsonl");
+    let o = writ(&["replay", "--project", "sample-policies/v1", "--traces", s(&trace), "--format", "jsonl", "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("t.jsonl:2:"), "{t}");
+    assert!(t.contains("t.jsonl:3:"), "{t}");
+    assert!(t.contains("2 malformed line(s)"), "{t}");
+    assert!(!out.exists(), "nothing may be written");
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1, "no temporary file left");
+
+    let o = writ(&["replay", "--project", "sample-policies/v1", "--traces", s(&trace), "--strict", "--format", "jsonl", "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("--strict"), "{}", text(&o));
+    assert!(!out.exists());
+
+    let o = writ(&["replay", "--project", "sample-policies/v1", "--traces", s(&trace), "--allow-bad-lines", "--format", "jsonl", "--out", s(&out)]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(std::fs::read_to_string(&out).expect("written").lines().count(), 2);
+}
+
+#[test]
+fn a_broken_project_writes_nothing() {
+    let (d, p) = sample_copy();
+    std::fs::write(p.join("policies/zz.cedar"), "permit(principal action, resource);").expect("write");
+    let out = d.path().join("r.jsonl");
+    let o = writ(&["replay", "--project", s(&p), "--traces", TRACE, "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("zz.cedar:1:"), "{}", text(&o));
+    assert!(!out.exists());
+}
+
+#[test]
+fn diff_finds_the_regression_and_gates() {
+    let o = writ(&["diff", "--from", "sample-policies/v1", "--to", "sample-policies/v2", "--traces", TRACE, "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let changed = doc["decisions"]["counts"]["total"].as_u64().expect("count");
+    assert!(changed > 0);
+    assert_eq!(doc["decisions"]["changes"].as_array().map(Vec::len), Some(changed as usize));
+    assert!(doc["policies"].as_array().is_some_and(|p| !p.is_empty()));
+    // v1 -> v2 only tightens: no access gained ...
+    let o = writ(&["diff", "--from", "sample-policies/v1", "--to", "sample-policies/v2", "--traces", TRACE, "--fail-on", "allow-gained"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // ... so the reverse direction gains access, which the gate catches.
+    let o = writ(&["diff", "--from", "sample-policies/v2", "--to", "sample-policies/v1", "--traces", TRACE, "--fail-on", "allow-gained"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let o = writ(&["diff", "--from", "sample-policies/v1", "--to", "sample-policies/v1", "--traces", TRACE, "--fail-on", "any-change"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+#[test]
+fn scenario_tests_pass_and_failures_fail() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let junit = dir.path().join("junit.xml");
+    let o = writ(&["test", "scenarios/", "--junit", s(&junit)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(out.trim_end().ends_with(" passed, 0 failed"), "{out}");
+    let xml = std::fs::read_to_string(&junit).expect("junit");
+    assert!(xml.contains("<testsuites") && xml.contains("failures=\"0\""), "{xml}");
+
+    let scenario = dir.path().join("wrong.toml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "name = \"wrong\"\nproject = \"{}\"\ntraces = \"{}\"\n[[case]]\nname = \"expects the opposite\"\nline = 1\nexpect = {{ decision = \"deny\", verdict = \"not_permitted\" }}\n",
+            s(&root().join("sample-policies/v1")),
+            s(&TRACE_PATH())
+        ),
+    )
+    .expect("write");
+    let first: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(TRACE_PATH()).expect("trace").lines().next().expect("line"),
+    )
+    .expect("json");
+    let o = writ(&["test", s(&scenario), "--junit", s(&junit)]);
+    let out = text(&o);
+    // The first recorded action is allowed in v1 unless the trace says otherwise.
+    if first["recorded_decision"] != "deny" {
+        assert_eq!(o.status.code(), Some(1), "{out}");
+        assert!(out.contains("FAIL  expects the opposite"), "{out}");
+        assert!(out.contains("0 passed, 1 failed"), "{out}");
+        assert!(std::fs::read_to_string(&junit).expect("junit").contains("<failure"));
+    }
+}
+
+#[test]
+fn cedar_run_tests_files_carry_over() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policies = dir.path().join("p.cedar");
+    std::fs::write(
+        &policies,
+        "permit(principal == User::\"alice\", action == Action::\"view\", resource);\n@id(\"no-bob\")\nforbid(principal == User::\"bob\", action, resource);\n",
+    )
+    .expect("write");
+    let tests = dir.path().join("t.json");
+    std::fs::write(
+        &tests,
+        r#"[
+ {"name": "alice views", "request": {"principal": "User::\"alice\"", "action": "Action::\"view\"", "resource": "Photo::\"a\"", "context": {}}, "entities": [], "decision": "allow", "reason": ["policy0"], "num_errors": 0},
+ {"name": "bob is forbidden", "request": {"principal": "User::\"bob\"", "action": "Action::\"view\"", "resource": "Photo::\"a\"", "context": {}}, "entities": [], "decision": "deny", "reason": ["no-bob"], "num_errors": 0},
+ {"name": "wrong on purpose", "request": {"principal": "User::\"carol\"", "action": "Action::\"view\"", "resource": "Photo::\"a\"", "context": {}}, "entities": [], "decision": "allow", "reason": [], "num_errors": 0}
+]"#,
+    )
+    .expect("write");
+    let o = writ(&["test", s(&tests), "--policies", s(&policies)]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("2 passed, 1 failed"), "{out}");
+}
+
+#[test]
+fn fmt_formats_and_check_reports() {
+    let (_d, p) = sample_copy();
+    let file = p.join("policies/zz.cedar");
+    std::fs::write(&file, "// keep me\n@id(\"x\") permit(principal,action,resource) when {context.environment==\"dev\"};").expect("write");
+    let o = writ(&["fmt", s(&p), "--check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("zz.cedar"), "{}", text(&o));
+    let o = writ(&["fmt", s(&p)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let formatted = std::fs::read_to_string(&file).expect("read");
+    assert!(formatted.contains("// keep me"), "{formatted}");
+    assert!(formatted.contains("context.environment == \"dev\""), "{formatted}");
+    let o = writ(&["fmt", s(&p), "--check"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = writ(&["check", s(&p)]);
+    assert!(o.status.success(), "{}", text(&o));
+}
