@@ -1,4 +1,38 @@
-//! Writ's engine.
+//! Writ's engine: Cedar policy projects for AI agents, checked like code,
+//! and decided over recorded agent actions.
+//!
+//! # Overview
+//! The data path is one straight line:
+//!
+//! *project on disk* → [`project::check_project`] (schema, policies with
+//! Writ ids, inventory → entities; every problem a located
+//! [`diagnostic::Diagnostic`]) → [`evaluate::Evaluator`] (one version ready
+//! to decide) → [`replay::replay`] (a trace, streamed in batches over all
+//! cores) → a [`replay::ResultSink`] ([`summary::ReplaySummary`],
+//! [`diff::DecisionDiff`], a file writer, the app).
+//!
+//! - [`policies`] parses policy files and names each policy by its `@id`.
+//! - [`schema`] and [`shape`] compile the schema's request and entity types
+//!   so requests are checked without re-validating each one with Cedar.
+//! - [`inventory`] reads `inventory.toml` and builds the Cedar entities.
+//! - [`trace`] reads Writ's native JSON Lines trace; [`resolve`] maps agent
+//!   identities to principals (unknown ones are shadow agents).
+//! - [`projection`] finds which context attributes the policies can read per
+//!   action, so equal relevant requests are decided once.
+//! - [`scenario`] runs scenario files and Cedar `run-tests` files;
+//!   [`format`] formats policies.
+//!
+//! ```no_run
+//! use writ_core::{evaluate::Evaluator, project, replay, summary::ReplaySummary};
+//! let report = project::check_project("sample-policies/v1".as_ref(), project::today_utc());
+//! let project = report.project.expect("no errors");
+//! let ev = Evaluator::from_project("v1", &project);
+//! let trace = std::io::BufReader::new(std::fs::File::open("scenarios/traces/recorded.jsonl").unwrap());
+//! let mut summary = ReplaySummary::default();
+//! replay::replay(trace, &[&ev], &replay::ReplayOptions::default(), &mut summary, &|_| {}).unwrap();
+//! println!("{} actions, {} allowed", summary.actions, summary.verdicts.get(writ_core::evaluate::Verdict::Allowed));
+//! ```
+
 pub mod diagnostic;
 pub mod diff;
 pub mod evaluate;
