@@ -25,7 +25,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let report = check_project(&args.project, today_utc());
     match args.format {
         Format::Json => {
-            let items: Vec<serde_json::Value> = report.diagnostics.iter().map(|d| report.sources.to_json(d)).collect();
+            let items: Vec<serde_json::Value> = report
+                .diagnostics
+                .iter()
+                .map(|d| report.sources.to_json(d))
+                .collect();
             println!("{}", serde_json::to_string_pretty(&items)?);
         }
         Format::Human => {

@@ -3,7 +3,9 @@
 use crate::output::{load_project, open_trace, progress_bar, report_bad_lines};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use writ_core::diff::{inventory_diff, text_diff, ChangeCounts, ChangeKind, DecisionDiff, FailOn, TextChange};
+use writ_core::diff::{
+    inventory_diff, text_diff, ChangeCounts, ChangeKind, DecisionDiff, FailOn, TextChange,
+};
 use writ_core::evaluate::Evaluator;
 use writ_core::replay::{replay, ReplayOptions};
 
@@ -57,7 +59,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut diff = DecisionDiff::new();
     let bar = progress_bar(size);
-    let result = replay(reader, &[&a, &b], &options, &mut diff, &|n| bar.set_position(n));
+    let result = replay(reader, &[&a, &b], &options, &mut diff, &|n| {
+        bar.set_position(n)
+    });
     bar.finish_and_clear();
     let stats = match result {
         Ok(s) => s,
@@ -86,7 +90,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     report_bad_lines(&args.traces, &diff.bad_lines);
     if !diff.bad_lines.is_empty() {
-        eprintln!("error: the trace has {} malformed line(s); the comparison covers the other lines only", diff.bad_lines.len());
+        eprintln!(
+            "error: the trace has {} malformed line(s); the comparison covers the other lines only",
+            diff.bad_lines.len()
+        );
         return Ok(ExitCode::from(1));
     }
     let fail_on = args.fail_on.map(|f| match f {
@@ -118,7 +125,10 @@ fn row(name: &str, c: &ChangeCounts) -> String {
 }
 
 fn head(title: &str) -> String {
-    format!("  {:<40} {:>7} {:>13} {:>13} {:>13}", title, "changed", "allow->deny", "deny->allow", "other-reason")
+    format!(
+        "  {:<40} {:>7} {:>13} {:>13} {:>13}",
+        title, "changed", "allow->deny", "deny->allow", "other-reason"
+    )
 }
 
 fn print_table(
@@ -156,7 +166,12 @@ fn print_table(
     }
     println!("\nChanged actions");
     for c in &diff.changes {
-        let join = |v: &[std::sync::Arc<str>]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ");
+        let join = |v: &[std::sync::Arc<str>]| {
+            v.iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         println!(
             "  line {:>6}  {:<22} {:<24} {:<30} {} [{}] -> {} [{}]  ({})",
             c.line,

@@ -36,7 +36,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         for f in &changed {
             println!("not formatted: {}", f.path.display());
         }
-        return Ok(if changed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
+        return Ok(if changed.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
     }
     let n = write_formatted(&files)?;
     println!("formatted {n} of {} policy file(s)", files.len());

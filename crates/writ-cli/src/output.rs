@@ -4,7 +4,7 @@
 use anyhow::{bail, Context as _};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use writ_core::project::{check_project, today_utc, Project};
 
 /// Loads a project, printing its diagnostics to stderr; fails on errors.
@@ -26,58 +26,15 @@ pub fn load_project(dir: &Path) -> anyhow::Result<Project> {
     }
 }
 
-/// A file written only when the command succeeds: output goes to a
-/// temporary file next to the target, renamed into place by [`commit`].
-pub struct PendingFile {
-    target: PathBuf,
-    temp: PathBuf,
-    committed: bool,
-    /// The writer.
-    pub writer: std::io::BufWriter<std::fs::File>,
-}
-
-impl PendingFile {
-    /// Creates the temporary file for `target`.
-    pub fn create(target: &Path) -> anyhow::Result<Self> {
-        let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let temp = dir.join(format!(".{name}.writ-tmp-{}", std::process::id()));
-        let file = std::fs::File::create(&temp).with_context(|| format!("cannot create {}", temp.display()))?;
-        Ok(PendingFile {
-            target: target.to_path_buf(),
-            temp,
-            committed: false,
-            writer: std::io::BufWriter::new(file),
-        })
-    }
-
-    /// Moves the finished file into place.
-    pub fn commit(mut self) -> anyhow::Result<()> {
-        use std::io::Write;
-        self.writer.flush()?;
-        self.writer.get_ref().sync_all()?;
-        std::fs::rename(&self.temp, &self.target).with_context(|| format!("cannot write {}", self.target.display()))?;
-        self.committed = true;
-        Ok(())
-    }
-}
-
-impl Drop for PendingFile {
-    fn drop(&mut self) {
-        // Not committed: leave nothing behind.
-        if !self.committed {
-            let _ = std::fs::remove_file(&self.temp);
-        }
-    }
-}
-
 /// A byte-based progress bar on a terminal; hidden when stderr is piped.
 pub fn progress_bar(total: u64) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(total);
-    if let Ok(style) = ProgressStyle::with_template("{spinner} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}") {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    ) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
@@ -85,7 +42,8 @@ pub fn progress_bar(total: u64) -> ProgressBar {
 
 /// Opens a trace file for buffered reading, with its size.
 pub fn open_trace(path: &Path) -> anyhow::Result<(std::io::BufReader<std::fs::File>, u64)> {
-    let file = std::fs::File::open(path).with_context(|| format!("cannot open the trace {}", path.display()))?;
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot open the trace {}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     Ok((std::io::BufReader::with_capacity(1 << 16, file), size))
 }

@@ -1,9 +1,11 @@
 //! `writ replay --project DIR --traces FILE`.
 
-use crate::output::{load_project, open_trace, progress_bar, report_bad_lines, PendingFile};
+use crate::output::{load_project, open_trace, progress_bar, report_bad_lines};
+use anyhow::Context as _;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use writ_core::atomic_file::PendingFile;
 use writ_core::evaluate::{Evaluator, Verdict};
 use writ_core::replay::{replay, ActionResult, ReplayOptions, ResultSink, SinkError};
 use writ_core::summary::{result_json, ReplaySummary, VerdictCounts};
@@ -66,9 +68,17 @@ impl ResultSink for Writer<'_> {
                 let why = if let Some(e) = &o.request_error {
                     e.clone()
                 } else if !o.errors.is_empty() {
-                    o.errors.iter().map(|e| format!("{}: {}", e.policy, e.message)).collect::<Vec<_>>().join("; ")
+                    o.errors
+                        .iter()
+                        .map(|e| format!("{}: {}", e.policy, e.message))
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 } else {
-                    o.reasons.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ")
+                    o.reasons
+                        .iter()
+                        .map(|r| r.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 };
                 writeln!(
                     self.out,
@@ -126,7 +136,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let to_file = args.out.is_some();
     let mut pending = match &args.out {
-        Some(p) => Some(PendingFile::create(p)?),
+        Some(p) => {
+            Some(PendingFile::create(p).with_context(|| format!("cannot create {}", p.display()))?)
+        }
         None => None,
     };
     let stdout = std::io::stdout();
@@ -137,7 +149,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let rows = !args.summary_only;
     if args.format == Format::Table && rows {
-        writeln!(out, "{:>6}  {:<22} {:<24} {:<6} {:<17} reasons / errors", "line", "agent", "action", "dec", "verdict")?;
+        writeln!(
+            out,
+            "{:>6}  {:<22} {:<24} {:<6} {:<17} reasons / errors",
+            "line", "agent", "action", "dec", "verdict"
+        )?;
     }
     if args.format == Format::Json {
         write!(out, "{{\n  \"results\": [")?;
@@ -169,7 +185,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     match args.format {
         Format::Json => {
-            writeln!(out, "\n  ],\n  \"summary\": {},\n  \"stats\": {}\n}}", serde_json::to_string(&summary)?, serde_json::to_string(&stats)?)?;
+            writeln!(
+                out,
+                "\n  ],\n  \"summary\": {},\n  \"stats\": {}\n}}",
+                serde_json::to_string(&summary)?,
+                serde_json::to_string(&stats)?
+            )?;
         }
         Format::Jsonl => {}
         Format::Table => {
@@ -194,7 +215,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     if let Some(p) = pending {
-        p.commit()?;
+        p.commit().with_context(|| {
+            format!(
+                "cannot write {}",
+                args.out
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new(""))
+                    .display()
+            )
+        })?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -246,11 +275,19 @@ pub fn print_summary(s: &ReplaySummary, out: &mut dyn Write) -> std::io::Result<
             writeln!(out, "  {:>7}  {}", n, m)?;
         }
     }
-    writeln!(out, "\nShadow agents (identities no inventory entry claims): {}", s.shadow_agents.len())?;
+    writeln!(
+        out,
+        "\nShadow agents (identities no inventory entry claims): {}",
+        s.shadow_agents.len()
+    )?;
     for (a, n) in &s.shadow_agents {
         writeln!(out, "  {:<60} {:>7}", a, n)?;
     }
-    writeln!(out, "\nRecorded decisions that differ from the replay: {}", s.mismatches.len())?;
+    writeln!(
+        out,
+        "\nRecorded decisions that differ from the replay: {}",
+        s.mismatches.len()
+    )?;
     for m in &s.mismatches {
         writeln!(
             out,

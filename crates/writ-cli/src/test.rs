@@ -63,11 +63,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         print_cases(&path, &run, before);
     }
     if let Some(j) = &args.junit {
-        writ_core::format::write_atomically(j, run.to_junit().as_bytes())
+        writ_core::atomic_file::write_atomically(j, run.to_junit().as_bytes())
             .with_context(|| format!("cannot write {}", j.display()))?;
     }
+    for (project, cov) in &run.coverage {
+        let missing = cov.missing();
+        println!(
+            "coverage {project}: {} of {} policies determined at least one case",
+            cov.policies.len() - missing.len(),
+            cov.policies.len()
+        );
+        if !missing.is_empty() {
+            println!("  never determining: {}", missing.join(", "));
+        }
+    }
     println!("{} passed, {} failed", run.passed(), run.failed());
-    Ok(if run.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if run.failed() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn print_cases(path: &Path, run: &TestRun, from: usize) {

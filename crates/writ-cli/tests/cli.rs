@@ -17,7 +17,11 @@ fn writ(args: &[&str]) -> Output {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -72,8 +76,14 @@ fn syntax_error_is_located_with_a_caret() {
     assert!(out.contains('^'), "{out}");
     let json = writ(&["check", s(&p), "--format", "json"]);
     let items: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json array");
-    let first = items.as_array().and_then(|a| a.iter().find(|d| d["severity"] == "error")).expect("an error");
-    assert!(first["line"].as_u64().is_some() && first["column"].as_u64().is_some(), "{first}");
+    let first = items
+        .as_array()
+        .and_then(|a| a.iter().find(|d| d["severity"] == "error"))
+        .expect("an error");
+    assert!(
+        first["line"].as_u64().is_some() && first["column"].as_u64().is_some(),
+        "{first}"
+    );
 }
 
 #[test]
@@ -122,35 +132,69 @@ fn broken_inventory_is_located() {
     let (_d, p) = sample_copy();
     let file = p.join("inventory.toml");
     let src = std::fs::read_to_string(&file).expect("read");
-    std::fs::write(&file, src.replacen("risk_tier =", "risk_teir = \"x\"\nrisk_tier =", 1)).expect("write");
+    std::fs::write(
+        &file,
+        src.replacen("risk_tier =", "risk_teir = \"x\"\nrisk_tier =", 1),
+    )
+    .expect("write");
     let o = writ(&["check", s(&p)]);
     assert_eq!(o.status.code(), Some(1));
     let out = text(&o);
-    assert!(out.contains("error[inventory-parse]"), "{out}");
+    assert!(out.contains("error[inventory-unknown-key]"), "{out}");
     assert!(out.contains("risk_teir"), "{out}");
     assert!(out.contains("inventory.toml:"), "{out}");
 
-    let owner_line = src.lines().find(|l| l.starts_with("owner =")).expect("an owner line");
+    let owner_line = src
+        .lines()
+        .find(|l| l.starts_with("owner ="))
+        .expect("an owner line");
     std::fs::write(&file, src.replacen(owner_line, "", 1)).expect("write");
     let o = writ(&["check", s(&p)]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).contains("error[inventory-no-owner]"), "{}", text(&o));
+    assert!(
+        text(&o).contains("error[inventory-no-owner]"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
 fn replay_reports_every_action_and_the_summary() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("results.jsonl");
-    let o = writ(&["replay", "--project", "sample-policies/v1", "--traces", TRACE, "--format", "jsonl", "--out", s(&out)]);
+    let o = writ(&[
+        "replay",
+        "--project",
+        "sample-policies/v1",
+        "--traces",
+        TRACE,
+        "--format",
+        "jsonl",
+        "--out",
+        s(&out),
+    ]);
     assert!(o.status.success(), "{}", text(&o));
-    let lines = std::fs::read_to_string(TRACE_PATH()).expect("trace").lines().filter(|l| !l.trim().is_empty()).count();
+    let lines = std::fs::read_to_string(TRACE_PATH())
+        .expect("trace")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count();
     let results = std::fs::read_to_string(&out).expect("results");
     assert_eq!(results.lines().count(), lines);
-    let first: serde_json::Value = serde_json::from_str(results.lines().next().expect("a line")).expect("json");
+    let first: serde_json::Value =
+        serde_json::from_str(results.lines().next().expect("a line")).expect("json");
     for key in ["decision", "verdict", "reasons", "errors", "principal"] {
         assert!(first.get(key).is_some(), "{key} missing in {first}");
     }
-    let json = writ(&["replay", "--project", "sample-policies/v1", "--traces", TRACE, "--format", "json"]);
+    let json = writ(&[
+        "replay",
+        "--project",
+        "sample-policies/v1",
+        "--traces",
+        TRACE,
+        "--format",
+        "json",
+    ]);
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json document");
     assert_eq!(doc["results"].as_array().map(Vec::len), Some(lines));
     assert_eq!(doc["summary"]["actions"].as_u64(), Some(lines as u64));
@@ -171,34 +215,93 @@ fn bad_trace_lines_are_located_and_nothing_is_written() {
         .take(5)
         .map(str::to_string)
         .collect();
-    let body = format!("{}\n{{not json\n{}\n{}\n", good[0], good[1].replace("\"outcome\"", "\"outcom\""), good[2]);
+    let body = format!(
+        "{}\n{{not json\n{}\n{}\n",
+        good[0],
+        good[1].replace("\"outcome\"", "\"outcom\""),
+        good[2]
+    );
     std::fs::write(&trace, body).expect("write");
     let out = dir.path().join("r.jsonl");
-    let o = writ(&["replay", "--project", "sample-policies/v1", "--traces", s(&trace), "--format", "jsonl", "--out", s(&out)]);
+    let o = writ(&[
+        "replay",
+        "--project",
+        "sample-policies/v1",
+        "--traces",
+        s(&trace),
+        "--format",
+        "jsonl",
+        "--out",
+        s(&out),
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let t = text(&o);
     assert!(t.contains("t.jsonl:2:"), "{t}");
     assert!(t.contains("t.jsonl:3:"), "{t}");
     assert!(t.contains("2 malformed line(s)"), "{t}");
     assert!(!out.exists(), "nothing may be written");
-    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1, "no temporary file left");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("dir").count(),
+        1,
+        "no temporary file left"
+    );
 
-    let o = writ(&["replay", "--project", "sample-policies/v1", "--traces", s(&trace), "--strict", "--format", "jsonl", "--out", s(&out)]);
+    let o = writ(&[
+        "replay",
+        "--project",
+        "sample-policies/v1",
+        "--traces",
+        s(&trace),
+        "--strict",
+        "--format",
+        "jsonl",
+        "--out",
+        s(&out),
+    ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("--strict"), "{}", text(&o));
     assert!(!out.exists());
 
-    let o = writ(&["replay", "--project", "sample-policies/v1", "--traces", s(&trace), "--allow-bad-lines", "--format", "jsonl", "--out", s(&out)]);
+    let o = writ(&[
+        "replay",
+        "--project",
+        "sample-policies/v1",
+        "--traces",
+        s(&trace),
+        "--allow-bad-lines",
+        "--format",
+        "jsonl",
+        "--out",
+        s(&out),
+    ]);
     assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(std::fs::read_to_string(&out).expect("written").lines().count(), 2);
+    assert_eq!(
+        std::fs::read_to_string(&out)
+            .expect("written")
+            .lines()
+            .count(),
+        2
+    );
 }
 
 #[test]
 fn a_broken_project_writes_nothing() {
     let (d, p) = sample_copy();
-    std::fs::write(p.join("policies/zz.cedar"), "permit(principal action, resource);").expect("write");
+    std::fs::write(
+        p.join("policies/zz.cedar"),
+        "permit(principal action, resource);",
+    )
+    .expect("write");
     let out = d.path().join("r.jsonl");
-    let o = writ(&["replay", "--project", s(&p), "--traces", TRACE, "--out", s(&out)]);
+    let o = writ(&[
+        "replay",
+        "--project",
+        s(&p),
+        "--traces",
+        TRACE,
+        "--out",
+        s(&out),
+    ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("zz.cedar:1:"), "{}", text(&o));
     assert!(!out.exists());
@@ -206,20 +309,63 @@ fn a_broken_project_writes_nothing() {
 
 #[test]
 fn diff_finds_the_regression_and_gates() {
-    let o = writ(&["diff", "--from", "sample-policies/v1", "--to", "sample-policies/v2", "--traces", TRACE, "--format", "json"]);
+    let o = writ(&[
+        "diff",
+        "--from",
+        "sample-policies/v1",
+        "--to",
+        "sample-policies/v2",
+        "--traces",
+        TRACE,
+        "--format",
+        "json",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     let changed = doc["decisions"]["counts"]["total"].as_u64().expect("count");
     assert!(changed > 0);
-    assert_eq!(doc["decisions"]["changes"].as_array().map(Vec::len), Some(changed as usize));
+    assert_eq!(
+        doc["decisions"]["changes"].as_array().map(Vec::len),
+        Some(changed as usize)
+    );
     assert!(doc["policies"].as_array().is_some_and(|p| !p.is_empty()));
     // v1 -> v2 only tightens: no access gained ...
-    let o = writ(&["diff", "--from", "sample-policies/v1", "--to", "sample-policies/v2", "--traces", TRACE, "--fail-on", "allow-gained"]);
+    let o = writ(&[
+        "diff",
+        "--from",
+        "sample-policies/v1",
+        "--to",
+        "sample-policies/v2",
+        "--traces",
+        TRACE,
+        "--fail-on",
+        "allow-gained",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     // ... so the reverse direction gains access, which the gate catches.
-    let o = writ(&["diff", "--from", "sample-policies/v2", "--to", "sample-policies/v1", "--traces", TRACE, "--fail-on", "allow-gained"]);
+    let o = writ(&[
+        "diff",
+        "--from",
+        "sample-policies/v2",
+        "--to",
+        "sample-policies/v1",
+        "--traces",
+        TRACE,
+        "--fail-on",
+        "allow-gained",
+    ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    let o = writ(&["diff", "--from", "sample-policies/v1", "--to", "sample-policies/v1", "--traces", TRACE, "--fail-on", "any-change"]);
+    let o = writ(&[
+        "diff",
+        "--from",
+        "sample-policies/v1",
+        "--to",
+        "sample-policies/v1",
+        "--traces",
+        TRACE,
+        "--fail-on",
+        "any-change",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }
 
@@ -231,8 +377,18 @@ fn scenario_tests_pass_and_failures_fail() {
     assert!(o.status.success(), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(out.trim_end().ends_with(" passed, 0 failed"), "{out}");
+    // The sample's scenarios exercise every policy of both versions.
+    assert!(
+        out.contains("coverage sample-policies/v1: ")
+            && out.contains("coverage sample-policies/v2: "),
+        "{out}"
+    );
+    assert!(!out.contains("never determining"), "{out}");
     let xml = std::fs::read_to_string(&junit).expect("junit");
-    assert!(xml.contains("<testsuites") && xml.contains("failures=\"0\""), "{xml}");
+    assert!(
+        xml.contains("<testsuites") && xml.contains("failures=\"0\""),
+        "{xml}"
+    );
 
     let scenario = dir.path().join("wrong.toml");
     std::fs::write(
@@ -245,7 +401,11 @@ fn scenario_tests_pass_and_failures_fail() {
     )
     .expect("write");
     let first: serde_json::Value = serde_json::from_str(
-        std::fs::read_to_string(TRACE_PATH()).expect("trace").lines().next().expect("line"),
+        std::fs::read_to_string(TRACE_PATH())
+            .expect("trace")
+            .lines()
+            .next()
+            .expect("line"),
     )
     .expect("json");
     let o = writ(&["test", s(&scenario), "--junit", s(&junit)]);
@@ -255,7 +415,9 @@ fn scenario_tests_pass_and_failures_fail() {
         assert_eq!(o.status.code(), Some(1), "{out}");
         assert!(out.contains("FAIL  expects the opposite"), "{out}");
         assert!(out.contains("0 passed, 1 failed"), "{out}");
-        assert!(std::fs::read_to_string(&junit).expect("junit").contains("<failure"));
+        assert!(std::fs::read_to_string(&junit)
+            .expect("junit")
+            .contains("<failure"));
     }
 }
 
@@ -296,7 +458,10 @@ fn fmt_formats_and_check_reports() {
     assert!(o.status.success(), "{}", text(&o));
     let formatted = std::fs::read_to_string(&file).expect("read");
     assert!(formatted.contains("// keep me"), "{formatted}");
-    assert!(formatted.contains("context.environment == \"dev\""), "{formatted}");
+    assert!(
+        formatted.contains("context.environment == \"dev\""),
+        "{formatted}"
+    );
     let o = writ(&["fmt", s(&p), "--check"]);
     assert!(o.status.success(), "{}", text(&o));
     let o = writ(&["check", s(&p)]);

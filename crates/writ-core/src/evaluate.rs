@@ -524,7 +524,12 @@ impl Evaluator {
     /// decisive whatever else failed; otherwise an evaluation error makes
     /// the outcome untrustworthy (an erroring forbid might have denied, an
     /// erroring permit might have allowed), so it is an error.
-    fn classify(&self, decision: Decision, reasons: &[Arc<str>], errors: &[PolicyError]) -> (Verdict, Option<StepUp>) {
+    fn classify(
+        &self,
+        decision: Decision,
+        reasons: &[Arc<str>],
+        errors: &[PolicyError],
+    ) -> (Verdict, Option<StepUp>) {
         let steps: Vec<Option<StepUp>> = reasons
             .iter()
             .map(|r| self.catalog.get(r).and_then(|p| p.step_up))

@@ -19,7 +19,10 @@ pub struct FormattedFile {
 /// see [`write_formatted`].
 pub fn format_project(root: &Path) -> Result<Vec<FormattedFile>, Vec<Diagnostic>> {
     let (files, diags) = ProjectFiles::read(root);
-    let io_errors: Vec<Diagnostic> = diags.into_iter().filter(|d| d.code == "project-io" || d.code == "project-missing").collect();
+    let io_errors: Vec<Diagnostic> = diags
+        .into_iter()
+        .filter(|d| d.code == "project-io" || d.code == "project-missing")
+        .collect();
     if !io_errors.is_empty() {
         return Err(io_errors);
     }
@@ -48,9 +51,15 @@ pub fn format_project(root: &Path) -> Result<Vec<FormattedFile>, Vec<Diagnostic>
                     text: &f.text,
                 }];
                 let (_, diags) = crate::policies::parse_policy_files(&sources);
-                let located: Vec<Diagnostic> = diags.into_iter().filter(Diagnostic::is_error).collect();
+                let located: Vec<Diagnostic> =
+                    diags.into_iter().filter(Diagnostic::is_error).collect();
                 if located.is_empty() {
-                    errors.push(Diagnostic::error("format", &f.shown, None, format!("cannot format: {e}")));
+                    errors.push(Diagnostic::error(
+                        "format",
+                        &f.shown,
+                        None,
+                        format!("cannot format: {e}"),
+                    ));
                 } else {
                     errors.extend(located);
                 }
@@ -69,26 +78,8 @@ pub fn format_project(root: &Path) -> Result<Vec<FormattedFile>, Vec<Diagnostic>
 pub fn write_formatted(files: &[FormattedFile]) -> std::io::Result<usize> {
     let mut n = 0;
     for f in files.iter().filter(|f| f.changed) {
-        write_atomically(&f.path, f.formatted.as_bytes())?;
+        crate::atomic_file::write_atomically(&f.path, f.formatted.as_bytes())?;
         n += 1;
     }
     Ok(n)
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.writ-tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

@@ -239,9 +239,139 @@ fn span_of<T>(s: &Spanned<T>) -> Span {
     Span::new(s.span().start, s.span().end - s.span().start)
 }
 
+/// The keys each kind of inventory table accepts (kept beside the structs
+/// above; a test checks they agree).
+const TOP_KEYS: &[&str] = &["team", "agent", "tool"];
+const TEAM_KEYS: &[&str] = &["id", "name"];
+const AGENT_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "owner",
+    "team",
+    "risk_tier",
+    "status",
+    "use_cases",
+    "identity",
+    "credential",
+    "review_due",
+];
+const CREDENTIAL_KEYS: &[&str] = &["kind", "max_ttl_secs"];
+const IDENTITY_KEYS: &[&str] = &["spiffe", "oidc_issuer", "oidc_subject"];
+const TOOL_KEYS: &[&str] = &["name", "impact", "data_classification", "description"];
+
+/// Finds every TOML syntax error and every unknown key, so one run reports
+/// them all (serde stops at the first).
+fn structural_problems(shown: &Path, text: &str) -> Vec<Diagnostic> {
+    use toml::de::{DeTable, DeValue};
+    let (doc, errors) = DeTable::parse_recoverable(text);
+    let mut diags: Vec<Diagnostic> = errors
+        .iter()
+        .map(|e| {
+            let span = e.span().map(|r| Span::new(r.start, r.end - r.start));
+            Diagnostic::error("inventory-parse", shown, span, e.message().to_string())
+                .with_hint("fix the TOML syntax at the marked place")
+        })
+        .collect();
+    fn check_table(
+        shown: &Path,
+        table: &DeTable<'_>,
+        allowed: &[&str],
+        what: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        for (k, _) in table.iter() {
+            if !allowed.contains(&k.get_ref().as_ref()) {
+                let r = k.span();
+                diags.push(
+                    Diagnostic::error(
+                        "inventory-unknown-key",
+                        shown,
+                        Some(Span::new(r.start, r.end - r.start)),
+                        format!("unknown key `{}` in {what}", k.get_ref()),
+                    )
+                    .with_hint(format!("the keys of {what} are: {}", allowed.join(", "))),
+                );
+            }
+        }
+    }
+    fn tables<'a, 'i>(v: &'a DeValue<'i>) -> Vec<&'a DeTable<'i>> {
+        match v {
+            DeValue::Array(items) => items
+                .iter()
+                .filter_map(|i| match i.get_ref() {
+                    DeValue::Table(t) => Some(t),
+                    _ => None,
+                })
+                .collect(),
+            DeValue::Table(t) => vec![t],
+            _ => Vec::new(),
+        }
+    }
+    let doc = doc.get_ref();
+    check_table(
+        shown,
+        doc,
+        TOP_KEYS,
+        "the inventory (top level)",
+        &mut diags,
+    );
+    for (k, v) in doc.iter() {
+        match k.get_ref().as_ref() {
+            "team" => {
+                for t in tables(v.get_ref()) {
+                    check_table(shown, t, TEAM_KEYS, "a [[team]]", &mut diags);
+                }
+            }
+            "tool" => {
+                for t in tables(v.get_ref()) {
+                    check_table(shown, t, TOOL_KEYS, "a [[tool]]", &mut diags);
+                }
+            }
+            "agent" => {
+                for a in tables(v.get_ref()) {
+                    check_table(shown, a, AGENT_KEYS, "an [[agent]]", &mut diags);
+                    for (ak, av) in a.iter() {
+                        match ak.get_ref().as_ref() {
+                            "credential" => {
+                                for c in tables(av.get_ref()) {
+                                    check_table(
+                                        shown,
+                                        c,
+                                        CREDENTIAL_KEYS,
+                                        "an [agent.credential]",
+                                        &mut diags,
+                                    );
+                                }
+                            }
+                            "identity" => {
+                                for c in tables(av.get_ref()) {
+                                    check_table(
+                                        shown,
+                                        c,
+                                        IDENTITY_KEYS,
+                                        "an [[agent.identity]]",
+                                        &mut diags,
+                                    );
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    diags
+}
+
 /// Parses and checks an inventory file. Returns the inventory (when it
 /// parsed) and every problem found.
 pub fn load(shown: &Path, text: &str, today: time::Date) -> (Option<Inventory>, Vec<Diagnostic>) {
+    let structural = structural_problems(shown, text);
+    if !structural.is_empty() {
+        return (None, structural);
+    }
     let inv: Inventory = match toml::from_str(text) {
         Ok(inv) => inv,
         Err(e) => {
@@ -588,12 +718,49 @@ impact = "destructive"
     }
 
     #[test]
-    fn unknown_keys_are_located_errors() {
-        let text = GOOD.replace("risk_tier = \"high\"", "risk_tier = \"high\"\nriks = 1");
+    fn every_unknown_key_is_a_located_error() {
+        let text = GOOD
+            .replace("risk_tier = \"high\"", "risk_tier = \"high\"\nriks = 1")
+            .replace("kind = \"static\"", "kind = \"static\"\nttl = 3")
+            .replace(
+                "impact = \"destructive\"",
+                "impact = \"destructive\"\nimpakt = 1",
+            );
         let (inv, diags) = load(Path::new("inventory.toml"), &text, today());
         assert!(inv.is_none());
+        let keys: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(diags.len(), 3, "{keys:?}");
+        assert!(diags
+            .iter()
+            .all(|d| d.code == "inventory-unknown-key" && d.span.is_some()));
+        let riks = diags
+            .iter()
+            .find(|d| d.message.contains("`riks`"))
+            .expect("riks");
+        assert_eq!(
+            &text[riks.span.expect("span").start..riks.span.expect("span").end],
+            "riks"
+        );
+    }
+
+    #[test]
+    fn key_lists_match_the_structs() {
+        // Every listed key deserializes (none is unknown to serde).
+        let text = "[[team]]\nid=\"t\"\nname=\"T\"\n[[agent]]\nid=\"a\"\nname=\"A\"\nowner=\"o\"\nteam=\"t\"\nrisk_tier=\"low\"\nstatus=\"active\"\nuse_cases=[]\nreview_due=2030-01-01\n[agent.credential]\nkind=\"static\"\nmax_ttl_secs=1\n[[agent.identity]]\nspiffe=\"spiffe://x.example/a\"\n[[agent.identity]]\noidc_issuer=\"i\"\noidc_subject=\"s\"\n[[tool]]\nname=\"x\"\nimpact=\"read\"\ndata_classification=\"public\"\ndescription=\"d\"\n";
+        let (inv, diags) = load(Path::new("inventory.toml"), text, today());
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(inv.is_some());
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let (inv, diags) = load(
+            Path::new("inventory.toml"),
+            "[[agent]\nid = \"x\"\n",
+            today(),
+        );
+        assert!(inv.is_none());
         assert_eq!(diags[0].code, "inventory-parse");
-        assert!(diags[0].message.contains("riks"), "{}", diags[0].message);
         assert!(diags[0].span.is_some());
     }
 

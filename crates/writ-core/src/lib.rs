@@ -33,6 +33,7 @@
 //! println!("{} actions, {} allowed", summary.actions, summary.verdicts.get(writ_core::evaluate::Verdict::Allowed));
 //! ```
 
+pub mod atomic_file;
 pub mod diagnostic;
 pub mod diff;
 pub mod evaluate;

@@ -106,11 +106,33 @@ pub struct CaseResult {
     pub errors: usize,
 }
 
+/// Which policies of a project the cases exercised.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Coverage {
+    /// Every policy id of the project, in catalogue order.
+    pub policies: Vec<String>,
+    /// Policies that determined the decision of at least one case.
+    pub exercised: std::collections::BTreeSet<String>,
+}
+
+impl Coverage {
+    /// Policies no case exercised.
+    pub fn missing(&self) -> Vec<&str> {
+        self.policies
+            .iter()
+            .filter(|p| !self.exercised.contains(*p))
+            .map(String::as_str)
+            .collect()
+    }
+}
+
 /// Results of a test run.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct TestRun {
     /// Every case, in order.
     pub cases: Vec<CaseResult>,
+    /// Policy coverage per project folder of the scenarios run.
+    pub coverage: std::collections::BTreeMap<String, Coverage>,
 }
 
 impl TestRun {
@@ -166,7 +188,10 @@ pub fn compare(expect: &Expect, outcome: &Outcome, rename: &dyn Fn(&str) -> Stri
     for r in &expect.reasons {
         let r = rename(r);
         if !actual.contains(&r.as_str()) {
-            failures.push(format!("expected `{r}` among the determining policies, got [{}]", actual.join(", ")));
+            failures.push(format!(
+                "expected `{r}` among the determining policies, got [{}]",
+                actual.join(", ")
+            ));
         }
     }
     let errors = outcome.errors.len() + usize::from(outcome.request_error.is_some());
@@ -189,7 +214,13 @@ pub fn compare(expect: &Expect, outcome: &Outcome, rename: &dyn Fn(&str) -> Stri
     failures
 }
 
-fn case_result(suite: &str, name: &str, location: String, outcome: &Outcome, failures: Vec<String>) -> CaseResult {
+fn case_result(
+    suite: &str,
+    name: &str,
+    location: String,
+    outcome: &Outcome,
+    failures: Vec<String>,
+) -> CaseResult {
     CaseResult {
         suite: suite.to_string(),
         name: name.to_string(),
@@ -236,8 +267,10 @@ impl ScenarioRunner {
             }
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
-        let project_dir = base.join(&spec.project);
-        let key = project_dir.canonicalize().unwrap_or_else(|_| project_dir.clone());
+        let project_dir = tidy_path(&base.join(&spec.project));
+        let key = project_dir
+            .canonicalize()
+            .unwrap_or_else(|_| project_dir.clone());
         if !self.evaluators.contains_key(&key) {
             let today = self.today.unwrap_or_else(crate::project::today_utc);
             let report: CheckReport = check_project(&project_dir, today);
@@ -246,8 +279,10 @@ impl ScenarioRunner {
                 path: project_dir.clone(),
                 errors,
             })?;
-            self.evaluators
-                .insert(key.clone(), Evaluator::from_project(project_dir.display().to_string(), &project));
+            self.evaluators.insert(
+                key.clone(),
+                Evaluator::from_project(project_dir.display().to_string(), &project),
+            );
         }
         let Some(ev) = self.evaluators.get(&key) else {
             return Ok(());
@@ -263,7 +298,17 @@ impl ScenarioRunner {
             }
             None => Vec::new(),
         };
-        let suite = spec.name.clone().unwrap_or_else(|| path.display().to_string());
+        let suite = spec
+            .name
+            .clone()
+            .unwrap_or_else(|| path.display().to_string());
+        run.coverage
+            .entry(project_dir.display().to_string())
+            .or_insert_with(|| Coverage {
+                policies: ev.catalog.policies.iter().map(|p| p.id.clone()).collect(),
+                exercised: Default::default(),
+            });
+        let mut exercised: Vec<String> = Vec::new();
         for case in &spec.case {
             let (line, _) = crate::diagnostic::line_column(&text, case.span().start);
             let location = format!("{}:{line}", path.display());
@@ -301,14 +346,24 @@ impl ScenarioRunner {
                     )))
                 }
             };
-            let record = parse_record(line_no, &record_text)
-                .map_err(|e| malformed(format!("case `{}`: the record is not valid: {}", case.name, e.message)))?;
+            let record = parse_record(line_no, &record_text).map_err(|e| {
+                malformed(format!(
+                    "case `{}`: the record is not valid: {}",
+                    case.name, e.message
+                ))
+            })?;
             let outcome = match ev.prepare(&record) {
                 Ok(p) => ev.decide(&p),
                 Err(u) => (*u.outcome).clone(),
             };
             let failures = compare(&case.expect, &outcome, &|s| s.to_string());
-            run.cases.push(case_result(&suite, &case.name, location, &outcome, failures));
+            exercised.extend(outcome.reasons.iter().map(|r| r.to_string()));
+            run.cases.push(case_result(
+                &suite, &case.name, location, &outcome, failures,
+            ));
+        }
+        if let Some(c) = run.coverage.get_mut(&project_dir.display().to_string()) {
+            c.exercised.extend(exercised);
         }
         Ok(())
     }
@@ -350,12 +405,13 @@ pub fn run_cedar_tests(
             source,
         })
     };
-    let malformed = |p: &Path, line: usize, column: usize, message: String| ScenarioError::Malformed {
-        path: p.to_path_buf(),
-        line,
-        column,
-        message,
-    };
+    let malformed =
+        |p: &Path, line: usize, column: usize, message: String| ScenarioError::Malformed {
+            path: p.to_path_buf(),
+            line,
+            column,
+            message,
+        };
     let policy_text = read(policies)?;
     let sources = [crate::policies::PolicySource {
         path: policies,
@@ -363,7 +419,10 @@ pub fn run_cedar_tests(
     }];
     let (catalog, diags) = crate::policies::parse_policy_files(&sources);
     if let Some(d) = diags.iter().find(|d| d.is_error()) {
-        let (l, c) = d.span.map(|s| crate::diagnostic::line_column(&policy_text, s.start)).unwrap_or((0, 0));
+        let (l, c) = d
+            .span
+            .map(|s| crate::diagnostic::line_column(&policy_text, s.start))
+            .unwrap_or((0, 0));
         return Err(malformed(policies, l, c, d.message.clone()));
     }
     let schema = match schema {
@@ -375,7 +434,12 @@ pub fn run_cedar_tests(
                     .and_then(|d| d.span)
                     .map(|s| crate::diagnostic::line_column(&text, s.start))
                     .unwrap_or((0, 0));
-                malformed(p, l, c, d.first().map(|d| d.message.clone()).unwrap_or_default())
+                malformed(
+                    p,
+                    l,
+                    c,
+                    d.first().map(|d| d.message.clone()).unwrap_or_default(),
+                )
             })?;
             Some(s)
         }
@@ -402,13 +466,23 @@ pub fn run_cedar_tests(
             serde_json::Value::String(p) => {
                 let path = tests.parent().unwrap_or(Path::new(".")).join(p);
                 let text = read(&path)?;
-                serde_json::from_str(&text).map_err(|e| malformed(&path, e.line(), e.column(), e.to_string()))?
+                serde_json::from_str(&text)
+                    .map_err(|e| malformed(&path, e.line(), e.column(), e.to_string()))?
             }
             other => other.clone(),
         };
-        let entities = cedar_policy::Entities::from_json_value(entities_json, schema.as_ref().map(|s| &s.schema))
-            .map_err(|e| malformed(tests, 0, 0, format!("{name}: entities: {e}")))?;
-        let ev = Evaluator::new(&name, catalog.clone(), schema.clone(), entities, Resolver::default());
+        let entities = cedar_policy::Entities::from_json_value(
+            entities_json,
+            schema.as_ref().map(|s| &s.schema),
+        )
+        .map_err(|e| malformed(tests, 0, 0, format!("{name}: entities: {e}")))?;
+        let ev = Evaluator::new(
+            &name,
+            catalog.clone(),
+            schema.clone(),
+            entities,
+            Resolver::default(),
+        );
         let record = serde_json::json!({
             "ts": "1970-01-01T00:00:00Z",
             "agent": t.request.principal,
@@ -430,9 +504,36 @@ pub fn run_cedar_tests(
             verdict: None,
         };
         let failures = compare(&expect, &outcome, &rename);
-        run.cases.push(case_result(&suite, &name, format!("{}#{}", tests.display(), i + 1), &outcome, failures));
+        run.cases.push(case_result(
+            &suite,
+            &name,
+            format!("{}#{}", tests.display(), i + 1),
+            &outcome,
+            failures,
+        ));
     }
     Ok(())
+}
+
+/// Removes `.` and `dir/..` pairs from a path without touching the disk,
+/// so paths read well in reports.
+pub fn tidy_path(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        PathBuf::from(".")
+    } else {
+        out.iter().collect()
+    }
 }
 
 fn uid_to_ref(uid: &str) -> serde_json::Value {
