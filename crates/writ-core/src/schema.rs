@@ -239,6 +239,25 @@ action "read" in ["group"] appliesTo { principal: [Agent], resource: [Team, User
     }
 
     #[test]
+    fn json_schemas_compile_to_the_same_shapes() {
+        let (human, _) = ProjectSchema::load(Path::new("schema.cedarschema"), SRC).expect("loads");
+        let frag = SchemaFragment::from_cedarschema_str(SRC).expect("parses").0;
+        let json = frag.to_json_string().expect("to json");
+        let (from_json, _) =
+            ProjectSchema::load(Path::new("schema.cedarschema.json"), &json).expect("loads json");
+        let (a, b) = (
+            human.action("read").expect("read"),
+            from_json.action("read").expect("read"),
+        );
+        assert_eq!(a.context, b.context);
+        assert_eq!(a.principals, b.principals);
+        assert_eq!(a.groups, b.groups);
+        let errs = ProjectSchema::load(Path::new("schema.json"), "{\"\": {\"entityTypes\": 5}}")
+            .unwrap_err();
+        assert_eq!(errs[0].code, "schema");
+    }
+
+    #[test]
     fn syntax_errors_are_located() {
         let errs =
             ProjectSchema::load(Path::new("s.cedarschema"), "entity A = { x: };").unwrap_err();

@@ -97,13 +97,20 @@ fn cedar_conformance_suite() {
     let mut request_count = 0usize;
     let mut failures: Vec<String> = Vec::new();
     for file in &files {
-        let shown = file.strip_prefix(&root).unwrap_or(file).display().to_string();
+        let shown = file
+            .strip_prefix(&root)
+            .unwrap_or(file)
+            .display()
+            .to_string();
         let test: Value =
             serde_json::from_str(&std::fs::read_to_string(file).expect("read test file"))
                 .expect("test file is JSON");
         let read = |key: &str| {
             let rel = test[key].as_str().expect("path in test file");
-            (root.join(rel), std::fs::read_to_string(root.join(rel)).expect("read file"))
+            (
+                root.join(rel),
+                std::fs::read_to_string(root.join(rel)).expect("read file"),
+            )
         };
 
         // Policies, with Writ ids; Cedar's `policyN` is the N-th policy.
@@ -275,8 +282,5 @@ fn cedar_conformance_suite() {
 
 /// Line `n` (1-based) of `text`.
 fn trace_line(text: &str, n: usize) -> String {
-    text.lines()
-        .nth(n - 1)
-        .expect("line exists")
-        .to_string()
+    text.lines().nth(n - 1).expect("line exists").to_string()
 }

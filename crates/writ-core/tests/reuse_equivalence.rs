@@ -22,11 +22,7 @@ fn repo_root() -> PathBuf {
 fn sample(version: &str) -> Project {
     let dir = repo_root().join("sample-policies").join(version);
     let report = check_project(&dir, today_utc());
-    let errors: Vec<_> = report
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .collect();
+    let errors: Vec<_> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
     report
         .project
         .unwrap_or_else(|| panic!("{} does not check: {errors:?}", dir.display()))
@@ -34,8 +30,7 @@ fn sample(version: &str) -> Project {
 
 fn recorded_trace() -> String {
     let path = repo_root().join("scenarios/traces/recorded.jsonl");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
 /// The parts of an outcome the fast and the plain path must agree on.
@@ -108,7 +103,10 @@ fn reuse_gives_the_reference_outcome_for_every_recorded_action() {
     let lines = trace.lines().filter(|l| !l.trim().is_empty()).count();
     assert_eq!(sink.results.len(), lines);
     assert_eq!(stats.actions as usize, lines);
-    assert!(stats.reused > 0, "the recorded trace should repeat requests");
+    assert!(
+        stats.reused > 0,
+        "the recorded trace should repeat requests"
+    );
 
     let mut verdicts = std::collections::BTreeMap::<(usize, Verdict), usize>::new();
     let mut mismatches = Vec::new();
@@ -117,7 +115,8 @@ fn reuse_gives_the_reference_outcome_for_every_recorded_action() {
         for (i, (ev, got)) in versions.iter().zip(&r.evaluations).enumerate() {
             let reference = ev.decide_reference(&r.record);
             *verdicts.entry((i, got.outcome.verdict)).or_default() += 1;
-            if essence(&reference) != essence(&got.outcome) || reference.step_up != got.outcome.step_up
+            if essence(&reference) != essence(&got.outcome)
+                || reference.step_up != got.outcome.step_up
             {
                 mismatches.push(format!(
                     "line {} ({}): replay {:?}, reference {:?}",
@@ -202,14 +201,25 @@ fn reuse_threads_and_batches_do_not_change_results_or_order() {
 fn malformed_lines_are_reported_and_skipped() {
     let p1 = sample("v1");
     let v1 = Evaluator::from_project("v1", &p1);
-    let good: Vec<&str> = recorded_trace_lines(5);
+    let recorded = recorded_trace();
+    let good: Vec<&str> = recorded.lines().take(5).collect();
+    assert_eq!(good.len(), 5, "recorded trace too short");
     // Lines: 1 good, 2 not JSON, 3 good, 4 blank, 5 missing agent,
     // 6 good, 7 bad timestamp, 8 unknown field, 9 good, 10 good.
     let bad_ts = good[2].replacen("\"ts\":\"", "\"ts\":\"yesterday ", 1);
     let unknown = good[3].replacen('{', "{\"surprise\":1,", 1);
     let no_agent = r#"{"ts":"2026-11-02T06:20:17Z","action":"query_table","outcome":"executed"}"#;
     let text = [
-        good[0], "{not json", good[1], "   ", no_agent, good[2], &bad_ts, &unknown, good[3], good[4],
+        good[0],
+        "{not json",
+        good[1],
+        "   ",
+        no_agent,
+        good[2],
+        &bad_ts,
+        &unknown,
+        good[3],
+        good[4],
     ]
     .join("\n");
     let expected_bad = [2usize, 5, 7, 8];
@@ -226,9 +236,21 @@ fn malformed_lines_are_reported_and_skipped() {
         let bad: Vec<usize> = sink.bad_lines.iter().map(|e| e.line).collect();
         assert_eq!(bad, expected_bad, "batch {batch_size}");
         assert!(sink.bad_lines.iter().all(|e| !e.message.is_empty()));
-        assert!(sink.bad_lines[1].message.contains("agent"), "{:?}", sink.bad_lines[1]);
-        assert!(sink.bad_lines[2].message.contains("RFC 3339"), "{:?}", sink.bad_lines[2]);
-        assert!(sink.bad_lines[3].message.contains("surprise"), "{:?}", sink.bad_lines[3]);
+        assert!(
+            sink.bad_lines[1].message.contains("agent"),
+            "{:?}",
+            sink.bad_lines[1]
+        );
+        assert!(
+            sink.bad_lines[2].message.contains("RFC 3339"),
+            "{:?}",
+            sink.bad_lines[2]
+        );
+        assert!(
+            sink.bad_lines[3].message.contains("surprise"),
+            "{:?}",
+            sink.bad_lines[3]
+        );
         assert_eq!(stats.bad_lines, expected_bad.len() as u64);
         let replayed: Vec<usize> = sink.results.iter().map(|r| r.line).collect();
         assert_eq!(replayed, expected_good, "batch {batch_size}");
@@ -254,12 +276,4 @@ fn malformed_lines_are_reported_and_skipped() {
         assert!(sink.bad_lines.is_empty());
         assert!(sink.results.iter().all(|r| r.line < 2));
     }
-}
-
-/// The first `n` lines of the recorded trace.
-fn recorded_trace_lines(n: usize) -> Vec<&'static str> {
-    let text: &'static str = Box::leak(recorded_trace().into_boxed_str());
-    let lines: Vec<&str> = text.lines().take(n).collect();
-    assert_eq!(lines.len(), n, "recorded trace too short");
-    lines
 }

@@ -7,7 +7,8 @@ use serde_json::Value;
 use writ_tracegen::{load_model, write_trace, Generator, TracegenError, TrafficModel, Variant};
 
 fn model() -> TrafficModel {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/traces/traffic-model.toml");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/traces/traffic-model.toml");
     load_model(&path).expect("committed traffic model loads")
 }
 
