@@ -48,7 +48,7 @@ enum Format {
 }
 
 struct Writer<'a> {
-    out: &'a mut dyn Write,
+    out: &'a mut (dyn Write + Send),
     format: Format,
     rows: bool,
     first: bool,
@@ -141,11 +141,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let stdout = std::io::stdout();
-    let mut stdout_lock = stdout.lock();
-    let out: &mut dyn Write = match pending.as_mut() {
+    let mut stdout = std::io::BufWriter::new(std::io::stdout());
+    let out: &mut (dyn Write + Send) = match pending.as_mut() {
         Some(p) => &mut p.writer,
-        None => &mut stdout_lock,
+        None => &mut stdout,
     };
     let rows = !args.summary_only;
     if args.format == Format::Table && rows {
@@ -194,13 +193,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Format::Jsonl => {}
         Format::Table => {
-            // The summary goes with the rows, or to stdout when rows go to a file.
-            print_summary(&summary, &mut std::io::stdout())?;
-            if to_file && rows {
+            // The summary follows the rows; when the rows go to a file it
+            // is also shown on standard output.
+            if to_file {
+                print_summary(&summary, &mut std::io::stdout())?;
+            }
+            if !to_file || rows {
                 print_summary(&summary, out)?;
             }
         }
     }
+    out.flush()?;
     report_bad_lines(&args.traces, &summary.bad_lines);
     eprintln!(
         "replayed {} action(s) from {}: {} malformed line(s) skipped; {} distinct request(s) decided, {:.1}% of decisions reused",

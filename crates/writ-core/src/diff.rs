@@ -4,6 +4,7 @@
 use crate::evaluate::{Outcome, Verdict};
 use crate::project::Project;
 use crate::replay::{ActionResult, ResultSink, SinkError};
+use crate::summary::entry;
 use crate::trace::{Decision, LineError};
 use serde::Serialize;
 use similar::TextDiff;
@@ -149,18 +150,15 @@ impl DecisionDiff {
             }
             _ => ChangeKind::SameDecisionOtherReasons,
         };
-        let agent = b.principal.id.to_string();
+        let agent: &str = &b.principal.id;
         self.counts.add(kind);
-        self.by_agent.entry(agent.clone()).or_default().add(kind);
-        self.by_tool
-            .entry(r.record.action.clone())
-            .or_default()
-            .add(kind);
+        entry(&mut self.by_agent, agent).add(kind);
+        entry(&mut self.by_tool, &r.record.action).add(kind);
         for p in &oa.reasons {
-            *self.responsible_from.entry(p.to_string()).or_default() += 1;
+            *entry(&mut self.responsible_from, p) += 1;
         }
         for p in &ob.reasons {
-            *self.responsible_to.entry(p.to_string()).or_default() += 1;
+            *entry(&mut self.responsible_to, p) += 1;
         }
         if self.keep_changes {
             let resource = match &r.record.resource {
@@ -173,7 +171,7 @@ impl DecisionDiff {
             self.changes.push(Change {
                 line: r.line,
                 kind,
-                agent,
+                agent: agent.to_string(),
                 action: r.record.action.clone(),
                 resource,
                 from: Side::from(oa.as_ref()),

@@ -28,7 +28,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt::Write as _;
+use std::io::Write as _;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -127,14 +127,14 @@ impl Outcome {
 
 /// A request ready to decide, borrowing from its record.
 #[derive(Debug)]
-pub struct Prepared<'r, 'e> {
+pub struct Prepared<'a> {
     /// The relevance key: equal keys get equal outcomes.
     pub key: String,
     /// The resolved principal.
     pub principal: Principal,
-    action: ActionRef<'e>,
-    resource: (Cow<'r, str>, Cow<'r, str>),
-    context: Vec<(&'r str, Cow<'r, Value>, Option<&'e Shape>)>,
+    action: ActionRef<'a>,
+    resource: (Cow<'a, str>, Cow<'a, str>),
+    context: Vec<(&'a str, Cow<'a, Value>, Option<&'a Shape>)>,
 }
 
 #[derive(Debug)]
@@ -252,10 +252,7 @@ impl Evaluator {
     }
 
     /// Step 1: check the record against the schema and compute its key.
-    pub fn prepare<'r, 'e>(
-        &'e self,
-        record: &'r TraceRecord,
-    ) -> Result<Prepared<'r, 'e>, Unprepared> {
+    pub fn prepare<'a>(&'a self, record: &'a TraceRecord) -> Result<Prepared<'a>, Unprepared> {
         let principal = self.resolver.resolve(&record.agent);
         let fail = |principal: Principal, msg: String| Unprepared {
             principal,
@@ -274,7 +271,7 @@ impl Evaluator {
                 Err(e) => return Err(fail(principal, e)),
             },
         };
-        let resource: (Cow<'r, str>, Cow<'r, str>) = match &record.resource {
+        let resource: (Cow<'a, str>, Cow<'a, str>) = match &record.resource {
             Some(r) => (Cow::Borrowed(r.ty.as_str()), Cow::Borrowed(r.id.as_str())),
             None => (Cow::Borrowed("Tool"), Cow::Borrowed(record.action.as_str())),
         };
@@ -282,6 +279,9 @@ impl Evaluator {
             ActionRef::Declared(a) => Some(*a),
             ActionRef::Undeclared(_) => None,
         };
+        let injections = shape
+            .map(|a| Injections::for_record(a, record))
+            .unwrap_or_default();
         if self.validate_requests {
             if let Some(a) = shape {
                 if !a.principals.iter().any(|t| **t == *principal.ty) {
@@ -302,42 +302,7 @@ impl Evaluator {
                     );
                     return Err(fail(principal, msg));
                 }
-            }
-        }
-        // Attributes Writ fills from the record when the schema declares them.
-        let mut injected: Vec<(&'static str, Value)> = Vec::new();
-        if let Some(a) = shape {
-            if !record.context.contains_key("now") {
-                match a.context.attribute("now").map(|x| &x.shape) {
-                    Some(Shape::Extension(shape::ExtensionKind::Datetime)) => {
-                        if let Some(dt) = cedar_datetime(&record.ts) {
-                            injected
-                                .push(("now", json!({"__extn": {"fn": "datetime", "arg": dt}})));
-                        }
-                    }
-                    Some(Shape::String) => injected.push(("now", Value::String(record.ts.clone()))),
-                    _ => {}
-                }
-            }
-            if let (Some(user), false) = (
-                &record.on_behalf_of,
-                record.context.contains_key("on_behalf_of"),
-            ) {
-                match a.context.attribute("on_behalf_of").map(|x| &x.shape) {
-                    Some(Shape::Entity(ty)) => injected.push((
-                        "on_behalf_of",
-                        json!({"__entity": {"type": ty, "id": user}}),
-                    )),
-                    Some(Shape::String) => {
-                        injected.push(("on_behalf_of", Value::String(user.clone())))
-                    }
-                    _ => {}
-                }
-            }
-        }
-        if self.validate_requests {
-            if let Some(a) = shape {
-                if let Err(e) = self.check_context(a, record, &injected) {
+                if let Err(e) = self.check_context(a, record, &injections) {
                     return Err(fail(
                         principal,
                         format!("context does not match the schema: {e}"),
@@ -349,54 +314,59 @@ impl Evaluator {
             ActionRef::Declared(a) => self.context_use.for_action(&a.id),
             ActionRef::Undeclared(_) => &self.context_use.fallback,
         };
-        let mut key = String::with_capacity(128);
-        push_part(&mut key, &principal.ty);
-        push_part(&mut key, &principal.id);
-        push_part(
-            &mut key,
-            match &action {
-                ActionRef::Declared(a) => &a.id,
-                ActionRef::Undeclared(_) => &record.action,
-            },
-        );
-        push_part(&mut key, &resource.0);
-        push_part(&mut key, &resource.1);
-        let mut context = Vec::new();
+        let mut key = KeyWriter::default();
+        key.part(&principal.ty);
+        key.part(&principal.id);
+        key.part(match &action {
+            ActionRef::Declared(a) => &a.id,
+            ActionRef::Undeclared(_) => &record.action,
+        });
+        key.part(&resource.0);
+        key.part(&resource.1);
         let attr_shape = |name: &str| {
             shape
                 .and_then(|a| a.context.attribute(name))
                 .map(|x| &x.shape)
         };
-        let mut take = |name: &'r str, v: Cow<'r, Value>, key: &mut String| {
-            push_part(key, name);
-            push_part(key, &v.to_string());
-            context.push((name, v, attr_shape(name)));
+        // The relevant attributes in name order (so equal requests get equal
+        // keys whatever order their records list attributes in); injected
+        // values are built only when a policy reads them.
+        let mut context: Vec<(&'a str, Cow<'a, Value>, Option<&'a Shape>)> = Vec::new();
+        let mut take = |name: &'a str, key: &mut KeyWriter| {
+            let value = match record.context.get(name) {
+                Some(v) => Cow::Borrowed(v),
+                None if injections.provides(name) => match injections.value(name, record) {
+                    Some(v) => Cow::Owned(v),
+                    None => return,
+                },
+                None => return,
+            };
+            key.part(name);
+            key.value(&value);
+            context.push((name, value, attr_shape(name)));
         };
-        // Record attributes and injected ones, in name order.
-        let mut inj = injected.into_iter().peekable();
-        for (name, v) in &record.context {
-            while let Some((iname, _)) = inj.peek() {
-                if *iname < name.as_str() {
-                    if let Some((iname, iv)) = inj.next() {
-                        if reads.reads(iname) {
-                            take(iname, Cow::Owned(iv), &mut key);
-                        }
-                    }
-                } else {
-                    break;
+        match reads {
+            ContextUse::Attributes(names) => {
+                for name in names {
+                    take(name.as_str(), &mut key);
                 }
             }
-            if reads.reads(name) {
-                take(name.as_str(), Cow::Borrowed(v), &mut key);
-            }
-        }
-        for (iname, iv) in inj {
-            if reads.reads(iname) {
-                take(iname, Cow::Owned(iv), &mut key);
+            ContextUse::Whole => {
+                let mut names: Vec<&'a str> = record
+                    .context
+                    .keys()
+                    .map(String::as_str)
+                    .chain(injections.names().iter().copied())
+                    .collect();
+                names.sort_unstable();
+                names.dedup();
+                for name in names {
+                    take(name, &mut key);
+                }
             }
         }
         Ok(Prepared {
-            key,
+            key: key.finish(),
             principal,
             action,
             resource,
@@ -404,27 +374,27 @@ impl Evaluator {
         })
     }
 
+    /// Checks the record's context (with the attributes Writ will inject)
+    /// against the action's context type.
     fn check_context(
         &self,
         action: &ActionShape,
         record: &TraceRecord,
-        injected: &[(&'static str, Value)],
+        injections: &Injections,
     ) -> Result<(), ShapeError> {
         let mut path = String::from("context");
+        let mut present = 0usize;
         for attr in &action.context.attributes {
-            let value = record.context.get(&attr.name).or_else(|| {
-                injected
-                    .iter()
-                    .find(|(n, _)| *n == attr.name)
-                    .map(|(_, v)| v)
-            });
-            match value {
+            match record.context.get(&attr.name) {
                 Some(v) => {
+                    present += 1;
                     path.truncate(7);
                     path.push('.');
                     path.push_str(&attr.name);
                     check_value(&attr.shape, v, &mut path, &self.ext)?;
                 }
+                // Injected values are built to fit their declared type.
+                None if injections.provides(&attr.name) => {}
                 None if attr.required => {
                     return Err(ShapeError {
                         path: "context".into(),
@@ -434,30 +404,27 @@ impl Evaluator {
                 None => {}
             }
         }
-        if !action.context.open {
+        if !action.context.open && present != record.context.len() {
             if let Some(extra) = record
                 .context
                 .keys()
                 .find(|k| action.context.attribute(k).is_none())
             {
-                return Err(ShapeError {
-                    path: "context".into(),
-                    problem: format!("attribute `{extra}` is not declared in the schema"),
-                });
+                return Err(undeclared(extra));
             }
         }
         Ok(())
     }
 
     /// Step 2: decide a prepared request.
-    pub fn decide(&self, p: &Prepared<'_, '_>) -> Outcome {
+    pub fn decide(&self, p: &Prepared<'_>) -> Outcome {
         match self.build_request(p) {
             Ok(req) => self.outcome(&req),
             Err(e) => Outcome::request_error(e),
         }
     }
 
-    fn build_request(&self, p: &Prepared<'_, '_>) -> Result<Request, String> {
+    fn build_request(&self, p: &Prepared<'_>) -> Result<Request, String> {
         let principal = shape::make_uid(&p.principal.ty, &p.principal.id)?;
         let action = match &p.action {
             ActionRef::Declared(a) => a.uid.clone(),
@@ -573,34 +540,10 @@ impl Evaluator {
         };
         let mut ctx = record.context.clone();
         if let Some(a) = declared {
-            if !ctx.contains_key("now") {
-                match a.context.attribute("now").map(|x| &x.shape) {
-                    Some(Shape::Extension(shape::ExtensionKind::Datetime)) => {
-                        if let Some(dt) = cedar_datetime(&record.ts) {
-                            ctx.insert(
-                                "now".into(),
-                                json!({"__extn": {"fn": "datetime", "arg": dt}}),
-                            );
-                        }
-                    }
-                    Some(Shape::String) => {
-                        ctx.insert("now".into(), Value::String(record.ts.clone()));
-                    }
-                    _ => {}
-                }
-            }
-            if let (Some(user), false) = (&record.on_behalf_of, ctx.contains_key("on_behalf_of")) {
-                match a.context.attribute("on_behalf_of").map(|x| &x.shape) {
-                    Some(Shape::Entity(ty)) => {
-                        ctx.insert(
-                            "on_behalf_of".into(),
-                            json!({"__entity": {"type": ty, "id": user}}),
-                        );
-                    }
-                    Some(Shape::String) => {
-                        ctx.insert("on_behalf_of".into(), Value::String(user.clone()));
-                    }
-                    _ => {}
+            let injections = Injections::for_record(a, record);
+            for &name in injections.names() {
+                if let Some(v) = injections.value(name, record) {
+                    ctx.insert(name.to_string(), v);
                 }
             }
         }
@@ -624,9 +567,106 @@ fn action_uid(name: &str) -> Result<EntityUid, String> {
         .map_err(|e| format!("invalid action `{name}`: {e}"))
 }
 
-fn push_part(key: &mut String, part: &str) {
-    let _ = write!(key, "{}:", part.len());
-    key.push_str(part);
+fn undeclared(name: &str) -> ShapeError {
+    ShapeError {
+        path: "context".into(),
+        problem: format!("attribute `{name}` is not declared in the schema"),
+    }
+}
+
+/// Builds a relevance key: length-prefixed names and ids, and values as
+/// JSON followed by a NUL byte (which JSON text never contains raw), so
+/// distinct requests never share a key.
+#[derive(Default)]
+struct KeyWriter(Vec<u8>);
+
+impl KeyWriter {
+    fn part(&mut self, s: &str) {
+        let _ = write!(self.0, "{}:", s.len());
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    fn value(&mut self, v: &Value) {
+        // Writing JSON into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut self.0, v);
+        self.0.push(0);
+    }
+
+    fn finish(self) -> String {
+        // Only UTF-8 was written.
+        String::from_utf8(self.0)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+}
+
+/// The context attributes Writ fills from the record when the action's
+/// context type declares them and the record does not set them: `now`
+/// (from `ts`) and `on_behalf_of` (from the record's `on_behalf_of`).
+#[derive(Default)]
+struct Injections<'a> {
+    now: Option<&'a Shape>,
+    on_behalf_of: Option<&'a Shape>,
+    names: &'static [&'static str],
+}
+
+impl<'a> Injections<'a> {
+    fn for_record(action: &'a ActionShape, record: &TraceRecord) -> Self {
+        let declared = |name: &str| action.context.attribute(name).map(|a| &a.shape);
+        let now = if record.context.contains_key("now") {
+            None
+        } else {
+            declared("now").filter(|s| {
+                matches!(
+                    s,
+                    Shape::String | Shape::Extension(shape::ExtensionKind::Datetime)
+                )
+            })
+        };
+        let on_behalf_of = match (
+            &record.on_behalf_of,
+            record.context.contains_key("on_behalf_of"),
+        ) {
+            (Some(_), false) => {
+                declared("on_behalf_of").filter(|s| matches!(s, Shape::String | Shape::Entity(_)))
+            }
+            _ => None,
+        };
+        let names: &'static [&'static str] = match (now.is_some(), on_behalf_of.is_some()) {
+            (true, true) => &["now", "on_behalf_of"],
+            (true, false) => &["now"],
+            (false, true) => &["on_behalf_of"],
+            (false, false) => &[],
+        };
+        Injections {
+            now,
+            on_behalf_of,
+            names,
+        }
+    }
+
+    /// The injected names, sorted.
+    fn names(&self) -> &'static [&'static str] {
+        self.names
+    }
+
+    fn provides(&self, name: &str) -> bool {
+        self.names.contains(&name)
+    }
+
+    /// Builds the value of an injected attribute.
+    fn value(&self, name: &str, record: &TraceRecord) -> Option<Value> {
+        match (name, self.now, self.on_behalf_of) {
+            ("now", Some(Shape::String), _) => Some(Value::String(record.ts.clone())),
+            ("now", Some(_), _) => cedar_datetime(&record.ts)
+                .map(|dt| json!({"__extn": {"fn": "datetime", "arg": dt}})),
+            ("on_behalf_of", _, Some(Shape::Entity(ty))) => record
+                .on_behalf_of
+                .as_ref()
+                .map(|user| json!({"__entity": {"type": ty, "id": user}})),
+            ("on_behalf_of", _, Some(_)) => record.on_behalf_of.clone().map(Value::String),
+            _ => None,
+        }
+    }
 }
 
 fn list(types: &[String]) -> String {

@@ -73,17 +73,17 @@ pub trait ResultSink {
 
 /// A sink failed (for example writing the output file).
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct SinkError(pub String);
-
-impl From<std::io::Error> for SinkError {
-    fn from(e: std::io::Error) -> Self {
-        SinkError(e.to_string())
-    }
+pub enum SinkError {
+    /// Writing failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// Any other failure, described.
+    #[error("{0}")]
+    Other(String),
 }
 
 /// Sends every result to each of several sinks.
-pub struct Tee<'a>(pub Vec<&'a mut dyn ResultSink>);
+pub struct Tee<'a>(pub Vec<&'a mut (dyn ResultSink + Send)>);
 
 impl ResultSink for Tee<'_> {
     fn result(&mut self, r: &ActionResult) -> Result<(), SinkError> {
@@ -104,7 +104,7 @@ pub enum ReplayError {
     #[error("malformed trace line {0} (stopped because of --strict)")]
     Strict(LineError),
     /// A sink failed.
-    #[error("cannot write results: {0}")]
+    #[error("cannot write results")]
     Sink(#[from] SinkError),
 }
 
@@ -138,21 +138,33 @@ impl ReplayStats {
 
 type Cache = FxHashMap<String, Arc<Outcome>>;
 
+/// A batch decided and waiting to be delivered to the sink.
+type Decided = Vec<(
+    usize,
+    Result<TraceRecord, LineError>,
+    Vec<Option<Evaluation>>,
+)>;
+
 /// Replays a native trace against `versions`, reporting to `sink`.
 /// `progress` is called with the number of bytes read after each batch.
+///
+/// While the sink consumes one batch, the next is parsed and decided, so
+/// the sink's work overlaps with the engine's.
 pub fn replay<R: BufRead>(
     input: R,
     versions: &[&Evaluator],
     options: &ReplayOptions,
-    sink: &mut dyn ResultSink,
+    sink: &mut (dyn ResultSink + Send),
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ReplayStats, ReplayError> {
     let mut lines = TraceLines::new(input);
     let mut stats = ReplayStats::default();
+    let mut delivered = ReplayStats::default();
     let mut caches: Vec<Cache> = versions.iter().map(|_| Cache::default()).collect();
     let batch_size = options.batch_size.max(1);
     let mut batch: Vec<(usize, String)> = Vec::with_capacity(batch_size);
     let mut spare: Vec<String> = Vec::new();
+    let mut waiting: Option<Decided> = None;
     loop {
         batch.clear();
         while batch.len() < batch_size {
@@ -165,43 +177,81 @@ pub fn replay<R: BufRead>(
         if batch.is_empty() {
             break;
         }
-        let parsed: Vec<Result<TraceRecord, LineError>> =
-            batch.par_iter().map(|(n, l)| parse_record(*n, l)).collect();
-        if options.strict {
-            if let Some(Err(e)) = parsed.iter().find(|r| r.is_err()) {
-                return Err(ReplayError::Strict(e.clone()));
-            }
-        }
-        let mut per_version: Vec<Vec<Option<Evaluation>>> = Vec::with_capacity(versions.len());
-        for (ev, cache) in versions.iter().zip(caches.iter_mut()) {
-            per_version.push(evaluate_batch(ev, &parsed, cache, options, &mut stats));
-        }
-        let mut columns: Vec<std::vec::IntoIter<Option<Evaluation>>> =
-            per_version.into_iter().map(Vec::into_iter).collect();
-        for ((line, buf), rec) in batch.drain(..).zip(parsed) {
-            spare.push(buf);
-            let evals: Vec<Option<Evaluation>> =
-                columns.iter_mut().map(|c| c.next().flatten()).collect();
-            match rec {
-                Ok(record) => {
-                    stats.actions += 1;
-                    let evaluations = evals.into_iter().flatten().collect();
-                    sink.result(&ActionResult {
-                        line,
-                        record,
-                        evaluations,
-                    })?;
-                }
-                Err(e) => {
-                    stats.bad_lines += 1;
-                    sink.bad_line(&e)?;
-                }
-            }
-        }
+        let previous = waiting.take();
+        let (sent, decided) = rayon::join(
+            || match previous {
+                Some(d) => deliver(d, sink, &mut delivered),
+                None => Ok(()),
+            },
+            || decide_batch(&batch, versions, &mut caches, options, &mut stats),
+        );
+        sent?;
+        waiting = Some(decided?);
+        spare.extend(batch.drain(..).map(|(_, l)| l));
         stats.bytes = lines.bytes_read();
         progress(stats.bytes);
     }
+    if let Some(d) = waiting.take() {
+        deliver(d, sink, &mut delivered)?;
+    }
+    stats.actions = delivered.actions;
+    stats.bad_lines = delivered.bad_lines;
     Ok(stats)
+}
+
+/// Parses and decides one batch against every version.
+fn decide_batch(
+    batch: &[(usize, String)],
+    versions: &[&Evaluator],
+    caches: &mut [Cache],
+    options: &ReplayOptions,
+    stats: &mut ReplayStats,
+) -> Result<Decided, ReplayError> {
+    let parsed: Vec<Result<TraceRecord, LineError>> =
+        batch.par_iter().map(|(n, l)| parse_record(*n, l)).collect();
+    if options.strict {
+        if let Some(Err(e)) = parsed.iter().find(|r| r.is_err()) {
+            return Err(ReplayError::Strict(e.clone()));
+        }
+    }
+    let mut per_version: Vec<std::vec::IntoIter<Option<Evaluation>>> =
+        Vec::with_capacity(versions.len());
+    for (ev, cache) in versions.iter().zip(caches.iter_mut()) {
+        per_version.push(evaluate_batch(ev, &parsed, cache, options, stats).into_iter());
+    }
+    Ok(batch
+        .iter()
+        .zip(parsed)
+        .map(|((line, _), rec)| {
+            let evals = per_version.iter_mut().map(|c| c.next().flatten()).collect();
+            (*line, rec, evals)
+        })
+        .collect())
+}
+
+/// Hands a decided batch to the sink, in order.
+fn deliver(
+    decided: Decided,
+    sink: &mut (dyn ResultSink + Send),
+    stats: &mut ReplayStats,
+) -> Result<(), ReplayError> {
+    for (line, rec, evals) in decided {
+        match rec {
+            Ok(record) => {
+                stats.actions += 1;
+                sink.result(&ActionResult {
+                    line,
+                    record,
+                    evaluations: evals.into_iter().flatten().collect(),
+                })?;
+            }
+            Err(e) => {
+                stats.bad_lines += 1;
+                sink.bad_line(&e)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Decides one batch for one version: prepare in parallel, reuse what is
@@ -213,7 +263,7 @@ fn evaluate_batch(
     options: &ReplayOptions,
     stats: &mut ReplayStats,
 ) -> Vec<Option<Evaluation>> {
-    let prepared: Vec<Option<Result<Prepared<'_, '_>, Unprepared>>> = parsed
+    let prepared: Vec<Option<Result<Prepared<'_>, Unprepared>>> = parsed
         .par_iter()
         .map(|r| r.as_ref().ok().map(|rec| ev.prepare(rec)))
         .collect();

@@ -1,7 +1,7 @@
 //! Identity resolution: which Cedar principal a recorded `agent` string is.
 
 use crate::inventory::Inventory;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 /// How a recorded agent was identified.
@@ -30,14 +30,14 @@ pub struct Principal {
 /// Maps workload identities and inventory ids to agents.
 #[derive(Debug, Clone, Default)]
 pub struct Resolver {
-    by_identity: HashMap<String, Arc<str>>,
+    by_identity: FxHashMap<String, Arc<str>>,
     agent_type: Arc<str>,
 }
 
 impl Resolver {
     /// A resolver over an inventory's agents.
     pub fn from_inventory(inv: &Inventory) -> Self {
-        let mut by_identity = HashMap::new();
+        let mut by_identity = FxHashMap::default();
         for a in &inv.agent {
             let id: Arc<str> = Arc::from(a.id.get_ref().as_str());
             by_identity.insert(a.id.get_ref().clone(), id.clone());

@@ -4,6 +4,7 @@
 use crate::diagnostic::{from_miette, Diagnostic, Severity};
 use crate::shape::{RecordShape, ShapeCompiler};
 use cedar_policy::{EntityUid, Schema, SchemaFragment};
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
@@ -42,7 +43,7 @@ pub struct ProjectSchema {
     /// Cedar's schema.
     pub schema: Schema,
     /// Actions by id (`read_ticket`) and by uid text (`Action::"read_ticket"`).
-    pub actions: HashMap<String, Arc<ActionShape>>,
+    pub actions: FxHashMap<String, Arc<ActionShape>>,
     /// Entity types by (qualified) name.
     pub entity_types: HashMap<String, EntityTypeShape>,
     /// The schema in Cedar's human syntax (converted when the file was JSON).
@@ -111,13 +112,13 @@ impl ProjectSchema {
 }
 
 type Compiled = (
-    HashMap<String, Arc<ActionShape>>,
+    FxHashMap<String, Arc<ActionShape>>,
     HashMap<String, EntityTypeShape>,
 );
 
 fn compile(json: &Value) -> Result<Compiled, String> {
     let compiler = ShapeCompiler::new(json);
-    let mut actions = HashMap::new();
+    let mut actions = FxHashMap::default();
     let mut entity_types = HashMap::new();
     let Some(namespaces) = json.as_object() else {
         return Err("schema JSON is not an object".into());

@@ -81,26 +81,20 @@ impl ReplaySummary {
         self.actions += 1;
         self.verdicts.add(o.verdict);
         *self.decisions.entry(o.decision).or_default() += 1;
-        let agent = ev.principal.id.to_string();
-        self.by_agent
-            .entry(agent.clone())
-            .or_default()
-            .add(o.verdict);
-        self.by_tool
-            .entry(r.record.action.clone())
-            .or_default()
-            .add(o.verdict);
+        let agent: &str = &ev.principal.id;
+        entry(&mut self.by_agent, agent).add(o.verdict);
+        entry(&mut self.by_tool, &r.record.action).add(o.verdict);
         for p in &o.reasons {
-            *self.by_policy.entry(p.to_string()).or_default() += 1;
+            *entry(&mut self.by_policy, p) += 1;
         }
         for e in &o.errors {
-            *self.policy_errors.entry(e.policy.to_string()).or_default() += 1;
+            *entry(&mut self.policy_errors, &e.policy) += 1;
         }
         if let Some(e) = &o.request_error {
             *self.request_errors.entry(e.clone()).or_default() += 1;
         }
         if ev.principal.kind == PrincipalKind::Shadow {
-            *self.shadow_agents.entry(agent).or_default() += 1;
+            *entry(&mut self.shadow_agents, agent) += 1;
         }
         if let Some(recorded) = r.record.recorded_decision {
             if recorded != o.decision {
@@ -114,6 +108,16 @@ impl ReplaySummary {
             }
         }
     }
+}
+
+/// The entry for `key`, allocating the key only when it is new.
+pub fn entry<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), V::default());
+    }
+    // Present: inserted just above when missing.
+    map.get_mut(key)
+        .unwrap_or_else(|| unreachable!("entry was inserted"))
 }
 
 impl ResultSink for ReplaySummary {
