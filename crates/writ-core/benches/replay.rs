@@ -97,7 +97,7 @@ fn one_thread() -> rayon::ThreadPool {
 fn timed_replay(
     trace: &Path,
     versions: &[&Evaluator],
-    sink: &mut dyn ResultSink,
+    sink: &mut (dyn ResultSink + Send),
 ) -> (ReplayStats, Duration) {
     let input = BufReader::with_capacity(1 << 20, File::open(trace).expect("open trace"));
     let start = Instant::now();
