@@ -130,7 +130,7 @@ fn verdict(ok: bool) -> &'static str {
 /// turned into Cedar requests the plain way, then timed through
 /// `Authorizer::is_authorized` on this thread. Returns the rate, the
 /// requests timed and the records that gave no valid request.
-fn naive_baseline(trace: &Path, ev: &Evaluator) -> (f64, usize, usize) {
+fn naive_baseline(trace: &Path, ev: &Evaluator) -> (f64, f64, usize, usize) {
     let mut requests: Vec<Request> = Vec::with_capacity(BASELINE_RECORDS);
     let mut skipped = 0usize;
     let reader = BufReader::new(File::open(trace).expect("open trace"));
@@ -153,8 +153,23 @@ fn naive_baseline(trace: &Path, ev: &Evaluator) -> (f64, usize, usize) {
     }
     let elapsed = start.elapsed();
     std::hint::black_box(allowed);
+    // The same requests on every core: how far Cedar alone scales here.
+    use rayon::prelude::*;
+    let start = Instant::now();
+    let allowed_all = requests
+        .par_iter()
+        .filter(|r| {
+            authorizer
+                .is_authorized(r, &ev.catalog.set, ev.entities())
+                .decision()
+                == cedar_policy::Decision::Allow
+        })
+        .count();
+    let elapsed_all = start.elapsed();
+    std::hint::black_box(allowed_all);
     (
         rate(requests.len() as u64, elapsed),
+        rate(requests.len() as u64, elapsed_all),
         requests.len(),
         skipped,
     )
@@ -226,15 +241,15 @@ fn main() {
 
     // (a) Naive baseline: pre-built requests through Cedar, one thread; and,
     // for reference, the same over the Unique trace.
-    let (a, a_count, a_skipped) = if runs('a') {
+    let (a, a_all, a_count, a_skipped) = if runs('a') {
         naive_baseline(&realistic, &v1)
     } else {
-        (f64::NAN, 0, 0)
+        (f64::NAN, f64::NAN, 0, 0)
     };
-    let (a_unique, _, _) = if runs('a') && runs('e') {
+    let (a_unique, _, _, _) = if runs('a') && runs('e') {
         naive_baseline(&unique, &v1)
     } else {
-        (f64::NAN, 0, 0)
+        (f64::NAN, f64::NAN, 0, 0)
     };
     let peak_all = peak_rss_mib().max(peak_replay).max(peak_setup);
 
@@ -246,6 +261,11 @@ fn main() {
     println!();
     println!(
         "(a) naive Cedar, pre-built requests, 1 thread: {a:>10.0} actions/s  ({a_count} requests, {a_skipped} records without a valid request)"
+    );
+    println!(
+        "    (for reference: naive Cedar on {} threads {a_all:.0} actions/s, {:.2}x one thread: how far Cedar alone scales on this machine)",
+        rayon::current_num_threads(),
+        a_all / a
     );
     println!(
         "(b) replay, 1 thread:                          {b:>10.0} actions/s  ({:.2}s, reuse rate {:.4}, decided {})",

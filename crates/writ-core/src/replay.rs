@@ -150,7 +150,7 @@ type Decided = Vec<(
 ///
 /// While the sink consumes one batch, the next is parsed and decided, so
 /// the sink's work overlaps with the engine's.
-pub fn replay<R: BufRead>(
+pub fn replay<R: BufRead + Send>(
     input: R,
     versions: &[&Evaluator],
     options: &ReplayOptions,
@@ -165,29 +165,26 @@ pub fn replay<R: BufRead>(
     let mut batch: Vec<(usize, String)> = Vec::with_capacity(batch_size);
     let mut spare: Vec<String> = Vec::new();
     let mut waiting: Option<Decided> = None;
-    loop {
-        batch.clear();
-        while batch.len() < batch_size {
-            let mut buf = spare.pop().unwrap_or_default();
-            match lines.next_line(&mut buf)? {
-                Some(n) => batch.push((n, buf)),
-                None => break,
-            }
-        }
-        if batch.is_empty() {
-            break;
-        }
+    let mut next: Vec<(usize, String)> = Vec::with_capacity(batch_size);
+    read_batch(&mut lines, &mut batch, &mut spare, batch_size)?;
+    while !batch.is_empty() {
+        // Three things at once: the sink takes the previous batch and the
+        // next batch is read, while this one is decided.
         let previous = waiting.take();
-        let (sent, decided) = rayon::join(
-            || match previous {
-                Some(d) => deliver(d, sink, &mut delivered),
-                None => Ok(()),
+        let (side, decided) = rayon::join(
+            || -> Result<(), ReplayError> {
+                if let Some(d) = previous {
+                    deliver(d, sink, &mut delivered)?;
+                }
+                read_batch(&mut lines, &mut next, &mut spare, batch_size)?;
+                Ok(())
             },
             || decide_batch(&batch, versions, &mut caches, options, &mut stats),
         );
-        sent?;
+        side?;
         waiting = Some(decided?);
         spare.extend(batch.drain(..).map(|(_, l)| l));
+        std::mem::swap(&mut batch, &mut next);
         stats.bytes = lines.bytes_read();
         progress(stats.bytes);
     }
@@ -197,6 +194,24 @@ pub fn replay<R: BufRead>(
     stats.actions = delivered.actions;
     stats.bad_lines = delivered.bad_lines;
     Ok(stats)
+}
+
+/// Reads up to `size` non-blank lines into `batch` (cleared first).
+fn read_batch<R: BufRead>(
+    lines: &mut TraceLines<R>,
+    batch: &mut Vec<(usize, String)>,
+    spare: &mut Vec<String>,
+    size: usize,
+) -> std::io::Result<()> {
+    batch.clear();
+    while batch.len() < size {
+        let mut buf = spare.pop().unwrap_or_default();
+        match lines.next_line(&mut buf)? {
+            Some(n) => batch.push((n, buf)),
+            None => break,
+        }
+    }
+    Ok(())
 }
 
 /// Parses and decides one batch against every version.
