@@ -10,7 +10,7 @@
 
 use crate::evaluate::{Evaluator, Outcome, Prepared, Unprepared};
 use crate::resolve::Principal;
-use crate::trace::{parse_record, LineError, TraceLines, TraceRecord};
+use crate::trace::{parse_record, LineError, LineSource, TraceLines, TraceRecord};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::io::BufRead;
@@ -157,7 +157,18 @@ pub fn replay<R: BufRead + Send>(
     sink: &mut (dyn ResultSink + Send),
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ReplayStats, ReplayError> {
-    let mut lines = TraceLines::new(input);
+    replay_source(TraceLines::new(input), versions, options, sink, progress)
+}
+
+/// Replays records from any [`LineSource`] (a file, stored actions),
+/// keeping the source's line numbers.
+pub fn replay_source<S: LineSource + Send>(
+    mut lines: S,
+    versions: &[&Evaluator],
+    options: &ReplayOptions,
+    sink: &mut (dyn ResultSink + Send),
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<ReplayStats, ReplayError> {
     let mut stats = ReplayStats::default();
     let mut delivered = ReplayStats::default();
     let mut caches: Vec<Cache> = versions.iter().map(|_| Cache::default()).collect();
@@ -197,8 +208,8 @@ pub fn replay<R: BufRead + Send>(
 }
 
 /// Reads up to `size` non-blank lines into `batch` (cleared first).
-fn read_batch<R: BufRead>(
-    lines: &mut TraceLines<R>,
+fn read_batch<S: LineSource>(
+    lines: &mut S,
     batch: &mut Vec<(usize, String)>,
     spare: &mut Vec<String>,
     size: usize,

@@ -155,6 +155,24 @@ pub fn cedar_datetime(ts: &str) -> Option<String> {
     ))
 }
 
+/// Where replay gets its lines from: a file, or stored actions.
+pub trait LineSource {
+    /// Reads the next record's text into `buf` and returns its line number,
+    /// or `None` at the end.
+    fn next_line(&mut self, buf: &mut String) -> std::io::Result<Option<usize>>;
+    /// How far the source has got, in bytes (for progress).
+    fn bytes_read(&self) -> u64;
+}
+
+impl<R: BufRead> LineSource for TraceLines<R> {
+    fn next_line(&mut self, buf: &mut String) -> std::io::Result<Option<usize>> {
+        TraceLines::next_line(self, buf)
+    }
+    fn bytes_read(&self) -> u64 {
+        TraceLines::bytes_read(self)
+    }
+}
+
 /// Reads a native trace line by line, keeping line numbers and the bytes read.
 pub struct TraceLines<R> {
     reader: R,
