@@ -1,13 +1,14 @@
 //! `writ check PROJECT`.
 
+use crate::output::{check_ref, GlobalArgs};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use writ_core::project::{check_project, today_utc};
 
 /// Arguments of `writ check`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The project folder (schema.cedarschema, policies/, inventory.toml).
+    /// The project folder (schema.cedarschema, policies/, inventory.toml),
+    /// or `@<version>` stored in the workspace.
     project: PathBuf,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -21,8 +22,8 @@ enum Format {
 }
 
 /// Runs the command.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let report = check_project(&args.project, today_utc());
+pub fn run(args: Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let report = check_ref(&args.project, g)?;
     match args.format {
         Format::Json => {
             let items: Vec<serde_json::Value> = report

@@ -1,6 +1,6 @@
 //! `writ diff --from DIR --to DIR --traces FILE`.
 
-use crate::output::{load_project, open_trace, progress_bar, report_bad_lines};
+use crate::output::{load_project, open_trace, progress_bar, report_bad_lines, GlobalArgs};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use writ_core::diff::{
@@ -12,15 +12,18 @@ use writ_core::replay::{replay, ReplayOptions};
 /// Arguments of `writ diff`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The old version (project folder).
-    #[arg(long)]
-    from: PathBuf,
-    /// The new version (project folder).
-    #[arg(long)]
-    to: PathBuf,
+    /// The old version: a project folder or `@<version>`.
+    #[arg(long, required_unless_present = "runs")]
+    from: Option<PathBuf>,
+    /// The new version: a project folder or `@<version>`.
+    #[arg(long, required_unless_present = "runs")]
+    to: Option<PathBuf>,
     /// The native trace both versions decide.
-    #[arg(long)]
-    traces: PathBuf,
+    #[arg(long, required_unless_present = "runs")]
+    traces: Option<PathBuf>,
+    /// Compare two stored runs over the same trace set, without deciding again.
+    #[arg(long, num_args = 2, value_names = ["RUN_A", "RUN_B"], conflicts_with_all = ["from", "to", "traces"])]
+    runs: Option<Vec<i64>>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -47,12 +50,15 @@ enum FailOnArg {
 }
 
 /// Runs the command.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let from = load_project(&args.from)?;
-    let to = load_project(&args.to)?;
-    let a = Evaluator::from_project(args.from.display().to_string(), &from);
-    let b = Evaluator::from_project(args.to.display().to_string(), &to);
-    let (reader, size) = open_trace(&args.traces)?;
+pub fn run(args: Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let (Some(from_dir), Some(to_dir), Some(traces)) = (&args.from, &args.to, &args.traces) else {
+        return run_stored(&args, g);
+    };
+    let from = load_project(from_dir, g)?;
+    let to = load_project(to_dir, g)?;
+    let a = Evaluator::from_project(from_dir.display().to_string(), &from);
+    let b = Evaluator::from_project(to_dir.display().to_string(), &to);
+    let (reader, size) = open_trace(traces)?;
     let options = ReplayOptions {
         strict: args.strict,
         ..ReplayOptions::default()
@@ -66,29 +72,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let stats = match result {
         Ok(s) => s,
         Err(writ_core::replay::ReplayError::Strict(e)) => {
-            report_bad_lines(&args.traces, std::slice::from_ref(&e));
+            report_bad_lines(traces, std::slice::from_ref(&e));
             eprintln!("stopped at the first malformed line (--strict)");
             return Ok(ExitCode::from(1));
         }
         Err(e) => return Err(e.into()),
     };
-    let texts = text_diff(&from, &to);
-    let inventory = inventory_diff(&from, &to);
-    match args.format {
-        Format::Json => {
-            let doc = serde_json::json!({
-                "from": args.from.display().to_string(),
-                "to": args.to.display().to_string(),
-                "decisions": diff,
-                "policies": texts,
-                "inventory": inventory,
-                "stats": stats,
-            });
-            println!("{}", serde_json::to_string_pretty(&doc)?);
-        }
-        Format::Table => print_table(&args, &diff, &texts, &inventory),
-    }
-    report_bad_lines(&args.traces, &diff.bad_lines);
+    let names = (from_dir.display().to_string(), to_dir.display().to_string());
+    show(
+        &args,
+        &names,
+        &diff,
+        &from,
+        &to,
+        serde_json::to_value(&stats)?,
+    )?;
+    report_bad_lines(traces, &diff.bad_lines);
     if !diff.bad_lines.is_empty() {
         eprintln!(
             "error: the trace has {} malformed line(s); the comparison covers the other lines only",
@@ -96,6 +95,68 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     }
+    Ok(gate(&args, &diff))
+}
+
+/// Prints a diff in the chosen format.
+fn show(
+    args: &Args,
+    names: &(String, String),
+    diff: &DecisionDiff,
+    from: &writ_core::project::Project,
+    to: &writ_core::project::Project,
+    stats: serde_json::Value,
+) -> anyhow::Result<()> {
+    let texts = text_diff(from, to);
+    let inventory = inventory_diff(from, to);
+    match args.format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "from": names.0,
+                "to": names.1,
+                "decisions": diff,
+                "policies": texts,
+                "inventory": inventory,
+                "stats": stats,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        Format::Table => print_table(names, diff, &texts, &inventory),
+    }
+    Ok(())
+}
+
+/// Compares two stored runs.
+fn run_stored(args: &Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let Some([a, b]) = args
+        .runs
+        .as_deref()
+        .and_then(|r| <[i64; 2]>::try_from(r).ok())
+    else {
+        anyhow::bail!("give --from, --to and --traces, or --runs A B");
+    };
+    let ws = g.open()?;
+    let diff = ws.diff_runs(a, b)?;
+    let (ra, rb) = (ws.run(a)?, ws.run(b)?);
+    let names = (
+        format!("@{}", &ra.version[..12]),
+        format!("@{}", &rb.version[..12]),
+    );
+    let from = load_project(std::path::Path::new(&names.0), g)?;
+    let to = load_project(std::path::Path::new(&names.1), g)?;
+    show(
+        args,
+        &names,
+        &diff,
+        &from,
+        &to,
+        serde_json::json!({"runs": [a, b], "set": ra.set}),
+    )?;
+    Ok(gate(args, &diff))
+}
+
+/// The exit code for `--fail-on`.
+fn gate(args: &Args, diff: &DecisionDiff) -> ExitCode {
     let fail_on = args.fail_on.map(|f| match f {
         FailOnArg::AllowGained => FailOn::AllowGained,
         FailOnArg::AnyChange => FailOn::AnyChange,
@@ -107,10 +168,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 diff.counts.total,
                 diff.counts.get(ChangeKind::DenyToAllow)
             );
-            return Ok(ExitCode::from(2));
+            return ExitCode::from(2);
         }
     }
-    Ok(ExitCode::SUCCESS)
+    ExitCode::SUCCESS
 }
 
 fn row(name: &str, c: &ChangeCounts) -> String {
@@ -132,18 +193,14 @@ fn head(title: &str) -> String {
 }
 
 fn print_table(
-    args: &Args,
+    names: &(String, String),
     diff: &DecisionDiff,
     texts: &[writ_core::diff::TextDiffEntry],
     inv: &writ_core::diff::InventoryDiff,
 ) {
     println!(
         "Decision changes from {} to {} over {} action(s): {} changed, {} unchanged",
-        args.from.display(),
-        args.to.display(),
-        diff.actions,
-        diff.counts.total,
-        diff.unchanged
+        names.0, names.1, diff.actions, diff.counts.total, diff.unchanged
     );
     println!("{}", head("all"));
     println!("{}", row("all actions", &diff.counts));
@@ -156,11 +213,11 @@ fn print_table(
         println!("{}", row(t, c));
     }
     println!("\nPolicies responsible (determining in changed actions)");
-    println!("  before ({}):", args.from.display());
+    println!("  before ({}):", names.0);
     for (p, n) in &diff.responsible_from {
         println!("    {:<46} {:>7}", p, n);
     }
-    println!("  after ({}):", args.to.display());
+    println!("  after ({}):", names.1);
     for (p, n) in &diff.responsible_to {
         println!("    {:<46} {:>7}", p, n);
     }

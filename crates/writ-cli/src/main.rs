@@ -7,6 +7,7 @@ mod fmt;
 mod output;
 mod replay;
 mod test;
+mod ws;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -20,6 +21,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    global: output::GlobalArgs,
 }
 
 #[derive(Subcommand)]
@@ -34,16 +37,44 @@ enum Command {
     Diff(diff::Args),
     /// Run scenario files and Cedar `run-tests` files.
     Test(test::Args),
+    /// Create a workspace (optionally with the bundled sample organisation).
+    Init(ws::InitArgs),
+    /// Policy versions stored in the workspace.
+    #[command(subcommand)]
+    Version(ws::VersionCommand),
+    /// Trace sets stored in the workspace.
+    #[command(subcommand)]
+    Traces(ws::TracesCommand),
+    /// Replay runs stored in the workspace.
+    #[command(subcommand)]
+    Runs(ws::RunsCommand),
+    /// The workspace's tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(ws::AuditCommand),
 }
 
 fn main() -> ExitCode {
+    // Like other Unix tools, end quietly when the reader of our output goes
+    // away (`writ ... | head`) instead of failing on every print.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE at start-up,
+    // before any other thread exists, is sound.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
+    let g = &cli.global;
     let result = match cli.command {
-        Command::Check(a) => check::run(a),
+        Command::Check(a) => check::run(a, g),
         Command::Fmt(a) => fmt::run(a),
-        Command::Replay(a) => replay::run(a),
-        Command::Diff(a) => diff::run(a),
-        Command::Test(a) => test::run(a),
+        Command::Replay(a) => replay::run(a, g),
+        Command::Diff(a) => diff::run(a, g),
+        Command::Test(a) => test::run(a, g),
+        Command::Init(a) => ws::init(a, g),
+        Command::Version(c) => ws::version(c, g),
+        Command::Traces(c) => ws::traces(c, g),
+        Command::Runs(c) => ws::runs(c, g),
+        Command::Audit(c) => ws::audit(c, g),
     };
     match result {
         Ok(code) => code,

@@ -7,9 +7,65 @@ use std::io::IsTerminal;
 use std::path::Path;
 use writ_core::project::{check_project, today_utc, Project};
 
-/// Loads a project, printing its diagnostics to stderr; fails on errors.
-pub fn load_project(dir: &Path) -> anyhow::Result<Project> {
-    let report = check_project(dir, today_utc());
+/// Options every command takes.
+#[derive(clap::Args, Clone)]
+pub struct GlobalArgs {
+    /// The workspace file (versions, trace sets, runs, audit trail).
+    #[arg(
+        long,
+        global = true,
+        env = "WRIT_WORKSPACE",
+        default_value = "workspace.writ"
+    )]
+    pub workspace: std::path::PathBuf,
+    /// Who is acting, for the audit trail (default: $WRIT_USER, then $USER).
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    pub actor: Option<String>,
+}
+
+impl GlobalArgs {
+    /// The acting person.
+    pub fn actor(&self) -> String {
+        self.actor
+            .clone()
+            .or_else(|| std::env::var("WRIT_USER").ok())
+            .or_else(|| std::env::var("USER").ok())
+            .filter(|a| !a.trim().is_empty())
+            .unwrap_or_else(|| "unknown".into())
+    }
+
+    /// Opens the workspace.
+    pub fn open(&self) -> anyhow::Result<writ_store::Workspace> {
+        crate::ws::open(&self.workspace)
+    }
+}
+
+/// Checks a project given as a folder or as a stored version (`@<id>` in
+/// the workspace); returns the report.
+pub fn check_ref(
+    reference: &Path,
+    g: &GlobalArgs,
+) -> anyhow::Result<writ_core::project::CheckReport> {
+    let text = reference.to_string_lossy();
+    if let Some(version) = text.strip_prefix('@') {
+        let ws = g.open()?;
+        let (id, files) = ws.version_files(version)?;
+        let root = std::path::PathBuf::from(format!("@{}", &id[..12]));
+        Ok(writ_core::project::check_files(
+            &root,
+            files,
+            Vec::new(),
+            today_utc(),
+        ))
+    } else {
+        Ok(check_project(reference, today_utc()))
+    }
+}
+
+/// Loads a project (a folder or `@<version>`), printing its errors to
+/// stderr; fails when it has any.
+pub fn load_project(dir: &Path, g: &GlobalArgs) -> anyhow::Result<Project> {
+    let report = check_ref(dir, g)?;
     let errors = report.error_count();
     for d in &report.diagnostics {
         if d.is_error() {

@@ -1,6 +1,6 @@
 //! `writ replay --project DIR --traces FILE`.
 
-use crate::output::{load_project, open_trace, progress_bar, report_bad_lines};
+use crate::output::{load_project, open_trace, progress_bar, report_bad_lines, GlobalArgs};
 use anyhow::Context as _;
 use std::io::Write;
 use std::path::PathBuf;
@@ -14,10 +14,14 @@ use writ_core::trace::LineError;
 /// Arguments of `writ replay`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The project folder.
-    #[arg(long)]
-    project: PathBuf,
-    /// The native trace (JSON Lines).
+    /// The project folder, or `@<version>` stored in the workspace.
+    #[arg(long, required_unless_present = "version")]
+    project: Option<PathBuf>,
+    /// Replay a stored version over a stored trace set (`--traces` names
+    /// the set) and store the run in the workspace.
+    #[arg(long, conflicts_with = "project")]
+    version: Option<String>,
+    /// The native trace (JSON Lines); with --version, a trace set's name or id.
     #[arg(long)]
     traces: PathBuf,
     /// Output format: a table with a summary, one JSON document, or one JSON line per action.
@@ -125,9 +129,12 @@ impl ResultSink for Both<'_, '_> {
 }
 
 /// Runs the command.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let project = load_project(&args.project)?;
-    let ev = Evaluator::from_project(args.project.display().to_string(), &project);
+pub fn run(args: Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let Some(project_dir) = &args.project else {
+        return run_stored(&args, g);
+    };
+    let project = load_project(project_dir, g)?;
+    let ev = Evaluator::from_project(project_dir.display().to_string(), &project);
     let (reader, size) = open_trace(&args.traces)?;
     let options = ReplayOptions {
         strict: args.strict,
@@ -228,6 +235,31 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             )
         })?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Replays a stored version over a stored trace set and stores the run.
+fn run_stored(args: &Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let Some(version) = &args.version else {
+        anyhow::bail!("give --project DIR (or @VERSION), or --version V with a stored trace set");
+    };
+    let mut ws = g.open()?;
+    let set = ws.trace_set(&args.traces.to_string_lossy())?;
+    let bar = progress_bar((set.actions as u64).saturating_mul(400));
+    let run = ws.store_run(version, &set.id.to_string(), &g.actor(), &|b| {
+        bar.set_position(b)
+    });
+    bar.finish_and_clear();
+    let run = run?;
+    let summary: ReplaySummary = serde_json::from_value(run.summary.clone()).unwrap_or_default();
+    print_summary(&summary, &mut std::io::stdout())?;
+    println!(
+        "\nstored run {} (version {}, trace set {} `{}`)",
+        run.id,
+        &run.version[..12],
+        set.id,
+        set.name
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -20,6 +20,10 @@ pub struct Args {
     /// Write JUnit XML here.
     #[arg(long)]
     junit: Option<PathBuf>,
+    /// Run the scenarios against this project (a folder or `@<version>`)
+    /// instead of the one each scenario file names: "would this draft pass?".
+    #[arg(long)]
+    project: Option<PathBuf>,
 }
 
 fn expand(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
@@ -45,9 +49,13 @@ fn expand(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// Runs the command.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, g: &crate::output::GlobalArgs) -> anyhow::Result<ExitCode> {
     let mut run = TestRun::default();
     let mut runner = ScenarioRunner::new();
+    if let Some(p) = &args.project {
+        let project = crate::output::load_project(p, g)?;
+        runner.use_project(p.display().to_string(), &project);
+    }
     for path in expand(&args.paths)? {
         let before = run.cases.len();
         let is_json = path.extension().is_some_and(|e| e == "json");

@@ -33,7 +33,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 /// How the replayed decision is classified for an analyst.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Allowed, without evaluation errors.

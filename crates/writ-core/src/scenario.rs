@@ -240,12 +240,20 @@ pub struct ScenarioRunner {
     evaluators: HashMap<PathBuf, Evaluator>,
     /// `today` for inventory checks.
     pub today: Option<time::Date>,
+    /// A project every scenario runs against instead of the one it names.
+    replacement: Option<(String, Evaluator)>,
 }
 
 impl ScenarioRunner {
     /// A runner.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Runs every scenario against `project` (shown as `name`) instead of
+    /// the project each file names.
+    pub fn use_project(&mut self, name: String, project: &crate::project::Project) {
+        self.replacement = Some((name.clone(), Evaluator::from_project(name, project)));
     }
 
     /// Runs one scenario file, appending its cases to `run`.
@@ -267,7 +275,10 @@ impl ScenarioRunner {
             }
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
-        let project_dir = tidy_path(&base.join(&spec.project));
+        let project_dir = match &self.replacement {
+            Some((name, _)) => PathBuf::from(name),
+            None => tidy_path(&base.join(&spec.project)),
+        };
         let key = project_dir
             .canonicalize()
             .unwrap_or_else(|_| project_dir.clone());
@@ -284,8 +295,12 @@ impl ScenarioRunner {
                 Evaluator::from_project(project_dir.display().to_string(), &project),
             );
         }
-        let Some(ev) = self.evaluators.get(&key) else {
-            return Ok(());
+        let ev = match &self.replacement {
+            Some((_, ev)) => ev,
+            None => match self.evaluators.get(&key) {
+                Some(ev) => ev,
+                None => return Ok(()),
+            },
         };
         let trace_lines: Vec<String> = match &spec.traces {
             Some(t) => {

@@ -5,11 +5,11 @@ use crate::evaluate::Verdict;
 use crate::replay::{ActionResult, ResultSink, SinkError};
 use crate::resolve::PrincipalKind;
 use crate::trace::{Decision, LineError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Counts per verdict.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerdictCounts {
     /// All actions.
     pub total: u64,
@@ -30,7 +30,7 @@ impl VerdictCounts {
 }
 
 /// An action whose recorded decision differs from the replayed one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mismatch {
     /// Line in the trace.
     pub line: usize,
@@ -45,7 +45,8 @@ pub struct Mismatch {
 }
 
 /// The summary of a replay against one version.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ReplaySummary {
     /// Actions replayed.
     pub actions: u64,

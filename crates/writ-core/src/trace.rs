@@ -94,7 +94,7 @@ pub struct TraceRecord {
 }
 
 /// A line that is not a valid trace record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("line {line}, column {column}: {message}")]
 pub struct LineError {
     /// 1-based line number.

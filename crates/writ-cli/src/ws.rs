@@ -1,0 +1,349 @@
+//! Workspace commands: `writ init`, `writ version ...`, `writ traces ...`,
+//! `writ runs ...` and `writ audit ...`. Each opens the workspace through
+//! `writ-store` and prints what it returns.
+
+use crate::output::{progress_bar, GlobalArgs};
+use anyhow::Context as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use writ_store::traces::ActionFilter;
+use writ_store::versions::Committed;
+use writ_store::Workspace;
+
+/// Arguments of `writ init`.
+#[derive(clap::Args)]
+pub struct InitArgs {
+    /// The workspace file to create (default: the --workspace path).
+    path: Option<PathBuf>,
+    /// Fill it with the bundled sample organisation: both policy versions,
+    /// the recorded trace, and a replay run of each version.
+    #[arg(long)]
+    sample: bool,
+}
+
+/// `writ init`.
+pub fn init(args: InitArgs, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let path = args.path.unwrap_or_else(|| g.workspace.clone());
+    if args.sample {
+        let s = writ_store::sample::create_sample(&path, &g.actor())?;
+        println!(
+            "created sample workspace {}: versions v1 {} and v2 {}, trace set {} (recorded), runs {} and {}",
+            path.display(),
+            &s.versions[0][..12],
+            &s.versions[1][..12],
+            s.set,
+            s.runs[0],
+            s.runs[1]
+        );
+    } else {
+        Workspace::create(&path)?;
+        println!("created workspace {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `writ version ...`.
+#[derive(clap::Subcommand)]
+pub enum VersionCommand {
+    /// Store a project folder as a new version (nothing new when unchanged).
+    Commit {
+        /// The project folder.
+        project: PathBuf,
+        /// Why this version exists.
+        #[arg(short, long)]
+        message: String,
+        /// Commit even when `writ check` reports errors.
+        #[arg(long)]
+        allow_errors: bool,
+    },
+    /// List versions, newest first.
+    List,
+    /// Show one version: metadata and files.
+    Show {
+        /// Version id or unique prefix.
+        version: String,
+    },
+    /// Write a version's files into a new folder, byte for byte.
+    Checkout {
+        /// Version id or unique prefix.
+        version: String,
+        /// The folder to create.
+        dir: PathBuf,
+    },
+}
+
+/// Runs a version subcommand.
+pub fn version(cmd: VersionCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let mut ws = g.open()?;
+    match cmd {
+        VersionCommand::Commit {
+            project,
+            message,
+            allow_errors,
+        } => {
+            let report =
+                writ_core::project::check_project(&project, writ_core::project::today_utc());
+            if report.error_count() > 0 && !allow_errors {
+                for d in report.diagnostics.iter().filter(|d| d.is_error()) {
+                    eprint!("{}", report.sources.render(d));
+                }
+                anyhow::bail!(
+                    "{} has {} error(s); nothing was committed (fix them, or pass --allow-errors to keep a draft)",
+                    project.display(),
+                    report.error_count()
+                );
+            }
+            let (files, _) = writ_core::project::ProjectFiles::read(&project);
+            match ws.commit_version(&files, &g.actor(), &message)? {
+                Committed::New(id) => println!("committed version {id}"),
+                Committed::Unchanged(id) => {
+                    println!("unchanged: the content is version {id}; nothing new was stored")
+                }
+            }
+        }
+        VersionCommand::List => {
+            for v in ws.list_versions()? {
+                println!(
+                    "{}  {}  {:<20} {}",
+                    &v.id[..12],
+                    v.created_at,
+                    v.author,
+                    v.message
+                );
+            }
+        }
+        VersionCommand::Show { version } => {
+            let v = ws.version(&version)?;
+            println!("version  {}", v.id);
+            println!("parent   {}", v.parent.as_deref().unwrap_or("(none)"));
+            println!("author   {}", v.author);
+            println!("created  {}", v.created_at);
+            println!("message  {}", v.message);
+            println!("files");
+            for f in &v.files {
+                println!("  {f}");
+            }
+        }
+        VersionCommand::Checkout { version, dir } => {
+            let id = ws.checkout_version(&version, &dir)?;
+            println!("checked out version {id} into {}", dir.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `writ traces ...`.
+#[derive(clap::Subcommand)]
+pub enum TracesCommand {
+    /// Import a native trace file as a trace set (all of it or nothing).
+    Import {
+        /// The JSON Lines file.
+        file: PathBuf,
+        /// A name for the set (default: the file name).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List trace sets.
+    List,
+    /// List a set's actions, filtered, a page at a time.
+    Show {
+        /// Trace set id or name.
+        set: String,
+        /// Only this recorded agent.
+        #[arg(long)]
+        agent: Option<String>,
+        /// Only this tool.
+        #[arg(long)]
+        tool: Option<String>,
+        /// Only this verdict in --run.
+        #[arg(long)]
+        verdict: Option<String>,
+        /// The run whose verdicts to show and filter by.
+        #[arg(long)]
+        run: Option<i64>,
+        /// Only at or after this time (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only before this time (RFC 3339).
+        #[arg(long)]
+        until: Option<String>,
+        /// Start after this line (the last line of the previous page).
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        /// Rows per page.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Also list the malformed lines reported at import.
+        #[arg(long)]
+        errors: bool,
+    },
+}
+
+/// Runs a traces subcommand.
+pub fn traces(cmd: TracesCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let mut ws = g.open()?;
+    match cmd {
+        TracesCommand::Import { file, name } => {
+            let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+            let bar = progress_bar(size);
+            let report =
+                ws.import_traces(&file, name.as_deref(), &g.actor(), &|b| bar.set_position(b));
+            bar.finish_and_clear();
+            let report = report?;
+            crate::output::report_bad_lines(&file, &report.errors);
+            println!(
+                "imported trace set {} `{}`: {} action(s), {} malformed line(s) reported and kept with the set",
+                report.set.id, report.set.name, report.set.actions, report.set.bad_lines
+            );
+        }
+        TracesCommand::List => {
+            for s in ws.list_trace_sets()? {
+                println!(
+                    "{:>4}  {:<24} {:>9} actions {:>6} bad  {}  {}",
+                    s.id,
+                    s.name,
+                    s.actions,
+                    s.bad_lines,
+                    s.imported_at,
+                    &s.sha256[..12]
+                );
+            }
+        }
+        TracesCommand::Show {
+            set,
+            agent,
+            tool,
+            verdict,
+            run,
+            since,
+            until,
+            after,
+            limit,
+            errors,
+        } => {
+            let info = ws.trace_set(&set)?;
+            let filter = ActionFilter {
+                agent,
+                tool,
+                verdict,
+                run,
+                since,
+                until,
+            };
+            let page = ws.list_actions(info.id, &filter, after, limit)?;
+            for a in &page {
+                println!(
+                    "{:>7}  {}  {:<44} {:<24} {}",
+                    a.line,
+                    a.ts,
+                    a.agent,
+                    a.action,
+                    a.verdict.as_deref().unwrap_or("")
+                );
+            }
+            match page.last() {
+                Some(last) if page.len() == limit => {
+                    println!("(next page: --after {})", last.line)
+                }
+                _ => println!("(end)"),
+            }
+            if errors {
+                for e in ws.trace_set_errors(info.id)? {
+                    println!("line {}:{}: {}", e.line, e.column, e.message);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `writ runs ...`.
+#[derive(clap::Subcommand)]
+pub enum RunsCommand {
+    /// List stored replay runs.
+    List,
+    /// Show one run's summary.
+    Show {
+        /// Run id.
+        run: i64,
+    },
+}
+
+/// Runs a runs subcommand.
+pub fn runs(cmd: RunsCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let ws = g.open()?;
+    match cmd {
+        RunsCommand::List => {
+            for r in ws.list_runs()? {
+                println!(
+                    "{:>4}  version {}  set {:>3}  {} -> {}  {} action(s)  by {}",
+                    r.id,
+                    &r.version[..12.min(r.version.len())],
+                    r.set,
+                    r.started_at,
+                    r.finished_at,
+                    r.summary["actions"],
+                    r.actor
+                );
+            }
+        }
+        RunsCommand::Show { run } => {
+            let r = ws.run(run)?;
+            println!(
+                "run {} of version {} over trace set {}",
+                r.id, r.version, r.set
+            );
+            println!(
+                "started {}  finished {}  by {}",
+                r.started_at, r.finished_at, r.actor
+            );
+            let summary: writ_core::summary::ReplaySummary = summary_from_json(&r.summary);
+            crate::replay::print_summary(&summary, &mut std::io::stdout())?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn summary_from_json(v: &serde_json::Value) -> writ_core::summary::ReplaySummary {
+    serde_json::from_value(v.clone()).unwrap_or_default()
+}
+
+/// `writ audit ...`.
+#[derive(clap::Subcommand)]
+pub enum AuditCommand {
+    /// List the audit trail, oldest first.
+    List,
+    /// Check the hash chain; names the first edited, deleted or reordered event.
+    Verify,
+}
+
+/// Runs an audit subcommand.
+pub fn audit(cmd: AuditCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let ws = g.open()?;
+    match cmd {
+        AuditCommand::List => {
+            for e in ws.audit_events()? {
+                println!(
+                    "{:>5}  {}  {:<16} {:<16} {}",
+                    e.id, e.ts, e.actor, e.kind, e.details
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Verify => match ws.verify_audit()? {
+            None => {
+                println!("audit trail intact: {} event(s)", ws.audit_events()?.len());
+                Ok(ExitCode::SUCCESS)
+            }
+            Some(b) => {
+                eprintln!("audit trail broken at event {}: {}", b.event, b.reason);
+                Ok(ExitCode::from(1))
+            }
+        },
+    }
+}
+
+/// Opens the workspace named by the global options.
+pub fn open(path: &std::path::Path) -> anyhow::Result<Workspace> {
+    Workspace::open(path).with_context(|| format!("cannot open workspace {}", path.display()))
+}

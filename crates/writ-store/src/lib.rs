@@ -1,0 +1,28 @@
+//! Writ's workspace: one SQLite file that the CLI and the desktop app both
+//! open, holding what an analyst's work must keep.
+//!
+//! # Overview
+//! - [`Workspace`] opens, creates and migrates the file (`user_version`),
+//!   refusing foreign, newer or damaged files without touching them.
+//! - Versions ([`versions`]): immutable snapshots of a project, addressed
+//!   by the SHA-256 of their canonical content.
+//! - Trace sets ([`traces`]): imported whole in one transaction, with the
+//!   per-line error report; filtered, keyset-paged listing.
+//! - Runs ([`runs`]): a version replayed over a trace set, every decision
+//!   stored; two runs compared without deciding again.
+//! - The audit trail ([`audit`]): every change appends a hash-chained event;
+//!   `verify_audit` names the first edited, deleted or reordered event.
+//!
+//! This crate is the only place that speaks SQL.
+
+pub mod audit;
+pub mod error;
+pub mod runs;
+pub mod sample;
+pub mod schema;
+pub mod traces;
+pub mod versions;
+pub mod workspace;
+
+pub use error::{Result, StoreError};
+pub use workspace::Workspace;

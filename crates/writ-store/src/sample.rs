@@ -1,0 +1,124 @@
+//! The bundled sample workspace: the ACME organisation's two policy
+//! versions and its recorded trace, embedded in the binary so `writ init
+//! --sample` and the desktop app's first start need no other files.
+
+use crate::error::{Result, StoreError};
+use crate::workspace::Workspace;
+use std::path::{Path, PathBuf};
+use writ_core::project::{ProjectFile, ProjectFiles};
+
+macro_rules! sample_file {
+    ($version:literal, $path:literal) => {
+        (
+            $path,
+            include_str!(concat!("../../../sample-policies/", $version, "/", $path)),
+        )
+    };
+}
+
+const V1: &[(&str, &str)] = &[
+    sample_file!("v1", "schema.cedarschema"),
+    sample_file!("v1", "inventory.toml"),
+    sample_file!("v1", "policies/baseline.cedar"),
+    sample_file!("v1", "policies/data.cedar"),
+    sample_file!("v1", "policies/risk.cedar"),
+    sample_file!("v1", "policies/teams.cedar"),
+];
+
+const V2: &[(&str, &str)] = &[
+    sample_file!("v2", "schema.cedarschema"),
+    sample_file!("v2", "inventory.toml"),
+    sample_file!("v2", "policies/baseline.cedar"),
+    sample_file!("v2", "policies/data.cedar"),
+    sample_file!("v2", "policies/finance.cedar"),
+    sample_file!("v2", "policies/risk.cedar"),
+    sample_file!("v2", "policies/teams.cedar"),
+];
+
+/// The recorded trace of the sample organisation.
+pub const RECORDED_TRACE: &str = include_str!("../../../scenarios/traces/recorded.jsonl");
+
+fn project(name: &str, files: &[(&str, &str)]) -> ProjectFiles {
+    let mut p = ProjectFiles::default();
+    for (path, text) in files {
+        let f = ProjectFile {
+            relative: path.to_string(),
+            shown: PathBuf::from(format!("sample/{name}/{path}")),
+            text: text.to_string(),
+        };
+        if path.starts_with("policies/") {
+            p.policies.push(f);
+        } else if *path == "inventory.toml" {
+            p.inventory = Some(f);
+        } else {
+            p.schema = Some(f);
+        }
+    }
+    p
+}
+
+/// The sample's project versions, `v1` then `v2`.
+pub fn sample_projects() -> [(&'static str, ProjectFiles); 2] {
+    [("v1", project("v1", V1)), ("v2", project("v2", V2))]
+}
+
+/// What [`create_sample`] made.
+#[derive(Debug, Clone)]
+pub struct SampleWorkspace {
+    /// The version ids of v1 and v2.
+    pub versions: [String; 2],
+    /// The trace set id.
+    pub set: i64,
+    /// The run ids of v1 and v2 over the trace.
+    pub runs: [i64; 2],
+}
+
+/// Creates a workspace at `path` holding the sample: both versions
+/// committed, the recorded trace imported, and a run of each version.
+/// On any failure the half-made file is removed.
+pub fn create_sample(path: &Path, actor: &str) -> Result<SampleWorkspace> {
+    if path.exists() {
+        return Err(StoreError::Invalid(format!(
+            "{} exists already; choose a new path for the sample workspace",
+            path.display()
+        )));
+    }
+    let result = (|| {
+        let mut ws = Workspace::create(path)?;
+        let mut versions = Vec::new();
+        for (name, files) in sample_projects() {
+            let id = ws.commit_version(
+                &files,
+                actor,
+                &format!("sample organisation, policy version {name}"),
+            )?;
+            versions.push(id.id().to_string());
+        }
+        let set = ws
+            .import_trace_reader(
+                RECORDED_TRACE.as_bytes(),
+                &crate::traces::sha256_bytes(RECORDED_TRACE.as_bytes()),
+                "sample: scenarios/traces/recorded.jsonl",
+                "recorded",
+                actor,
+                &|_| {},
+            )?
+            .set
+            .id;
+        let r1 = ws.store_run(&versions[0], &set.to_string(), actor, &|_| {})?;
+        let r2 = ws.store_run(&versions[1], &set.to_string(), actor, &|_| {})?;
+        Ok(SampleWorkspace {
+            versions: [versions[0].clone(), versions[1].clone()],
+            set,
+            runs: [r1.id, r2.id],
+        })
+    })();
+    if result.is_err() {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            let _ = std::fs::remove_file(PathBuf::from(p));
+        }
+    }
+    result
+}

@@ -1,0 +1,104 @@
+//! The workspace's SQL schema, as ordered migrations keyed on
+//! `PRAGMA user_version`: migration `n` takes a workspace from format `n`
+//! to `n + 1`.
+
+/// The migrations, oldest first. Never edit a released one; add a new one.
+pub const MIGRATIONS: &[&str] = &[
+    // 0 -> 1: the first format.
+    r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE versions (
+    id         TEXT PRIMARY KEY,          -- SHA-256 of the canonical content
+    parent     TEXT REFERENCES versions(id),
+    author     TEXT NOT NULL,
+    message    TEXT NOT NULL,
+    created_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE version_files (
+    version_id TEXT NOT NULL REFERENCES versions(id),
+    path       TEXT NOT NULL,             -- relative, '/' separated
+    content    BLOB NOT NULL,
+    PRIMARY KEY (version_id, path)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE trace_sets (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    sha256      TEXT NOT NULL UNIQUE,     -- of the imported file's bytes
+    source      TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    actions     INTEGER NOT NULL,
+    bad_lines   INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE trace_errors (
+    set_id  INTEGER NOT NULL REFERENCES trace_sets(id),
+    line    INTEGER NOT NULL,
+    col     INTEGER NOT NULL,
+    message TEXT NOT NULL,
+    PRIMARY KEY (set_id, line)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE actions (
+    set_id INTEGER NOT NULL REFERENCES trace_sets(id),
+    line   INTEGER NOT NULL,              -- line in the imported file
+    ts     TEXT NOT NULL,
+    agent  TEXT NOT NULL,
+    action TEXT NOT NULL,
+    record TEXT NOT NULL,                 -- the line as imported
+    PRIMARY KEY (set_id, line)
+) STRICT;
+CREATE INDEX actions_by_agent ON actions (set_id, agent, line);
+CREATE INDEX actions_by_action ON actions (set_id, action, line);
+CREATE INDEX actions_by_time ON actions (set_id, ts, line);
+
+CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY,
+    version_id  TEXT NOT NULL REFERENCES versions(id),
+    set_id      INTEGER NOT NULL REFERENCES trace_sets(id),
+    started_at  TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    summary     TEXT NOT NULL,            -- JSON
+    stats       TEXT NOT NULL             -- JSON
+) STRICT;
+
+CREATE TABLE run_results (
+    run_id    INTEGER NOT NULL REFERENCES runs(id),
+    line      INTEGER NOT NULL,
+    principal TEXT NOT NULL,              -- Type::"id"
+    principal_kind TEXT NOT NULL,         -- inventory | shadow | literal
+    decision  TEXT NOT NULL,
+    verdict   TEXT NOT NULL,
+    reasons   TEXT NOT NULL,              -- JSON array of policy ids
+    errors    TEXT NOT NULL,              -- JSON array of {policy, message}
+    request_error TEXT,
+    step_up   TEXT,
+    PRIMARY KEY (run_id, line)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX run_results_by_verdict ON run_results (run_id, verdict, line);
+
+CREATE TABLE audit_events (
+    id        INTEGER PRIMARY KEY,
+    ts        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    details   TEXT NOT NULL,              -- JSON, hashed as stored
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+) STRICT;
+"#,
+];
+
+/// The format this build writes.
+pub fn current_format() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// SQLite's `application_id` marking a file as a Writ workspace ("WRIT").
+pub const APPLICATION_ID: i64 = 0x5752_4954;

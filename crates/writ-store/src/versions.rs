@@ -1,0 +1,283 @@
+//! Policy versions: immutable snapshots of a project (schema, policy files,
+//! inventory), addressed by the SHA-256 of their canonical content.
+
+use crate::audit;
+use crate::error::{Result, StoreError};
+use crate::workspace::{now_rfc3339, Workspace};
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use writ_core::project::{ProjectFile, ProjectFiles};
+
+/// A stored version (without its files).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionInfo {
+    /// The content hash (hex).
+    pub id: String,
+    /// The version it was committed on top of.
+    pub parent: Option<String>,
+    /// Who committed it.
+    pub author: String,
+    /// Why.
+    pub message: String,
+    /// When (RFC 3339).
+    pub created_at: String,
+    /// Its files' relative paths.
+    pub files: Vec<String>,
+}
+
+/// What `commit` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Committed {
+    /// A new version.
+    New(String),
+    /// The content equals this existing version; nothing was stored.
+    Unchanged(String),
+}
+
+impl Committed {
+    /// The version id either way.
+    pub fn id(&self) -> &str {
+        match self {
+            Committed::New(id) | Committed::Unchanged(id) => id,
+        }
+    }
+}
+
+/// The canonical content hash of a set of files: each file's relative path
+/// and bytes, length-prefixed, in path order.
+pub fn content_hash(files: &[(String, Vec<u8>)]) -> String {
+    let mut sorted: Vec<&(String, Vec<u8>)> = files.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut h = Sha256::new();
+    h.update(b"writ-version-v1\0");
+    for (path, bytes) in sorted {
+        h.update((path.len() as u64).to_le_bytes());
+        h.update(path.as_bytes());
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    }
+    audit::hex(&h.finalize())
+}
+
+fn files_of(project: &ProjectFiles) -> Vec<(String, Vec<u8>)> {
+    project
+        .all()
+        .map(|f| (f.relative.clone(), f.text.clone().into_bytes()))
+        .collect()
+}
+
+impl Workspace {
+    /// Stores the project's files as a version on top of the newest one.
+    /// Committing content equal to an existing version stores nothing.
+    pub fn commit_version(
+        &mut self,
+        project: &ProjectFiles,
+        author: &str,
+        message: &str,
+    ) -> Result<Committed> {
+        let files = files_of(project);
+        if files.is_empty() {
+            return Err(StoreError::Invalid(
+                "the project has no files to commit".into(),
+            ));
+        }
+        let id = content_hash(&files);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let exists: Option<String> = tx
+            .query_row("SELECT id FROM versions WHERE id = ?1", [&id], |r| r.get(0))
+            .optional()?;
+        if exists.is_some() {
+            return Ok(Committed::Unchanged(id));
+        }
+        let parent: Option<String> = tx
+            .query_row(
+                "SELECT id FROM versions ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        tx.execute(
+            "INSERT INTO versions (id, parent, author, message, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, parent, author, message, now_rfc3339()],
+        )?;
+        for (path, bytes) in &files {
+            tx.execute(
+                "INSERT INTO version_files (version_id, path, content) VALUES (?1, ?2, ?3)",
+                params![id, path, bytes],
+            )?;
+        }
+        audit::append(
+            &tx,
+            author,
+            "version.commit",
+            &serde_json::json!({"version": id, "parent": parent, "message": message, "files": files.len()}),
+        )?;
+        tx.commit()?;
+        Ok(Committed::New(id))
+    }
+
+    /// Resolves a version id or unique prefix (at least 4 characters).
+    pub fn resolve_version(&self, prefix: &str) -> Result<String> {
+        let prefix = prefix.trim_start_matches('@');
+        if prefix.len() < 4 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(StoreError::NotFound {
+                what: "version",
+                id: prefix.to_string(),
+            });
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT id FROM versions WHERE id >= ?1 AND id < ?1 || 'g' ORDER BY id LIMIT 3",
+        )?;
+        let ids: Vec<String> = stmt
+            .query_map([prefix.to_ascii_lowercase()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        match ids.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(StoreError::NotFound {
+                what: "version",
+                id: prefix.to_string(),
+            }),
+            many => Err(StoreError::Ambiguous {
+                prefix: prefix.to_string(),
+                matches: many.iter().map(|m| &m[..12]).collect::<Vec<_>>().join(", "),
+            }),
+        }
+    }
+
+    /// Every version, newest first.
+    pub fn list_versions(&self) -> Result<Vec<VersionInfo>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, parent, author, message, created_at FROM versions ORDER BY created_at DESC, rowid DESC",
+        )?;
+        let rows: Vec<(String, Option<String>, String, String, String)> = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(id, parent, author, message, created_at)| {
+                let files = self.version_paths(&id)?;
+                Ok(VersionInfo {
+                    id,
+                    parent,
+                    author,
+                    message,
+                    created_at,
+                    files,
+                })
+            })
+            .collect()
+    }
+
+    fn version_paths(&self, id: &str) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT path FROM version_files WHERE version_id = ?1 ORDER BY path")?;
+        let paths = stmt
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(paths)
+    }
+
+    /// One version's metadata.
+    pub fn version(&self, id_or_prefix: &str) -> Result<VersionInfo> {
+        let id = self.resolve_version(id_or_prefix)?;
+        let (parent, author, message, created_at) = self.conn.query_row(
+            "SELECT parent, author, message, created_at FROM versions WHERE id = ?1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        let files = self.version_paths(&id)?;
+        Ok(VersionInfo {
+            id,
+            parent,
+            author,
+            message,
+            created_at,
+            files,
+        })
+    }
+
+    /// A version's files as a project, shown under `@<short id>/`.
+    pub fn version_files(&self, id_or_prefix: &str) -> Result<(String, ProjectFiles)> {
+        let id = self.resolve_version(id_or_prefix)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT path, content FROM version_files WHERE version_id = ?1 ORDER BY path",
+        )?;
+        let rows: Vec<(String, Vec<u8>)> = stmt
+            .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let root = PathBuf::from(format!("@{}", &id[..12]));
+        let mut files = ProjectFiles::default();
+        for (path, bytes) in rows {
+            let text = String::from_utf8(bytes).map_err(|_| StoreError::Corrupt {
+                path: self.path().to_path_buf(),
+                detail: format!("file {path} of version {id} is not UTF-8"),
+            })?;
+            let f = ProjectFile {
+                shown: root.join(&path),
+                relative: path.clone(),
+                text,
+            };
+            if path.starts_with(writ_core::project::POLICY_DIR) {
+                files.policies.push(f);
+            } else if path == writ_core::project::INVENTORY_FILE {
+                files.inventory = Some(f);
+            } else {
+                files.schema = Some(f);
+            }
+        }
+        Ok((id, files))
+    }
+
+    /// Writes a version's files into `dir`, byte for byte. `dir` must not
+    /// exist or be empty; the files appear together (written to a
+    /// temporary folder, then renamed).
+    pub fn checkout_version(&self, id_or_prefix: &str, dir: &Path) -> Result<String> {
+        let (id, files) = self.version_files(id_or_prefix)?;
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| StoreError::Io { path, source }
+        };
+        if dir.exists() {
+            let mut entries = std::fs::read_dir(dir).map_err(io(dir))?;
+            if entries.next().is_some() {
+                return Err(StoreError::Invalid(format!(
+                    "{} is not empty; check out into a new folder",
+                    dir.display()
+                )));
+            }
+            std::fs::remove_dir(dir).map_err(io(dir))?;
+        }
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let staging = parent.join(format!(
+            ".{}.writ-checkout-{}",
+            dir.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            std::process::id()
+        ));
+        let result = (|| -> Result<()> {
+            for f in files.all() {
+                let target = staging.join(&f.relative);
+                if let Some(p) = target.parent() {
+                    std::fs::create_dir_all(p).map_err(io(p))?;
+                }
+                std::fs::write(&target, f.text.as_bytes()).map_err(io(&target))?;
+            }
+            std::fs::rename(&staging, dir).map_err(io(dir))?;
+            Ok(())
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(&staging);
+        }
+        result.map(|()| id)
+    }
+}
