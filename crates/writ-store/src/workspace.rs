@@ -184,6 +184,13 @@ impl Workspace {
         }
     }
 
+    /// Moves everything from the write-ahead log into the main file.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     /// A second connection to the same file (for work on another thread).
     pub(crate) fn reopen(&self) -> Result<Connection> {
         let conn = Connection::open_with_flags(
