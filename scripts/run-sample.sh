@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds `writ` and runs it on the bundled sample organisation: check both
-# policy versions, replay the recorded trace, diff v1 against v2 and run the
-# scenario tests. (The desktop workbench comes later; this is its engine.)
+# Builds `writ` and sets up the bundled sample workspace, then shows it:
+# check both policy versions, the stored runs, the decision diff of v1 and
+# v2, and the scenario tests. (The desktop workbench comes later; this is
+# its engine and workspace.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,11 +12,17 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 cargo build --locked --release -p writ-cli
 writ=target/release/writ
+export WRIT_WORKSPACE=${WRIT_WORKSPACE:-sample.writ}
 
+if [ ! -e "$WRIT_WORKSPACE" ]; then
+  "$writ" init --sample "$WRIT_WORKSPACE"
+fi
 "$writ" check sample-policies/v1
 "$writ" check sample-policies/v2
-"$writ" replay --project sample-policies/v1 --traces scenarios/traces/recorded.jsonl --summary-only
-"$writ" diff --from sample-policies/v1 --to sample-policies/v2 --traces scenarios/traces/recorded.jsonl | head -n 40
+"$writ" version list
+"$writ" runs list
+"$writ" diff --runs 1 2 | head -n 40
 "$writ" test scenarios/
+"$writ" audit verify
 echo
-echo "writ is at $writ; see README.md for the tour."
+echo "writ is at $writ and the sample workspace at $WRIT_WORKSPACE; see README.md for the tour."
