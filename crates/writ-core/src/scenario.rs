@@ -282,7 +282,9 @@ impl ScenarioRunner {
         let key = project_dir
             .canonicalize()
             .unwrap_or_else(|_| project_dir.clone());
-        if !self.evaluators.contains_key(&key) {
+        // A replacement project is already loaded (it may be a stored
+        // `@version`, which is no folder on disk).
+        if self.replacement.is_none() && !self.evaluators.contains_key(&key) {
             let today = self.today.unwrap_or_else(crate::project::today_utc);
             let report: CheckReport = check_project(&project_dir, today);
             let errors = report.error_count();

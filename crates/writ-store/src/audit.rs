@@ -65,9 +65,21 @@ pub fn append(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let (id, prev) = match last {
-        Some((id, hash)) => (id + 1, hash),
-        None => (1, GENESIS.to_string()),
+    // Chain onto the recorded head, not merely the newest row: if the newest
+    // events were deleted, reusing their ids would hide the gap for good.
+    let head: Option<(i64, String)> = tx
+        .query_row("SELECT value FROM meta WHERE key = 'audit_head'", [], |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()?
+        .and_then(|h| {
+            let (id, hash) = h.split_once(':')?;
+            Some((id.parse().ok()?, hash.to_string()))
+        });
+    let (id, prev) = match (head, last) {
+        (Some((hid, hash)), last) => (hid.max(last.map_or(0, |l| l.0)) + 1, hash),
+        (None, Some((id, hash))) => (id + 1, hash),
+        (None, None) => (1, GENESIS.to_string()),
     };
     let ts = now_rfc3339();
     let details = details.to_string();

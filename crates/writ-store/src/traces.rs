@@ -228,7 +228,7 @@ impl Workspace {
         let by_id = id_or_name.parse::<i64>().ok();
         self.conn
             .query_row(
-                "SELECT id, name, sha256, source, imported_at, actions, bad_lines FROM trace_sets WHERE id = ?1 OR name = ?2",
+                "SELECT id, name, sha256, source, imported_at, actions, bad_lines FROM trace_sets WHERE id = ?1 OR name = ?2 ORDER BY id IS ?1 DESC LIMIT 1",
                 params![by_id, id_or_name],
                 row_to_set,
             )
@@ -267,6 +267,23 @@ impl Workspace {
             return Err(StoreError::Invalid(
                 "filtering by verdict needs a run (--run)".into(),
             ));
+        }
+        if let Some(run) = filter.run {
+            // Results are keyed by line only: another set's run would
+            // annotate these actions with the verdicts of other actions.
+            let run_set: i64 = self
+                .conn
+                .query_row("SELECT set_id FROM runs WHERE id = ?1", [run], |r| r.get(0))
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound {
+                    what: "run",
+                    id: run.to_string(),
+                })?;
+            if run_set != set {
+                return Err(StoreError::Invalid(format!(
+                    "run {run} replayed trace set {run_set}, not trace set {set}"
+                )));
+            }
         }
         let mut sql = String::from("SELECT a.line, a.ts, a.agent, a.action, a.record, ");
         sql.push_str(if filter.run.is_some() {

@@ -329,3 +329,14 @@ fn a_workspace_with_pending_wal_frames_opens_with_them() {
     let ws = Workspace::open(&copy).unwrap();
     assert_eq!(ws.list_versions().unwrap().len(), 1);
 }
+
+#[test]
+fn a_folder_is_refused_without_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Workspace::open(dir.path()).unwrap_err();
+    assert!(!matches!(err, StoreError::Missing { .. }), "{err:?}");
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "nothing created"
+    );
+}
