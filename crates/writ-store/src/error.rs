@@ -77,12 +77,27 @@ pub enum StoreError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The workspace turned out to be damaged while it was being used.
+    #[error("the workspace is damaged ({0}); restore it from a backup")]
+    Damaged(String),
     /// SQLite failed.
     #[error("database error: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(rusqlite::Error),
     /// A replay failed.
     #[error(transparent)]
     Replay(#[from] writ_core::replay::ReplayError),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                StoreError::Damaged(e.to_string())
+            }
+            _ => StoreError::Sql(e),
+        }
+    }
 }
 
 /// The store's result type.

@@ -26,6 +26,11 @@ impl std::fmt::Debug for Workspace {
 
 fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode;
+    if path.is_dir() {
+        return StoreError::NotAWorkspace {
+            path: path.to_path_buf(),
+        };
+    }
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) => StoreError::NotAWorkspace {
             path: path.to_path_buf(),
