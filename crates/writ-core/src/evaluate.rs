@@ -167,6 +167,7 @@ pub struct Evaluator {
     validate_requests: bool,
     ext: ExtensionLiteralCheck,
     policy_ids: HashMap<String, Arc<str>>,
+    type_names: shape::TypeNames,
     authorizer: Authorizer,
 }
 
@@ -213,8 +214,22 @@ impl Evaluator {
             .iter()
             .map(|p| (p.id.clone(), Arc::from(p.id.as_str())))
             .collect();
+        let type_names = shape::TypeNames::new(
+            schema
+                .as_ref()
+                .map(|s| {
+                    s.entity_types
+                        .keys()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+                .into_iter()
+                .chain(["Agent", "Tool"]),
+        );
         Evaluator {
             name: name.into(),
+            type_names,
             validate_requests: schema.is_some(),
             catalog,
             schema,
@@ -427,16 +442,16 @@ impl Evaluator {
     }
 
     fn build_request(&self, p: &Prepared<'_>) -> Result<Request, String> {
-        let principal = shape::make_uid(&p.principal.ty, &p.principal.id)?;
+        let principal = self.type_names.uid(&p.principal.ty, &p.principal.id)?;
         let action = match &p.action {
             ActionRef::Declared(a) => a.uid.clone(),
             ActionRef::Undeclared(uid) => uid.clone(),
         };
-        let resource = shape::make_uid(&p.resource.0, &p.resource.1)?;
+        let resource = self.type_names.uid(&p.resource.0, &p.resource.1)?;
         let mut pairs = Vec::with_capacity(p.context.len());
         for (name, value, shape) in &p.context {
             let expr: RestrictedExpression = match shape {
-                Some(s) => shape::to_expression(s, value)
+                Some(s) => shape::to_expression(s, value, &self.type_names)
                     .or_else(|_| shape::untyped_expression(value))
                     .map_err(|e| format!("context.{name}: {}", e.problem))?,
                 None => shape::untyped_expression(value)

@@ -501,7 +501,11 @@ pub fn check_record(
 
 /// Converts a JSON value that passed [`check_value`] into a Cedar restricted
 /// expression.
-pub fn to_expression(shape: &Shape, value: &Value) -> Result<RestrictedExpression, ShapeError> {
+pub fn to_expression(
+    shape: &Shape,
+    value: &Value,
+    names: &TypeNames,
+) -> Result<RestrictedExpression, ShapeError> {
     let bad = |p: &str| ShapeError {
         path: String::new(),
         problem: p.to_string(),
@@ -524,7 +528,7 @@ pub fn to_expression(shape: &Shape, value: &Value) -> Result<RestrictedExpressio
             RestrictedExpression::new_set(
                 items
                     .iter()
-                    .map(|v| to_expression(el, v))
+                    .map(|v| to_expression(el, v, names))
                     .collect::<Result<Vec<_>, _>>()?,
             )
         }
@@ -533,7 +537,7 @@ pub fn to_expression(shape: &Shape, value: &Value) -> Result<RestrictedExpressio
             let mut pairs = Vec::with_capacity(map.len());
             for (k, v) in map {
                 let expr = match rec.attribute(k) {
-                    Some(a) => to_expression(&a.shape, v)?,
+                    Some(a) => to_expression(&a.shape, v, names)?,
                     None => untyped_expression(v)?,
                 };
                 pairs.push((k.clone(), expr));
@@ -542,7 +546,7 @@ pub fn to_expression(shape: &Shape, value: &Value) -> Result<RestrictedExpressio
         }
         Shape::Entity(_) => {
             let (ty, id) = entity_ref(value).ok_or_else(|| bad("not an entity reference"))?;
-            RestrictedExpression::new_entity_uid(make_uid(ty, id).map_err(|e| bad(&e))?)
+            RestrictedExpression::new_entity_uid(names.uid(ty, id).map_err(|e| bad(&e))?)
         }
         Shape::Extension(kind) => match extension_literal(value) {
             Some((k, arg)) => k.construct(arg),
@@ -614,6 +618,35 @@ fn extension_literal(value: &Value) -> Option<(ExtensionKind, &str)> {
     };
     let f = ExtensionKind::from_constructor(inner.get("fn")?.as_str()?)?;
     Some((f, inner.get("arg")?.as_str()?))
+}
+
+/// Parsed entity type names, so building a uid does not run Cedar's parser
+/// for a type seen before (parsing a name costs microseconds).
+#[derive(Debug, Clone, Default)]
+pub struct TypeNames {
+    known: rustc_hash::FxHashMap<String, EntityTypeName>,
+}
+
+impl TypeNames {
+    /// Names parsed up front (the schema's entity types).
+    pub fn new<'a>(types: impl IntoIterator<Item = &'a str>) -> Self {
+        let known = types
+            .into_iter()
+            .filter_map(|t| EntityTypeName::from_str(t).ok().map(|n| (t.to_string(), n)))
+            .collect();
+        TypeNames { known }
+    }
+
+    /// The uid `ty::"id"`.
+    pub fn uid(&self, ty: &str, id: &str) -> Result<EntityUid, String> {
+        match self.known.get(ty) {
+            Some(name) => Ok(EntityUid::from_type_name_and_id(
+                name.clone(),
+                EntityId::new(id),
+            )),
+            None => make_uid(ty, id),
+        }
+    }
 }
 
 /// Builds an entity uid from a type name and an id.
