@@ -95,7 +95,7 @@ impl Workspace {
         }
         let parent: Option<String> = tx
             .query_row(
-                "SELECT id FROM versions ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                "SELECT id FROM versions ORDER BY rowid DESC LIMIT 1",
                 [],
                 |r| r.get(0),
             )
@@ -151,7 +151,7 @@ impl Workspace {
     /// Every version, newest first.
     pub fn list_versions(&self) -> Result<Vec<VersionInfo>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, parent, author, message, created_at FROM versions ORDER BY created_at DESC, rowid DESC",
+            "SELECT id, parent, author, message, created_at FROM versions ORDER BY rowid DESC",
         )?;
         let rows: Vec<(String, Option<String>, String, String, String)> = stmt
             .query_map([], |r| {
