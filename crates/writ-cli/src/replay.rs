@@ -245,7 +245,7 @@ fn run_stored(args: &Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
     };
     let mut ws = g.open()?;
     let set = ws.trace_set(&args.traces.to_string_lossy())?;
-    let bar = progress_bar((set.actions as u64).saturating_mul(400));
+    let bar = progress_bar(set.bytes.max(0) as u64);
     let run = ws.store_run(version, &set.id.to_string(), &g.actor(), &|b| {
         bar.set_position(b)
     });

@@ -33,7 +33,8 @@ CREATE TABLE trace_sets (
     source      TEXT NOT NULL,
     imported_at TEXT NOT NULL,
     actions     INTEGER NOT NULL,
-    bad_lines   INTEGER NOT NULL
+    bad_lines   INTEGER NOT NULL,
+    bytes       INTEGER NOT NULL DEFAULT 0   -- size of the imported file
 ) STRICT;
 
 CREATE TABLE trace_errors (

@@ -28,6 +28,8 @@ pub struct TraceSetInfo {
     pub actions: i64,
     /// Malformed lines reported (not stored as actions).
     pub bad_lines: i64,
+    /// Size of the imported file in bytes.
+    pub bytes: i64,
 }
 
 /// One stored action.
@@ -163,6 +165,7 @@ impl Workspace {
         let set_id = tx.last_insert_rowid();
         let mut errors = Vec::new();
         let mut count = 0i64;
+        let total_bytes;
         {
             let mut insert = tx.prepare(
                 "INSERT INTO actions (set_id, line, ts, agent, action, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -198,10 +201,11 @@ impl Workspace {
                 }
             }
             progress(lines.bytes_read());
+            total_bytes = lines.bytes_read();
         }
         tx.execute(
-            "UPDATE trace_sets SET actions = ?1, bad_lines = ?2 WHERE id = ?3",
-            params![count, errors.len() as i64, set_id],
+            "UPDATE trace_sets SET actions = ?1, bad_lines = ?2, bytes = ?3 WHERE id = ?4",
+            params![count, errors.len() as i64, total_bytes as i64, set_id],
         )?;
         audit::append(
             &tx,
@@ -217,7 +221,7 @@ impl Workspace {
     /// Every trace set, oldest first.
     pub fn list_trace_sets(&self) -> Result<Vec<TraceSetInfo>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, name, sha256, source, imported_at, actions, bad_lines FROM trace_sets ORDER BY id",
+            "SELECT id, name, sha256, source, imported_at, actions, bad_lines, bytes FROM trace_sets ORDER BY id",
         )?;
         let rows = stmt.query_map([], row_to_set)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -228,7 +232,7 @@ impl Workspace {
         let by_id = id_or_name.parse::<i64>().ok();
         self.conn
             .query_row(
-                "SELECT id, name, sha256, source, imported_at, actions, bad_lines FROM trace_sets WHERE id = ?1 OR name = ?2 ORDER BY id IS ?1 DESC LIMIT 1",
+                "SELECT id, name, sha256, source, imported_at, actions, bad_lines, bytes FROM trace_sets WHERE id = ?1 OR name = ?2 ORDER BY id IS ?1 DESC LIMIT 1",
                 params![by_id, id_or_name],
                 row_to_set,
             )
@@ -347,6 +351,7 @@ fn row_to_set(r: &rusqlite::Row<'_>) -> rusqlite::Result<TraceSetInfo> {
         imported_at: r.get(4)?,
         actions: r.get(5)?,
         bad_lines: r.get(6)?,
+        bytes: r.get(7)?,
     })
 }
 
