@@ -33,6 +33,8 @@
 //! println!("{} actions, {} allowed", summary.actions, summary.verdicts.get(writ_core::evaluate::Verdict::Allowed));
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod atomic_file;
 pub mod diagnostic;
 pub mod diff;

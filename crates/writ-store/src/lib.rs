@@ -15,6 +15,8 @@
 //!
 //! This crate is the only place that speaks SQL.
 
+#![warn(missing_docs)]
+
 pub mod audit;
 pub mod error;
 pub mod runs;

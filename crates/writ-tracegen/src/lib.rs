@@ -9,6 +9,8 @@
 //! # Ok::<(), writ_tracegen::TracegenError>(())
 //! ```
 
+#![warn(missing_docs)]
+
 mod clock;
 mod error;
 mod generator;
