@@ -1,0 +1,425 @@
+//! The IPC commands. Each one validates what the front end sent, opens the
+//! workspace decided in Rust, calls the libraries and adapts the result to
+//! small serializable shapes. Errors are readable strings.
+//!
+//! Anything that can take long (creating the sample, storing a run) runs on
+//! the blocking thread pool, never on the UI thread.
+
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use tauri::async_runtime::Mutex;
+use tauri::ipc::Channel;
+use tauri::State;
+use writ_core::diagnostic::{line_column, Severity};
+use writ_core::diff::{ChangeCounts, ChangeKind, DecisionDiff};
+use writ_store::runs::RunInfo;
+use writ_store::traces::TraceSetInfo;
+use writ_store::versions::VersionInfo;
+use writ_store::Workspace;
+
+/// Largest policy text accepted for checking (bytes).
+const MAX_FILE_BYTES: usize = 1 << 20;
+
+/// Where the workspace is, and a lock so the sample is created once.
+pub struct AppState {
+    path: PathBuf,
+    create: Mutex<()>,
+}
+
+impl AppState {
+    /// State for the workspace at `path` (created from the sample if absent).
+    pub fn new(path: PathBuf) -> Self {
+        AppState {
+            path,
+            create: Mutex::new(()),
+        }
+    }
+}
+
+/// Who acts in the audit trail.
+fn actor() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "desktop".to_string())
+}
+
+fn open(path: &Path) -> Result<Workspace, String> {
+    Workspace::open(path).map_err(|e| e.to_string())
+}
+
+/// A version id or unique prefix: 4 to 64 hex digits.
+fn valid_version(v: &str) -> Result<&str, String> {
+    let v = v.trim();
+    if (4..=64).contains(&v.len()) && v.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "`{v}` is not a version id (4 to 64 hex digits expected)"
+        ))
+    }
+}
+
+fn valid_id(what: &str, id: i64) -> Result<i64, String> {
+    if id > 0 {
+        Ok(id)
+    } else {
+        Err(format!("{what} id must be a positive number, got {id}"))
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| format!("background task failed: {e}"))?
+}
+
+/// A run as the tables show it.
+#[derive(Debug, Serialize)]
+pub struct RunRow {
+    id: i64,
+    version: String,
+    set: i64,
+    started_at: String,
+    finished_at: String,
+    actor: String,
+    actions: u64,
+    /// Counts per verdict (`allowed`, `denied_by_forbid`, ...).
+    verdicts: BTreeMap<String, u64>,
+}
+
+impl From<&RunInfo> for RunRow {
+    fn from(r: &RunInfo) -> Self {
+        let verdicts = r.summary["verdicts"]["verdicts"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        RunRow {
+            id: r.id,
+            version: r.version.clone(),
+            set: r.set,
+            started_at: r.started_at.clone(),
+            finished_at: r.finished_at.clone(),
+            actor: r.actor.clone(),
+            actions: r.summary["actions"].as_u64().unwrap_or(0),
+            verdicts,
+        }
+    }
+}
+
+/// What the Start view shows.
+#[derive(Debug, Serialize)]
+pub struct Overview {
+    path: String,
+    created: bool,
+    versions: Vec<VersionInfo>,
+    trace_sets: Vec<TraceSetInfo>,
+    runs: Vec<RunRow>,
+}
+
+fn overview(path: &Path, created: bool) -> Result<Overview, String> {
+    let ws = open(path)?;
+    Ok(Overview {
+        path: path.display().to_string(),
+        created,
+        versions: ws.list_versions().map_err(|e| e.to_string())?,
+        trace_sets: ws.list_trace_sets().map_err(|e| e.to_string())?,
+        runs: ws
+            .list_runs()
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(RunRow::from)
+            .collect(),
+    })
+}
+
+/// Opens the workspace, creating the sample workspace on first start.
+#[tauri::command]
+pub async fn open_workspace(state: State<'_, AppState>) -> Result<Overview, String> {
+    let path = state.path.clone();
+    let created = {
+        let _guard = state.create.lock().await;
+        if path.exists() {
+            false
+        } else {
+            let p = path.clone();
+            blocking(move || {
+                writ_store::sample::create_sample(&p, &actor())
+                    .map(|_| ())
+                    .map_err(|e| format!("could not create the sample workspace: {e}"))
+            })
+            .await?;
+            true
+        }
+    };
+    blocking(move || overview(&path, created)).await
+}
+
+/// One file of a version.
+#[derive(Debug, Serialize)]
+pub struct FileEntry {
+    path: String,
+    kind: &'static str,
+    text: String,
+}
+
+/// A version's files: schema, inventory and policies.
+#[tauri::command]
+pub fn version_files(
+    state: State<'_, AppState>,
+    version: String,
+) -> Result<Vec<FileEntry>, String> {
+    let version = valid_version(&version)?;
+    let ws = open(&state.path)?;
+    let (_, files) = ws.version_files(version).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    if let Some(f) = &files.schema {
+        out.push(FileEntry {
+            path: f.relative.clone(),
+            kind: "schema",
+            text: f.text.clone(),
+        });
+    }
+    if let Some(f) = &files.inventory {
+        out.push(FileEntry {
+            path: f.relative.clone(),
+            kind: "inventory",
+            text: f.text.clone(),
+        });
+    }
+    for f in &files.policies {
+        out.push(FileEntry {
+            path: f.relative.clone(),
+            kind: "policy",
+            text: f.text.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// A located problem, positions 1-based (columns in characters).
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    severity: &'static str,
+    code: &'static str,
+    message: String,
+    /// The file's path relative to the project (`policies/x.cedar`), or the
+    /// shown name when the problem is not in one of the version's files.
+    file: String,
+    line: Option<usize>,
+    column: Option<usize>,
+    end_line: Option<usize>,
+    end_column: Option<usize>,
+    hint: Option<String>,
+}
+
+/// Checks a stored version with some files replaced by edited texts
+/// (`edits`: relative path -> text; only the version's own files).
+#[tauri::command]
+pub async fn check_version(
+    state: State<'_, AppState>,
+    version: String,
+    edits: HashMap<String, String>,
+) -> Result<Vec<Problem>, String> {
+    let version = valid_version(&version)?.to_string();
+    for (path, text) in &edits {
+        if text.len() > MAX_FILE_BYTES {
+            return Err(format!(
+                "{path} is larger than {MAX_FILE_BYTES} bytes; not checked"
+            ));
+        }
+    }
+    let path = state.path.clone();
+    blocking(move || check(&path, &version, edits)).await
+}
+
+fn check(
+    path: &Path,
+    version: &str,
+    mut edits: HashMap<String, String>,
+) -> Result<Vec<Problem>, String> {
+    let ws = open(path)?;
+    let (id, mut files) = ws.version_files(version).map_err(|e| e.to_string())?;
+    let mut shown_to_relative = HashMap::new();
+    for f in files
+        .schema
+        .iter_mut()
+        .chain(files.inventory.iter_mut())
+        .chain(files.policies.iter_mut())
+    {
+        if let Some(text) = edits.remove(&f.relative) {
+            f.text = text;
+        }
+        shown_to_relative.insert(f.shown.clone(), f.relative.clone());
+    }
+    if let Some(unknown) = edits.keys().next() {
+        return Err(format!("{unknown} is not a file of version {}", &id[..12]));
+    }
+    let root = PathBuf::from(format!("@{}", &id[..12]));
+    let report =
+        writ_core::project::check_files(&root, files, Vec::new(), writ_core::project::today_utc());
+    Ok(report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let start = report.sources.position(&d.file, d.span, d.position);
+            let end = match (d.span, report.sources.get(&d.file)) {
+                (Some(span), Some(text)) => Some(line_column(text, span.end)),
+                _ => start,
+            };
+            Problem {
+                severity: match d.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                },
+                code: d.code,
+                message: d.message.clone(),
+                file: shown_to_relative
+                    .get(&d.file)
+                    .cloned()
+                    .unwrap_or_else(|| d.file.display().to_string()),
+                line: start.map(|p| p.0),
+                column: start.map(|p| p.1),
+                end_line: end.map(|p| p.0),
+                end_column: end.map(|p| p.1),
+                hint: d.hint.clone(),
+            }
+        })
+        .collect())
+}
+
+/// The stored runs, oldest first.
+#[tauri::command]
+pub fn list_runs(state: State<'_, AppState>) -> Result<Vec<RunRow>, String> {
+    let ws = open(&state.path)?;
+    Ok(ws
+        .list_runs()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(RunRow::from)
+        .collect())
+}
+
+/// Progress of a replay, sent over a channel.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum Progress {
+    /// Checking the version and preparing the replay.
+    Preparing,
+    /// Replaying: bytes of stored records read so far.
+    Replaying { bytes: u64 },
+    /// Done: the new run's id.
+    Done { run: i64 },
+}
+
+/// Replays `version` over trace set `set` and stores the run, reporting
+/// progress on `on_progress`. Runs on the blocking pool.
+#[tauri::command]
+pub async fn store_run(
+    state: State<'_, AppState>,
+    version: String,
+    set: i64,
+    on_progress: Channel<Progress>,
+) -> Result<RunRow, String> {
+    let version = valid_version(&version)?.to_string();
+    let set = valid_id("trace set", set)?;
+    let path = state.path.clone();
+    blocking(move || {
+        let mut ws = open(&path)?;
+        let _ = on_progress.send(Progress::Preparing);
+        let last = AtomicU64::new(0);
+        let report = |bytes: u64| {
+            // At most one message per 64 KiB read.
+            let prev = last.load(Ordering::Relaxed);
+            if bytes >= prev + (64 << 10) || prev == 0 {
+                last.store(bytes, Ordering::Relaxed);
+                let _ = on_progress.send(Progress::Replaying { bytes });
+            }
+        };
+        let run = ws
+            .store_run(&version, &set.to_string(), &actor(), &report)
+            .map_err(|e| format!("replay failed: {e}"))?;
+        let _ = on_progress.send(Progress::Done { run: run.id });
+        Ok(RunRow::from(&run))
+    })
+    .await
+}
+
+/// Counts of one row of the diff tables.
+#[derive(Debug, Serialize)]
+pub struct Counts {
+    name: String,
+    total: u64,
+    allow_to_deny: u64,
+    deny_to_allow: u64,
+    other: u64,
+}
+
+fn counts(name: &str, c: &ChangeCounts) -> Counts {
+    Counts {
+        name: name.to_string(),
+        total: c.total,
+        allow_to_deny: c.get(ChangeKind::AllowToDeny),
+        deny_to_allow: c.get(ChangeKind::DenyToAllow),
+        other: c.get(ChangeKind::SameDecisionOtherReasons),
+    }
+}
+
+/// The decision diff of two runs, as counts.
+#[derive(Debug, Serialize)]
+pub struct RunDiff {
+    a: i64,
+    b: i64,
+    actions: u64,
+    unchanged: u64,
+    changed: Counts,
+    by_agent: Vec<Counts>,
+}
+
+fn run_diff(a: i64, b: i64, d: &DecisionDiff) -> RunDiff {
+    let mut by_agent: Vec<Counts> = d.by_agent.iter().map(|(k, c)| counts(k, c)).collect();
+    by_agent.sort_by(|x, y| y.total.cmp(&x.total).then_with(|| x.name.cmp(&y.name)));
+    RunDiff {
+        a,
+        b,
+        actions: d.actions,
+        unchanged: d.unchanged,
+        changed: counts("all", &d.counts),
+        by_agent,
+    }
+}
+
+/// Compares two stored runs over the same trace set.
+#[tauri::command]
+pub async fn diff_runs(state: State<'_, AppState>, a: i64, b: i64) -> Result<RunDiff, String> {
+    let a = valid_id("run", a)?;
+    let b = valid_id("run", b)?;
+    let path = state.path.clone();
+    blocking(move || {
+        let ws = open(&path)?;
+        let d = ws.diff_runs(a, b).map_err(|e| e.to_string())?;
+        Ok(run_diff(a, b, &d))
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_must_be_hex() {
+        assert!(valid_version("8d7b576e").is_ok());
+        assert!(valid_version("../etc").is_err());
+        assert!(valid_version("abc").is_err());
+        assert!(valid_id("run", 0).is_err());
+    }
+}

@@ -1,0 +1,107 @@
+// Typed wrappers over the Rust commands in src-tauri/src/commands.rs.
+// Every command returns a readable error string on failure.
+import { invoke, Channel } from '@tauri-apps/api/core';
+
+export interface VersionInfo {
+  id: string;
+  parent: string | null;
+  author: string;
+  message: string;
+  created_at: string;
+  files: string[];
+}
+
+export interface TraceSetInfo {
+  id: number;
+  name: string;
+  sha256: string;
+  source: string;
+  imported_at: string;
+  actions: number;
+  bad_lines: number;
+}
+
+export interface RunRow {
+  id: number;
+  version: string;
+  set: number;
+  started_at: string;
+  finished_at: string;
+  actor: string;
+  actions: number;
+  verdicts: Record<string, number>;
+}
+
+export interface Overview {
+  path: string;
+  created: boolean;
+  versions: VersionInfo[];
+  trace_sets: TraceSetInfo[];
+  runs: RunRow[];
+}
+
+export interface FileEntry {
+  path: string;
+  kind: 'schema' | 'inventory' | 'policy';
+  text: string;
+}
+
+export interface Problem {
+  severity: 'error' | 'warning';
+  code: string;
+  message: string;
+  file: string;
+  line: number | null;
+  column: number | null;
+  end_line: number | null;
+  end_column: number | null;
+  hint: string | null;
+}
+
+export type Progress =
+  | { stage: 'preparing' }
+  | { stage: 'replaying'; bytes: number }
+  | { stage: 'done'; run: number };
+
+export interface Counts {
+  name: string;
+  total: number;
+  allow_to_deny: number;
+  deny_to_allow: number;
+  other: number;
+}
+
+export interface RunDiff {
+  a: number;
+  b: number;
+  actions: number;
+  unchanged: number;
+  changed: Counts;
+  by_agent: Counts[];
+}
+
+export const openWorkspace = () => invoke<Overview>('open_workspace');
+
+export const versionFiles = (version: string) =>
+  invoke<FileEntry[]>('version_files', { version });
+
+export const checkVersion = (version: string, edits: Record<string, string>) =>
+  invoke<Problem[]>('check_version', { version, edits });
+
+export const listRuns = () => invoke<RunRow[]>('list_runs');
+
+export function storeRun(
+  version: string,
+  set: number,
+  onProgress: (p: Progress) => void,
+): Promise<RunRow> {
+  const channel = new Channel<Progress>();
+  channel.onmessage = onProgress;
+  return invoke<RunRow>('store_run', { version, set, onProgress: channel });
+}
+
+export const diffRuns = (a: number, b: number) => invoke<RunDiff>('diff_runs', { a, b });
+
+export const short = (id: string) => id.slice(0, 12);
+
+export const errorText = (e: unknown) => (typeof e === 'string' ? e : String(e));
