@@ -28,17 +28,19 @@ echo "== cargo clippy -D warnings"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 echo "== cargo test (libraries and CLI)"
 cargo test --locked --workspace --exclude writ-app --exclude writ-e2e
-echo "== writ test scenarios/ (the sample organisation's scenario tests)"
-cargo run --locked -q -p writ-cli -- test scenarios/
 echo "== cargo test -p writ-app (command adapters)"
 cargo test --locked -p writ-app
 echo "== cargo build writ-app and writ-cli (the binaries the e2e tests drive)"
 cargo build --locked -p writ-app -p writ-cli
 echo "== cargo test -p writ-e2e (the real window, through tauri-driver)"
 if [ -n "${DISPLAY:-}" ]; then
-  cargo test --locked -p writ-e2e
+  cargo test --locked -p writ-e2e --tests
 elif command -v xvfb-run >/dev/null 2>&1; then
-  xvfb-run -a -s '-screen 0 1280x800x24' cargo test --locked -p writ-e2e
+  xvfb-run -a -s '-screen 0 1280x800x24' cargo test --locked -p writ-e2e --tests
 else
-  cargo test --locked -p writ-e2e
+  cargo test --locked -p writ-e2e --tests
 fi
+
+# Last, so the run ends on its plain "N passed, M failed" line.
+echo "== writ test scenarios/ (the sample organisation's scenario tests)"
+cargo run --locked -q -p writ-cli -- test scenarios/
