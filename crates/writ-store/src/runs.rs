@@ -40,6 +40,29 @@ pub struct RunInfo {
     pub stats: serde_json::Value,
 }
 
+/// One action's stored result in a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunResult {
+    /// The run.
+    pub run: i64,
+    /// The action's line in the trace set.
+    pub line: i64,
+    /// The principal decided for, as `Type::"id"`.
+    pub principal: String,
+    /// `allow` or `deny`.
+    pub decision: String,
+    /// The verdict (`allowed`, `denied_by_forbid`, ...).
+    pub verdict: String,
+    /// The determining policies.
+    pub reasons: Vec<String>,
+    /// Policies that failed to evaluate (`policy`: message).
+    pub errors: Vec<String>,
+    /// Why the request could not be built, if it could not.
+    pub request_error: Option<String>,
+    /// The step-up the action needs, if any.
+    pub step_up: Option<String>,
+}
+
 /// Writes results into an open transaction on its own connection.
 struct RunWriter {
     conn: Connection,
@@ -197,6 +220,56 @@ impl Workspace {
                 what: "run",
                 id: id.to_string(),
             })
+    }
+
+    /// The stored result of the action at `line` in run `run` (read only).
+    pub fn run_result(&self, run: i64, line: i64) -> Result<RunResult> {
+        self.run(run)?;
+        let row = self
+            .conn
+            .query_row(
+                "SELECT principal, decision, verdict, reasons, errors, request_error, step_up FROM run_results WHERE run_id = ?1 AND line = ?2",
+                params![run, line],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                        r.get::<_, Option<String>>(6)?,
+                    ))
+                },
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "run result",
+                id: format!("run {run}, line {line}"),
+            })?;
+        let (principal, decision, verdict, reasons, errors, request_error, step_up) = row;
+        let errors = serde_json::from_str::<Vec<serde_json::Value>>(&errors)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| {
+                format!(
+                    "{}: {}",
+                    e["policy"].as_str().unwrap_or_default(),
+                    e["message"].as_str().unwrap_or_default()
+                )
+            })
+            .collect();
+        Ok(RunResult {
+            run,
+            line,
+            principal,
+            decision,
+            verdict,
+            reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+            errors,
+            request_error,
+            step_up,
+        })
     }
 
     /// Compares two stored runs over the same trace set, action by action,

@@ -845,6 +845,27 @@ fn stored_runs_match_a_direct_replay_and_diff_matches_a_direct_diff() {
     assert_eq!(stored.responsible_to, direct.responsible_to);
     assert_eq!(stored.changes, direct.changes);
 
+    // One action's stored result agrees with the diff's sides.
+    let first = &stored.changes[0];
+    let before = f.ws.run_result(r1.id, first.line as i64).unwrap();
+    let after = f.ws.run_result(r2.id, first.line as i64).unwrap();
+    assert_eq!(before.verdict, first.from.verdict.as_str());
+    assert_eq!(after.verdict, first.to.verdict.as_str());
+    let reasons = |s: &writ_core::diff::Side| -> Vec<String> {
+        s.reasons.iter().map(|r| r.to_string()).collect()
+    };
+    assert_eq!(before.reasons, reasons(&first.from));
+    assert_eq!(after.reasons, reasons(&first.to));
+    assert_eq!(after.decision, first.to.decision.as_str());
+    assert!(matches!(
+        f.ws.run_result(r1.id, 999_999),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        f.ws.run_result(999, 1),
+        Err(StoreError::NotFound { what: "run", .. })
+    ));
+
     // A run against itself: nothing changed.
     let same = f.ws.diff_runs(r2.id, r2.id).unwrap();
     assert_eq!(
