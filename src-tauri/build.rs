@@ -9,6 +9,10 @@ const COMMANDS: &[&str] = &[
     "list_runs",
     "store_run",
     "diff_runs",
+    "list_actions",
+    "run_result",
+    "diff_changes",
+    "policy_diff",
 ];
 
 fn main() {

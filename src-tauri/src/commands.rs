@@ -13,14 +13,22 @@ use tauri::async_runtime::Mutex;
 use tauri::ipc::Channel;
 use tauri::State;
 use writ_core::diagnostic::{line_column, Severity};
-use writ_core::diff::{ChangeCounts, ChangeKind, DecisionDiff};
-use writ_store::runs::RunInfo;
-use writ_store::traces::TraceSetInfo;
+use writ_core::diff::{text_diff, Change, ChangeCounts, ChangeKind, DecisionDiff, TextDiffEntry};
+use writ_core::evaluate::Verdict;
+use writ_core::project::Project;
+use writ_store::runs::{RunInfo, RunResult};
+use writ_store::traces::{ActionFilter, StoredAction, TraceSetInfo};
 use writ_store::versions::VersionInfo;
 use writ_store::Workspace;
 
 /// Largest policy text accepted for checking (bytes).
 const MAX_FILE_BYTES: usize = 1 << 20;
+
+/// Most rows one page of a table may ask for.
+const MAX_PAGE: u32 = 500;
+
+/// Longest agent or tool name accepted as a filter (bytes).
+const MAX_NAME_BYTES: usize = 1024;
 
 /// Where the workspace is, and a lock so the sample is created once.
 pub struct AppState {
@@ -411,6 +419,188 @@ pub async fn diff_runs(state: State<'_, AppState>, a: i64, b: i64) -> Result<Run
     .await
 }
 
+/// A page size: 1 to [`MAX_PAGE`].
+fn valid_limit(limit: u32) -> Result<u32, String> {
+    if (1..=MAX_PAGE).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(format!("page size must be 1 to {MAX_PAGE}, got {limit}"))
+    }
+}
+
+/// An optional agent or tool filter: blank means none.
+fn valid_name(what: &str, name: Option<String>) -> Result<Option<String>, String> {
+    match name {
+        Some(n) if n.len() > MAX_NAME_BYTES => {
+            Err(format!("{what} is longer than {MAX_NAME_BYTES} bytes"))
+        }
+        Some(n) if n.trim().is_empty() => Ok(None),
+        Some(n) => Ok(Some(n.trim().to_string())),
+        None => Ok(None),
+    }
+}
+
+/// An optional verdict filter: one of the verdict names, and only with a run.
+fn valid_verdict(verdict: Option<String>, run: Option<i64>) -> Result<Option<String>, String> {
+    match verdict.filter(|v| !v.trim().is_empty()) {
+        None => Ok(None),
+        Some(v) => {
+            let v = v.trim();
+            if Verdict::parse(v).is_none() {
+                return Err(format!("`{v}` is not a verdict"));
+            }
+            if run.is_none() {
+                return Err("filtering by verdict needs a run".to_string());
+            }
+            Ok(Some(v.to_string()))
+        }
+    }
+}
+
+/// One page of a trace set's actions.
+#[derive(Debug, Serialize)]
+pub struct ActionPage {
+    rows: Vec<StoredAction>,
+    /// Whether more rows follow the last one.
+    more: bool,
+}
+
+/// A page of trace set `set`'s actions after line `after`, filtered by
+/// agent, tool and (with `run`) verdict; with `run`, each row carries its
+/// verdict in that run.
+#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+pub async fn list_actions(
+    state: State<'_, AppState>,
+    set: i64,
+    run: Option<i64>,
+    agent: Option<String>,
+    tool: Option<String>,
+    verdict: Option<String>,
+    after: i64,
+    limit: u32,
+) -> Result<ActionPage, String> {
+    let set = valid_id("trace set", set)?;
+    let run = run.map(|r| valid_id("run", r)).transpose()?;
+    let filter = ActionFilter {
+        agent: valid_name("agent", agent)?,
+        tool: valid_name("tool", tool)?,
+        verdict: valid_verdict(verdict, run)?,
+        run,
+        ..Default::default()
+    };
+    let after = after.max(0);
+    let limit = valid_limit(limit)? as usize;
+    let path = state.path.clone();
+    blocking(move || {
+        let ws = open(&path)?;
+        // One more than asked, to know whether a next page exists.
+        let mut rows = ws
+            .list_actions(set, &filter, after, limit + 1)
+            .map_err(|e| e.to_string())?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        Ok(ActionPage { rows, more })
+    })
+    .await
+}
+
+/// The stored decision, verdict and determining policies of the action at
+/// `line` in run `run`.
+#[tauri::command]
+pub fn run_result(state: State<'_, AppState>, run: i64, line: i64) -> Result<RunResult, String> {
+    let run = valid_id("run", run)?;
+    let line = valid_id("line", line)?;
+    open(&state.path)?
+        .run_result(run, line)
+        .map_err(|e| e.to_string())
+}
+
+/// A page of the changed actions of a run diff.
+#[derive(Debug, Serialize)]
+pub struct ChangePage {
+    /// Changed actions matching the agent filter.
+    total: usize,
+    offset: usize,
+    changes: Vec<Change>,
+}
+
+/// The changed actions of the diff of runs `a` and `b` (only `agent`'s
+/// when given), `limit` from `offset`, in line order.
+#[tauri::command]
+pub async fn diff_changes(
+    state: State<'_, AppState>,
+    a: i64,
+    b: i64,
+    agent: Option<String>,
+    offset: u32,
+    limit: u32,
+) -> Result<ChangePage, String> {
+    let a = valid_id("run", a)?;
+    let b = valid_id("run", b)?;
+    let agent = valid_name("agent", agent)?;
+    let limit = valid_limit(limit)? as usize;
+    let offset = offset as usize;
+    let path = state.path.clone();
+    blocking(move || {
+        let ws = open(&path)?;
+        let d = ws.diff_runs(a, b).map_err(|e| e.to_string())?;
+        let matching: Vec<Change> = d
+            .changes
+            .into_iter()
+            .filter(|c| agent.as_ref().is_none_or(|ag| &c.agent == ag))
+            .collect();
+        let total = matching.len();
+        let changes = matching.into_iter().skip(offset).take(limit).collect();
+        Ok(ChangePage {
+            total,
+            offset,
+            changes,
+        })
+    })
+    .await
+}
+
+/// The checked project of a stored version.
+fn version_project(ws: &Workspace, version: &str) -> Result<Project, String> {
+    let (id, files) = ws.version_files(version).map_err(|e| e.to_string())?;
+    let short = &id[..12];
+    let report = writ_core::project::check_files(
+        &PathBuf::from(format!("@{short}")),
+        files,
+        Vec::new(),
+        writ_core::project::today_utc(),
+    );
+    let errors = report.error_count();
+    report
+        .project
+        .ok_or_else(|| format!("version {short} has {errors} error(s); it cannot be compared"))
+}
+
+/// The text diff (unified, per changed policy, schema and inventory)
+/// between the versions replayed by runs `a` and `b`.
+#[tauri::command]
+pub async fn policy_diff(
+    state: State<'_, AppState>,
+    a: i64,
+    b: i64,
+) -> Result<Vec<TextDiffEntry>, String> {
+    let a = valid_id("run", a)?;
+    let b = valid_id("run", b)?;
+    let path = state.path.clone();
+    blocking(move || {
+        let ws = open(&path)?;
+        let (ra, rb) = (
+            ws.run(a).map_err(|e| e.to_string())?,
+            ws.run(b).map_err(|e| e.to_string())?,
+        );
+        let from = version_project(&ws, &ra.version)?;
+        let to = version_project(&ws, &rb.version)?;
+        Ok(text_diff(&from, &to))
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,5 +611,25 @@ mod tests {
         assert!(valid_version("../etc").is_err());
         assert!(valid_version("abc").is_err());
         assert!(valid_id("run", 0).is_err());
+    }
+
+    #[test]
+    fn filters_are_checked() {
+        assert!(valid_limit(0).is_err());
+        assert!(valid_limit(MAX_PAGE + 1).is_err());
+        assert_eq!(valid_limit(200), Ok(200));
+        assert_eq!(valid_name("agent", Some("  ".into())), Ok(None));
+        assert_eq!(
+            valid_name("agent", Some(" support-bot ".into())),
+            Ok(Some("support-bot".into()))
+        );
+        assert!(valid_name("tool", Some("x".repeat(MAX_NAME_BYTES + 1))).is_err());
+        assert_eq!(
+            valid_verdict(Some("denied_by_forbid".into()), Some(2)),
+            Ok(Some("denied_by_forbid".into()))
+        );
+        assert!(valid_verdict(Some("denied_by_forbid".into()), None).is_err());
+        assert!(valid_verdict(Some("maybe".into()), Some(2)).is_err());
+        assert_eq!(valid_verdict(Some(String::new()), None), Ok(None));
     }
 }

@@ -31,6 +31,10 @@ fn main() {
             commands::list_runs,
             commands::store_run,
             commands::diff_runs,
+            commands::list_actions,
+            commands::run_result,
+            commands::diff_changes,
+            commands::policy_diff,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Writ app");

@@ -244,3 +244,240 @@ async fn run_diff_matches_the_cli() {
     h.wait_for("#runs tbody tr[data-run='3']").await;
     h.close().await;
 }
+
+/// Clicks the element matching `css`.
+async fn click(h: &Harness, css: &str) {
+    h.client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("`{css}` not found: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("could not click `{css}`: {e}"));
+}
+
+/// Scrolls the element matching `css` to the top of the view.
+async fn scroll_to(h: &Harness, css: &str) {
+    let e = h.wait_for(css).await;
+    h.client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'start'});",
+            vec![serde_json::to_value(e).unwrap()],
+        )
+        .await
+        .unwrap();
+}
+
+/// The line numbers of the Traces table's rows, once a page is shown that
+/// `ok` accepts (judged on the status text and the rows).
+async fn traces_page(h: &Harness, what: &str, ok: impl Fn(&str, &[i64]) -> bool) -> Vec<i64> {
+    h.poll(what, || async {
+        let status = h.texts("#traces-page").await.into_iter().next()?;
+        if !status.starts_with("Page ") {
+            return None;
+        }
+        let mut lines = Vec::new();
+        for row in h
+            .client
+            .find_all(Locator::Css("#actions tbody tr"))
+            .await
+            .ok()?
+        {
+            lines.push(row.attr("data-line").await.ok()??.parse::<i64>().ok()?);
+        }
+        ok(&status, &lines).then_some(lines)
+    })
+    .await
+}
+
+/// The Traces view pages the recorded set 200 rows at a time, and its
+/// verdict filter in run 2 lists exactly the run summary's count.
+#[tokio::test(flavor = "multi_thread")]
+async fn traces_view_pages_and_filters_by_verdict() {
+    let Some(h) = Harness::start().await else {
+        return;
+    };
+    h.wait_for("#versions tbody tr").await;
+    // What run 2's summary says (Runs view).
+    click(&h, "#nav-runs").await;
+    h.wait_for("#runs tbody tr[data-run='2']").await;
+    let forbid: usize = h
+        .texts("#runs tbody tr[data-run='2'] td[data-verdict='denied_by_forbid']")
+        .await[0]
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(forbid > 0, "run 2 denies something by forbid");
+
+    click(&h, "#nav-traces").await;
+    let first = traces_page(&h, "the first page of actions", |s, l| {
+        s.starts_with("Page 1:") && l.len() == 200
+    })
+    .await;
+    assert!(first.windows(2).all(|w| w[0] < w[1]), "{first:?}");
+    click(&h, "#traces-next").await;
+    let second = traces_page(&h, "the second page", |s, l| {
+        s.starts_with("Page 2:") && !l.is_empty()
+    })
+    .await;
+    assert_eq!(second.len(), 200);
+    assert!(
+        second[0] > *first.last().unwrap(),
+        "page 2 starts at line {} after page 1's last line {}",
+        second[0],
+        first.last().unwrap()
+    );
+    click(&h, "#traces-prev").await;
+    let again = traces_page(&h, "the first page again", |s, l| {
+        s.starts_with("Page 1:") && !l.is_empty()
+    })
+    .await;
+    assert_eq!(again, first);
+
+    // Run 2, verdict denied_by_forbid: every page's rows carry that verdict,
+    // and all pages together hold the summary's count.
+    click(&h, "#traces-run option[value='2']").await;
+    h.wait_for("#actions td[data-col='verdict']").await;
+    click(&h, "#traces-verdict option[value='denied_by_forbid']").await;
+    h.poll("only denied_by_forbid rows", || async {
+        let v = h.texts("#actions td[data-col='verdict']").await;
+        (!v.is_empty() && v.iter().all(|v| v == "denied_by_forbid")).then_some(())
+    })
+    .await;
+    let mut total = 0;
+    let mut page = 1;
+    let mut last_line = 0;
+    loop {
+        let prefix = format!("Page {page}:");
+        let lines = traces_page(&h, &format!("filtered page {page}"), |s, l| {
+            s.starts_with(&prefix) && !l.is_empty() && l[0] > last_line
+        })
+        .await;
+        let verdicts = h.texts("#actions td[data-col='verdict']").await;
+        assert_eq!(verdicts.len(), lines.len());
+        assert!(
+            verdicts.iter().all(|v| v == "denied_by_forbid"),
+            "page {page}: {verdicts:?}"
+        );
+        total += lines.len();
+        last_line = *lines.last().unwrap();
+        if page == 1 {
+            // The first row's detail: its record and its stored result.
+            click(&h, "#actions tbody tr:first-child button.line").await;
+            h.wait_for("#action-result").await;
+            assert_eq!(h.texts("#action-verdict").await, ["denied_by_forbid"]);
+            assert_eq!(h.texts("#action-decision").await, ["deny"]);
+            let reasons = h.texts("#action-reasons").await;
+            assert!(
+                !reasons[0].is_empty() && reasons[0] != "(none)",
+                "{reasons:?}"
+            );
+            let record = h.texts("#action-record").await;
+            assert!(record[0].contains("\"agent\""), "{record:?}");
+            h.screenshot("traces").await;
+        }
+        let next = h.client.find(Locator::Css("#traces-next")).await.unwrap();
+        if !next.is_enabled().await.unwrap() {
+            break;
+        }
+        next.click().await.unwrap();
+        page += 1;
+    }
+    assert_eq!(total, forbid, "rows over {page} page(s) vs run 2's summary");
+    h.close().await;
+}
+
+/// The diff of runs 1 and 2 lists its changed actions (as many as counted,
+/// also per agent) and the text diff of the regression policy.
+#[tokio::test(flavor = "multi_thread")]
+async fn run_diff_drills_down_to_actions_and_policy_text() {
+    let Some(h) = Harness::start().await else {
+        return;
+    };
+    h.wait_for("#versions tbody tr").await;
+    click(&h, "#nav-runs").await;
+    h.wait_for("#runs tbody tr").await;
+    click(&h, "#diff-a option[value='1']").await;
+    click(&h, "#diff-b option[value='2']").await;
+    click(&h, "#diff-button").await;
+    h.wait_for("#diff-result[data-a='1'][data-b='2']").await;
+    let changed: usize = h.texts("#diff-changed").await[0].trim().parse().unwrap();
+    assert!(changed > 200, "the sample's diff spans pages: {changed}");
+
+    let shown = |want_total: usize, from: usize| {
+        let h = &h;
+        async move {
+            h.poll(&format!("changes {from}.. of {want_total}"), || async {
+                let status = h.texts("#changes-status").await.into_iter().next()?;
+                let rows = h.texts("#diff-changes tbody tr").await;
+                (status.starts_with(&format!("Showing {from}–"))
+                    && status.ends_with(&format!(" of {want_total}"))
+                    && !rows.is_empty())
+                .then_some(rows)
+            })
+            .await
+        }
+    };
+    let rows = shown(changed, 1).await;
+    assert_eq!(rows.len(), 200);
+    let first_line = || async {
+        let row = h
+            .client
+            .find(Locator::Css("#diff-changes tbody tr"))
+            .await
+            .unwrap();
+        let line = row.attr("data-line").await.unwrap().unwrap();
+        line.parse::<usize>().unwrap()
+    };
+    let first = first_line().await;
+    // Every listed change shows before -> after sides.
+    let to = h.texts("#diff-changes td[data-col='to']").await;
+    assert_eq!(to.len(), 200);
+    assert!(to
+        .iter()
+        .any(|t| t.contains("low-tier-no-production-changes")));
+
+    // Walk the pages: together they hold exactly the counted changes.
+    let mut total = rows.len();
+    let mut from = 1;
+    while from + 200 <= changed {
+        click(&h, "#changes-next").await;
+        from += 200;
+        let rows = shown(changed, from).await;
+        assert!(first_line().await > first);
+        total += rows.len();
+    }
+    assert_eq!(total, changed);
+
+    // One agent's changes: as many as the by-agent table counts.
+    let top = h.texts("#diff-by-agent tbody tr:first-child td").await;
+    let (agent, count): (&str, usize) = (top[0].trim(), top[1].trim().parse().unwrap());
+    let option = h
+        .client
+        .find(Locator::Css("#changes-agent option:nth-child(2)"))
+        .await
+        .unwrap();
+    assert_eq!(option.attr("value").await.unwrap().as_deref(), Some(agent));
+    option.click().await.unwrap();
+    let rows = shown(count, 1).await;
+    assert_eq!(rows.len(), count.min(200));
+    let agents = h.texts("#diff-changes tbody td:nth-child(2)").await;
+    assert_eq!(agents.len(), rows.len());
+    assert!(agents.iter().all(|a| a == agent), "{agents:?}");
+    scroll_to(&h, "#changes").await;
+    h.screenshot("runs-changes").await;
+
+    // The regression policy's text diff.
+    let policy = "#policy-diffs .textdiff[data-name='low-tier-no-production-changes']";
+    h.wait_for(policy).await;
+    let text = h.texts(&format!("{policy} pre")).await;
+    assert!(
+        text[0].contains("+forbid (principal, action, resource)"),
+        "{text:?}"
+    );
+    let added = h.texts(&format!("{policy} pre span.add")).await;
+    assert!(!added.is_empty());
+    scroll_to(&h, "#policy-diffs").await;
+    h.screenshot("runs-policy-diff").await;
+    h.close().await;
+}

@@ -105,3 +105,81 @@ export const diffRuns = (a: number, b: number) => invoke<RunDiff>('diff_runs', {
 export const short = (id: string) => id.slice(0, 12);
 
 export const errorText = (e: unknown) => (typeof e === 'string' ? e : String(e));
+
+export const VERDICTS = ['allowed', 'denied_by_forbid', 'not_permitted', 'needs_step_up', 'error'];
+
+export interface StoredAction {
+  line: number;
+  ts: string;
+  agent: string;
+  action: string;
+  /** The record as imported (JSON text). */
+  record: string;
+  /** The verdict in the chosen run, when one was chosen. */
+  verdict: string | null;
+}
+
+export interface ActionPage {
+  rows: StoredAction[];
+  more: boolean;
+}
+
+export interface ActionQuery {
+  set: number;
+  run: number | null;
+  agent: string | null;
+  tool: string | null;
+  verdict: string | null;
+}
+
+export const listActions = (q: ActionQuery, after: number, limit: number) =>
+  invoke<ActionPage>('list_actions', { ...q, after, limit });
+
+export interface RunResult {
+  run: number;
+  line: number;
+  principal: string;
+  decision: string;
+  verdict: string;
+  reasons: string[];
+  errors: string[];
+  request_error: string | null;
+  step_up: string | null;
+}
+
+export const runResult = (run: number, line: number) =>
+  invoke<RunResult>('run_result', { run, line });
+
+export interface Side {
+  decision: string;
+  verdict: string;
+  reasons: string[];
+  errors: string[];
+}
+
+export interface Change {
+  line: number;
+  kind: 'allow_to_deny' | 'deny_to_allow' | 'same_decision_other_reasons';
+  agent: string;
+  action: string;
+  resource: string;
+  from: Side;
+  to: Side;
+}
+
+export interface ChangePage {
+  total: number;
+  offset: number;
+  changes: Change[];
+}
+
+export const diffChanges = (a: number, b: number, agent: string | null, offset: number, limit: number) =>
+  invoke<ChangePage>('diff_changes', { a, b, agent, offset, limit });
+
+export interface TextDiffEntry {
+  name: string;
+  change: 'added' | 'removed' | 'changed';
+  unified: string;
+}
+
+export const policyDiff = (a: number, b: number) => invoke<TextDiffEntry[]>('policy_diff', { a, b });
