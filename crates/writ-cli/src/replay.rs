@@ -7,9 +7,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use writ_core::atomic_file::PendingFile;
 use writ_core::evaluate::{Evaluator, Verdict};
-use writ_core::replay::{replay, ActionResult, ReplayOptions, ResultSink, SinkError};
+use writ_core::replay::{replay, ActionResult, ReplayOptions, ResultSink, SinkError, Tee};
 use writ_core::summary::{result_json, ReplaySummary, VerdictCounts};
-use writ_core::trace::LineError;
 
 /// Arguments of `writ replay`.
 #[derive(clap::Args)]
@@ -112,22 +111,6 @@ fn clip(s: &str, n: usize) -> String {
     }
 }
 
-struct Both<'a, 'b> {
-    writer: Writer<'a>,
-    summary: &'b mut ReplaySummary,
-}
-
-impl ResultSink for Both<'_, '_> {
-    fn result(&mut self, r: &ActionResult) -> Result<(), SinkError> {
-        self.summary.add(r, 0);
-        self.writer.result(r)
-    }
-    fn bad_line(&mut self, e: &LineError) -> Result<(), SinkError> {
-        self.summary.bad_lines.push(e.clone());
-        Ok(())
-    }
-}
-
 /// Runs the command.
 pub fn run(args: Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let Some(project_dir) = &args.project else {
@@ -167,15 +150,13 @@ pub fn run(args: Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let mut summary = ReplaySummary::default();
     let bar = progress_bar(size);
     let stats = {
-        let mut sink = Both {
-            writer: Writer {
-                out: &mut *out,
-                format: args.format,
-                rows,
-                first: true,
-            },
-            summary: &mut summary,
+        let mut writer = Writer {
+            out: &mut *out,
+            format: args.format,
+            rows,
+            first: true,
         };
+        let mut sink = Tee(vec![&mut writer, &mut summary]);
         let progress = |b: u64| bar.set_position(b);
         replay(reader, &[&ev], &options, &mut sink, &progress)
     };

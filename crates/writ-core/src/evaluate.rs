@@ -19,7 +19,7 @@
 use crate::policies::{PolicyCatalog, StepUp};
 use crate::project::Project;
 use crate::projection::{context_use_by_action, ActionContextUse, ContextUse};
-use crate::resolve::{Principal, PrincipalKind, Resolver};
+use crate::resolve::{Principal, Resolver};
 use crate::schema::{ActionShape, ProjectSchema};
 use crate::shape::{self, check_value, ExtensionLiteralCheck, Shape, ShapeError};
 use crate::trace::{cedar_datetime, Decision, TraceRecord};
@@ -263,7 +263,7 @@ impl Evaluator {
         &self.entities
     }
 
-    /// Resolves the recorded agent of a record.
+    /// Resolves the recorded agent of a record to this version's principal.
     pub fn resolve(&self, record: &TraceRecord) -> Principal {
         self.resolver.resolve(&record.agent)
     }
@@ -696,9 +696,4 @@ fn list(types: &[String]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     }
-}
-
-/// Whether a principal was found in the inventory.
-pub fn is_shadow(p: &Principal) -> bool {
-    p.kind == PrincipalKind::Shadow
 }
