@@ -13,6 +13,8 @@ const COMMANDS: &[&str] = &[
     "run_result",
     "diff_changes",
     "policy_diff",
+    "bench_meta",
+    "bench_decide",
 ];
 
 fn main() {

@@ -35,6 +35,8 @@ fn main() {
             commands::run_result,
             commands::diff_changes,
             commands::policy_diff,
+            commands::bench_meta,
+            commands::bench_decide,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Writ app");

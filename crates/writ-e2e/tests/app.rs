@@ -481,3 +481,92 @@ async fn run_diff_drills_down_to_actions_and_policy_text() {
     h.screenshot("runs-policy-diff").await;
     h.close().await;
 }
+
+/// Replaces the text of the input matching `css`.
+async fn fill(h: &Harness, css: &str, text: &str) {
+    let e = h.wait_for(css).await;
+    e.clear()
+        .await
+        .unwrap_or_else(|err| panic!("could not clear `{css}`: {err}"));
+    e.send_keys(text)
+        .await
+        .unwrap_or_else(|err| panic!("could not type into `{css}`: {err}"));
+}
+
+/// The test bench decides one composed request on v2: support-bot reading a
+/// ticket in production is denied by v2's regression, in staging allowed
+/// (the same as `writ replay --project sample-policies/v2` on that record).
+#[tokio::test(flavor = "multi_thread")]
+async fn test_bench_decides_one_request() {
+    let Some(h) = Harness::start().await else {
+        return;
+    };
+    h.wait_for("#versions tbody tr").await;
+    click(&h, "#nav-bench").await;
+    h.wait_for("#bench-version option").await;
+    let mut v2 = None;
+    for o in h
+        .client
+        .find_all(Locator::Css("#bench-version option"))
+        .await
+        .unwrap()
+    {
+        if o.text().await.unwrap().contains("v2") {
+            v2 = Some(o);
+        }
+    }
+    v2.expect("a v2 option").click().await.unwrap();
+    h.wait_for("#bench-agent option[value='support-bot']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    h.wait_for("#bench-action option[value='read_ticket']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    h.wait_for("#bench-resource-type option[value='Ticket']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    fill(&h, "#bench-resource-id", "T-1").await;
+    fill(&h, "#ctx-intent", "answer_tickets").await;
+    fill(&h, "#ctx-environment", "production").await;
+    fill(&h, "#ctx-risk_score", "10").await;
+    fill(&h, "#ctx-credential_kind", "short_lived").await;
+    fill(&h, "#ctx-credential_ttl_secs", "600").await;
+    // `now` is left blank: it comes from the request time.
+    click(&h, "#bench-decide").await;
+    let policies = h
+        .poll("a deny by low-tier-no-production-changes", || async {
+            let decision = h.texts("#bench-decision").await.into_iter().next()?;
+            let policies = h.texts("#bench-policies li").await;
+            (decision == "deny"
+                && policies
+                    .iter()
+                    .any(|p| p.contains("low-tier-no-production-changes")))
+            .then_some(policies)
+        })
+        .await;
+    assert!(
+        policies
+            .iter()
+            .any(|p| p.contains("Low-risk-tier agents may not change production.")),
+        "each policy shows its @description: {policies:?}"
+    );
+    let verdict = h.texts("#bench-verdict").await;
+    assert_eq!(verdict, vec!["denied_by_forbid".to_string()]);
+    h.screenshot("test-bench").await;
+
+    fill(&h, "#ctx-environment", "staging").await;
+    click(&h, "#bench-decide").await;
+    h.poll("an allow in staging", || async {
+        let decision = h.texts("#bench-decision").await.into_iter().next()?;
+        (decision == "allow").then_some(())
+    })
+    .await;
+    assert!(h.texts("#bench-error").await.is_empty());
+    h.close().await;
+}

@@ -183,3 +183,67 @@ export interface TextDiffEntry {
 }
 
 export const policyDiff = (a: number, b: number) => invoke<TextDiffEntry[]>('policy_diff', { a, b });
+
+export interface BenchAgent {
+  id: string;
+  name: string;
+}
+
+export type BenchShape =
+  | { kind: 'long' }
+  | { kind: 'string' }
+  | { kind: 'bool' }
+  | { kind: 'set'; of: BenchShape }
+  | { kind: 'record'; attributes: BenchAttribute[] }
+  | { kind: 'entity'; ty: string }
+  | { kind: 'extension'; ty: string };
+
+export interface BenchAttribute {
+  name: string;
+  required: boolean;
+  shape: BenchShape;
+}
+
+export interface BenchAction {
+  id: string;
+  principals: string[];
+  resources: string[];
+  context: BenchAttribute[];
+}
+
+export interface BenchMeta {
+  agents: BenchAgent[];
+  actions: BenchAction[];
+}
+
+export interface BenchRequest {
+  ts: string;
+  agent: string;
+  action: string;
+  resource_type: string;
+  resource_id: string;
+  on_behalf_of: string | null;
+  context: Record<string, unknown>;
+}
+
+export interface BenchPolicy {
+  id: string;
+  effect: string;
+  description: string | null;
+}
+
+export interface BenchResult {
+  principal: string;
+  principal_kind: 'inventory' | 'shadow' | 'literal';
+  decision: 'allow' | 'deny';
+  verdict: string;
+  step_up: string | null;
+  policies: BenchPolicy[];
+  errors: { policy: string; message: string }[];
+  request_error: string | null;
+}
+
+export const benchMeta = (version: string) => invoke<BenchMeta>('bench_meta', { version });
+
+export const benchDecide = (version: string, request: BenchRequest) =>
+  invoke<BenchResult>('bench_decide', { version, request });
