@@ -232,7 +232,7 @@ fn run_stored(args: &Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
     });
     bar.finish_and_clear();
     let run = run?;
-    let summary: ReplaySummary = serde_json::from_value(run.summary.clone()).unwrap_or_default();
+    let summary = crate::ws::summary_from_json(&run.summary)?;
     print_summary(&summary, &mut std::io::stdout())?;
     println!(
         "\nstored run {} (version {}, trace set {} `{}`)",

@@ -297,15 +297,18 @@ pub fn runs(cmd: RunsCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
                 "started {}  finished {}  by {}",
                 r.started_at, r.finished_at, r.actor
             );
-            let summary: writ_core::summary::ReplaySummary = summary_from_json(&r.summary);
+            let summary = summary_from_json(&r.summary)?;
             crate::replay::print_summary(&summary, &mut std::io::stdout())?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn summary_from_json(v: &serde_json::Value) -> writ_core::summary::ReplaySummary {
-    serde_json::from_value(v.clone()).unwrap_or_default()
+/// Reads a run's stored summary; one that does not fit is reported.
+pub fn summary_from_json(
+    v: &serde_json::Value,
+) -> anyhow::Result<writ_core::summary::ReplaySummary> {
+    serde_json::from_value(v.clone()).context("the run's stored summary is not readable")
 }
 
 /// `writ audit ...`.

@@ -174,8 +174,10 @@ impl Workspace {
             progress,
         )?;
         let finished = now_rfc3339();
-        let summary = serde_json::to_value(&writer.summary).unwrap_or_default();
-        let stats_json = serde_json::to_value(&stats).unwrap_or_default();
+        let summary = serde_json::to_value(&writer.summary)
+            .map_err(|e| StoreError::Invalid(format!("cannot record the run's summary: {e}")))?;
+        let stats_json = serde_json::to_value(&stats)
+            .map_err(|e| StoreError::Invalid(format!("cannot record the run's counters: {e}")))?;
         writer.conn.execute(
             "UPDATE runs SET finished_at = ?1, summary = ?2, stats = ?3 WHERE id = ?4",
             params![
@@ -248,16 +250,9 @@ impl Workspace {
                 id: format!("run {run}, line {line}"),
             })?;
         let (principal, decision, verdict, reasons, errors, request_error, step_up) = row;
-        let errors = serde_json::from_str::<Vec<serde_json::Value>>(&errors)
-            .unwrap_or_default()
+        let errors = stored_json::<Vec<StoredError>>(4, &errors)?
             .into_iter()
-            .map(|e| {
-                format!(
-                    "{}: {}",
-                    e["policy"].as_str().unwrap_or_default(),
-                    e["message"].as_str().unwrap_or_default()
-                )
-            })
+            .map(|e| format!("{}: {}", e.policy, e.message))
             .collect();
         Ok(RunResult {
             run,
@@ -265,7 +260,7 @@ impl Workspace {
             principal,
             decision,
             verdict,
-            reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+            reasons: stored_json(3, &reasons)?,
             errors,
             request_error,
             step_up,
@@ -313,6 +308,30 @@ impl Workspace {
     }
 }
 
+/// A policy error as stored in `run_results.errors`.
+#[derive(serde::Deserialize)]
+struct StoredError {
+    policy: String,
+    message: String,
+}
+
+/// Reads a JSON column; text that does not parse is a conversion error of
+/// that column, never silently an empty value.
+fn stored_json<T: serde::de::DeserializeOwned>(col: usize, text: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// A value a column may not hold.
+fn bad_value(col: usize, what: &str, value: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        col,
+        rusqlite::types::Type::Text,
+        format!("`{value}` is not a {what}").into(),
+    )
+}
+
 fn stored_evaluation(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Evaluation> {
     let principal: String = row.get(at)?;
     let kind: String = row.get(at + 1)?;
@@ -322,25 +341,37 @@ fn stored_evaluation(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Eva
     let errors: String = row.get(at + 5)?;
     let request_error: Option<String> = row.get(at + 6)?;
     let step_up: Option<String> = row.get(at + 7)?;
-    let (ty, id) = parse_uid_literal(&principal).unwrap_or(("Agent", principal.clone()));
+    let (ty, id) =
+        parse_uid_literal(&principal).ok_or_else(|| bad_value(at, "principal uid", &principal))?;
     let kind = match kind.as_str() {
+        "inventory" => PrincipalKind::Inventory,
         "shadow" => PrincipalKind::Shadow,
         "literal" => PrincipalKind::Literal,
-        _ => PrincipalKind::Inventory,
+        other => return Err(bad_value(at + 1, "principal kind", other)),
     };
-    let reasons: Vec<Arc<str>> = serde_json::from_str::<Vec<String>>(&reasons)
-        .unwrap_or_default()
+    let decision = match decision.as_str() {
+        "allow" => Decision::Allow,
+        "deny" => Decision::Deny,
+        other => return Err(bad_value(at + 2, "decision", other)),
+    };
+    let verdict = Verdict::parse(&verdict).ok_or_else(|| bad_value(at + 3, "verdict", &verdict))?;
+    let reasons: Vec<Arc<str>> = stored_json::<Vec<String>>(at + 4, &reasons)?
         .into_iter()
         .map(Arc::from)
         .collect();
-    let errors: Vec<PolicyError> = serde_json::from_str::<Vec<serde_json::Value>>(&errors)
-        .unwrap_or_default()
+    let errors: Vec<PolicyError> = stored_json::<Vec<StoredError>>(at + 5, &errors)?
         .into_iter()
         .map(|e| PolicyError {
-            policy: Arc::from(e["policy"].as_str().unwrap_or_default()),
-            message: e["message"].as_str().unwrap_or_default().to_string(),
+            policy: Arc::from(e.policy),
+            message: e.message,
         })
         .collect();
+    let step_up = match step_up.as_deref() {
+        None => None,
+        Some("human_approval") => Some(StepUp::HumanApproval),
+        Some("elevation") => Some(StepUp::Elevation),
+        Some(other) => return Err(bad_value(at + 7, "step-up", other)),
+    };
     Ok(Evaluation {
         principal: Principal {
             ty: Arc::from(ty),
@@ -348,20 +379,12 @@ fn stored_evaluation(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Eva
             kind,
         },
         outcome: Arc::new(Outcome {
-            decision: if decision == "allow" {
-                Decision::Allow
-            } else {
-                Decision::Deny
-            },
+            decision,
             reasons,
             errors,
             request_error,
-            verdict: Verdict::parse(&verdict).unwrap_or(Verdict::Error),
-            step_up: step_up.as_deref().and_then(|s| match s {
-                "human_approval" => Some(StepUp::HumanApproval),
-                "elevation" => Some(StepUp::Elevation),
-                _ => None,
-            }),
+            verdict,
+            step_up,
         }),
     })
 }
@@ -376,7 +399,7 @@ fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunInfo> {
         started_at: r.get(3)?,
         finished_at: r.get(4)?,
         actor: r.get(5)?,
-        summary: serde_json::from_str(&summary).unwrap_or_default(),
-        stats: serde_json::from_str(&stats).unwrap_or_default(),
+        summary: stored_json(6, &summary)?,
+        stats: stored_json(7, &stats)?,
     })
 }

@@ -150,11 +150,31 @@ impl Workspace {
 
     /// Every version, newest first.
     pub fn list_versions(&self) -> Result<Vec<VersionInfo>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, parent, author, message, created_at FROM versions ORDER BY rowid DESC",
-        )?;
+        self.versions_where("1 = 1", [])
+    }
+
+    /// One version's metadata.
+    pub fn version(&self, id_or_prefix: &str) -> Result<VersionInfo> {
+        let id = self.resolve_version(id_or_prefix)?;
+        self.versions_where("id = ?1", [id.as_str()])?
+            .pop()
+            .ok_or(StoreError::NotFound {
+                what: "version",
+                id,
+            })
+    }
+
+    /// The versions matching a condition, newest first, with their paths.
+    fn versions_where<P: rusqlite::Params>(
+        &self,
+        condition: &str,
+        params: P,
+    ) -> Result<Vec<VersionInfo>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT id, parent, author, message, created_at FROM versions WHERE {condition} ORDER BY rowid DESC"
+        ))?;
         let rows: Vec<(String, Option<String>, String, String, String)> = stmt
-            .query_map([], |r| {
+            .query_map(params, |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -181,25 +201,6 @@ impl Workspace {
             .query_map([id], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<String>>>()?;
         Ok(paths)
-    }
-
-    /// One version's metadata.
-    pub fn version(&self, id_or_prefix: &str) -> Result<VersionInfo> {
-        let id = self.resolve_version(id_or_prefix)?;
-        let (parent, author, message, created_at) = self.conn.query_row(
-            "SELECT parent, author, message, created_at FROM versions WHERE id = ?1",
-            [&id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?;
-        let files = self.version_paths(&id)?;
-        Ok(VersionInfo {
-            id,
-            parent,
-            author,
-            message,
-            created_at,
-            files,
-        })
     }
 
     /// A version's files as a project, shown under `@<short id>/`.
