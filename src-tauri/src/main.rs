@@ -25,18 +25,18 @@ fn main() {
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
-            commands::open_workspace,
-            commands::version_files,
-            commands::check_version,
-            commands::list_runs,
-            commands::store_run,
-            commands::diff_runs,
-            commands::list_actions,
-            commands::run_result,
-            commands::diff_changes,
-            commands::policy_diff,
-            commands::bench_meta,
-            commands::bench_decide,
+            commands::workspace::open_workspace,
+            commands::workspace::version_files,
+            commands::check::check_version,
+            commands::runs::list_runs,
+            commands::runs::store_run,
+            commands::runs::diff_runs,
+            commands::traces::list_actions,
+            commands::runs::run_result,
+            commands::runs::diff_changes,
+            commands::runs::policy_diff,
+            commands::bench::bench_meta,
+            commands::bench::bench_decide,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Writ app");

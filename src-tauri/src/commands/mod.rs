@@ -1,0 +1,182 @@
+//! The IPC commands. Each one validates what the front end sent, opens the
+//! workspace decided in Rust, calls the libraries and adapts the result to
+//! small serializable shapes. Errors are readable strings.
+//!
+//! Anything that can take long (creating the sample, storing a run) runs on
+//! the blocking thread pool, never on the UI thread. This module holds the
+//! shared state and input validators; each submodule serves one view.
+
+pub mod bench;
+pub mod check;
+pub mod runs;
+pub mod traces;
+pub mod workspace;
+
+use std::path::{Path, PathBuf};
+use writ_core::evaluate::Verdict;
+use writ_core::project::Project;
+use writ_store::Workspace;
+
+/// Largest policy text accepted for checking (bytes).
+const MAX_FILE_BYTES: usize = 1 << 20;
+
+/// Most rows one page of a table may ask for.
+const MAX_PAGE: u32 = 500;
+
+/// Longest agent or tool name accepted as a filter (bytes).
+const MAX_NAME_BYTES: usize = 1024;
+
+/// Where the workspace is (switched by opening another one), and a lock so
+/// the sample is created once.
+pub struct AppState {
+    path: std::sync::Mutex<PathBuf>,
+    create: tauri::async_runtime::Mutex<()>,
+}
+
+impl AppState {
+    /// State for the workspace at `path` (created from the sample if absent).
+    pub fn new(path: PathBuf) -> Self {
+        AppState {
+            path: std::sync::Mutex::new(path),
+            create: tauri::async_runtime::Mutex::new(()),
+        }
+    }
+
+    /// The workspace file currently open.
+    pub fn path(&self) -> PathBuf {
+        self.path
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+}
+
+/// Who acts in the audit trail.
+pub(crate) fn actor() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "desktop".to_string())
+}
+
+pub(crate) fn open(path: &Path) -> Result<Workspace, String> {
+    Workspace::open(path).map_err(|e| e.to_string())
+}
+
+/// A version id or unique prefix: 4 to 64 hex digits.
+pub(crate) fn valid_version(v: &str) -> Result<&str, String> {
+    let v = v.trim();
+    if (4..=64).contains(&v.len()) && v.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "`{v}` is not a version id (4 to 64 hex digits expected)"
+        ))
+    }
+}
+
+pub(crate) fn valid_id(what: &str, id: i64) -> Result<i64, String> {
+    if id > 0 {
+        Ok(id)
+    } else {
+        Err(format!("{what} id must be a positive number, got {id}"))
+    }
+}
+
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| format!("background task failed: {e}"))?
+}
+
+/// A page size: 1 to [`MAX_PAGE`].
+pub(crate) fn valid_limit(limit: u32) -> Result<u32, String> {
+    if (1..=MAX_PAGE).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(format!("page size must be 1 to {MAX_PAGE}, got {limit}"))
+    }
+}
+
+/// An optional agent or tool filter: blank means none.
+pub(crate) fn valid_name(what: &str, name: Option<String>) -> Result<Option<String>, String> {
+    match name {
+        Some(n) if n.len() > MAX_NAME_BYTES => {
+            Err(format!("{what} is longer than {MAX_NAME_BYTES} bytes"))
+        }
+        Some(n) if n.trim().is_empty() => Ok(None),
+        Some(n) => Ok(Some(n.trim().to_string())),
+        None => Ok(None),
+    }
+}
+
+/// An optional verdict filter: one of the verdict names, and only with a run.
+pub(crate) fn valid_verdict(
+    verdict: Option<String>,
+    run: Option<i64>,
+) -> Result<Option<String>, String> {
+    match verdict.filter(|v| !v.trim().is_empty()) {
+        None => Ok(None),
+        Some(v) => {
+            let v = v.trim();
+            if Verdict::parse(v).is_none() {
+                return Err(format!("`{v}` is not a verdict"));
+            }
+            if run.is_none() {
+                return Err("filtering by verdict needs a run".to_string());
+            }
+            Ok(Some(v.to_string()))
+        }
+    }
+}
+
+/// The checked project of a stored version (`why`: what it is needed for).
+pub(crate) fn version_project(ws: &Workspace, version: &str, why: &str) -> Result<Project, String> {
+    let (id, files) = ws.version_files(version).map_err(|e| e.to_string())?;
+    let short = &id[..12];
+    let report = writ_core::project::check_files(
+        &PathBuf::from(format!("@{short}")),
+        files,
+        Vec::new(),
+        writ_core::project::today_utc(),
+    );
+    let errors = report.error_count();
+    report
+        .project
+        .ok_or_else(|| format!("version {short} has {errors} error(s); it cannot be {why}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_must_be_hex() {
+        assert!(valid_version("8d7b576e").is_ok());
+        assert!(valid_version("../etc").is_err());
+        assert!(valid_version("abc").is_err());
+        assert!(valid_id("run", 0).is_err());
+    }
+
+    #[test]
+    fn filters_are_checked() {
+        assert!(valid_limit(0).is_err());
+        assert!(valid_limit(MAX_PAGE + 1).is_err());
+        assert_eq!(valid_limit(200), Ok(200));
+        assert_eq!(valid_name("agent", Some("  ".into())), Ok(None));
+        assert_eq!(
+            valid_name("agent", Some(" support-bot ".into())),
+            Ok(Some("support-bot".into()))
+        );
+        assert!(valid_name("tool", Some("x".repeat(MAX_NAME_BYTES + 1))).is_err());
+        assert_eq!(
+            valid_verdict(Some("denied_by_forbid".into()), Some(2)),
+            Ok(Some("denied_by_forbid".into()))
+        );
+        assert!(valid_verdict(Some("denied_by_forbid".into()), None).is_err());
+        assert!(valid_verdict(Some("maybe".into()), Some(2)).is_err());
+        assert_eq!(valid_verdict(Some(String::new()), None), Ok(None));
+    }
+}

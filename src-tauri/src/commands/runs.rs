@@ -1,0 +1,245 @@
+//! Stored runs: listing, replaying into a new run, and diffing two runs.
+
+use super::{
+    actor, blocking, open, valid_id, valid_limit, valid_name, valid_version, version_project,
+    AppState,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tauri::ipc::Channel;
+use tauri::State;
+use writ_core::diff::{text_diff, Change, ChangeCounts, ChangeKind, DecisionDiff, TextDiffEntry};
+use writ_store::runs::{RunInfo, RunResult};
+
+/// A run as the tables show it.
+#[derive(Debug, Serialize)]
+pub struct RunRow {
+    id: i64,
+    version: String,
+    set: i64,
+    started_at: String,
+    finished_at: String,
+    actor: String,
+    actions: u64,
+    /// Counts per verdict (`allowed`, `denied_by_forbid`, ...).
+    verdicts: BTreeMap<String, u64>,
+}
+
+impl From<&RunInfo> for RunRow {
+    fn from(r: &RunInfo) -> Self {
+        let verdicts = r.summary["verdicts"]["verdicts"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        RunRow {
+            id: r.id,
+            version: r.version.clone(),
+            set: r.set,
+            started_at: r.started_at.clone(),
+            finished_at: r.finished_at.clone(),
+            actor: r.actor.clone(),
+            actions: r.summary["actions"].as_u64().unwrap_or(0),
+            verdicts,
+        }
+    }
+}
+
+/// The stored runs, oldest first.
+#[tauri::command]
+pub fn list_runs(state: State<'_, AppState>) -> Result<Vec<RunRow>, String> {
+    let ws = open(&state.path())?;
+    Ok(ws
+        .list_runs()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(RunRow::from)
+        .collect())
+}
+
+/// Progress of a replay, sent over a channel.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum Progress {
+    /// Checking the version and preparing the replay.
+    Preparing,
+    /// Replaying: bytes of stored records read so far.
+    Replaying { bytes: u64 },
+    /// Done: the new run's id.
+    Done { run: i64 },
+}
+
+/// Replays `version` over trace set `set` and stores the run, reporting
+/// progress on `on_progress`. Runs on the blocking pool.
+#[tauri::command]
+pub async fn store_run(
+    state: State<'_, AppState>,
+    version: String,
+    set: i64,
+    on_progress: Channel<Progress>,
+) -> Result<RunRow, String> {
+    let version = valid_version(&version)?.to_string();
+    let set = valid_id("trace set", set)?;
+    let path = state.path();
+    blocking(move || {
+        let mut ws = open(&path)?;
+        let _ = on_progress.send(Progress::Preparing);
+        let last = AtomicU64::new(0);
+        let report = |bytes: u64| {
+            // At most one message per 64 KiB read.
+            let prev = last.load(Ordering::Relaxed);
+            if bytes >= prev + (64 << 10) || prev == 0 {
+                last.store(bytes, Ordering::Relaxed);
+                let _ = on_progress.send(Progress::Replaying { bytes });
+            }
+        };
+        let run = ws
+            .store_run(&version, &set.to_string(), &actor(), &report)
+            .map_err(|e| format!("replay failed: {e}"))?;
+        let _ = on_progress.send(Progress::Done { run: run.id });
+        Ok(RunRow::from(&run))
+    })
+    .await
+}
+
+/// Counts of one row of the diff tables.
+#[derive(Debug, Serialize)]
+pub struct Counts {
+    name: String,
+    total: u64,
+    allow_to_deny: u64,
+    deny_to_allow: u64,
+    other: u64,
+}
+
+fn counts(name: &str, c: &ChangeCounts) -> Counts {
+    Counts {
+        name: name.to_string(),
+        total: c.total,
+        allow_to_deny: c.get(ChangeKind::AllowToDeny),
+        deny_to_allow: c.get(ChangeKind::DenyToAllow),
+        other: c.get(ChangeKind::SameDecisionOtherReasons),
+    }
+}
+
+/// The decision diff of two runs, as counts.
+#[derive(Debug, Serialize)]
+pub struct RunDiff {
+    a: i64,
+    b: i64,
+    actions: u64,
+    unchanged: u64,
+    changed: Counts,
+    by_agent: Vec<Counts>,
+}
+
+fn run_diff(a: i64, b: i64, d: &DecisionDiff) -> RunDiff {
+    let mut by_agent: Vec<Counts> = d.by_agent.iter().map(|(k, c)| counts(k, c)).collect();
+    by_agent.sort_by(|x, y| y.total.cmp(&x.total).then_with(|| x.name.cmp(&y.name)));
+    RunDiff {
+        a,
+        b,
+        actions: d.actions,
+        unchanged: d.unchanged,
+        changed: counts("all", &d.counts),
+        by_agent,
+    }
+}
+
+/// Compares two stored runs over the same trace set.
+#[tauri::command]
+pub async fn diff_runs(state: State<'_, AppState>, a: i64, b: i64) -> Result<RunDiff, String> {
+    let a = valid_id("run", a)?;
+    let b = valid_id("run", b)?;
+    let path = state.path();
+    blocking(move || {
+        let ws = open(&path)?;
+        let d = ws.diff_runs(a, b).map_err(|e| e.to_string())?;
+        Ok(run_diff(a, b, &d))
+    })
+    .await
+}
+
+/// The stored decision, verdict and determining policies of the action at
+/// `line` in run `run`.
+#[tauri::command]
+pub fn run_result(state: State<'_, AppState>, run: i64, line: i64) -> Result<RunResult, String> {
+    let run = valid_id("run", run)?;
+    let line = valid_id("line", line)?;
+    open(&state.path())?
+        .run_result(run, line)
+        .map_err(|e| e.to_string())
+}
+
+/// A page of the changed actions of a run diff.
+#[derive(Debug, Serialize)]
+pub struct ChangePage {
+    /// Changed actions matching the agent filter.
+    total: usize,
+    offset: usize,
+    changes: Vec<Change>,
+}
+
+/// The changed actions of the diff of runs `a` and `b` (only `agent`'s
+/// when given), `limit` from `offset`, in line order.
+#[tauri::command]
+pub async fn diff_changes(
+    state: State<'_, AppState>,
+    a: i64,
+    b: i64,
+    agent: Option<String>,
+    offset: u32,
+    limit: u32,
+) -> Result<ChangePage, String> {
+    let a = valid_id("run", a)?;
+    let b = valid_id("run", b)?;
+    let agent = valid_name("agent", agent)?;
+    let limit = valid_limit(limit)? as usize;
+    let offset = offset as usize;
+    let path = state.path();
+    blocking(move || {
+        let ws = open(&path)?;
+        let d = ws.diff_runs(a, b).map_err(|e| e.to_string())?;
+        let matching: Vec<Change> = d
+            .changes
+            .into_iter()
+            .filter(|c| agent.as_ref().is_none_or(|ag| &c.agent == ag))
+            .collect();
+        let total = matching.len();
+        let changes = matching.into_iter().skip(offset).take(limit).collect();
+        Ok(ChangePage {
+            total,
+            offset,
+            changes,
+        })
+    })
+    .await
+}
+
+/// The text diff (unified, per changed policy, schema and inventory)
+/// between the versions replayed by runs `a` and `b`.
+#[tauri::command]
+pub async fn policy_diff(
+    state: State<'_, AppState>,
+    a: i64,
+    b: i64,
+) -> Result<Vec<TextDiffEntry>, String> {
+    let a = valid_id("run", a)?;
+    let b = valid_id("run", b)?;
+    let path = state.path();
+    blocking(move || {
+        let ws = open(&path)?;
+        let (ra, rb) = (
+            ws.run(a).map_err(|e| e.to_string())?,
+            ws.run(b).map_err(|e| e.to_string())?,
+        );
+        let from = version_project(&ws, &ra.version, "compared")?;
+        let to = version_project(&ws, &rb.version, "compared")?;
+        Ok(text_diff(&from, &to))
+    })
+    .await
+}
