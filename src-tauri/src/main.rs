@@ -18,6 +18,7 @@ const WORKSPACE_FILE: &str = "sample.writ";
 
 fn main() {
     tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let dir: PathBuf = app.path().app_data_dir()?;
             std::fs::create_dir_all(&dir)?;

@@ -8,6 +8,7 @@
 
 pub mod bench;
 pub mod check;
+pub mod dialog;
 pub mod runs;
 pub mod traces;
 pub mod workspace;
