@@ -6,6 +6,7 @@ mod diff;
 mod fmt;
 mod output;
 mod replay;
+mod suites;
 mod test;
 mod ws;
 
@@ -51,6 +52,9 @@ enum Command {
     /// The workspace's tamper-evident audit trail.
     #[command(subcommand)]
     Audit(ws::AuditCommand),
+    /// Scenario suites stored in the workspace (run them with `writ test --suite`).
+    #[command(subcommand)]
+    Suites(suites::SuitesCommand),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +79,7 @@ fn main() -> ExitCode {
         Command::Traces(c) => ws::traces(c, g),
         Command::Runs(c) => ws::runs(c, g),
         Command::Audit(c) => ws::audit(c, g),
+        Command::Suites(c) => suites::suites(c, g),
     };
     match result {
         Ok(code) => code,

@@ -232,6 +232,18 @@ fn run_stored(args: &Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
     });
     bar.finish_and_clear();
     let run = run?;
+    if args.format == Format::Json {
+        // The stored run as one JSON document (the summary as stored).
+        let doc = serde_json::json!({
+            "run": run.id,
+            "version": run.version,
+            "set": {"id": set.id, "name": set.name},
+            "summary": run.summary,
+            "stats": run.stats,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(ExitCode::SUCCESS);
+    }
     let summary = crate::ws::summary_from_json(&run.summary)?;
     print_summary(&summary, &mut std::io::stdout())?;
     println!(

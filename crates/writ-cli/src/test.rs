@@ -1,4 +1,5 @@
-//! `writ test PATH...`: scenario files and Cedar `run-tests` files.
+//! `writ test PATH...`: scenario files and Cedar `run-tests` files
+//! (`writ test --suite NAME|all`: suites stored in the workspace).
 
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
@@ -9,8 +10,25 @@ use writ_core::scenario::{run_cedar_tests, ScenarioRunner, TestRun};
 #[derive(clap::Args)]
 pub struct Args {
     /// Scenario files (`*.toml`), folders of them, or Cedar test files (`*.json`, with --policies).
-    #[arg(required = true)]
+    #[arg(required_unless_present = "suite", conflicts_with = "suite")]
     paths: Vec<PathBuf>,
+    /// Run suites stored in the workspace instead of files: a suite's name
+    /// (repeatable), or `all`.
+    #[arg(long, value_name = "NAME|all", conflicts_with_all = ["project", "policies", "schema"])]
+    suite: Vec<String>,
+    /// With --suite: run against this stored version instead of each
+    /// suite's bound one.
+    #[arg(
+        long = "version",
+        id = "suite_version",
+        value_name = "VERSION",
+        requires = "suite"
+    )]
+    version: Option<String>,
+    /// With --suite: read `line = N` cases from this stored trace set
+    /// instead of each suite's bound one.
+    #[arg(long, requires = "suite")]
+    traces: Option<String>,
     /// For Cedar test files: the policies, as `cedar run-tests --policies` takes them.
     #[arg(long)]
     policies: Option<PathBuf>,
@@ -50,6 +68,20 @@ fn expand(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 
 /// Runs the command.
 pub fn run(args: Args, g: &crate::output::GlobalArgs) -> anyhow::Result<ExitCode> {
+    if args.suite.is_empty() && (args.version.is_some() || args.traces.is_some()) {
+        anyhow::bail!(
+            "--version and --traces choose what stored suites run against; use them with --suite (for files, use --project)"
+        );
+    }
+    if !args.suite.is_empty() {
+        return crate::suites::test(
+            &args.suite,
+            args.version.as_deref(),
+            args.traces.as_deref(),
+            args.junit.as_deref(),
+            g,
+        );
+    }
     let mut run = TestRun::default();
     let mut runner = ScenarioRunner::new();
     if let Some(p) = &args.project {

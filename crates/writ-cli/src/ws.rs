@@ -16,7 +16,8 @@ pub struct InitArgs {
     /// The workspace file to create (default: the --workspace path).
     path: Option<PathBuf>,
     /// Fill it with the bundled sample organisation: both policy versions,
-    /// the recorded trace, and a replay run of each version.
+    /// the recorded trace, a replay run of each version, and the scenario
+    /// suites of `scenarios/`.
     #[arg(long)]
     sample: bool,
 }
@@ -27,13 +28,14 @@ pub fn init(args: InitArgs, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
     if args.sample {
         let s = writ_store::sample::create_sample(&path, &g.actor())?;
         println!(
-            "created sample workspace {}: versions v1 {} and v2 {}, trace set {} (recorded), runs {} and {}",
+            "created sample workspace {}: versions v1 {} and v2 {}, trace set {} (recorded), runs {} and {}, scenario suites {}",
             path.display(),
             &s.versions[0][..12],
             &s.versions[1][..12],
             s.set,
             s.runs[0],
-            s.runs[1]
+            s.runs[1],
+            s.suites.join(", ")
         );
     } else {
         Workspace::create(&path)?;

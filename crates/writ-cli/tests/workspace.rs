@@ -236,12 +236,15 @@ fn sample_workspace_lists_versions_trace_set_runs_and_audit_trail() {
             "version.commit",
             "traces.import",
             "run.store",
-            "run.store"
+            "run.store",
+            "suite.add",
+            "suite.add",
+            "suite.add"
         ]
     );
     let verify = ok(ws.run(&["audit", "verify"]));
     assert!(
-        verify.contains("audit trail intact: 5 event(s)"),
+        verify.contains("audit trail intact: 8 event(s)"),
         "{verify}"
     );
 
@@ -249,7 +252,7 @@ fn sample_workspace_lists_versions_trace_set_runs_and_audit_trail() {
     let again = ok(ws.run(&["version", "commit", V1, "-m", "again"]));
     assert!(again.starts_with("unchanged: "), "{again}");
     assert!(version_id_in(&again).starts_with(&v1), "{again}");
-    assert_eq!(ws.audit_kinds().len(), 5);
+    assert_eq!(ws.audit_kinds().len(), 8);
 }
 
 #[test]
@@ -706,7 +709,7 @@ fn paging_with_after_visits_every_action_once() {
 fn tampered(sql: &str) -> String {
     let (ws, _, _) = Ws::sample();
     let out = ok(ws.run(&["audit", "verify"]));
-    assert!(out.contains("intact: 5 event(s)"), "{out}");
+    assert!(out.contains("intact: 8 event(s)"), "{out}");
     ws.sql().execute_batch(sql).expect("tamper");
     let o = ws.run(&["audit", "verify"]);
     assert!(!stdout(&o).contains("intact"), "{}", both(&o));
@@ -742,8 +745,8 @@ fn audit_verify_names_reordered_events() {
 
 #[test]
 fn audit_verify_names_a_deleted_newest_event() {
-    let err = tampered("DELETE FROM audit_events WHERE id = 5");
-    assert!(err.contains("audit trail broken at event 5"), "{err}");
+    let err = tampered("DELETE FROM audit_events WHERE id = 8");
+    assert!(err.contains("audit trail broken at event 8"), "{err}");
 }
 
 /// Files beside `path` that SQLite would create.

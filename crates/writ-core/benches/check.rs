@@ -78,7 +78,10 @@ fn main() {
 
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!("live check of sample-policies/v2, median of {rounds} rounds");
-    println!("  baseline: Cedar parse + validate   {:8.2} ms", ms(baseline));
+    println!(
+        "  baseline: Cedar parse + validate   {:8.2} ms",
+        ms(baseline)
+    );
     println!("  writ check_files (everything)      {:8.2} ms", ms(check));
     println!(
         "  ratio check / baseline             {:8.2}",

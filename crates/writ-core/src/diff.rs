@@ -252,37 +252,100 @@ fn unified(old: &str, new: &str, from: &str, to: &str) -> String {
         .to_string()
 }
 
-/// The text changes between two projects: policies matched by id, then the
-/// schema, then the inventory.
-pub fn text_diff(from: &Project, to: &Project) -> Vec<TextDiffEntry> {
+/// A changed policy, schema or inventory with both of its full texts, for
+/// a side-by-side view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TextSides {
+    /// The policy id, or `schema` / `inventory`.
+    pub name: String,
+    /// What happened.
+    pub change: TextChange,
+    /// The text in the old version (empty when added).
+    pub old: String,
+    /// The text in the new version (empty when removed).
+    pub new: String,
+    /// For a policy rewritten under a new id in place (the old one removed
+    /// and the new one added at the same position of the same file): the
+    /// old id. `name` is then the new id and `change` is `changed`.
+    pub renamed_from: Option<String>,
+}
+
+/// The text changes between two projects with both full texts, for a
+/// side-by-side view: as [`text_diff`], except that a policy removed and
+/// another added at the same position of the same file (a policy rewritten
+/// under a new id) are one entry with both texts (see
+/// [`TextSides::renamed_from`]), at the old policy's place.
+pub fn text_sides(from: &Project, to: &Project) -> Vec<TextSides> {
+    let mut out = sides_by_id(from, to);
+    let added: Vec<usize> = (0..out.len())
+        .filter(|&i| out[i].change == TextChange::Added)
+        .collect();
+    let mut gone = Vec::new();
+    for a in added {
+        let Some(place) = place_in_file(to, &out[a].name) else {
+            continue;
+        };
+        let removed = (0..out.len()).find(|&r| {
+            out[r].change == TextChange::Removed
+                && out[r].renamed_from.is_none()
+                && place_in_file(from, &out[r].name).as_ref() == Some(&place)
+        });
+        if let Some(r) = removed {
+            let new = std::mem::take(&mut out[a].new);
+            let new_name = out[a].name.clone();
+            let old_name = std::mem::replace(&mut out[r].name, new_name);
+            out[r].new = new;
+            out[r].change = TextChange::Changed;
+            out[r].renamed_from = Some(old_name);
+            gone.push(a);
+        }
+    }
+    let mut i = 0;
+    out.retain(|_| {
+        i += 1;
+        !gone.contains(&(i - 1))
+    });
+    out
+}
+
+/// Policy `id`'s file (relative path) and its index among that file's policies.
+fn place_in_file(p: &Project, id: &str) -> Option<(String, usize)> {
+    let info = p.policies.get(id)?;
+    let index = p
+        .policies
+        .policies
+        .iter()
+        .take_while(|q| q.id != id)
+        .filter(|q| q.file == info.file)
+        .count();
+    let file = p.files.policies.iter().find(|f| f.shown == info.file)?;
+    Some((file.relative.clone(), index))
+}
+
+/// The text changes with both texts, policies matched by id only
+/// (changed and removed in the old version's order, then added ones), then
+/// the schema, then the inventory.
+fn sides_by_id(from: &Project, to: &Project) -> Vec<TextSides> {
     let mut out = Vec::new();
+    let entry = |name: &str, change, old: &str, new: &str| TextSides {
+        name: name.to_string(),
+        change,
+        old: old.to_string(),
+        new: new.to_string(),
+        renamed_from: None,
+    };
     for p in &from.policies.policies {
         match to.policies.get(&p.id) {
-            None => out.push(TextDiffEntry {
-                name: p.id.clone(),
-                change: TextChange::Removed,
-                unified: unified(&p.text, "", &format!("a/{}", p.id), "/dev/null"),
-            }),
-            Some(q) if q.text != p.text => out.push(TextDiffEntry {
-                name: p.id.clone(),
-                change: TextChange::Changed,
-                unified: unified(
-                    &p.text,
-                    &q.text,
-                    &format!("a/{}", p.id),
-                    &format!("b/{}", q.id),
-                ),
-            }),
+            None => out.push(entry(&p.id, TextChange::Removed, &p.text, "")),
+            Some(q) if q.text != p.text => {
+                out.push(entry(&p.id, TextChange::Changed, &p.text, &q.text))
+            }
             Some(_) => {}
         }
     }
     for q in &to.policies.policies {
         if from.policies.get(&q.id).is_none() {
-            out.push(TextDiffEntry {
-                name: q.id.clone(),
-                change: TextChange::Added,
-                unified: unified("", &q.text, "/dev/null", &format!("b/{}", q.id)),
-            });
+            out.push(entry(&q.id, TextChange::Added, "", &q.text));
         }
     }
     let file_pairs = [
@@ -303,14 +366,30 @@ pub fn text_diff(from: &Project, to: &Project) -> Vec<TextDiffEntry> {
             b.map_or("", |f| f.text.as_str()),
         );
         if a != b {
-            out.push(TextDiffEntry {
-                name: name.to_string(),
-                change: TextChange::Changed,
-                unified: unified(a, b, &format!("a/{name}"), &format!("b/{name}")),
-            });
+            out.push(entry(name, TextChange::Changed, a, b));
         }
     }
     out
+}
+
+/// The text changes between two projects as unified diffs: policies
+/// matched by id, then the schema, then the inventory.
+pub fn text_diff(from: &Project, to: &Project) -> Vec<TextDiffEntry> {
+    sides_by_id(from, to)
+        .into_iter()
+        .map(|t| {
+            let (a, b) = match t.change {
+                TextChange::Removed => (format!("a/{}", t.name), "/dev/null".to_string()),
+                TextChange::Added => ("/dev/null".to_string(), format!("b/{}", t.name)),
+                TextChange::Changed => (format!("a/{}", t.name), format!("b/{}", t.name)),
+            };
+            TextDiffEntry {
+                unified: unified(&t.old, &t.new, &a, &b),
+                name: t.name,
+                change: t.change,
+            }
+        })
+        .collect()
 }
 
 /// Inventory entries added, removed or changed between two projects.
@@ -375,4 +454,75 @@ pub fn inventory_diff(from: &Project, to: &Project) -> InventoryDiff {
         }
     }
     d
+}
+
+#[cfg(test)]
+mod text_sides_tests {
+    use super::*;
+    use crate::project::{check_project, today_utc};
+    use std::path::Path;
+
+    fn sample(v: &str) -> Project {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../sample-policies")
+            .join(v);
+        check_project(&root, today_utc())
+            .project
+            .expect("the sample checks")
+    }
+
+    #[test]
+    fn sides_carry_both_full_texts_and_pair_rewritten_policies() {
+        let (v1, v2) = (sample("v1"), sample("v2"));
+        let sides = text_sides(&v1, &v2);
+        let unified = text_diff(&v1, &v2);
+        assert!(!sides.is_empty());
+        for s in &sides {
+            match s.change {
+                TextChange::Added => assert!(s.old.is_empty() && !s.new.is_empty()),
+                TextChange::Removed => assert!(!s.old.is_empty() && s.new.is_empty()),
+                TextChange::Changed => assert_ne!(s.old, s.new),
+            }
+            let old_id = s.renamed_from.as_deref().unwrap_or(&s.name);
+            if let Some(p) = v1.policies.get(old_id) {
+                assert_eq!(s.old, p.text);
+            }
+            if let Some(q) = v2.policies.get(&s.name) {
+                assert_eq!(s.new, q.text);
+            }
+        }
+        // Every unified entry is one side entry, or one half of a pair.
+        let pairs = sides.iter().filter(|s| s.renamed_from.is_some()).count();
+        assert_eq!(sides.len() + pairs, unified.len());
+        for u in &unified {
+            assert!(
+                sides
+                    .iter()
+                    .any(|s| s.name == u.name || s.renamed_from.as_deref() == Some(&u.name)),
+                "{} is shown",
+                u.name
+            );
+        }
+        // The regression: `low-tier-no-destructive` rewritten in place as
+        // `low-tier-no-production-changes`, shown with both texts.
+        let regression = sides
+            .iter()
+            .find(|s| s.name == "low-tier-no-production-changes")
+            .expect("the regression policy is shown");
+        assert_eq!(regression.change, TextChange::Changed);
+        assert_eq!(
+            regression.renamed_from.as_deref(),
+            Some("low-tier-no-destructive")
+        );
+        assert!(regression.old.contains("@id(\"low-tier-no-destructive\")"));
+        assert!(regression
+            .new
+            .contains("@id(\"low-tier-no-production-changes\")"));
+        // Matched by id, they stay apart in the unified diff.
+        assert!(unified
+            .iter()
+            .any(|u| u.name == "low-tier-no-production-changes" && u.change == TextChange::Added));
+        // Nothing changes against itself.
+        assert!(text_sides(&v2, &v2).is_empty());
+    }
 }

@@ -41,6 +41,8 @@ pub mod diff;
 pub mod evaluate;
 pub mod format;
 pub mod inventory;
+pub mod inventory_edit;
+pub mod locate;
 pub mod policies;
 pub mod project;
 pub mod projection;

@@ -44,7 +44,7 @@ pub enum ScenarioError {
 }
 
 /// What a case expects.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// The decision.
@@ -76,7 +76,10 @@ struct CaseSpec {
 struct ScenarioSpec {
     #[serde(default)]
     name: Option<String>,
-    project: String,
+    // Required for files run from disk; a suite stored in a workspace is
+    // bound to a stored version instead.
+    #[serde(default)]
+    project: Option<String>,
     #[serde(default)]
     traces: Option<String>,
     #[serde(default)]
@@ -104,6 +107,8 @@ pub struct CaseResult {
     pub reasons: Vec<String>,
     /// Number of evaluation errors.
     pub errors: usize,
+    /// What the case expected.
+    pub expected: Expect,
 }
 
 /// Which policies of a project the cases exercised.
@@ -219,9 +224,11 @@ fn case_result(
     name: &str,
     location: String,
     outcome: &Outcome,
+    expected: &Expect,
     failures: Vec<String>,
 ) -> CaseResult {
     CaseResult {
+        expected: expected.clone(),
         suite: suite.to_string(),
         name: name.to_string(),
         location,
@@ -262,22 +269,20 @@ impl ScenarioRunner {
             path: path.to_path_buf(),
             source,
         })?;
-        let spec: ScenarioSpec = toml::from_str(&text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|s| crate::diagnostic::line_column(&text, s.start))
-                .unwrap_or((0, 0));
-            ScenarioError::Malformed {
-                path: path.to_path_buf(),
-                line,
-                column,
-                message: e.message().to_string(),
-            }
-        })?;
+        let scenario = Scenario::parse(path, &text)?;
         let base = path.parent().unwrap_or(Path::new("."));
         let project_dir = match &self.replacement {
             Some((name, _)) => PathBuf::from(name),
-            None => tidy_path(&base.join(&spec.project)),
+            None => {
+                let project = scenario.project().ok_or_else(|| ScenarioError::Malformed {
+                    path: path.to_path_buf(),
+                    line: 1,
+                    column: 1,
+                    message: "missing field `project` (the policy folder the cases run against)"
+                        .to_string(),
+                })?;
+                tidy_path(&base.join(project))
+            }
         };
         let key = project_dir
             .canonicalize()
@@ -304,71 +309,198 @@ impl ScenarioRunner {
                 None => return Ok(()),
             },
         };
-        let trace_lines: Vec<String> = match &spec.traces {
-            Some(t) => {
-                let tp = base.join(t);
-                std::fs::read_to_string(&tp)
-                    .map_err(|source| ScenarioError::Io { path: tp, source })?
-                    .lines()
-                    .map(str::to_string)
-                    .collect()
+        let mut lines = HashMap::new();
+        let mut total = 0;
+        if let Some(t) = scenario.traces() {
+            let tp = base.join(t);
+            let needed = scenario.trace_lines_needed();
+            let text = std::fs::read_to_string(&tp)
+                .map_err(|source| ScenarioError::Io { path: tp, source })?;
+            for (i, l) in text.lines().enumerate() {
+                total = i + 1;
+                if needed.contains(&total) {
+                    lines.insert(total, l.to_string());
+                }
             }
-            None => Vec::new(),
-        };
-        let suite = spec
-            .name
-            .clone()
+        }
+        let suite = scenario
+            .name()
+            .map(str::to_string)
             .unwrap_or_else(|| path.display().to_string());
+        scenario.run(
+            &suite,
+            &project_dir.display().to_string(),
+            ev,
+            &lines,
+            &format!("the trace has {total} lines"),
+            run,
+        )
+    }
+}
+
+/// A parsed scenario file: a name, the project and trace it names (paths
+/// relative to the file, meaningful only on disk) and its cases.
+#[derive(Debug)]
+pub struct Scenario {
+    shown: PathBuf,
+    text: String,
+    spec: ScenarioSpec,
+}
+
+impl Scenario {
+    /// Parses scenario text; `shown` names it in errors and case
+    /// locations. A malformed file is an error located at line:column.
+    pub fn parse(shown: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+        let spec: ScenarioSpec = toml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map(|s| crate::diagnostic::line_column(text, s.start))
+                .unwrap_or((0, 0));
+            ScenarioError::Malformed {
+                path: shown.to_path_buf(),
+                line,
+                column,
+                message: e.message().to_string(),
+            }
+        })?;
+        Ok(Scenario {
+            shown: shown.to_path_buf(),
+            text: text.to_string(),
+            spec,
+        })
+    }
+
+    /// The scenario's own `name`, if it has one.
+    pub fn name(&self) -> Option<&str> {
+        self.spec.name.as_deref()
+    }
+
+    /// The project folder the file names (relative to the file).
+    pub fn project(&self) -> Option<&str> {
+        self.spec.project.as_deref()
+    }
+
+    /// The trace file the file names (relative to the file).
+    pub fn traces(&self) -> Option<&str> {
+        self.spec.traces.as_deref()
+    }
+
+    /// How many cases it holds.
+    pub fn case_count(&self) -> usize {
+        self.spec.case.len()
+    }
+
+    /// The trace lines its `line = N` cases point at, in case order.
+    pub fn trace_lines_needed(&self) -> Vec<usize> {
+        self.spec
+            .case
+            .iter()
+            .filter_map(|c| c.get_ref().line)
+            .collect()
+    }
+
+    /// Checks every case without deciding anything: each has exactly one
+    /// of `line` or `record`, and inline records are valid trace records.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        for case in &self.spec.case {
+            let line = self.line_of(case);
+            let c = case.get_ref();
+            match (&c.line, &c.record) {
+                (Some(0), None) => {
+                    return Err(self.malformed(
+                        line,
+                        format!("case `{}`: trace lines are numbered from 1", c.name),
+                    ))
+                }
+                (Some(_), None) => {}
+                (None, Some(rec)) => {
+                    self.inline_record(line, &c.name, rec)?;
+                }
+                _ => return Err(self.malformed(line, exactly_one(&c.name))),
+            }
+        }
+        Ok(())
+    }
+
+    fn line_of(&self, case: &toml::Spanned<CaseSpec>) -> usize {
+        crate::diagnostic::line_column(&self.text, case.span().start).0
+    }
+
+    fn malformed(&self, line: usize, message: String) -> ScenarioError {
+        ScenarioError::Malformed {
+            path: self.shown.clone(),
+            line,
+            column: 1,
+            message,
+        }
+    }
+
+    fn inline_record(
+        &self,
+        line: usize,
+        name: &str,
+        rec: &toml::Value,
+    ) -> Result<crate::trace::TraceRecord, ScenarioError> {
+        let mut value =
+            serde_json::to_value(rec).map_err(|e| self.malformed(line, e.to_string()))?;
+        // An inline what-if record need not say what happened.
+        if let Some(obj) = value.as_object_mut() {
+            obj.entry("outcome")
+                .or_insert_with(|| serde_json::json!("executed"));
+        }
+        parse_record(0, &value.to_string()).map_err(|e| {
+            self.malformed(
+                line,
+                format!("case `{name}`: the record is not valid: {}", e.message),
+            )
+        })
+    }
+
+    /// Decides every case with `ev` (the project shown as `project`, the
+    /// key of its coverage), appending the results to `run` under `suite`.
+    /// `lines` holds the trace lines the `line = N` cases need; a missing
+    /// one is reported as "case ... names line N, but {missing}".
+    pub fn run(
+        &self,
+        suite: &str,
+        project: &str,
+        ev: &Evaluator,
+        lines: &HashMap<usize, String>,
+        missing: &str,
+        run: &mut TestRun,
+    ) -> Result<(), ScenarioError> {
         run.coverage
-            .entry(project_dir.display().to_string())
+            .entry(project.to_string())
             .or_insert_with(|| Coverage {
                 policies: ev.catalog.policies.iter().map(|p| p.id.clone()).collect(),
                 exercised: Default::default(),
             });
         let mut exercised: Vec<String> = Vec::new();
-        for case in &spec.case {
-            let (line, _) = crate::diagnostic::line_column(&text, case.span().start);
-            let location = format!("{}:{line}", path.display());
+        for case in &self.spec.case {
+            let line = self.line_of(case);
+            let location = format!("{}:{line}", self.shown.display());
             let case = case.get_ref();
-            let malformed = |message: String| ScenarioError::Malformed {
-                path: path.to_path_buf(),
-                line,
-                column: 1,
-                message,
-            };
-            let (line_no, record_text) = match (&case.line, &case.record) {
+            let record = match (&case.line, &case.record) {
                 (Some(n), None) => {
-                    let text = trace_lines.get(n.saturating_sub(1)).ok_or_else(|| {
-                        malformed(format!(
-                            "case `{}` names line {n}, but the trace has {} lines",
-                            case.name,
-                            trace_lines.len()
-                        ))
+                    let text = lines.get(n).ok_or_else(|| {
+                        self.malformed(
+                            line,
+                            format!("case `{}` names line {n}, but {missing}", case.name),
+                        )
                     })?;
-                    (*n, text.clone())
+                    parse_record(*n, text).map_err(|e| {
+                        self.malformed(
+                            line,
+                            format!(
+                                "case `{}`: the record is not valid: {}",
+                                case.name, e.message
+                            ),
+                        )
+                    })?
                 }
-                (None, Some(rec)) => {
-                    let mut value = serde_json::to_value(rec).map_err(|e| malformed(e.to_string()))?;
-                    // An inline what-if record need not say what happened.
-                    if let Some(obj) = value.as_object_mut() {
-                        obj.entry("outcome").or_insert_with(|| serde_json::json!("executed"));
-                    }
-                    let json = value.to_string();
-                    (0, json)
-                }
-                _ => {
-                    return Err(malformed(format!(
-                        "case `{}` needs exactly one of `line` (a line of the scenario's traces) or `record` (an inline trace record)",
-                        case.name
-                    )))
-                }
+                (None, Some(rec)) => self.inline_record(line, &case.name, rec)?,
+                _ => return Err(self.malformed(line, exactly_one(&case.name))),
             };
-            let record = parse_record(line_no, &record_text).map_err(|e| {
-                malformed(format!(
-                    "case `{}`: the record is not valid: {}",
-                    case.name, e.message
-                ))
-            })?;
             let outcome = match ev.prepare(&record) {
                 Ok(p) => ev.decide(&p),
                 Err(u) => (*u.outcome).clone(),
@@ -376,14 +508,25 @@ impl ScenarioRunner {
             let failures = compare(&case.expect, &outcome, &|s| s.to_string());
             exercised.extend(outcome.reasons.iter().map(|r| r.to_string()));
             run.cases.push(case_result(
-                &suite, &case.name, location, &outcome, failures,
+                suite,
+                &case.name,
+                location,
+                &outcome,
+                &case.expect,
+                failures,
             ));
         }
-        if let Some(c) = run.coverage.get_mut(&project_dir.display().to_string()) {
+        if let Some(c) = run.coverage.get_mut(project) {
             c.exercised.extend(exercised);
         }
         Ok(())
     }
+}
+
+fn exactly_one(name: &str) -> String {
+    format!(
+        "case `{name}` needs exactly one of `line` (a line of the scenario's traces) or `record` (an inline trace record)"
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -526,6 +669,7 @@ pub fn run_cedar_tests(
             &name,
             format!("{}#{}", tests.display(), i + 1),
             &outcome,
+            &expect,
             failures,
         ));
     }

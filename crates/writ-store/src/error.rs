@@ -66,9 +66,16 @@ pub enum StoreError {
     /// A trace set name already in use.
     #[error("a trace set named `{0}` exists already; choose another --name")]
     NameTaken(String),
+    /// A long job (import, replay) was cancelled; everything it wrote
+    /// was rolled back.
+    #[error("{0} was cancelled; nothing was stored")]
+    Cancelled(&'static str),
     /// Something the caller asked is not possible.
     #[error("{0}")]
     Invalid(String),
+    /// A scenario suite is malformed or could not be run.
+    #[error(transparent)]
+    Scenario(#[from] writ_core::scenario::ScenarioError),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

@@ -7,11 +7,15 @@
 //! - Versions ([`versions`]): immutable snapshots of a project, addressed
 //!   by the SHA-256 of their canonical content.
 //! - Trace sets ([`traces`]): imported whole in one transaction, with the
-//!   per-line error report; filtered, keyset-paged listing.
+//!   per-line error report, progress and cancel (a cancelled import leaves
+//!   nothing); filtered, keyset-paged listing, and positional access (a
+//!   count, the matching lines, rows by position) for virtual tables.
 //! - Runs ([`runs`]): a version replayed over a trace set, every decision
 //!   stored; two runs compared without deciding again.
 //! - The audit trail ([`audit`]): every change appends a hash-chained event;
 //!   `verify_audit` names the first edited, deleted or reordered event.
+//! - Scenario suites ([`suites`]): scenario files stored by name, bound to
+//!   a version and a trace set, run against the workspace.
 //!
 //! This crate is the only place that speaks SQL.
 
@@ -22,6 +26,7 @@ pub mod error;
 pub mod runs;
 pub mod sample;
 pub mod schema;
+pub mod suites;
 pub mod traces;
 pub mod versions;
 pub mod workspace;

@@ -8,6 +8,7 @@ use crate::traces::StoredLines;
 use crate::workspace::{now_rfc3339, Workspace};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use writ_core::diff::DecisionDiff;
 use writ_core::evaluate::{Evaluator, Outcome, PolicyError, Verdict};
@@ -64,12 +65,17 @@ pub struct RunResult {
 }
 
 /// Writes results into an open transaction on its own connection.
-struct RunWriter {
+struct RunWriter<'c> {
     conn: Connection,
     run: i64,
     summary: ReplaySummary,
     open: bool,
+    /// Set by another thread to stop the replay (checked per result).
+    cancel: &'c AtomicBool,
 }
+
+/// What a cancelled replay's sink reports to the replay loop.
+const CANCELLED: &str = "the replay was cancelled";
 
 fn kind_name(k: PrincipalKind) -> &'static str {
     match k {
@@ -79,8 +85,11 @@ fn kind_name(k: PrincipalKind) -> &'static str {
     }
 }
 
-impl ResultSink for RunWriter {
+impl ResultSink for RunWriter<'_> {
     fn result(&mut self, r: &ActionResult) -> std::result::Result<(), SinkError> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(SinkError::Other(CANCELLED.to_string()));
+        }
         self.summary.add(r, 0);
         let Some(ev) = r.evaluations.first() else {
             return Ok(());
@@ -116,7 +125,7 @@ impl ResultSink for RunWriter {
     }
 }
 
-impl Drop for RunWriter {
+impl Drop for RunWriter<'_> {
     fn drop(&mut self) {
         if self.open {
             let _ = self.conn.execute_batch("ROLLBACK");
@@ -134,6 +143,30 @@ impl Workspace {
         actor: &str,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<RunInfo> {
+        let never = AtomicBool::new(false);
+        self.store_run_with(version, set, actor, progress, &never)
+    }
+
+    /// [`Workspace::store_run`] that stops when `cancel` is set (checked
+    /// before each result is written and before the commit): the run's
+    /// transaction is rolled back and [`StoreError::Cancelled`] returned, so
+    /// no run, no result and no audit event is stored.
+    pub fn store_run_with(
+        &mut self,
+        version: &str,
+        set: &str,
+        actor: &str,
+        progress: &(dyn Fn(u64) + Sync),
+        cancel: &AtomicBool,
+    ) -> Result<RunInfo> {
+        let stop = || -> Result<()> {
+            if cancel.load(Ordering::Relaxed) {
+                Err(StoreError::Cancelled("the replay"))
+            } else {
+                Ok(())
+            }
+        };
+        stop()?;
         let (version_id, files) = self.version_files(version)?;
         let set = self.trace_set(set)?;
         let report = writ_core::project::check_files(
@@ -159,6 +192,7 @@ impl Workspace {
             run: 0,
             summary: ReplaySummary::default(),
             open: true,
+            cancel,
         };
         writer.conn.execute(
             "INSERT INTO runs (version_id, set_id, started_at, finished_at, actor, summary, stats) VALUES (?1, ?2, ?3, ?3, ?4, '{}', '{}')",
@@ -166,13 +200,20 @@ impl Workspace {
         )?;
         writer.run = writer.conn.last_insert_rowid();
         let lines = StoredLines::new(self.reopen()?, set.id);
-        let stats = replay_source(
+        let stats = match replay_source(
             lines,
             &[&ev],
             &ReplayOptions::default(),
             &mut writer,
             progress,
-        )?;
+        ) {
+            Ok(stats) => stats,
+            // The writer's drop rolls the transaction back.
+            Err(_) if cancel.load(Ordering::Relaxed) => {
+                return Err(StoreError::Cancelled("the replay"))
+            }
+            Err(e) => return Err(e.into()),
+        };
         let finished = now_rfc3339();
         let summary = serde_json::to_value(&writer.summary)
             .map_err(|e| StoreError::Invalid(format!("cannot record the run's summary: {e}")))?;
@@ -193,6 +234,7 @@ impl Workspace {
             "run.store",
             &serde_json::json!({"run": writer.run, "version": version_id, "set": set.id, "actions": stats.actions}),
         )?;
+        stop()?;
         writer.conn.execute_batch("COMMIT")?;
         writer.open = false;
         let id = writer.run;
@@ -402,4 +444,141 @@ fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunInfo> {
         summary: stored_json(6, &summary)?,
         stats: stored_json(7, &stats)?,
     })
+}
+
+/// One interval of a run's timeline: how many actions recorded in it the
+/// run allowed and denied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimeBucket {
+    /// Start of the interval (Unix seconds, inclusive).
+    pub start: i64,
+    /// End of the interval (Unix seconds, exclusive).
+    pub end: i64,
+    /// Actions the run allowed.
+    pub allowed: u64,
+    /// Actions the run denied.
+    pub denied: u64,
+}
+
+/// A run's decisions over the recorded time of its actions, in equal,
+/// consecutive intervals (empty ones included) across the trace's span.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunTimeline {
+    /// The run.
+    pub run: i64,
+    /// The width of every interval in seconds (a round length: 1 s, 5 min, 3 h, 1 day, ...).
+    pub interval_secs: i64,
+    /// The intervals, oldest first; empty when the run has no timed action.
+    pub buckets: Vec<TimeBucket>,
+    /// Actions whose recorded time could not be read (counted nowhere else).
+    pub untimed: u64,
+}
+
+/// Round interval lengths, in seconds, that a timeline may use.
+const NICE_INTERVALS: &[i64] = &[
+    1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+    172_800, 604_800,
+];
+
+/// The smallest round interval that covers `first..=last` (Unix seconds) in
+/// at most `max_buckets` intervals aligned to multiples of the interval.
+/// Past a week, whole multiples of a week.
+pub fn timeline_interval(first: i64, last: i64, max_buckets: u32) -> i64 {
+    let max = i64::from(max_buckets.max(1));
+    let fits = |w: i64| (last.div_euclid(w) - first.div_euclid(w)) < max;
+    if let Some(&w) = NICE_INTERVALS.iter().find(|&&w| fits(w)) {
+        return w;
+    }
+    let week = 604_800;
+    let mut w = week * ((last - first) / (week * max) + 1);
+    while !fits(w) {
+        w += week;
+    }
+    w
+}
+
+impl Workspace {
+    /// Run `run`'s allowed and denied actions over their recorded time, in
+    /// at most `max_buckets` equal intervals of a round length (see
+    /// [`timeline_interval`]). Read only.
+    pub fn run_timeline(&self, run: i64, max_buckets: u32) -> Result<RunTimeline> {
+        let info = self.run(run)?;
+        // `unixepoch` reads RFC 3339 with offsets and fractions; NULL when it cannot.
+        const TIMED: &str = "SELECT unixepoch(a.ts) AS t, r.decision AS decision
+             FROM run_results r JOIN actions a ON a.set_id = ?2 AND a.line = r.line
+             WHERE r.run_id = ?1";
+        let (first, last, untimed): (Option<i64>, Option<i64>, i64) = self.conn.query_row(
+            &format!("SELECT MIN(t), MAX(t), COUNT(*) - COUNT(t) FROM ({TIMED})"),
+            params![run, info.set],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let untimed = u64::try_from(untimed).unwrap_or(0);
+        let (Some(first), Some(last)) = (first, last) else {
+            return Ok(RunTimeline {
+                run,
+                interval_secs: 1,
+                buckets: Vec::new(),
+                untimed,
+            });
+        };
+        let w = timeline_interval(first, last, max_buckets);
+        let origin = first.div_euclid(w) * w;
+        let count = (last.div_euclid(w) - first.div_euclid(w) + 1) as usize;
+        let mut buckets: Vec<TimeBucket> = (0..count as i64)
+            .map(|i| TimeBucket {
+                start: origin + i * w,
+                end: origin + (i + 1) * w,
+                allowed: 0,
+                denied: 0,
+            })
+            .collect();
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT (t - ?3) / ?4 AS b,
+                    SUM(decision = 'allow'), SUM(decision = 'deny')
+             FROM ({TIMED}) WHERE t IS NOT NULL GROUP BY b"
+        ))?;
+        let mut rows = stmt.query(params![run, info.set, origin, w])?;
+        while let Some(row) = rows.next()? {
+            let b: i64 = row.get(0)?;
+            let allowed: i64 = row.get(1)?;
+            let denied: i64 = row.get(2)?;
+            let slot = usize::try_from(b)
+                .ok()
+                .and_then(|b| buckets.get_mut(b))
+                .ok_or_else(|| {
+                    StoreError::Invalid(format!(
+                        "run {run}: an action's time falls outside its own span (interval {b})"
+                    ))
+                })?;
+            slot.allowed = u64::try_from(allowed).unwrap_or(0);
+            slot.denied = u64::try_from(denied).unwrap_or(0);
+        }
+        Ok(RunTimeline {
+            run,
+            interval_secs: w,
+            buckets,
+            untimed,
+        })
+    }
+}
+
+#[cfg(test)]
+mod timeline_tests {
+    use super::timeline_interval;
+
+    #[test]
+    fn intervals_are_round_and_fit() {
+        // Five minutes in ten intervals: 30 s.
+        assert_eq!(timeline_interval(36_000, 36_299, 10), 30);
+        // A single instant: one second.
+        assert_eq!(timeline_interval(100, 100, 60), 1);
+        // About five days in 60 intervals: three hours.
+        assert_eq!(timeline_interval(0, 446_000, 60), 10_800);
+        // Alignment counts: 59 s .. 61 s spans two 60 s intervals, so one is not enough.
+        assert_eq!(timeline_interval(59, 61, 1), 120);
+        // Years in 10 intervals: whole weeks, and it fits.
+        let w = timeline_interval(0, 100_000_000, 10);
+        assert_eq!(w % 604_800, 0);
+        assert!(100_000_000 / w < 10);
+    }
 }

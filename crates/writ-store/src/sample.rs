@@ -1,6 +1,7 @@
 //! The bundled sample workspace: the ACME organisation's two policy
-//! versions and its recorded trace, embedded in the binary so `writ init
-//! --sample` and the desktop app's first start need no other files.
+//! versions, its recorded trace and its scenario suites, embedded in the
+//! binary so `writ init --sample` and the desktop app's first start need
+//! no other files.
 
 use crate::error::{Result, StoreError};
 use crate::workspace::Workspace;
@@ -38,6 +39,26 @@ const V2: &[(&str, &str)] = &[
 /// The recorded trace of the sample organisation.
 pub const RECORDED_TRACE: &str = include_str!("../../../scenarios/traces/recorded.jsonl");
 
+/// The sample's scenario suites: (name, index of the version they are
+/// bound to in [`sample_projects`], text). All are bound to the recorded set.
+pub const SUITES: &[(&str, usize, &str)] = &[
+    (
+        "v1-baseline",
+        0,
+        include_str!("../../../scenarios/v1-baseline.toml"),
+    ),
+    (
+        "v2-guardrails",
+        1,
+        include_str!("../../../scenarios/v2-guardrails.toml"),
+    ),
+    (
+        "v2-step-up",
+        1,
+        include_str!("../../../scenarios/v2-step-up.toml"),
+    ),
+];
+
 fn project(name: &str, files: &[(&str, &str)]) -> ProjectFiles {
     let mut p = ProjectFiles::default();
     for (path, text) in files {
@@ -71,10 +92,13 @@ pub struct SampleWorkspace {
     pub set: i64,
     /// The run ids of v1 and v2 over the trace.
     pub runs: [i64; 2],
+    /// The names of the scenario suites stored.
+    pub suites: Vec<String>,
 }
 
 /// Creates a workspace at `path` holding the sample: both versions
-/// committed, the recorded trace imported, and a run of each version.
+/// committed, the recorded trace imported, a run of each version, and
+/// the scenario suites of `scenarios/` bound to their version and the trace.
 /// On any failure the half-made file is removed.
 pub fn create_sample(path: &Path, actor: &str) -> Result<SampleWorkspace> {
     if path.exists() {
@@ -107,10 +131,24 @@ pub fn create_sample(path: &Path, actor: &str) -> Result<SampleWorkspace> {
             .id;
         let r1 = ws.store_run(&versions[0], &set.to_string(), actor, &|_| {})?;
         let r2 = ws.store_run(&versions[1], &set.to_string(), actor, &|_| {})?;
+        for (name, version, text) in SUITES {
+            let source = format!("sample: scenarios/{name}.toml");
+            ws.add_suite(
+                &crate::suites::NewSuite {
+                    name,
+                    text,
+                    source: &source,
+                    version: Some(&versions[*version]),
+                    traces: Some(&set.to_string()),
+                },
+                actor,
+            )?;
+        }
         Ok(SampleWorkspace {
             versions: [versions[0].clone(), versions[1].clone()],
             set,
             runs: [r1.id, r2.id],
+            suites: SUITES.iter().map(|(name, _, _)| name.to_string()).collect(),
         })
     })();
     if result.is_err() {

@@ -94,6 +94,20 @@ CREATE TABLE audit_events (
     hash      TEXT NOT NULL
 ) STRICT;
 "#,
+    // 1 -> 2: scenario suites (see `suites.rs`).
+    r#"
+CREATE TABLE suites (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    source     TEXT NOT NULL,              -- where the text came from
+    text       TEXT NOT NULL,              -- the scenario file, as added
+    version_id TEXT REFERENCES versions(id),
+    set_id     INTEGER REFERENCES trace_sets(id),
+    cases      INTEGER NOT NULL,
+    added_at   TEXT NOT NULL,
+    added_by   TEXT NOT NULL
+) STRICT;
+"#,
 ];
 
 /// The format this build writes.

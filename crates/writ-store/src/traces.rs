@@ -9,6 +9,7 @@ use rusqlite::{params, OptionalExtension, ToSql};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use writ_core::trace::{parse_record, LineError, TraceLines};
 
 /// A stored trace set.
@@ -75,31 +76,60 @@ pub struct ImportReport {
     pub errors: Vec<LineError>,
 }
 
+/// How far an import has come, reported between batches of lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ImportProgress {
+    /// Bytes of the trace read so far.
+    pub bytes: u64,
+    /// The trace's size in bytes, when known.
+    pub total: Option<u64>,
+    /// Actions stored so far (in the open transaction).
+    pub actions: u64,
+    /// Malformed lines met so far.
+    pub bad_lines: u64,
+}
+
+/// Lines an import reads between two progress reports and cancel checks.
+pub const IMPORT_BATCH: u64 = 4096;
+
+/// Whether `cancel` was set (by another thread).
+fn cancelled(cancel: &AtomicBool) -> bool {
+    cancel.load(Ordering::Relaxed)
+}
+
 /// The SHA-256 (hex) of some bytes.
 pub fn sha256_bytes(bytes: &[u8]) -> String {
     audit::hex(&Sha256::digest(bytes))
 }
 
-fn sha256_file(path: &Path) -> Result<String> {
-    let mut f = std::fs::File::open(path).map_err(|source| StoreError::Io {
+/// The SHA-256 of a file, read in 1 MiB blocks; stops when `cancel` is set.
+fn sha256_file(path: &Path, cancel: &AtomicBool) -> Result<String> {
+    use std::io::Read;
+    let io = |source| StoreError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let mut f = std::fs::File::open(path).map_err(io)?;
     let mut h = Sha256::new();
-    std::io::copy(&mut f, &mut h).map_err(|source| StoreError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        if cancelled(cancel) {
+            return Err(StoreError::Cancelled("the import"));
+        }
+        let n = f.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
     Ok(audit::hex(&h.finalize()))
 }
-
-/// How many rows an import writes between progress reports.
-const PROGRESS_EVERY: u64 = 8192;
 
 impl Workspace {
     /// Imports a native trace file as a new trace set: all of it or nothing.
     /// Malformed lines are reported (kept with the set), not imported.
     /// The same content imported twice is refused, naming the first set.
+    /// `progress` gets the bytes read so far.
     pub fn import_traces(
         &mut self,
         file: &Path,
@@ -107,21 +137,46 @@ impl Workspace {
         actor: &str,
         progress: &dyn Fn(u64),
     ) -> Result<ImportReport> {
-        let sha = sha256_file(file)?;
+        let never = AtomicBool::new(false);
+        self.import_traces_with(file, name, actor, &|p| progress(p.bytes), &never)
+    }
+
+    /// [`Workspace::import_traces`] with detailed progress and a cancel
+    /// flag, checked between batches of [`IMPORT_BATCH`] lines: once it is
+    /// set the import stops with [`StoreError::Cancelled`] and the
+    /// transaction is rolled back (no set, no rows, no audit event).
+    pub fn import_traces_with(
+        &mut self,
+        file: &Path,
+        name: Option<&str>,
+        actor: &str,
+        progress: &dyn Fn(ImportProgress),
+        cancel: &AtomicBool,
+    ) -> Result<ImportReport> {
+        let io = |source| StoreError::Io {
+            path: file.to_path_buf(),
+            source,
+        };
+        let total = std::fs::metadata(file).map_err(io)?.len();
+        let sha = sha256_file(file, cancel)?;
         let name = name.map(str::to_string).unwrap_or_else(|| {
             file.file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "traces".into())
         });
-        let reader = std::io::BufReader::with_capacity(
-            1 << 16,
-            std::fs::File::open(file).map_err(|source| StoreError::Io {
-                path: file.to_path_buf(),
-                source,
-            })?,
-        );
+        let reader =
+            std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(file).map_err(io)?);
         let source = file.display().to_string();
-        self.import_trace_reader(reader, &sha, &source, &name, actor, progress)
+        self.import_trace_reader_with(
+            reader,
+            &sha,
+            &source,
+            &name,
+            actor,
+            Some(total),
+            progress,
+            cancel,
+        )
     }
 
     /// Imports a trace from a reader whose content hash is `sha256`
@@ -135,7 +190,45 @@ impl Workspace {
         actor: &str,
         progress: &dyn Fn(u64),
     ) -> Result<ImportReport> {
+        let never = AtomicBool::new(false);
+        self.import_trace_reader_with(
+            reader,
+            sha,
+            source,
+            name,
+            actor,
+            None,
+            &|p| progress(p.bytes),
+            &never,
+        )
+    }
+
+    /// [`Workspace::import_trace_reader`] with detailed progress (`total`:
+    /// the reader's size, when known) and a cancel flag (see
+    /// [`Workspace::import_traces_with`]). The last report has all bytes read.
+    #[allow(clippy::too_many_arguments)]
+    pub fn import_trace_reader_with<R: std::io::BufRead>(
+        &mut self,
+        reader: R,
+        sha: &str,
+        source: &str,
+        name: &str,
+        actor: &str,
+        total: Option<u64>,
+        progress: &dyn Fn(ImportProgress),
+        cancel: &AtomicBool,
+    ) -> Result<ImportReport> {
         let file = Path::new(source);
+        let stop = || -> Result<()> {
+            if cancelled(cancel) {
+                Err(StoreError::Cancelled("the import"))
+            } else {
+                Ok(())
+            }
+        };
+        stop()?;
+        // Dropping the transaction without commit rolls everything back,
+        // on every early return below.
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -175,6 +268,15 @@ impl Workspace {
             )?;
             let mut lines = TraceLines::new(reader);
             let mut buf = String::new();
+            let mut seen = 0u64;
+            let report = |lines: &TraceLines<R>, count: i64, bad: usize| {
+                progress(ImportProgress {
+                    bytes: lines.bytes_read(),
+                    total,
+                    actions: count as u64,
+                    bad_lines: bad as u64,
+                })
+            };
             while let Some(n) = lines.next_line(&mut buf).map_err(|source| StoreError::Io {
                 path: file.to_path_buf(),
                 source,
@@ -185,9 +287,6 @@ impl Workspace {
                             set_id, n as i64, rec.ts, rec.agent, rec.action, buf
                         ])?;
                         count += 1;
-                        if (count as u64).is_multiple_of(PROGRESS_EVERY) {
-                            progress(lines.bytes_read());
-                        }
                     }
                     Err(e) => {
                         insert_error.execute(params![
@@ -199,9 +298,14 @@ impl Workspace {
                         errors.push(e);
                     }
                 }
+                seen += 1;
+                if seen.is_multiple_of(IMPORT_BATCH) {
+                    stop()?;
+                    report(&lines, count, errors.len());
+                }
             }
-            progress(lines.bytes_read());
             total_bytes = lines.bytes_read();
+            report(&lines, count, errors.len());
         }
         tx.execute(
             "UPDATE trace_sets SET actions = ?1, bad_lines = ?2, bytes = ?3 WHERE id = ?4",
@@ -213,6 +317,7 @@ impl Workspace {
             "traces.import",
             &serde_json::json!({"set": set_id, "name": name, "sha256": sha, "actions": count, "bad_lines": errors.len(), "source": source}),
         )?;
+        stop()?;
         tx.commit()?;
         let set = self.trace_set(&set_id.to_string())?;
         Ok(ImportReport { set, errors })
@@ -267,6 +372,183 @@ impl Workspace {
         after: i64,
         limit: usize,
     ) -> Result<Vec<StoredAction>> {
+        self.check_filter(set, filter)?;
+        let mut sql = String::from("SELECT a.line, a.ts, a.agent, a.action, a.record, ");
+        sql.push_str(if filter.run.is_some() {
+            "r.verdict"
+        } else {
+            "NULL"
+        });
+        sql.push_str(" FROM actions a");
+        if filter.run.is_some() {
+            sql.push_str(" JOIN run_results r ON r.run_id = :run AND r.line = a.line");
+        }
+        sql.push_str(" WHERE a.set_id = :set AND a.line > :after");
+        let mut args: Vec<(&str, &dyn ToSql)> = vec![(":set", &set), (":after", &after)];
+        push_conditions(filter, &mut sql, &mut args);
+        if let Some(run) = &filter.run {
+            args.push((":run", run));
+        }
+        sql.push_str(" ORDER BY a.line LIMIT :limit");
+        let limit = limit as i64;
+        args.push((":limit", &limit));
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(args.as_slice(), |r| {
+            Ok(StoredAction {
+                line: r.get(0)?,
+                ts: r.get(1)?,
+                agent: r.get(2)?,
+                action: r.get(3)?,
+                record: r.get(4)?,
+                verdict: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// How many of a set's actions match `filter` (the length of the list
+    /// [`Workspace::actions_at`] pages through).
+    pub fn count_actions(&self, set: i64, filter: &ActionFilter) -> Result<u64> {
+        self.check_filter(set, filter)?;
+        let (mut sql, mut args) = matching_lines(&set, filter);
+        sql.insert_str(0, "SELECT count(*) FROM (");
+        sql.push(')');
+        let _ = &mut args;
+        let n: i64 = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(args.as_slice(), |r| r.get(0))?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// The `limit` actions matching `filter` from position `offset` (0 is
+    /// the first matching action, in line order): positional access for a
+    /// table that scrolls anywhere. The start line is found on an index
+    /// alone (no records read while skipping), then the rows by keyset.
+    pub fn actions_at(
+        &self,
+        set: i64,
+        filter: &ActionFilter,
+        offset: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredAction>> {
+        self.check_filter(set, filter)?;
+        let (mut sql, mut args) = matching_lines(&set, filter);
+        sql.push_str(" ORDER BY line LIMIT 1 OFFSET :offset");
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        args.push((":offset", &offset));
+        let start: Option<i64> = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(args.as_slice(), |r| r.get(0))
+            .optional()?;
+        match start {
+            None => Ok(Vec::new()),
+            Some(line) => self.list_actions(set, filter, line - 1, limit),
+        }
+    }
+
+    /// The lines of `set`'s actions matching `filter`, in line order: the
+    /// list a virtual table indexes by position. Each condition is read
+    /// from its own index alone (agent, tool, time, verdict in the run) and
+    /// the lists are intersected here, so no record is read and no join is
+    /// made; keep the result while the filter stays the same.
+    pub fn matching_lines(&self, set: i64, filter: &ActionFilter) -> Result<MatchingLines> {
+        self.check_filter(set, filter)?;
+        let mut lists: Vec<Vec<i64>> = Vec::new();
+        let read = |sql: &str, args: &[&dyn ToSql], sort: bool| -> Result<Vec<i64>> {
+            let mut stmt = self.conn.prepare_cached(sql)?;
+            let mut lines = stmt
+                .query_map(args, |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?;
+            if sort {
+                lines.sort_unstable();
+            }
+            Ok(lines)
+        };
+        if let Some(agent) = &filter.agent {
+            lists.push(read(
+                "SELECT line FROM actions WHERE set_id = ?1 AND agent = ?2 ORDER BY line",
+                &[&set, agent],
+                false,
+            )?);
+        }
+        if let Some(tool) = &filter.tool {
+            lists.push(read(
+                "SELECT line FROM actions WHERE set_id = ?1 AND action = ?2 ORDER BY line",
+                &[&set, tool],
+                false,
+            )?);
+        }
+        if filter.since.is_some() || filter.until.is_some() {
+            // In time order on the time index; sorted by line here.
+            lists.push(read(
+                "SELECT line FROM actions INDEXED BY actions_by_time WHERE set_id = ?1 AND (?2 IS NULL OR ts >= ?2) AND (?3 IS NULL OR ts < ?3)",
+                &[&set, &filter.since, &filter.until],
+                true,
+            )?);
+        }
+        if let (Some(run), Some(verdict)) = (&filter.run, &filter.verdict) {
+            lists.push(read(
+                "SELECT line FROM run_results WHERE run_id = ?1 AND verdict = ?2 ORDER BY line",
+                &[run, verdict],
+                false,
+            )?);
+        }
+        if lists.is_empty() {
+            lists.push(read(
+                "SELECT line FROM actions WHERE set_id = ?1 ORDER BY line",
+                &[&set],
+                false,
+            )?);
+        }
+        lists.sort_by_key(Vec::len);
+        let mut lists = lists.into_iter();
+        let mut lines = lists.next().unwrap_or_default();
+        for other in lists {
+            lines.retain(|l| other.binary_search(l).is_ok());
+        }
+        Ok(MatchingLines { lines })
+    }
+
+    /// The actions of `set` at `lines` (from [`MatchingLines::page`]), in
+    /// line order; with `run`, each carries its verdict in that run.
+    pub fn actions_by_lines(
+        &self,
+        set: i64,
+        run: Option<i64>,
+        lines: &[i64],
+    ) -> Result<Vec<StoredAction>> {
+        self.check_filter(
+            set,
+            &ActionFilter {
+                run,
+                ..Default::default()
+            },
+        )?;
+        let list = serde_json::to_string(lines)
+            .map_err(|e| StoreError::Invalid(format!("cannot list the lines: {e}")))?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.line, a.ts, a.agent, a.action, a.record, r.verdict
+             FROM actions a LEFT JOIN run_results r ON r.run_id = ?3 AND r.line = a.line
+             WHERE a.set_id = ?1 AND a.line IN (SELECT value FROM json_each(?2))
+             ORDER BY a.line",
+        )?;
+        let rows = stmt.query_map(params![set, list, run], |r| {
+            Ok(StoredAction {
+                line: r.get(0)?,
+                ts: r.get(1)?,
+                agent: r.get(2)?,
+                action: r.get(3)?,
+                record: r.get(4)?,
+                verdict: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// A verdict filter needs a run, and the run must have replayed `set`.
+    fn check_filter(&self, set: i64, filter: &ActionFilter) -> Result<()> {
         if filter.verdict.is_some() && filter.run.is_none() {
             return Err(StoreError::Invalid(
                 "filtering by verdict needs a run (--run)".into(),
@@ -289,57 +571,105 @@ impl Workspace {
                 )));
             }
         }
-        let mut sql = String::from("SELECT a.line, a.ts, a.agent, a.action, a.record, ");
-        sql.push_str(if filter.run.is_some() {
-            "r.verdict"
-        } else {
-            "NULL"
-        });
-        sql.push_str(" FROM actions a");
-        if filter.run.is_some() {
-            sql.push_str(" JOIN run_results r ON r.run_id = :run AND r.line = a.line");
+        Ok(())
+    }
+}
+
+/// The lines of the actions matching a filter, in order (see
+/// [`Workspace::matching_lines`]): position `i` is `lines[i]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MatchingLines {
+    lines: Vec<i64>,
+}
+
+impl MatchingLines {
+    /// How many actions match.
+    pub fn len(&self) -> u64 {
+        self.lines.len() as u64
+    }
+
+    /// Whether none matches.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// The lines at positions `offset..offset + limit` (fewer at the end).
+    pub fn page(&self, offset: u64, limit: usize) -> &[i64] {
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.lines.len());
+        let end = start.saturating_add(limit).min(self.lines.len());
+        &self.lines[start..end]
+    }
+}
+
+/// Appends the agent, tool, time and verdict conditions of `filter` (on
+/// `actions a` and, for the verdict, `run_results r`).
+fn push_conditions<'a>(
+    filter: &'a ActionFilter,
+    sql: &mut String,
+    args: &mut Vec<(&'static str, &'a dyn ToSql)>,
+) {
+    if let Some(a) = &filter.agent {
+        sql.push_str(" AND a.agent = :agent");
+        args.push((":agent", a));
+    }
+    if let Some(t) = &filter.tool {
+        sql.push_str(" AND a.action = :tool");
+        args.push((":tool", t));
+    }
+    if let Some(s) = &filter.since {
+        sql.push_str(" AND a.ts >= :since");
+        args.push((":since", s));
+    }
+    if let Some(u) = &filter.until {
+        sql.push_str(" AND a.ts < :until");
+        args.push((":until", u));
+    }
+    if filter.run.is_some() {
+        if let Some(v) = &filter.verdict {
+            sql.push_str(" AND r.verdict = :verdict");
+            args.push((":verdict", v));
         }
-        sql.push_str(" WHERE a.set_id = :set AND a.line > :after");
-        let mut args: Vec<(&str, &dyn ToSql)> = vec![(":set", &set), (":after", &after)];
-        if let Some(a) = &filter.agent {
-            sql.push_str(" AND a.agent = :agent");
-            args.push((":agent", a));
-        }
-        if let Some(t) = &filter.tool {
-            sql.push_str(" AND a.action = :tool");
-            args.push((":tool", t));
-        }
-        if let Some(s) = &filter.since {
-            sql.push_str(" AND a.ts >= :since");
-            args.push((":since", s));
-        }
-        if let Some(u) = &filter.until {
-            sql.push_str(" AND a.ts < :until");
-            args.push((":until", u));
-        }
+    }
+}
+
+/// A query of the lines (column `line`) of the actions matching `filter`,
+/// reading indexes only: a verdict alone is answered from the run's
+/// results (a run has one result per action of its set); otherwise from
+/// the actions, joined to the run's results only for a verdict.
+fn matching_lines<'a>(
+    set: &'a i64,
+    filter: &'a ActionFilter,
+) -> (String, Vec<(&'static str, &'a dyn ToSql)>) {
+    let only_verdict = filter.agent.is_none()
+        && filter.tool.is_none()
+        && filter.since.is_none()
+        && filter.until.is_none();
+    let mut args: Vec<(&'static str, &'a dyn ToSql)> = Vec::new();
+    if let (Some(run), Some(verdict), true) = (&filter.run, &filter.verdict, only_verdict) {
+        args.push((":run", run));
+        args.push((":verdict", verdict));
+        return (
+            "SELECT r.line AS line FROM run_results r WHERE r.run_id = :run AND r.verdict = :verdict"
+                .to_string(),
+            args,
+        );
+    }
+    let mut sql = String::from("SELECT a.line AS line FROM actions a");
+    let by_verdict = filter.run.is_some() && filter.verdict.is_some();
+    if by_verdict {
+        sql.push_str(" JOIN run_results r ON r.run_id = :run AND r.line = a.line");
+    }
+    sql.push_str(" WHERE a.set_id = :set");
+    args.push((":set", set));
+    push_conditions(filter, &mut sql, &mut args);
+    if by_verdict {
         if let Some(run) = &filter.run {
             args.push((":run", run));
-            if let Some(v) = &filter.verdict {
-                sql.push_str(" AND r.verdict = :verdict");
-                args.push((":verdict", v));
-            }
         }
-        sql.push_str(" ORDER BY a.line LIMIT :limit");
-        let limit = limit as i64;
-        args.push((":limit", &limit));
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(args.as_slice(), |r| {
-            Ok(StoredAction {
-                line: r.get(0)?,
-                ts: r.get(1)?,
-                agent: r.get(2)?,
-                action: r.get(3)?,
-                record: r.get(4)?,
-                verdict: r.get(5)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
+    (sql, args)
 }
 
 fn row_to_set(r: &rusqlite::Row<'_>) -> rusqlite::Result<TraceSetInfo> {

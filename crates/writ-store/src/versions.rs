@@ -120,6 +120,51 @@ impl Workspace {
         Ok(Committed::New(id))
     }
 
+    /// Commits the files of version `base` with some of them replaced by
+    /// edited texts (`edits`: relative path -> text). An edit of a file the
+    /// version does not have, or an edited project with errors (as `writ
+    /// check` reports them), is refused and nothing is stored; content equal
+    /// to an existing version stores nothing ([`Committed::Unchanged`]).
+    pub fn commit_edits<'a>(
+        &mut self,
+        base: &str,
+        edits: impl IntoIterator<Item = (&'a str, &'a str)>,
+        author: &str,
+        message: &str,
+    ) -> Result<Committed> {
+        if message.trim().is_empty() {
+            return Err(StoreError::Invalid(
+                "a version needs a message saying why it exists".into(),
+            ));
+        }
+        let (id, mut files) = self.version_files(base)?;
+        for (path, text) in edits {
+            let file = files
+                .schema
+                .iter_mut()
+                .chain(files.inventory.iter_mut())
+                .chain(files.policies.iter_mut())
+                .find(|f| f.relative == path)
+                .ok_or_else(|| {
+                    StoreError::Invalid(format!("{path} is not a file of version {}", &id[..12]))
+                })?;
+            file.text = text.to_string();
+        }
+        let report = writ_core::project::check_files(
+            &PathBuf::from(format!("@{}", &id[..12])),
+            files.clone(),
+            Vec::new(),
+            writ_core::project::today_utc(),
+        );
+        let errors = report.error_count();
+        if errors > 0 {
+            return Err(StoreError::Invalid(format!(
+                "the edited project has {errors} error(s); fix them before committing"
+            )));
+        }
+        self.commit_version(&files, author, message.trim())
+    }
+
     /// Resolves a version id or unique prefix (at least 4 characters).
     pub fn resolve_version(&self, prefix: &str) -> Result<String> {
         let prefix = prefix.trim_start_matches('@');

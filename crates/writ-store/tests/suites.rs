@@ -1,0 +1,314 @@
+//! Scenario suites stored in the workspace: adding (checked, one
+//! transaction, audited), listing, replacing, removing, and running them
+//! against bound or overriding versions and trace sets.
+
+mod common;
+
+use common::{new_workspace, project, quiet, repo, sample};
+use writ_core::scenario::{ScenarioError, ScenarioRunner, TestRun};
+use writ_store::suites::{NewSuite, Overrides, ALL};
+use writ_store::{StoreError, Workspace};
+
+fn scenario_text(name: &str) -> String {
+    std::fs::read_to_string(repo().join("scenarios").join(name)).expect("scenario file")
+}
+
+/// A workspace with v1, v2 and the recorded set; returns (ws, v1, v2).
+fn workspace(dir: &std::path::Path) -> (Workspace, String, String) {
+    let (mut ws, _) = new_workspace(dir);
+    let v1 = ws
+        .commit_version(&project(&sample("v1")), "ann", "v1")
+        .unwrap()
+        .id()
+        .to_string();
+    let v2 = ws
+        .commit_version(&project(&sample("v2")), "ann", "v2")
+        .unwrap()
+        .id()
+        .to_string();
+    ws.import_traces(&common::recorded(), Some("recorded"), "ann", &quiet)
+        .unwrap();
+    (ws, v1, v2)
+}
+
+fn new<'a>(
+    name: &'a str,
+    text: &'a str,
+    version: Option<&'a str>,
+    traces: Option<&'a str>,
+) -> NewSuite<'a> {
+    NewSuite {
+        name,
+        text,
+        source: "test.toml",
+        version,
+        traces,
+    }
+}
+
+fn audit_kinds(ws: &Workspace) -> Vec<String> {
+    ws.audit_events()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect()
+}
+
+#[test]
+fn the_sample_holds_the_three_suites_and_they_pass_as_the_files_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sample.writ");
+    let made = writ_store::sample::create_sample(&path, "ann").unwrap();
+    let ws = Workspace::open(&path).unwrap();
+    let list = ws.list_suites().unwrap();
+    let bound: Vec<(&str, &str, &str, i64)> = list
+        .iter()
+        .map(|s| {
+            (
+                s.name.as_str(),
+                s.version.as_deref().unwrap(),
+                s.set_name.as_deref().unwrap(),
+                s.cases,
+            )
+        })
+        .collect();
+    let [v1, v2] = &made.versions;
+    assert_eq!(
+        bound,
+        vec![
+            ("v1-baseline", v1.as_str(), "recorded", 30),
+            ("v2-guardrails", v2.as_str(), "recorded", 24),
+            ("v2-step-up", v2.as_str(), "recorded", 26),
+        ]
+    );
+
+    // The files, run from disk the way `writ test scenarios/` runs them.
+    let mut files = TestRun::default();
+    let mut runner = ScenarioRunner::new();
+    for f in ["v1-baseline.toml", "v2-guardrails.toml", "v2-step-up.toml"] {
+        runner
+            .run_file(&repo().join("scenarios").join(f), &mut files)
+            .unwrap();
+    }
+    let stored = ws.run_suites(&[ALL], Overrides::default()).unwrap();
+    assert!(stored.errors().next().is_none(), "{:?}", stored.suites);
+    assert_eq!(stored.run.cases.len(), files.cases.len());
+    assert_eq!(stored.run.passed(), files.passed());
+    assert_eq!(stored.run.failed(), files.failed());
+    for (a, b) in stored.run.cases.iter().zip(&files.cases) {
+        assert_eq!((&a.suite, &a.name, a.passed), (&b.suite, &b.name, b.passed));
+        assert_eq!((a.decision, a.verdict), (b.decision, b.verdict));
+        assert_eq!(a.reasons, b.reasons);
+    }
+    assert_eq!(stored.suites.len(), 3);
+    assert_eq!(stored.suites[0].cases, 30);
+    assert_eq!(stored.suites[0].version.as_deref(), Some(v1.as_str()));
+}
+
+#[test]
+fn a_malformed_file_is_located_and_nothing_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut ws, v1, _) = workspace(dir.path());
+    let before = audit_kinds(&ws);
+    let text = "name = \"broken\"\n\n[[case]]\nname = 3\n";
+    let err = ws
+        .add_suite(&new("broken", text, Some(&v1), None), "ann")
+        .unwrap_err();
+    match &err {
+        StoreError::Scenario(ScenarioError::Malformed {
+            path, line, column, ..
+        }) => {
+            assert_eq!(path.to_str(), Some("test.toml"));
+            assert_eq!((*line, *column), (4, 8), "{err}");
+        }
+        other => panic!("expected a located error, got {other}"),
+    }
+    assert!(err.to_string().starts_with("test.toml:4:8:"), "{err}");
+
+    // A case with both a line and a record is refused at its line too.
+    let both = "[[case]]\nname = \"a\"\nline = 1\nrecord = { agent = \"x\" }\nexpect = { decision = \"allow\" }\n";
+    let err = ws
+        .add_suite(&new("both", both, Some(&v1), None), "ann")
+        .unwrap_err();
+    assert!(err.to_string().contains("test.toml:1:"), "{err}");
+    assert!(err.to_string().contains("exactly one of"), "{err}");
+
+    assert!(ws.list_suites().unwrap().is_empty());
+    assert_eq!(audit_kinds(&ws), before, "nothing was recorded");
+}
+
+#[test]
+fn unknown_bindings_and_bad_names_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut ws, v1, _) = workspace(dir.path());
+    let text = scenario_text("v1-baseline.toml");
+    let err = ws
+        .add_suite(&new("s", &text, Some("abcdef12"), None), "ann")
+        .unwrap_err();
+    assert!(err.to_string().contains("`abcdef12`"), "{err}");
+    let err = ws
+        .add_suite(&new("s", &text, Some(&v1), Some("week-99")), "ann")
+        .unwrap_err();
+    assert!(err.to_string().contains("`week-99`"), "{err}");
+    for bad in [ALL, "", " padded", "tab\there"] {
+        assert!(
+            ws.add_suite(&new(bad, &text, Some(&v1), None), "ann")
+                .is_err(),
+            "`{bad}` must be refused"
+        );
+    }
+    assert!(ws.list_suites().unwrap().is_empty());
+
+    ws.add_suite(&new("s", &text, Some(&v1), Some("recorded")), "ann")
+        .unwrap();
+    let err = ws
+        .add_suite(&new("s", &text, Some(&v1), Some("recorded")), "ann")
+        .unwrap_err();
+    assert!(err.to_string().contains("exists already"), "{err}");
+    assert_eq!(ws.list_suites().unwrap().len(), 1);
+}
+
+#[test]
+fn add_get_replace_and_remove_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut ws, v1, v2) = workspace(dir.path());
+    let base = scenario_text("v1-baseline.toml");
+    let info = ws
+        .add_suite(&new("checks", &base, Some(&v1[..8]), Some("1")), "ann")
+        .unwrap();
+    assert_eq!(info.version.as_deref(), Some(v1.as_str()));
+    assert_eq!(info.set_name.as_deref(), Some("recorded"));
+    assert_eq!(info.cases, 30);
+    assert_eq!(info.added_by, "ann");
+    assert_eq!(
+        info.title.as_deref(),
+        Some("ACME v1: who may do what, baseline guardrails")
+    );
+    let got = ws.suite("checks").unwrap();
+    assert_eq!(got.text, base, "the text is kept as added");
+    assert_eq!(got.info, info);
+
+    let step = scenario_text("v2-step-up.toml");
+    let err = ws
+        .replace_suite(&new("other", &step, Some(&v2), None), "bob")
+        .unwrap_err();
+    assert!(err.to_string().contains("`other`"), "{err}");
+    let replaced = ws
+        .replace_suite(&new("checks", &step, Some(&v2), None), "bob")
+        .unwrap();
+    assert_eq!(replaced.cases, 26);
+    assert_eq!(replaced.version.as_deref(), Some(v2.as_str()));
+    assert_eq!(replaced.set, None);
+    assert_eq!(replaced.added_by, "bob");
+    assert_eq!(ws.suite("checks").unwrap().text, step);
+    assert_eq!(ws.list_suites().unwrap(), vec![replaced]);
+
+    ws.remove_suite("checks", "bob").unwrap();
+    assert!(matches!(
+        ws.suite("checks"),
+        Err(StoreError::NotFound { what: "suite", .. })
+    ));
+    assert!(ws.remove_suite("checks", "bob").is_err());
+    let kinds = audit_kinds(&ws);
+    assert_eq!(
+        &kinds[kinds.len() - 3..],
+        ["suite.add", "suite.replace", "suite.remove"]
+    );
+    assert!(ws.verify_audit().unwrap().is_none());
+}
+
+#[test]
+fn overrides_and_unrunnable_suites() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut ws, v1, v2) = workspace(dir.path());
+    let guard = scenario_text("v2-guardrails.toml");
+    let step = scenario_text("v2-step-up.toml");
+    ws.add_suite(&new("guard", &guard, Some(&v2), Some("recorded")), "ann")
+        .unwrap();
+    // Inline cases only: no trace set needed.
+    ws.add_suite(&new("step", &step, Some(&v2), None), "ann")
+        .unwrap();
+    let ok = ws
+        .run_suites(&["guard", "step"], Overrides::default())
+        .unwrap();
+    assert_eq!((ok.run.passed(), ok.run.failed()), (50, 0));
+
+    // v2's suite against v1: some cases fail, each with expected vs actual.
+    let over = ws
+        .run_suites(
+            &["guard"],
+            Overrides {
+                version: Some(&v1[..10]),
+                traces: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(over.suites[0].version.as_deref(), Some(v1.as_str()));
+    assert!(over.run.failed() > 0, "v1 does not pass v2's suite");
+    assert_eq!(over.run.cases.len(), 24);
+    for c in over.run.cases.iter().filter(|c| !c.passed) {
+        assert!(
+            c.failures.iter().all(|f| f.starts_with("expected")),
+            "{c:?}"
+        );
+    }
+    assert!(over.run.coverage.contains_key(&format!("@{}", &v1[..12])));
+
+    // An unknown override is an error before anything runs.
+    assert!(ws
+        .run_suites(
+            &[ALL],
+            Overrides {
+                version: None,
+                traces: Some("nope")
+            }
+        )
+        .is_err());
+    assert!(ws.run_suites(&["missing"], Overrides::default()).is_err());
+
+    // A suite that cannot run is reported; the others still run.
+    let base = scenario_text("v1-baseline.toml");
+    ws.add_suite(&new("no-set", &base, Some(&v1), None), "ann")
+        .unwrap();
+    ws.add_suite(&new("no-version", &step, None, None), "ann")
+        .unwrap();
+    let mut broken = project(&sample("v1"));
+    broken.policies[0].text.push_str("\noops\n");
+    let bad = ws
+        .commit_version(&broken, "ann", "broken draft")
+        .unwrap()
+        .id()
+        .to_string();
+    ws.add_suite(&new("on-broken", &step, Some(&bad), None), "ann")
+        .unwrap();
+    let short_line = "[[case]]\nname = \"far\"\nline = 99999\nexpect = { decision = \"allow\" }\n";
+    ws.add_suite(&new("far", short_line, Some(&v1), Some("recorded")), "ann")
+        .unwrap();
+    let all = ws.run_suites(&[ALL], Overrides::default()).unwrap();
+    let error = |name: &str| {
+        all.suites
+            .iter()
+            .find(|s| s.name == name)
+            .and_then(|s| s.error.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        error("no-set").contains("no trace set"),
+        "{}",
+        error("no-set")
+    );
+    assert!(error("no-version").contains("no version"));
+    assert!(
+        error("on-broken").contains(&format!("version {} has", &bad[..12])),
+        "{}",
+        error("on-broken")
+    );
+    assert!(
+        error("far").contains("line 99999") && error("far").contains("`recorded`"),
+        "{}",
+        error("far")
+    );
+    assert!(error("guard").is_empty() && error("step").is_empty());
+    assert_eq!(all.errors().count(), 4);
+    assert_eq!((all.run.passed(), all.run.failed()), (50, 0));
+}
