@@ -2,19 +2,19 @@
 //!
 //! The commands in [`commands`] are thin: they validate their inputs, call
 //! `writ-store` / `writ-core`, and return plain JSON or a readable error
-//! string. The workspace file is decided here, in Rust (the sample
-//! workspace in the app data dir); no path ever comes over IPC.
+//! string. The workspace file is decided here, in Rust (a path given on
+//! the command line, else the last one used, else the sample workspace in
+//! the app data dir) or chosen in a native dialog opened from Rust; no path
+//! ever comes over IPC.
 
 // Keep a console-less window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod recents;
 
 use std::path::PathBuf;
 use tauri::Manager;
-
-/// The file name of the sample workspace inside the app data dir.
-const WORKSPACE_FILE: &str = "sample.writ";
 
 fn main() {
     tauri::Builder::default()
@@ -22,22 +22,50 @@ fn main() {
         .setup(|app| {
             let dir: PathBuf = app.path().app_data_dir()?;
             std::fs::create_dir_all(&dir)?;
-            app.manage(commands::AppState::new(dir.join(WORKSPACE_FILE)));
+            // `writ-app [PATH]`: PATH opens at start; otherwise the last
+            // workspace used, or the sample (created on first start).
+            let files = recents::AppFiles::new(dir);
+            let start = files.startup(recents::path_argument(std::env::args_os()));
+            app.manage(commands::AppState::new(start));
+            app.manage(files);
+            app.manage(commands::traces::ImportJobs::default());
+            app.manage(commands::traces::TableCache::default());
+            app.manage(commands::runs::ReplayJobs::default());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::workspace::open_workspace,
             commands::workspace::version_files,
+            commands::workspace::choose_workspace,
+            commands::workspace::new_workspace,
+            commands::workspace::recent_workspaces,
+            commands::workspace::open_recent,
+            commands::workspace::remove_recent,
+            commands::versions::commit_edits,
+            commands::versions::format_policy,
             commands::check::check_version,
+            commands::inventory::inventory_rows,
+            commands::inventory::inventory_edit,
             commands::runs::list_runs,
             commands::runs::store_run,
             commands::runs::diff_runs,
             commands::traces::list_actions,
+            commands::traces::count_actions,
+            commands::traces::actions_at,
+            commands::traces::choose_trace_file,
+            commands::traces::import_trace,
+            commands::traces::cancel_import,
+            commands::runs::cancel_replay,
             commands::runs::run_result,
             commands::runs::diff_changes,
             commands::runs::policy_diff,
+            commands::charts::run_charts,
+            commands::charts::policy_sides,
+            commands::charts::policy_locations,
             commands::bench::bench_meta,
             commands::bench::bench_decide,
+            commands::tests_view::list_suites,
+            commands::tests_view::run_suites,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Writ app");

@@ -7,10 +7,16 @@
 //! shared state and input validators; each submodule serves one view.
 
 pub mod bench;
+pub mod charts;
 pub mod check;
 pub mod dialog;
+pub mod inventory;
 pub mod runs;
+// The Tests view (`tests.rs`); named apart from this module's unit tests.
+#[path = "tests.rs"]
+pub mod tests_view;
 pub mod traces;
+pub mod versions;
 pub mod workspace;
 
 use std::path::{Path, PathBuf};
@@ -49,6 +55,14 @@ impl AppState {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
+    }
+
+    /// Makes `path` the open workspace (after it was opened successfully).
+    pub fn set_path(&self, path: PathBuf) {
+        *self
+            .path
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = path;
     }
 }
 

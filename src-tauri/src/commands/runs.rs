@@ -73,11 +73,39 @@ pub enum Progress {
     Done { run: i64 },
 }
 
+/// The running replay's cancel flag (one replay at a time). Managed by
+/// the app.
+#[derive(Default)]
+pub struct ReplayJobs {
+    running: std::sync::Mutex<Option<std::sync::Arc<std::sync::atomic::AtomicBool>>>,
+}
+
+impl ReplayJobs {
+    fn running(
+        &self,
+    ) -> std::sync::MutexGuard<'_, Option<std::sync::Arc<std::sync::atomic::AtomicBool>>> {
+        self.running
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Clears the running replay when the command ends, however it ends.
+struct ReplayRunning<'a>(&'a ReplayJobs);
+
+impl Drop for ReplayRunning<'_> {
+    fn drop(&mut self) {
+        *self.0.running() = None;
+    }
+}
+
 /// Replays `version` over trace set `set` and stores the run, reporting
-/// progress on `on_progress`. Runs on the blocking pool.
+/// progress on `on_progress`. Runs on the blocking pool; one replay at a
+/// time, stopped by [`cancel_replay`] (then nothing is stored).
 #[tauri::command]
 pub async fn store_run(
     state: State<'_, AppState>,
+    jobs: State<'_, ReplayJobs>,
     version: String,
     set: i64,
     on_progress: Channel<Progress>,
@@ -85,6 +113,17 @@ pub async fn store_run(
     let version = valid_version(&version)?.to_string();
     let set = valid_id("trace set", set)?;
     let path = state.path();
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    {
+        let mut running = jobs.running();
+        if running.is_some() {
+            return Err(
+                "a replay is already running; wait for it to finish or cancel it".to_string(),
+            );
+        }
+        *running = Some(cancel.clone());
+    }
+    let _running = ReplayRunning(jobs.inner());
     blocking(move || {
         let mut ws = open(&path)?;
         let _ = on_progress.send(Progress::Preparing);
@@ -98,12 +137,29 @@ pub async fn store_run(
             }
         };
         let run = ws
-            .store_run(&version, &set.to_string(), &actor(), &report)
-            .map_err(|e| format!("replay failed: {e}"))?;
+            .store_run_with(&version, &set.to_string(), &actor(), &report, &cancel)
+            .map_err(|e| match e {
+                writ_store::StoreError::Cancelled(_) => {
+                    "Replay cancelled; nothing was stored.".to_string()
+                }
+                e => format!("replay failed: {e}"),
+            })?;
         let _ = on_progress.send(Progress::Done { run: run.id });
         Ok(RunRow::from(&run))
     })
     .await
+}
+
+/// Asks the running replay to stop; `false` when none is running.
+#[tauri::command]
+pub fn cancel_replay(jobs: State<'_, ReplayJobs>) -> bool {
+    match jobs.running().as_ref() {
+        Some(flag) => {
+            flag.store(true, Ordering::Relaxed);
+            true
+        }
+        None => false,
+    }
 }
 
 /// Counts of one row of the diff tables.
@@ -135,11 +191,15 @@ pub struct RunDiff {
     unchanged: u64,
     changed: Counts,
     by_agent: Vec<Counts>,
+    /// Changes per tool, most first.
+    by_tool: Vec<Counts>,
 }
 
 fn run_diff(a: i64, b: i64, d: &DecisionDiff) -> RunDiff {
     let mut by_agent: Vec<Counts> = d.by_agent.iter().map(|(k, c)| counts(k, c)).collect();
     by_agent.sort_by(|x, y| y.total.cmp(&x.total).then_with(|| x.name.cmp(&y.name)));
+    let mut by_tool: Vec<Counts> = d.by_tool.iter().map(|(k, c)| counts(k, c)).collect();
+    by_tool.sort_by(|x, y| y.total.cmp(&x.total).then_with(|| x.name.cmp(&y.name)));
     RunDiff {
         a,
         b,
@@ -147,6 +207,7 @@ fn run_diff(a: i64, b: i64, d: &DecisionDiff) -> RunDiff {
         unchanged: d.unchanged,
         changed: counts("all", &d.counts),
         by_agent,
+        by_tool,
     }
 }
 

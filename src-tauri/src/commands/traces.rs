@@ -1,9 +1,22 @@
-//! Paging through a stored trace set's actions.
+//! Trace sets: importing a file (chosen in a native dialog, imported on the
+//! blocking pool with progress and cancel) and positional access to a
+//! set's actions for the virtual table (a count, then rows by position),
+//! plus the older keyset pages.
 
-use super::{blocking, open, valid_id, valid_limit, valid_name, valid_verdict, AppState};
-use serde::Serialize;
-use tauri::State;
-use writ_store::traces::{ActionFilter, StoredAction};
+use super::dialog::{choose, Purpose};
+use super::{
+    blocking, open, valid_id, valid_limit, valid_name, valid_verdict, AppState, MAX_NAME_BYTES,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
+use writ_core::trace::LineError;
+use writ_store::traces::{ActionFilter, ImportProgress, MatchingLines, StoredAction, TraceSetInfo};
+use writ_store::{StoreError, Workspace};
 
 /// One page of a trace set's actions.
 #[derive(Debug, Serialize)]
@@ -51,4 +64,426 @@ pub async fn list_actions(
         Ok(ActionPage { rows, more })
     })
     .await
+}
+
+/// The filters of the virtual table, as the front end sends them.
+#[derive(Debug, Deserialize)]
+pub struct ActionQuery {
+    set: i64,
+    run: Option<i64>,
+    agent: Option<String>,
+    tool: Option<String>,
+    verdict: Option<String>,
+    /// Only at or after this time (ISO 8601, e.g. `2026-11-02T06:00`).
+    since: Option<String>,
+    /// Only before this time.
+    until: Option<String>,
+}
+
+/// The set and the checked filter of a query.
+fn valid_query(q: ActionQuery) -> Result<(i64, ActionFilter), String> {
+    let set = valid_id("trace set", q.set)?;
+    let run = q.run.map(|r| valid_id("run", r)).transpose()?;
+    let since = valid_time("from", q.since)?;
+    let until = valid_time("to", q.until)?;
+    if let (Some(s), Some(u)) = (&since, &until) {
+        if s >= u {
+            return Err(format!(
+                "the time range is empty: `from` ({s}) must be before `to` ({u})"
+            ));
+        }
+    }
+    Ok((
+        set,
+        ActionFilter {
+            agent: valid_name("agent", q.agent)?,
+            tool: valid_name("tool", q.tool)?,
+            verdict: valid_verdict(q.verdict, run)?,
+            run,
+            since,
+            until,
+        },
+    ))
+}
+
+/// An optional time bound: blank means none; otherwise an ISO 8601 date or
+/// date and time (`2026-11-02`, `2026-11-02T06:00`, `2026-11-02T06:00:00Z`),
+/// compared as text with the records' UTC timestamps.
+pub(crate) fn valid_time(what: &str, t: Option<String>) -> Result<Option<String>, String> {
+    let Some(t) = t.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let b = t.as_bytes();
+    let date_ok = b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit);
+    let rest_ok = b.len() <= 35
+        && matches!(b.get(10), None | Some(b'T'))
+        && b.iter()
+            .skip(11)
+            .all(|c| c.is_ascii_digit() || matches!(c, b':' | b'.' | b'Z'));
+    if date_ok && rest_ok {
+        Ok(Some(t))
+    } else {
+        Err(format!(
+            "`{t}` is not a {what} time; write it as ISO 8601 in UTC, e.g. 2026-11-02 or 2026-11-02T06:00:00Z"
+        ))
+    }
+}
+
+/// How many filtered lists the table keeps (each is 8 bytes per action).
+const KEPT_LISTS: usize = 4;
+
+/// What the virtual table keeps between calls: one open connection for
+/// reading (opening a workspace checks the whole file, too slow for every
+/// page) and the matching lines of the last few filters, so that a page
+/// anywhere costs a hundred primary-key reads. Managed by the app.
+#[derive(Default)]
+pub struct TableCache(Arc<TableInner>);
+
+#[derive(Default)]
+struct TableInner {
+    reader: Mutex<Option<(PathBuf, Workspace)>>,
+    lists: Mutex<VecDeque<(String, Arc<MatchingLines>)>>,
+}
+
+impl TableInner {
+    /// Runs `f` with the kept reader of the workspace at `path` (opened
+    /// anew when the workspace changed).
+    fn with_reader<T>(
+        &self,
+        path: &Path,
+        f: impl FnOnce(&Workspace) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let mut reader = self
+            .reader
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if reader.as_ref().is_none_or(|(p, _)| p != path) {
+            *reader = None;
+            *reader = Some((path.to_path_buf(), open(path)?));
+        }
+        match reader.as_ref() {
+            Some((_, ws)) => f(ws),
+            None => Err("the workspace could not be opened".to_string()),
+        }
+    }
+
+    /// The matching lines of `filter` over `set`, kept for the next call.
+    fn lines(
+        &self,
+        ws: &Workspace,
+        path: &Path,
+        set: i64,
+        filter: &ActionFilter,
+    ) -> Result<Arc<MatchingLines>, String> {
+        // Sets and runs never change once stored; the set's hash guards
+        // against another workspace at the same path.
+        let sha = ws
+            .trace_set(&set.to_string())
+            .map_err(|e| e.to_string())?
+            .sha256;
+        let key = format!("{}\0{set}\0{sha}\0{filter:?}", path.display());
+        let mut lists = self
+            .lists
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(i) = lists.iter().position(|(k, _)| *k == key) {
+            let hit = lists.remove(i).map(|(_, l)| l).unwrap_or_default();
+            lists.push_back((key, hit.clone()));
+            return Ok(hit);
+        }
+        let made = Arc::new(ws.matching_lines(set, filter).map_err(|e| e.to_string())?);
+        lists.push_back((key, made.clone()));
+        while lists.len() > KEPT_LISTS {
+            lists.pop_front();
+        }
+        Ok(made)
+    }
+}
+
+/// How many actions match the filters (the virtual table's length).
+#[tauri::command]
+pub async fn count_actions(
+    state: State<'_, AppState>,
+    cache: State<'_, TableCache>,
+    query: ActionQuery,
+) -> Result<u64, String> {
+    let (set, filter) = valid_query(query)?;
+    let path = state.path();
+    let inner = cache.0.clone();
+    blocking(move || inner.with_reader(&path, |ws| Ok(inner.lines(ws, &path, set, &filter)?.len())))
+        .await
+}
+
+/// Up to `limit` actions matching the filters from position `offset`
+/// (0-based, in line order).
+#[tauri::command]
+pub async fn actions_at(
+    state: State<'_, AppState>,
+    cache: State<'_, TableCache>,
+    query: ActionQuery,
+    offset: u64,
+    limit: u32,
+) -> Result<Vec<StoredAction>, String> {
+    let (set, filter) = valid_query(query)?;
+    let limit = valid_limit(limit)? as usize;
+    let path = state.path();
+    let inner = cache.0.clone();
+    blocking(move || {
+        inner.with_reader(&path, |ws| {
+            let lines = inner.lines(ws, &path, set, &filter)?;
+            ws.actions_by_lines(set, filter.run, lines.page(offset, limit))
+                .map_err(|e| e.to_string())
+        })
+    })
+    .await
+}
+
+/// The import job: the file chosen in the dialog (waiting for its set
+/// name) and the running import's cancel flag. Managed by the app.
+#[derive(Default)]
+pub struct ImportJobs {
+    chosen: Mutex<Option<PathBuf>>,
+    running: Mutex<Option<Arc<AtomicBool>>>,
+}
+
+impl ImportJobs {
+    fn running(&self) -> std::sync::MutexGuard<'_, Option<Arc<AtomicBool>>> {
+        self.running
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn chosen(&self) -> std::sync::MutexGuard<'_, Option<PathBuf>> {
+        self.chosen
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The file chosen for import, as the front end sees it (never the path).
+#[derive(Debug, Serialize)]
+pub struct ChosenTrace {
+    /// The file's name.
+    file_name: String,
+    /// The suggested set name (the file's stem).
+    stem: String,
+    /// Its size in bytes.
+    bytes: u64,
+}
+
+/// Opens the native "Import trace" dialog; the chosen file waits for
+/// [`import_trace`]. `None` when the user cancelled.
+#[tauri::command]
+pub async fn choose_trace_file(
+    app: AppHandle,
+    jobs: State<'_, ImportJobs>,
+) -> Result<Option<ChosenTrace>, String> {
+    let chosen = blocking(move || {
+        choose(
+            &app,
+            Purpose::Open,
+            "Import trace",
+            &[
+                ("Trace files (JSON Lines)", &["jsonl"]),
+                ("All files", &["*"]),
+            ],
+        )
+    })
+    .await?;
+    let Some(path) = chosen else {
+        return Ok(None);
+    };
+    let meta =
+        std::fs::metadata(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "{} is not a file; choose a trace file",
+            path.display()
+        ));
+    }
+    let name = |p: Option<&std::ffi::OsStr>| p.map(|s| s.to_string_lossy().into_owned());
+    let out = ChosenTrace {
+        file_name: name(path.file_name()).unwrap_or_default(),
+        stem: name(path.file_stem()).unwrap_or_else(|| "traces".into()),
+        bytes: meta.len(),
+    };
+    *jobs.chosen() = Some(path);
+    Ok(Some(out))
+}
+
+/// Longest trace set name accepted (characters).
+const MAX_SET_NAME: usize = 100;
+
+/// A trace set name: 1 to 100 characters, no control characters, not only
+/// digits (a number would be read as a set id).
+pub(crate) fn valid_set_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("give the trace set a name".to_string());
+    }
+    if name.chars().count() > MAX_SET_NAME || name.len() > MAX_NAME_BYTES {
+        return Err(format!(
+            "the set name is longer than {MAX_SET_NAME} characters"
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("the set name may not contain control characters".to_string());
+    }
+    if name.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!(
+            "`{name}` would be read as a set id; add a letter to the name"
+        ));
+    }
+    Ok(name.to_string())
+}
+
+/// Progress of an import, sent over a channel.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum ImportStage {
+    /// Reading and storing lines.
+    Importing {
+        /// Bytes read so far.
+        bytes: u64,
+        /// The file's size.
+        total: u64,
+        /// Actions stored so far.
+        actions: u64,
+        /// Malformed lines so far.
+        bad_lines: u64,
+    },
+    /// Committed: the new set's id.
+    Done {
+        /// The new set.
+        set: i64,
+    },
+}
+
+/// What a cancelled import answers (the front end tells it from a failure).
+const CANCELLED: &str = "Import cancelled; nothing was stored.";
+
+/// How many malformed lines an import result lists.
+const FIRST_ERRORS: usize = 5;
+
+/// What an import did.
+#[derive(Debug, Serialize)]
+pub struct ImportOutcome {
+    /// The new set.
+    set: TraceSetInfo,
+    /// The first few malformed lines (all are kept with the set).
+    errors: Vec<LineError>,
+}
+
+/// Clears the running import when the command ends, however it ends.
+struct Running<'a>(&'a ImportJobs);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        *self.0.running() = None;
+    }
+}
+
+/// Imports the file chosen with [`choose_trace_file`] as trace set `name`,
+/// on the blocking pool, reporting progress on `on_progress`. One import
+/// at a time; [`cancel_import`] stops it and nothing is stored.
+#[tauri::command]
+pub async fn import_trace(
+    state: State<'_, AppState>,
+    jobs: State<'_, ImportJobs>,
+    name: String,
+    on_progress: Channel<ImportStage>,
+) -> Result<ImportOutcome, String> {
+    let name = valid_set_name(&name)?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let mut running = jobs.running();
+        if running.is_some() {
+            return Err(
+                "an import is already running; wait for it to finish or cancel it".to_string(),
+            );
+        }
+        *running = Some(cancel.clone());
+    }
+    let _running = Running(jobs.inner());
+    let Some(file) = jobs.chosen().take() else {
+        return Err("choose a trace file first (Import trace…)".to_string());
+    };
+    let path = state.path();
+    let actor = super::actor();
+    let (outcome, file) = blocking(move || {
+        let outcome = (|| {
+            let mut ws = open(&path)?;
+            let progress = |p: ImportProgress| {
+                let _ = on_progress.send(ImportStage::Importing {
+                    bytes: p.bytes,
+                    total: p.total.unwrap_or(0),
+                    actions: p.actions,
+                    bad_lines: p.bad_lines,
+                });
+            };
+            match ws.import_traces_with(&file, Some(&name), &actor, &progress, &cancel) {
+                Ok(report) => {
+                    let _ = on_progress.send(ImportStage::Done { set: report.set.id });
+                    Ok(ImportOutcome {
+                        set: report.set,
+                        errors: report.errors.into_iter().take(FIRST_ERRORS).collect(),
+                    })
+                }
+                Err(StoreError::Cancelled(_)) => Err(CANCELLED.to_string()),
+                Err(e @ StoreError::NameTaken(_)) => Err(format!(
+                    "a trace set named `{name}` exists already; choose another name ({e})"
+                )),
+                Err(e) => Err(format!("importing {} failed: {e}", file.display())),
+            }
+        })();
+        Ok((outcome, file))
+    })
+    .await?;
+    // A refused import keeps the chosen file, so that another name can be
+    // tried without choosing it again.
+    if matches!(&outcome, Err(e) if e != CANCELLED) {
+        jobs.chosen().get_or_insert(file);
+    }
+    outcome
+}
+
+/// Asks the running import to stop; `false` when none is running.
+#[tauri::command]
+pub fn cancel_import(jobs: State<'_, ImportJobs>) -> bool {
+    match jobs.running().as_ref() {
+        Some(flag) => {
+            flag.store(true, Ordering::Relaxed);
+            true
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_and_names_are_checked() {
+        assert_eq!(valid_time("from", Some(" ".into())), Ok(None));
+        assert_eq!(
+            valid_time("from", Some("2026-11-02".into())),
+            Ok(Some("2026-11-02".into()))
+        );
+        assert!(valid_time("from", Some("2026-11-02T06:00".into())).is_ok());
+        assert!(valid_time("to", Some("2026-11-02T06:00:00.5Z".into())).is_ok());
+        assert!(valid_time("to", Some("yesterday".into())).is_err());
+        assert!(valid_time("to", Some("2026-11-02 06:00".into())).is_err());
+        assert!(valid_time("to", Some("2026-11-02T06:00'--".into())).is_err());
+        assert_eq!(valid_set_name(" week 46 "), Ok("week 46".into()));
+        assert!(valid_set_name("").is_err());
+        assert!(valid_set_name("42").is_err());
+        assert!(valid_set_name("a\nb").is_err());
+        assert!(valid_set_name(&"x".repeat(101)).is_err());
+    }
 }

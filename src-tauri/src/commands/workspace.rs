@@ -1,10 +1,13 @@
-//! Opening the workspace and reading a version's files.
+//! Opening the workspace (at start, from a native dialog, from the recent
+//! workspaces), creating an empty one, and reading a version's files.
 
+use super::dialog::{choose, Purpose};
 use super::runs::RunRow;
 use super::{actor, blocking, open, valid_version, AppState};
+use crate::recents::{AppFiles, RecentEntry};
 use serde::Serialize;
-use std::path::Path;
-use tauri::State;
+use std::path::{Path, PathBuf};
+use tauri::{AppHandle, State};
 use writ_store::traces::TraceSetInfo;
 use writ_store::versions::VersionInfo;
 
@@ -34,13 +37,20 @@ fn overview(path: &Path, created: bool) -> Result<Overview, String> {
     })
 }
 
-/// Opens the workspace, creating the sample workspace on first start.
+/// Opens the current workspace (the one given at start, the last one used,
+/// or the sample, created on first start) and remembers it as the most
+/// recent.
 #[tauri::command]
-pub async fn open_workspace(state: State<'_, AppState>) -> Result<Overview, String> {
+pub async fn open_workspace(
+    state: State<'_, AppState>,
+    files: State<'_, AppFiles>,
+) -> Result<Overview, String> {
     let path = state.path();
     let created = {
         let _guard = state.create.lock().await;
-        if path.exists() {
+        // Only the app's own sample is made on demand; any other missing
+        // file is reported by `open` below.
+        if path.exists() || path != files.sample() {
             false
         } else {
             let p = path.clone();
@@ -53,7 +63,123 @@ pub async fn open_workspace(state: State<'_, AppState>) -> Result<Overview, Stri
             true
         }
     };
-    blocking(move || overview(&path, created)).await
+    let files = files.inner().clone();
+    blocking(move || {
+        let ov = overview(&path, created)?;
+        files.remember(&path)?;
+        Ok(ov)
+    })
+    .await
+}
+
+/// Opens `path` (it must be a Writ workspace), makes it current and
+/// remembers it.
+async fn switch_to(
+    state: &AppState,
+    files: &AppFiles,
+    path: PathBuf,
+    created: bool,
+) -> Result<Overview, String> {
+    let files = files.clone();
+    let p = path.clone();
+    let ov = blocking(move || {
+        let ov =
+            overview(&p, created).map_err(|e| format!("could not open {}: {e}", p.display()))?;
+        files.remember(&p)?;
+        Ok(ov)
+    })
+    .await?;
+    state.set_path(path);
+    Ok(ov)
+}
+
+/// "Open workspace…": a native dialog for a `.writ` file; `None` when
+/// cancelled. A file that is not a workspace, is damaged or made by a newer
+/// Writ is refused (and left untouched); the open workspace stays.
+#[tauri::command]
+pub async fn choose_workspace(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    files: State<'_, AppFiles>,
+) -> Result<Option<Overview>, String> {
+    let chosen = blocking(move || {
+        choose(
+            &app,
+            Purpose::Open,
+            "Open a Writ workspace",
+            &[("Writ workspaces", &["writ"])],
+        )
+    })
+    .await?;
+    let Some(path) = chosen else {
+        return Ok(None);
+    };
+    switch_to(&state, &files, crate::recents::absolute(&path), false)
+        .await
+        .map(Some)
+}
+
+/// "New workspace…": a native save dialog, then an empty workspace there
+/// (`.writ` is added when the name has no extension); `None` when cancelled.
+#[tauri::command]
+pub async fn new_workspace(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    files: State<'_, AppFiles>,
+) -> Result<Option<Overview>, String> {
+    let chosen = blocking(move || {
+        choose(
+            &app,
+            Purpose::Save,
+            "Create a Writ workspace",
+            &[("Writ workspaces", &["writ"])],
+        )
+    })
+    .await?;
+    let Some(mut path) = chosen else {
+        return Ok(None);
+    };
+    if path.extension().is_none() {
+        path.set_extension("writ");
+    }
+    let path = crate::recents::absolute(&path);
+    let p = path.clone();
+    blocking(move || {
+        writ_store::Workspace::create(&p)
+            .map(|_| ())
+            .map_err(|e| format!("could not create a workspace at {}: {e}", p.display()))
+    })
+    .await?;
+    switch_to(&state, &files, path, true).await.map(Some)
+}
+
+/// The recent workspaces, most recent first (missing files marked).
+#[tauri::command]
+pub fn recent_workspaces(files: State<'_, AppFiles>) -> Vec<RecentEntry> {
+    files.list()
+}
+
+/// Opens the recent workspace at `index` in [`recent_workspaces`]' list.
+#[tauri::command]
+pub async fn open_recent(
+    state: State<'_, AppState>,
+    files: State<'_, AppFiles>,
+    index: u32,
+) -> Result<Overview, String> {
+    let path = files.get(index as usize)?;
+    if !path.is_file() {
+        return Err(format!(
+            "{} is gone (moved or deleted); remove it from the list or open it where it is now",
+            path.display()
+        ));
+    }
+    switch_to(&state, &files, path, false).await
+}
+
+/// Removes the recent workspace at `index`; returns the new list.
+#[tauri::command]
+pub fn remove_recent(files: State<'_, AppFiles>, index: u32) -> Result<Vec<RecentEntry>, String> {
+    files.remove(index as usize)
 }
 
 /// One file of a version.

@@ -78,6 +78,7 @@ export interface RunDiff {
   unchanged: number;
   changed: Counts;
   by_agent: Counts[];
+  by_tool: Counts[];
 }
 
 export const openWorkspace = () => invoke<Overview>('open_workspace');
@@ -247,3 +248,324 @@ export const benchMeta = (version: string) => invoke<BenchMeta>('bench_meta', { 
 
 export const benchDecide = (version: string, request: BenchRequest) =>
   invoke<BenchResult>('bench_decide', { version, request });
+
+// --- Workspaces, versions, commit and format (Start, Versions, Policies) ---
+
+export interface RecentEntry {
+  path: string;
+  name: string;
+  /** The file is gone; it can only be removed from the list. */
+  missing: boolean;
+}
+
+/** "Open workspace…": a native dialog; null when cancelled. */
+export const chooseWorkspace = () => invoke<Overview | null>('choose_workspace');
+
+/** "New workspace…": a native save dialog, then an empty workspace; null when cancelled. */
+export const newWorkspace = () => invoke<Overview | null>('new_workspace');
+
+export const recentWorkspaces = () => invoke<RecentEntry[]>('recent_workspaces');
+
+/** Opens a recent workspace by its index in `recentWorkspaces()`. */
+export const openRecent = (index: number) => invoke<Overview>('open_recent', { index });
+
+export const removeRecent = (index: number) => invoke<RecentEntry[]>('remove_recent', { index });
+
+export interface CommitOutcome {
+  id: string;
+  /** False: the content equals an existing version, nothing changed. */
+  created: boolean;
+}
+
+export const commitEdits = (version: string, edits: Record<string, string>, message: string) =>
+  invoke<CommitOutcome>('commit_edits', { version, edits, message });
+
+export interface FormatOutcome {
+  text: string | null;
+  changed: boolean;
+  problems: { message: string; line: number | null; column: number | null }[];
+}
+
+export const formatPolicy = (path: string, text: string) =>
+  invoke<FormatOutcome>('format_policy', { path, text });
+
+// --- Run charts, side-by-side policy diff, policies shown in the editor (Runs, Traces, Policies) ---
+
+export interface VerdictRow {
+  name: string;
+  total: number;
+  verdicts: Record<string, number>;
+}
+
+export interface TimeBucket {
+  /** Unix seconds, inclusive. */
+  start: number;
+  /** Unix seconds, exclusive. */
+  end: number;
+  allowed: number;
+  denied: number;
+}
+
+export interface RunTimeline {
+  run: number;
+  interval_secs: number;
+  buckets: TimeBucket[];
+  /** Actions whose recorded time could not be read. */
+  untimed: number;
+}
+
+export interface RunCharts {
+  run: number;
+  version: string;
+  actions: number;
+  /** Every agent, most actions first. */
+  by_agent: VerdictRow[];
+  /** Every tool, most actions first. */
+  by_tool: VerdictRow[];
+  timeline: RunTimeline;
+}
+
+/** Verdicts by agent and tool, and decisions over time in at most `buckets` intervals. */
+export const runCharts = (run: number, buckets: number) =>
+  invoke<RunCharts>('run_charts', { run, buckets });
+
+export interface TextSides {
+  name: string;
+  change: 'added' | 'removed' | 'changed';
+  /** Full text in run a's version (empty when added). */
+  old: string;
+  /** Full text in run b's version (empty when removed). */
+  new: string;
+  /** The old id, when the policy was rewritten in place under a new id. */
+  renamed_from: string | null;
+}
+
+export const policySides = (a: number, b: number) => invoke<TextSides[]>('policy_sides', { a, b });
+
+export interface PolicyLocation {
+  id: string;
+  /** The file, as `versionFiles` names it. */
+  file: string;
+  start: number;
+  end: number;
+  /** The range in UTF-16 code units (editor positions). */
+  start_utf16: number;
+  end_utf16: number;
+}
+
+export interface PolicyLocations {
+  located: PolicyLocation[];
+  missing: string[];
+}
+
+export const policyLocations = (version: string, ids: string[]) =>
+  invoke<PolicyLocations>('policy_locations', { version, ids });
+
+/** A request to show policies: open `version` in the Policies view and highlight `policies`, starting at `focus`. */
+export interface PolicyTarget {
+  version: string;
+  policies: string[];
+  focus: string;
+  /** Bumped by each request, so the same target can be asked again. */
+  seq: number;
+}
+
+/** A request to show a version in the Policies view; `seq` makes each request new. */
+export interface OpenRequest {
+  version: string;
+  readonly: boolean;
+  seq: number;
+}
+
+/** What the Start view's workspace buttons do (App.svelte switches the workspace). */
+export interface WorkspaceActions {
+  open: () => void;
+  create: () => void;
+  openRecent: (index: number) => void;
+  removeRecent: (index: number) => void;
+}
+
+// ---- Inventory table (commands/inventory.rs over writ_core::inventory_edit) ----
+
+export interface InventoryIdentity {
+  kind: 'spiffe' | 'oidc' | 'invalid';
+  label: string;
+}
+
+export interface InventoryAgent {
+  index: number;
+  id: string;
+  name: string;
+  owner: string | null;
+  team: string;
+  risk_tier: string;
+  status: string;
+  review_due: string | null;
+  identities: InventoryIdentity[];
+  /** 1-based lines the `[[agent]]` entry spans in the text. */
+  start_line: number;
+  end_line: number;
+}
+
+export interface InventoryRows {
+  agents: InventoryAgent[];
+  teams: string[];
+  risk_tiers: string[];
+  statuses: string[];
+  /** Why the text could not be read (then `agents` is empty). */
+  error: { message: string; line: number; column: number } | null;
+}
+
+export type InventoryField = 'name' | 'owner' | 'team' | 'risk_tier' | 'status' | 'review_due';
+
+export type NewIdentity =
+  | { kind: 'spiffe'; id: string }
+  | { kind: 'oidc'; issuer: string; subject: string };
+
+export interface NewAgent {
+  id: string;
+  name: string;
+  owner: string | null;
+  team: string;
+  risk_tier: string;
+  status: string;
+  review_due: string | null;
+}
+
+export type InventoryEdit =
+  | { op: 'set'; agent: string; field: InventoryField; value: string }
+  | { op: 'clear'; agent: string; field: InventoryField }
+  | { op: 'add_identity'; agent: string; identity: NewIdentity }
+  | { op: 'remove_identity'; agent: string; index: number }
+  | { op: 'add_agent'; agent: NewAgent }
+  | { op: 'remove_agent'; agent: string };
+
+export const inventoryRows = (text: string) => invoke<InventoryRows>('inventory_rows', { text });
+
+/** Applies one edit to an inventory text; resolves to the new text. */
+export const inventoryEdit = (text: string, edit: InventoryEdit) =>
+  invoke<string>('inventory_edit', { text, edit });
+
+// --- Trace import (progress, cancel), the virtual table's positional
+// access, replay cancel ---
+
+/** The filters of the Traces view's virtual table. */
+export interface ActionFilters {
+  set: number;
+  run: number | null;
+  agent: string | null;
+  tool: string | null;
+  verdict: string | null;
+  /** ISO 8601 (UTC), at or after. */
+  since: string | null;
+  /** ISO 8601 (UTC), before. */
+  until: string | null;
+}
+
+/** How many actions match the filters. */
+export const countActions = (query: ActionFilters) => invoke<number>('count_actions', { query });
+
+/** Up to `limit` matching actions from position `offset` (0-based). */
+export const actionsAt = (query: ActionFilters, offset: number, limit: number) =>
+  invoke<StoredAction[]>('actions_at', { query, offset, limit });
+
+/** The file chosen in the native import dialog (the path stays in Rust). */
+export interface ChosenTrace {
+  file_name: string;
+  stem: string;
+  bytes: number;
+}
+
+/** Opens the native "Import trace" dialog; null when cancelled. */
+export const chooseTraceFile = () => invoke<ChosenTrace | null>('choose_trace_file');
+
+export type ImportStage =
+  | { stage: 'importing'; bytes: number; total: number; actions: number; bad_lines: number }
+  | { stage: 'done'; set: number };
+
+export interface LineError {
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface ImportOutcome {
+  set: TraceSetInfo;
+  /** The first few malformed lines. */
+  errors: LineError[];
+}
+
+/** Imports the chosen file as set `name`, with progress. */
+export function importTrace(name: string, onProgress: (p: ImportStage) => void): Promise<ImportOutcome> {
+  const channel = new Channel<ImportStage>();
+  channel.onmessage = onProgress;
+  return invoke<ImportOutcome>('import_trace', { name, onProgress: channel });
+}
+
+/** Stops the running import; false when none runs. */
+export const cancelImport = () => invoke<boolean>('cancel_import');
+
+/** Stops the running replay; false when none runs. */
+export const cancelReplay = () => invoke<boolean>('cancel_replay');
+
+// --- Tests view: scenario suites stored in the workspace (commands/tests.rs) ---
+
+export interface SuiteRow {
+  name: string;
+  /** The scenario's own `name`, if it has one. */
+  title: string | null;
+  /** The bound version (full id). */
+  version: string | null;
+  /** The bound trace set's name. */
+  set: string | null;
+  cases: number;
+  source: string;
+}
+
+/** What a case expected or got; `null` when the case does not check it. */
+export interface CaseSide {
+  decision: string;
+  reasons: string[];
+  verdict: string | null;
+  errors: number | null;
+}
+
+export interface CaseRow {
+  suite: string;
+  name: string;
+  location: string;
+  passed: boolean;
+  failures: string[];
+  expected: CaseSide;
+  actual: CaseSide;
+}
+
+export interface SuiteResult {
+  name: string;
+  version: string | null;
+  set: string | null;
+  cases: number;
+  passed: number;
+  /** Why the suite could not run at all. */
+  error: string | null;
+}
+
+export interface CoverageRow {
+  project: string;
+  policies: number;
+  missing: string[];
+}
+
+export interface TestReport {
+  passed: number;
+  failed: number;
+  suites: SuiteResult[];
+  cases: CaseRow[];
+  coverage: CoverageRow[];
+}
+
+export const listSuites = () => invoke<SuiteRow[]>('list_suites');
+
+/** Runs one suite, or `all`, against `version` instead of each suite's bound one when given. */
+export const runSuites = (suite: string, version: string | null) =>
+  invoke<TestReport>('run_suites', { suite, version });

@@ -1,0 +1,211 @@
+//! Charts of a run (verdicts by agent and by tool, decisions over time),
+//! both texts of every changed policy for the side-by-side diff, and where
+//! policies sit in a version's files (to show them in the editor).
+
+use super::{blocking, open, valid_id, valid_version, version_project, AppState};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tauri::State;
+use writ_core::diff::{text_sides, TextSides};
+use writ_core::locate::{locate_policy, PolicyLocation};
+use writ_store::runs::RunTimeline;
+
+/// Most intervals a timeline may ask for.
+const MAX_BUCKETS: u32 = 500;
+
+/// Most policies one location request may name.
+const MAX_POLICY_IDS: usize = 64;
+
+/// Longest policy id accepted (bytes).
+const MAX_POLICY_ID_BYTES: usize = 1024;
+
+/// Verdict counts of one agent or tool.
+#[derive(Debug, Serialize)]
+pub struct VerdictRow {
+    name: String,
+    total: u64,
+    /// Counts per verdict (`allowed`, `denied_by_forbid`, ...).
+    verdicts: BTreeMap<String, u64>,
+}
+
+/// What the charts of one run show.
+#[derive(Debug, Serialize)]
+pub struct RunCharts {
+    run: i64,
+    version: String,
+    actions: u64,
+    /// Every agent, most actions first.
+    by_agent: Vec<VerdictRow>,
+    /// Every tool, most actions first.
+    by_tool: Vec<VerdictRow>,
+    timeline: RunTimeline,
+}
+
+/// The rows of one `by_agent` / `by_tool` map of a stored summary.
+fn verdict_rows(v: &serde_json::Value) -> Vec<VerdictRow> {
+    let mut rows: Vec<VerdictRow> = v
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(name, c)| VerdictRow {
+                    name: name.clone(),
+                    total: c["total"].as_u64().unwrap_or(0),
+                    verdicts: c["verdicts"]
+                        .as_object()
+                        .map(|vs| {
+                            vs.iter()
+                                .map(|(k, n)| (k.clone(), n.as_u64().unwrap_or(0)))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    rows.sort_by(|x, y| y.total.cmp(&x.total).then_with(|| x.name.cmp(&y.name)));
+    rows
+}
+
+/// Verdicts by agent and by tool of run `run`, and its allowed and denied
+/// actions over recorded time in at most `buckets` intervals.
+#[tauri::command]
+pub async fn run_charts(
+    state: State<'_, AppState>,
+    run: i64,
+    buckets: u32,
+) -> Result<RunCharts, String> {
+    let run = valid_id("run", run)?;
+    if !(1..=MAX_BUCKETS).contains(&buckets) {
+        return Err(format!(
+            "a timeline has 1 to {MAX_BUCKETS} intervals, got {buckets}"
+        ));
+    }
+    let path = state.path();
+    blocking(move || {
+        let ws = open(&path)?;
+        let info = ws.run(run).map_err(|e| e.to_string())?;
+        let timeline = ws
+            .run_timeline(run, buckets)
+            .map_err(|e| format!("cannot chart run {run} over time: {e}"))?;
+        Ok(RunCharts {
+            run,
+            version: info.version.clone(),
+            actions: info.summary["actions"].as_u64().unwrap_or(0),
+            by_agent: verdict_rows(&info.summary["by_agent"]),
+            by_tool: verdict_rows(&info.summary["by_tool"]),
+            timeline,
+        })
+    })
+    .await
+}
+
+/// Both full texts of every policy, schema or inventory that differs
+/// between the versions replayed by runs `a` and `b`.
+#[tauri::command]
+pub async fn policy_sides(
+    state: State<'_, AppState>,
+    a: i64,
+    b: i64,
+) -> Result<Vec<TextSides>, String> {
+    let a = valid_id("run", a)?;
+    let b = valid_id("run", b)?;
+    let path = state.path();
+    blocking(move || {
+        let ws = open(&path)?;
+        let (ra, rb) = (
+            ws.run(a).map_err(|e| e.to_string())?,
+            ws.run(b).map_err(|e| e.to_string())?,
+        );
+        let from = version_project(&ws, &ra.version, "compared")?;
+        let to = version_project(&ws, &rb.version, "compared")?;
+        Ok(text_sides(&from, &to))
+    })
+    .await
+}
+
+/// Where the named policies are in a version.
+#[derive(Debug, Serialize)]
+pub struct Locations {
+    /// The located policies, in the order asked.
+    located: Vec<PolicyLocation>,
+    /// Ids the version does not hold (or whose text could not be found).
+    missing: Vec<String>,
+}
+
+/// Checks the policy ids of a location request.
+fn valid_policy_ids(ids: Vec<String>) -> Result<Vec<String>, String> {
+    if ids.is_empty() || ids.len() > MAX_POLICY_IDS {
+        return Err(format!(
+            "name 1 to {MAX_POLICY_IDS} policies to locate, got {}",
+            ids.len()
+        ));
+    }
+    ids.into_iter()
+        .map(|id| {
+            let id = id.trim().to_string();
+            if id.is_empty() || id.len() > MAX_POLICY_ID_BYTES {
+                Err(format!(
+                    "a policy id must be 1 to {MAX_POLICY_ID_BYTES} bytes"
+                ))
+            } else {
+                Ok(id)
+            }
+        })
+        .collect()
+}
+
+/// The file and range of each policy `ids` in stored version `version`.
+#[tauri::command]
+pub async fn policy_locations(
+    state: State<'_, AppState>,
+    version: String,
+    ids: Vec<String>,
+) -> Result<Locations, String> {
+    let version = valid_version(&version)?.to_string();
+    let ids = valid_policy_ids(ids)?;
+    let path = state.path();
+    blocking(move || {
+        let ws = open(&path)?;
+        let project = version_project(&ws, &version, "shown")?;
+        let mut located = Vec::new();
+        let mut missing = Vec::new();
+        for id in ids {
+            match locate_policy(&project, &id) {
+                Some(l) => located.push(l),
+                None => missing.push(id),
+            }
+        }
+        Ok(Locations { located, missing })
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_ids_are_checked() {
+        assert!(valid_policy_ids(vec![]).is_err());
+        assert!(valid_policy_ids(vec!["  ".into()]).is_err());
+        assert!(valid_policy_ids(vec!["x".repeat(MAX_POLICY_ID_BYTES + 1)]).is_err());
+        assert!(valid_policy_ids(vec!["a".into(); MAX_POLICY_IDS + 1]).is_err());
+        assert_eq!(
+            valid_policy_ids(vec![" a ".into(), "b".into()]),
+            Ok(vec!["a".to_string(), "b".to_string()])
+        );
+    }
+
+    #[test]
+    fn summary_maps_become_rows_largest_first() {
+        let v = serde_json::json!({
+            "x": {"total": 2, "verdicts": {"allowed": 2}},
+            "y": {"total": 5, "verdicts": {"allowed": 1, "denied_by_forbid": 4}},
+        });
+        let rows = verdict_rows(&v);
+        assert_eq!(rows[0].name, "y");
+        assert_eq!(rows[0].verdicts["denied_by_forbid"], 4);
+        assert_eq!(rows[1].total, 2);
+        assert!(verdict_rows(&serde_json::Value::Null).is_empty());
+    }
+}
