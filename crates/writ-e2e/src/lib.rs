@@ -87,6 +87,13 @@ impl Harness {
     /// Starts tauri-driver and the app, or returns `None` after printing
     /// `skipped: ...` when a prerequisite is missing (panics under `CI`).
     pub async fn start() -> Option<Harness> {
+        Self::start_with(&[], &[]).await
+    }
+
+    /// Like [`Harness::start`], with command-line arguments for the app
+    /// (`writ-app ARGS...`) and extra environment variables for it (set on
+    /// tauri-driver, which the app inherits), e.g. `WRIT_TEST_DIALOG_ANSWERS`.
+    pub async fn start_with(args: &[String], env: &[(&str, &std::ffi::OsStr)]) -> Option<Harness> {
         let app = debug_binary("writ-app");
         if !app.is_file() {
             return missing(&format!(
@@ -121,6 +128,7 @@ impl Harness {
             // The app keeps its workspace under $XDG_DATA_HOME/<identifier>:
             // a fresh one per test, so each test sees the sample as created.
             .env("XDG_DATA_HOME", data.path())
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("could not start {}: {e}", driver_bin.display()));
@@ -137,7 +145,7 @@ impl Harness {
         }
 
         let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(
-            serde_json::json!({"tauri:options": {"application": app.display().to_string()}}),
+            serde_json::json!({"tauri:options": {"application": app.display().to_string(), "args": args}}),
         )
         .expect("capabilities");
         let client = ClientBuilder::native()
@@ -150,6 +158,12 @@ impl Harness {
             driver: guard.0.take().expect("driver"),
             _data: data,
         })
+    }
+
+    /// The app data dir of this run (`$XDG_DATA_HOME/dev.writ.workbench`):
+    /// the sample workspace and the recent-workspaces list live there.
+    pub fn app_data_dir(&self) -> PathBuf {
+        self._data.path().join("dev.writ.workbench")
     }
 
     /// Waits for an element matching `css`.

@@ -1,0 +1,538 @@
+//! The Runs view's charts, the side-by-side policy diff, and a determining
+//! policy shown highlighted in the Policies view, through the real window.
+//! Run under a display after building the UI, `writ-app` and `writ-cli`:
+//! `xvfb-run -a cargo test -p writ-e2e --test runs`.
+
+use fantoccini::elements::Element;
+use fantoccini::Locator;
+use std::collections::BTreeMap;
+use writ_e2e::{debug_binary, Harness};
+
+/// Clicks the element matching `css` (waiting for it first).
+async fn click(h: &Harness, css: &str) {
+    h.wait_for(css)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("could not click `{css}`: {e}"));
+}
+
+/// Scrolls the element matching `css` to the top of the view.
+async fn scroll_to(h: &Harness, css: &str) {
+    let e = h.wait_for(css).await;
+    h.client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'start'});",
+            vec![serde_json::to_value(e).unwrap()],
+        )
+        .await
+        .unwrap();
+}
+
+/// The `textContent` of every element matching `css`.
+async fn contents(h: &Harness, css: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in h
+        .client
+        .find_all(Locator::Css(css))
+        .await
+        .unwrap_or_default()
+    {
+        if let Ok(Some(t)) = e.prop("textContent").await {
+            out.push(t.trim().to_string());
+        }
+    }
+    out
+}
+
+/// An attribute of an element, or "".
+async fn attr(e: &Element, name: &str) -> String {
+    e.attr(name).await.ok().flatten().unwrap_or_default()
+}
+
+/// The `writ` CLI binary, or `None` (after printing why) when it is missing
+/// locally; under `CI` a missing binary fails the test.
+fn writ_cli() -> Option<std::path::PathBuf> {
+    let writ = debug_binary("writ");
+    if writ.is_file() {
+        return Some(writ);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{} is missing; `cargo build -p writ-cli`", writ.display());
+    }
+    println!(
+        "skipped: {} is missing; `cargo build -p writ-cli`",
+        writ.display()
+    );
+    None
+}
+
+/// Replays run 2's version of a sample workspace made by the CLI over the
+/// recorded trace, as `writ replay --format json` computes it: the summary.
+fn cli_summary_of_run_2(writ: &std::path::Path) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("cli.writ");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(writ)
+            .args(args)
+            .arg("--workspace")
+            .arg(&ws)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "writ {args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&["init", "--sample"]);
+    let list = run(&["runs", "list"]);
+    // "   2  version 8d7b576e71b0  set   1  ..."
+    let version = list
+        .lines()
+        .find_map(|l| {
+            let mut w = l.split_whitespace();
+            (w.next() == Some("2") && w.next() == Some("version"))
+                .then(|| w.next().map(str::to_string))
+                .flatten()
+        })
+        .unwrap_or_else(|| panic!("run 2 in `writ runs list`: {list}"));
+    let trace = writ_e2e::workspace_root().join("scenarios/traces/recorded.jsonl");
+    let out = run(&[
+        "replay",
+        "--project",
+        &format!("@{version}"),
+        "--traces",
+        trace.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    doc["summary"].clone()
+}
+
+/// name -> (total, verdict -> count) of a summary's `by_agent` / `by_tool`.
+type Counts = BTreeMap<String, (u64, BTreeMap<String, u64>)>;
+
+fn summary_counts(v: &serde_json::Value) -> Counts {
+    v.as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, c)| {
+            let verdicts = c["verdicts"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(v, n)| (v.clone(), n.as_u64().unwrap()))
+                .filter(|(_, n)| *n > 0)
+                .collect();
+            (k.clone(), (c["total"].as_u64().unwrap(), verdicts))
+        })
+        .collect()
+}
+
+/// The rows of a chart's data table (shown by its toggle), as counts.
+async fn table_counts(h: &Harness, chart: &str) -> Counts {
+    click(h, &format!("#{chart}-toggle")).await;
+    h.wait_for(&format!("#{chart}-table:not([hidden]) tbody tr"))
+        .await;
+    let mut out = Counts::new();
+    for row in h
+        .client
+        .find_all(Locator::Css(&format!("#{chart}-table tbody tr")))
+        .await
+        .unwrap()
+    {
+        let name = attr(&row, "data-name").await;
+        let total: u64 = attr(&row, "data-total").await.parse().unwrap();
+        let shown_total: u64 = row
+            .find(Locator::Css("td.num"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert_eq!(total, shown_total, "{name}: the cell shows the total");
+        let mut verdicts = BTreeMap::new();
+        for cell in row.find_all(Locator::Css("td[data-series]")).await.unwrap() {
+            let n: u64 = cell.text().await.unwrap().trim().parse().unwrap();
+            if n > 0 {
+                verdicts.insert(attr(&cell, "data-series").await, n);
+            }
+        }
+        out.insert(name, (total, verdicts));
+    }
+    // Back to the chart.
+    click(h, &format!("#{chart}-toggle")).await;
+    h.wait_for(&format!("#{chart} svg")).await;
+    out
+}
+
+/// (name, total) of every bar of a bar chart, top to bottom.
+async fn bars(h: &Harness, chart: &str) -> Vec<(String, u64, bool)> {
+    let mut out = Vec::new();
+    for g in h
+        .client
+        .find_all(Locator::Css(&format!("#{chart} svg g.bar")))
+        .await
+        .unwrap()
+    {
+        out.push((
+            attr(&g, "data-name").await,
+            attr(&g, "data-total").await.parse().unwrap(),
+            !attr(&g, "data-others").await.is_empty(),
+        ));
+    }
+    out
+}
+
+/// The bars show the largest rows of `counts`, then one "others" bar
+/// holding exactly the rest.
+fn check_bars(chart: &str, bars: &[(String, u64, bool)], counts: &Counts, top: usize) {
+    let mut sorted: Vec<(&String, u64)> = counts.iter().map(|(k, c)| (k, c.0)).collect();
+    sorted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let named: Vec<(String, u64)> = bars
+        .iter()
+        .filter(|b| !b.2)
+        .map(|b| (b.0.clone(), b.1))
+        .collect();
+    let expected: Vec<(String, u64)> = sorted
+        .iter()
+        .take(top)
+        .map(|(k, n)| ((*k).clone(), *n))
+        .collect();
+    assert_eq!(named, expected, "{chart}: the largest first");
+    let others: Vec<&(String, u64, bool)> = bars.iter().filter(|b| b.2).collect();
+    if sorted.len() > top {
+        assert_eq!(others.len(), 1, "{chart}: one others bar");
+        let rest: u64 = sorted.iter().skip(top).map(|r| r.1).sum();
+        assert_eq!(others[0].1, rest, "{chart}: others holds the rest");
+    } else {
+        assert!(others.is_empty(), "{chart}: no others bar");
+    }
+}
+
+/// Opens the Runs view and compares runs 1 and 2.
+async fn compare_1_2(h: &Harness) {
+    h.wait_for("#versions tbody tr").await;
+    click(h, "#nav-runs").await;
+    h.wait_for("#runs tbody tr").await;
+    click(h, "#diff-a option[value='1']").await;
+    click(h, "#diff-b option[value='2']").await;
+    click(h, "#diff-button").await;
+    h.wait_for("#diff-result[data-a='1'][data-b='2']").await;
+}
+
+/// Run 2's charts: per-agent and per-tool verdict counts equal an
+/// independent `writ replay` of run 2's version; the bars show the top 10
+/// and the rest as "others"; the timeline holds every action once.
+#[tokio::test(flavor = "multi_thread")]
+async fn run_charts_match_the_cli_summary() {
+    let Some(writ) = writ_cli() else {
+        return;
+    };
+    let Some(h) = Harness::start().await else {
+        return;
+    };
+    let summary = cli_summary_of_run_2(&writ);
+    let cli_agents = summary_counts(&summary["by_agent"]);
+    let cli_tools = summary_counts(&summary["by_tool"]);
+    assert!(cli_agents.len() > 10, "the sample has many agents");
+
+    h.wait_for("#versions tbody tr").await;
+    click(&h, "#nav-runs").await;
+    h.wait_for("#runs tbody tr[data-run='2']").await;
+    click(&h, "#charts-run option[value='2']").await;
+    h.wait_for("#run-charts[data-run='2'] #chart-agents svg g.bar")
+        .await;
+
+    // The text alternative: every agent and tool with its verdicts.
+    let agents = table_counts(&h, "chart-agents").await;
+    assert_eq!(agents, cli_agents, "verdicts by agent");
+    let tools = table_counts(&h, "chart-tools").await;
+    assert_eq!(tools, cli_tools, "verdicts by tool");
+    // And the run's own row in the runs table.
+    let actions: u64 = h
+        .texts("#runs tbody tr[data-run='2'] td:nth-child(4)")
+        .await[0]
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(agents.values().map(|c| c.0).sum::<u64>(), actions);
+
+    // The bars: top 10 and others, then all of them.
+    check_bars("chart-agents", &bars(&h, "chart-agents").await, &agents, 10);
+    check_bars("chart-tools", &bars(&h, "chart-tools").await, &tools, 10);
+    // Each bar's segments add up to its total.
+    for g in h
+        .client
+        .find_all(Locator::Css("#chart-agents svg g.bar"))
+        .await
+        .unwrap()
+    {
+        let total: u64 = attr(&g, "data-total").await.parse().unwrap();
+        let mut sum = 0;
+        for r in g.find_all(Locator::Css("rect")).await.unwrap() {
+            sum += attr(&r, "data-value").await.parse::<u64>().unwrap();
+        }
+        assert_eq!(sum, total);
+    }
+    click(&h, "#charts-top option[value='0']").await;
+    h.poll("every agent as a bar", || async {
+        (bars(&h, "chart-agents").await.len() == agents.len()).then_some(())
+    })
+    .await;
+    check_bars(
+        "chart-agents",
+        &bars(&h, "chart-agents").await,
+        &agents,
+        usize::MAX,
+    );
+    click(&h, "#charts-top option[value='10']").await;
+
+    // The timeline: every action once, allowed and denied as replayed.
+    let mut allowed = 0u64;
+    let mut denied = 0u64;
+    let cols = h
+        .client
+        .find_all(Locator::Css("#chart-timeline svg g.col"))
+        .await
+        .unwrap();
+    assert!(
+        cols.len() > 1 && cols.len() <= 48,
+        "{} intervals",
+        cols.len()
+    );
+    for c in &cols {
+        allowed += attr(c, "data-allowed").await.parse::<u64>().unwrap();
+        denied += attr(c, "data-denied").await.parse::<u64>().unwrap();
+    }
+    let decisions = &summary["decisions"];
+    assert_eq!(allowed, decisions["allow"].as_u64().unwrap_or(0));
+    assert_eq!(denied, decisions["deny"].as_u64().unwrap_or(0));
+    assert_eq!(allowed + denied, actions);
+    let label = attr(&h.wait_for("#chart-timeline svg").await, "aria-label").await;
+    assert!(
+        label.contains(&format!("{allowed} allowed and {denied} denied")),
+        "{label}"
+    );
+
+    scroll_to(&h, "#run-charts").await;
+    h.screenshot("runs-charts").await;
+    h.close().await;
+}
+
+/// The diff of runs 1 and 2: changed decisions by agent as bars equal to
+/// the by-agent table; side by side, the regression policy
+/// `low-tier-no-production-changes` is shown against the policy it
+/// rewrote, with the changed lines marked on both sides.
+#[tokio::test(flavor = "multi_thread")]
+async fn side_by_side_shows_the_regression_policy() {
+    let Some(h) = Harness::start().await else {
+        return;
+    };
+    compare_1_2(&h).await;
+
+    // Diff charts: the bars of the top agents equal the by-agent table.
+    let mut table = Vec::new();
+    for row in h
+        .client
+        .find_all(Locator::Css("#diff-by-agent tbody tr"))
+        .await
+        .unwrap()
+    {
+        let cells = row.find_all(Locator::Css("td")).await.unwrap();
+        let name = cells[0].text().await.unwrap();
+        let total: u64 = cells[1].text().await.unwrap().trim().parse().unwrap();
+        table.push((name, total));
+    }
+    assert!(!table.is_empty());
+    let diff_bars = bars(&h, "diff-chart-agents").await;
+    let named: Vec<(String, u64)> = diff_bars
+        .iter()
+        .filter(|b| !b.2)
+        .map(|b| (b.0.clone(), b.1))
+        .collect();
+    assert_eq!(named, table.iter().take(10).cloned().collect::<Vec<_>>());
+    let changed: u64 = h.texts("#diff-changed").await[0].trim().parse().unwrap();
+    assert_eq!(diff_bars.iter().map(|b| b.1).sum::<u64>(), changed);
+    assert!(!bars(&h, "diff-chart-tools").await.is_empty());
+
+    // Side by side.
+    click(&h, "#texts-side").await;
+    let entry = ".sidediff[data-name='low-tier-no-production-changes']";
+    h.wait_for(&format!("{entry} .cm-merge-b .cm-content"))
+        .await;
+    let heading = h.texts(&format!("{entry} h4")).await;
+    assert!(
+        heading[0].contains("rewritten from low-tier-no-destructive"),
+        "{heading:?}"
+    );
+    let left = h
+        .texts(&format!("{entry} .cm-merge-a .cm-content"))
+        .await
+        .join("\n");
+    let right = h
+        .texts(&format!("{entry} .cm-merge-b .cm-content"))
+        .await
+        .join("\n");
+    assert!(left.contains("@id(\"low-tier-no-destructive\")"), "{left}");
+    assert!(
+        left.contains("forbid (principal, action in Action::\"impact_destructive\", resource)"),
+        "{left}"
+    );
+    assert!(
+        right.contains("@id(\"low-tier-no-production-changes\")"),
+        "{right}"
+    );
+    assert!(
+        right.contains("forbid (principal, action, resource)"),
+        "{right}"
+    );
+    // The changed lines are marked on both sides, the forbid line among them.
+    let changed_left = h
+        .texts(&format!("{entry} .cm-merge-a .cm-changedLine"))
+        .await;
+    let changed_right = h
+        .texts(&format!("{entry} .cm-merge-b .cm-changedLine"))
+        .await;
+    assert!(
+        changed_left
+            .iter()
+            .any(|l| l.contains("action in Action::\"impact_destructive\"")),
+        "{changed_left:?}"
+    );
+    assert!(
+        changed_right
+            .iter()
+            .any(|l| l.contains("forbid (principal, action, resource)")),
+        "{changed_right:?}"
+    );
+    // The unchanged @control line is not marked.
+    assert!(changed_right.iter().all(|l| !l.contains("@control")));
+    let marked = h
+        .client
+        .find_all(Locator::Css(&format!("{entry} .cm-changedText")))
+        .await
+        .unwrap();
+    assert!(
+        !marked.is_empty(),
+        "changed text within the lines is marked"
+    );
+    scroll_to(&h, entry).await;
+    h.screenshot("runs-side-by-side").await;
+
+    // Back to the unified view.
+    click(&h, "#texts-unified").await;
+    h.wait_for("#policy-diffs .textdiff[data-name='low-tier-no-production-changes'] pre")
+        .await;
+    h.close().await;
+}
+
+/// Clicking `low-tier-no-production-changes` on a changed action opens the
+/// Policies view on run 2's version with that policy's whole text
+/// highlighted; the Traces detail pane does the same.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_determining_policy_opens_highlighted_in_the_editor() {
+    let Some(h) = Harness::start().await else {
+        return;
+    };
+    compare_1_2(&h).await;
+    let run2_version = {
+        let row = h
+            .texts("#runs tbody tr[data-run='2'] td:nth-child(2)")
+            .await;
+        row[0].trim().to_string()
+    };
+    let link = "#diff-changes td[data-col='to'] button.policy-link[data-policy='low-tier-no-production-changes']";
+    click(&h, link).await;
+
+    h.wait_for("#nav-policies[aria-current='page']").await;
+    let id = h
+        .poll("the highlighted policy's id", || async {
+            h.texts("#policy-target-id").await.into_iter().next()
+        })
+        .await;
+    assert_eq!(id, "low-tier-no-production-changes");
+    let highlighted = h
+        .poll("the highlighted text", || async {
+            // The highlighted lines (the policy starts and ends a line).
+            let text = h
+                .texts(".editor .cm-line.cm-policy-line-active")
+                .await
+                .join("\n");
+            text.contains("@id(\"low-tier-no-production-changes\")")
+                .then_some(text)
+        })
+        .await;
+    assert!(
+        highlighted.contains("forbid (principal, action, resource)"),
+        "the whole policy is highlighted: {highlighted}"
+    );
+    assert!(
+        !highlighted.contains("risk-score-blocks-changes"),
+        "only that policy: {highlighted}"
+    );
+    // The exact range is marked too.
+    h.wait_for(".editor .cm-policy-active[data-policy='low-tier-no-production-changes']")
+        .await;
+    let editor = h.wait_for(".editor[data-highlights]").await;
+    assert_eq!(attr(&editor, "data-file").await, "policies/risk.cedar");
+    let version = h.wait_for("#version-select").await;
+    let selected = version.prop("value").await.unwrap().unwrap_or_default();
+    assert!(
+        selected.starts_with(&run2_version),
+        "run 2's version {run2_version} is open, not {selected}"
+    );
+    h.screenshot("policies-highlight").await;
+
+    // The Traces detail pane: run 2's first denial by that policy.
+    click(&h, "#nav-traces").await;
+    click(&h, "#traces-run option[value='2']").await;
+    click(&h, "#traces-verdict option[value='denied_by_forbid']").await;
+    h.poll("denied rows", || async {
+        // The virtual table's cells: by content (WebDriver's rendered text is empty).
+        let v = contents(&h, "#actions [data-col='verdict']").await;
+        (!v.is_empty() && v.iter().all(|x| x == "denied_by_forbid")).then_some(())
+    })
+    .await;
+    // Find a row whose determining policy is the regression.
+    let lines = contents(&h, "#actions .line[data-line]").await;
+    let mut found = false;
+    for line in lines.iter().take(40) {
+        let line = line.trim();
+        click(&h, &format!("#actions .line[data-line='{line}']")).await;
+        // Selecting clears the old result before the heading names the line.
+        let heading = format!("Line {line}");
+        let reasons = h
+            .poll("the result's policies", || async {
+                let shown = h.texts("#action-detail-h").await.into_iter().next()?;
+                if shown != heading {
+                    return None;
+                }
+                h.texts("#action-reasons").await.into_iter().next()
+            })
+            .await;
+        if reasons.contains("low-tier-no-production-changes") {
+            found = true;
+            break;
+        }
+    }
+    assert!(found, "a denial by the regression policy in the first rows");
+    click(
+        &h,
+        "#action-reasons button.policy-link[data-policy='low-tier-no-production-changes']",
+    )
+    .await;
+    h.wait_for("#nav-policies[aria-current='page']").await;
+    h.poll("the policy highlighted again", || async {
+        let text = h
+            .texts(".editor .cm-line.cm-policy-line-active")
+            .await
+            .join("\n");
+        text.contains("@id(\"low-tier-no-production-changes\")")
+            .then_some(())
+    })
+    .await;
+    h.close().await;
+}
