@@ -544,6 +544,56 @@ impl Evaluator {
     /// Builds the Cedar request for a record the plain way (see
     /// [`Evaluator::decide_reference`]).
     pub fn reference_request(&self, record: &TraceRecord) -> Result<Request, String> {
+        let parts = self.request_parts(record)?;
+        let schema = self.schema.as_ref().map(|s| &s.schema);
+        let context = match (schema, parts.declared) {
+            (Some(s), true) => {
+                Context::from_json_value(Value::Object(parts.context), Some((s, &parts.action)))
+            }
+            _ => Context::from_json_value(Value::Object(parts.context), None),
+        }
+        .map_err(|e| e.to_string())?;
+        let validate = if self.validate_requests { schema } else { None };
+        Request::new(
+            parts.principal,
+            parts.action,
+            parts.resource,
+            context,
+            validate,
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    /// The Cedar request a record becomes, in Cedar's JSON request form
+    /// (`principal`, `action`, `resource` as `{"type", "id"}`, `context`
+    /// with the attributes Writ injects), plus the principal's entity from
+    /// the inventory when it has one: what an analyst reads to see what
+    /// the policies were asked.
+    pub fn request_json(&self, record: &TraceRecord) -> Result<Value, String> {
+        let parts = self.request_parts(record)?;
+        let uid_json = |uid: &EntityUid| {
+            serde_json::json!({
+                "type": uid.type_name().to_string(),
+                "id": uid.id().unescaped(),
+            })
+        };
+        let principal_entity = self
+            .entities
+            .get(&parts.principal)
+            .map(|e| e.to_json_value().map_err(|e| e.to_string()))
+            .transpose()?;
+        Ok(serde_json::json!({
+            "principal": uid_json(&parts.principal),
+            "action": uid_json(&parts.action),
+            "resource": uid_json(&parts.resource),
+            "context": Value::Object(parts.context),
+            "principal_entity": principal_entity,
+        }))
+    }
+
+    /// The principal, action and resource uids and the context (record
+    /// context plus injected attributes) of a record's request.
+    fn request_parts(&self, record: &TraceRecord) -> Result<RequestParts, String> {
         let principal = self.resolver.resolve(&record.agent);
         let principal = shape::make_uid(&principal.ty, &principal.id)?;
         let declared = self.schema.as_ref().and_then(|s| s.action(&record.action));
@@ -555,24 +605,33 @@ impl Evaluator {
             Some(r) => shape::make_uid(&r.ty, &r.id)?,
             None => shape::make_uid("Tool", &record.action)?,
         };
-        let mut ctx = record.context.clone();
+        let mut context = record.context.clone();
         if let Some(a) = declared {
             let injections = Injections::for_record(a, record);
             for &name in injections.names() {
                 if let Some(v) = injections.value(name, record) {
-                    ctx.insert(name.to_string(), v);
+                    context.insert(name.to_string(), v);
                 }
             }
         }
-        let schema = self.schema.as_ref().map(|s| &s.schema);
-        let context = match (schema, declared) {
-            (Some(s), Some(_)) => Context::from_json_value(Value::Object(ctx), Some((s, &action))),
-            _ => Context::from_json_value(Value::Object(ctx), None),
-        }
-        .map_err(|e| e.to_string())?;
-        let validate = if self.validate_requests { schema } else { None };
-        Request::new(principal, action, resource, context, validate).map_err(|e| e.to_string())
+        Ok(RequestParts {
+            principal,
+            action,
+            resource,
+            context,
+            declared: declared.is_some(),
+        })
     }
+}
+
+/// The pieces of one record's request, before Cedar builds it.
+struct RequestParts {
+    principal: EntityUid,
+    action: EntityUid,
+    resource: EntityUid,
+    context: serde_json::Map<String, Value>,
+    /// Whether the schema declares the action.
+    declared: bool,
 }
 
 /// Parses an action name: a bare id (`Action::"id"`) or a uid literal.
