@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "store_run",
     "diff_runs",
     "list_actions",
+    "action_request",
     "choose_trace_file",
     "import_trace",
     "cancel_import",

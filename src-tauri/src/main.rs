@@ -50,6 +50,7 @@ fn main() {
             commands::runs::store_run,
             commands::runs::diff_runs,
             commands::traces::list_actions,
+            commands::traces::action_request,
             commands::traces::count_actions,
             commands::traces::actions_at,
             commands::traces::choose_trace_file,

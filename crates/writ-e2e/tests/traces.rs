@@ -311,6 +311,37 @@ async fn a_import_with_progress_cancel_and_scroll_to_the_end() {
         "#actions .vt-row.selected [data-line='{file_lines}']"
     ))
     .await;
+    // The detail pane shows the Cedar request the record becomes (under
+    // the newest version): the record's tool is the action, its resource
+    // the resource (the tool itself when it names none), its context
+    // carried over.
+    let request = h
+        .poll("the Cedar request of the selected line", || async {
+            let text = contents(&h, "#action-request").await.into_iter().next()?;
+            serde_json::from_str::<serde_json::Value>(&text).ok()
+        })
+        .await;
+    let record: serde_json::Value = serde_json::from_str(
+        &contents(&h, "#action-record")
+            .await
+            .into_iter()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(request["action"]["id"], record["action"], "{request:#}");
+    if record["resource"].is_object() {
+        assert_eq!(request["resource"]["id"], record["resource"]["id"]);
+    } else {
+        // A record without a resource acts on the tool itself.
+        assert_eq!(request["resource"]["type"], "Tool", "{request:#}");
+        assert_eq!(request["resource"]["id"], record["action"]);
+    }
+    assert_eq!(
+        request["context"]["environment"], record["context"]["environment"],
+        "{request:#}"
+    );
+    assert!(request["principal"]["type"].is_string(), "{request:#}");
     h.screenshot("traces-virtual-table").await;
     h.close().await;
 }

@@ -5,7 +5,8 @@
 
 use super::dialog::{choose, Purpose};
 use super::{
-    blocking, open, valid_id, valid_limit, valid_name, valid_verdict, AppState, MAX_NAME_BYTES,
+    blocking, open, valid_id, valid_limit, valid_name, valid_verdict, valid_version,
+    version_project, AppState, MAX_NAME_BYTES,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -14,9 +15,44 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
-use writ_core::trace::LineError;
+use writ_core::evaluate::Evaluator;
+use writ_core::trace::{parse_record, LineError};
 use writ_store::traces::{ActionFilter, ImportProgress, MatchingLines, StoredAction, TraceSetInfo};
 use writ_store::{StoreError, Workspace};
+
+/// The Cedar request the action at `line` of trace set `set` becomes
+/// under `version`: principal, action and resource, the context with the
+/// attributes Writ injects, and the principal's inventory entity (see
+/// `writ_core::evaluate::Evaluator::request_json`).
+#[tauri::command]
+pub async fn action_request(
+    state: State<'_, AppState>,
+    version: String,
+    set: i64,
+    line: i64,
+) -> Result<serde_json::Value, String> {
+    let version = valid_version(&version)?.to_string();
+    let set = valid_id("trace set", set)?;
+    let line = valid_id("line", line)?;
+    let path = state.path();
+    blocking(move || {
+        let ws = open(&path)?;
+        let row = ws
+            .list_actions(set, &ActionFilter::default(), line - 1, 1)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .next()
+            .filter(|a| a.line == line)
+            .ok_or_else(|| format!("trace set {set} has no action at line {line}"))?;
+        let record = parse_record(line as usize, &row.record)
+            .map_err(|e| format!("line {line} does not read as a record: {}", e.message))?;
+        let project = version_project(&ws, &version, "used to build the request")?;
+        Evaluator::from_project("request", &project)
+            .request_json(&record)
+            .map_err(|e| format!("line {line} does not make a Cedar request: {e}"))
+    })
+    .await
+}
 
 /// One page of a trace set's actions.
 #[derive(Debug, Serialize)]

@@ -569,3 +569,20 @@ export const listSuites = () => invoke<SuiteRow[]>('list_suites');
 /** Runs one suite, or `all`, against `version` instead of each suite's bound one when given. */
 export const runSuites = (suite: string, version: string | null) =>
   invoke<TestReport>('run_suites', { suite, version });
+
+// --- The Cedar request built from a stored action -------------------------
+
+/** Cedar's JSON request form for one stored action under a version, plus
+ * the principal's inventory entity (null for a shadow agent). */
+export interface CedarRequest {
+  principal: { type: string; id: string };
+  action: { type: string; id: string };
+  resource: { type: string; id: string };
+  context: Record<string, unknown>;
+  principal_entity: unknown;
+}
+
+/** The request the action at `line` of `set` becomes under `version`. */
+export function actionRequest(version: string, set: number, line: number): Promise<CedarRequest> {
+  return invoke('action_request', { version, set, line });
+}
