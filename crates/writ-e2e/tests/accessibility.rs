@@ -1,0 +1,123 @@
+//! Every control the workbench shows has a name a screen reader can say:
+//! each view in turn (and the inventory table), checked in the real window
+//! with the accessible-name rules that matter here (aria-label,
+//! aria-labelledby, a `<label>`, a button's or link's text, a title).
+
+use fantoccini::Locator;
+use std::time::Duration;
+use writ_e2e::Harness;
+
+/// The outer HTML (shortened) of every visible control without a name.
+const UNNAMED_CONTROLS: &str = r#"
+const unnamed = [];
+let checked = 0;
+const controls = document.querySelectorAll(
+  'button, input, select, textarea, a[href], [role=button], [role=tab], [role=checkbox], [role=switch], [role=grid], [role=listbox]');
+for (const el of controls) {
+  if (el.type === 'hidden' || el.closest('[aria-hidden=true]')) continue;
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 && r.height === 0) continue;
+  checked += 1;
+  let name = (el.getAttribute('aria-label') || '').trim();
+  const by = el.getAttribute('aria-labelledby');
+  if (!name && by) {
+    name = by.split(/\s+/).map((id) => document.getElementById(id)?.textContent || '').join(' ').trim();
+  }
+  if (!name && el.labels && el.labels.length) {
+    name = Array.from(el.labels).map((l) => l.textContent).join(' ').trim();
+  }
+  const textNamed = el.tagName === 'BUTTON' || el.tagName === 'A' || el.getAttribute('role') === 'button' || el.getAttribute('role') === 'tab';
+  if (!name && textNamed) name = el.textContent.trim();
+  if (!name && el.title) name = el.title.trim();
+  if (!name) unnamed.push(el.outerHTML.slice(0, 160));
+}
+return { checked, unnamed };
+"#;
+
+/// The unnamed controls of the page, after checking that the page has
+/// controls at all (so an empty list means something).
+async fn unnamed(h: &Harness, what: &str) -> Vec<String> {
+    let v = h
+        .client
+        .execute(UNNAMED_CONTROLS, vec![])
+        .await
+        .expect("the check runs");
+    let checked = v["checked"].as_u64().unwrap_or(0);
+    assert!(
+        checked >= 3,
+        "{what}: only {checked} visible controls found"
+    );
+    serde_json::from_value(v["unnamed"].clone()).expect("a list of strings")
+}
+
+async fn click(h: &Harness, css: &str) {
+    h.wait_for(css).await.click().await.expect("click");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_control_has_an_accessible_name() {
+    let Some(h) = Harness::start().await else {
+        return;
+    };
+    h.wait_for("#versions tbody tr").await;
+    // The check itself finds an unnamed control when there is one.
+    h.client
+        .execute(
+            "const i = document.createElement('input'); i.id = 'a11y-probe'; document.body.prepend(i);",
+            vec![],
+        )
+        .await
+        .expect("add a probe");
+    let found = unnamed(&h, "probe").await;
+    assert!(
+        found.iter().any(|c| c.contains("a11y-probe")),
+        "the check misses an unnamed input: {found:?}"
+    );
+    h.client
+        .execute("document.getElementById('a11y-probe').remove();", vec![])
+        .await
+        .expect("remove the probe");
+    let views = [
+        ("start", "#versions tbody tr"),
+        ("policies", ".cm-content"),
+        ("versions", "main table"),
+        ("traces", "#actions"),
+        ("runs", "main select"),
+        ("bench", "main select"),
+        ("tests", "main button"),
+    ];
+    let mut problems = Vec::new();
+    for (view, ready) in views {
+        click(&h, &format!("#nav-{view}")).await;
+        h.wait_for(ready).await;
+        // Let the view's first data arrive and render.
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        for control in unnamed(&h, view).await {
+            problems.push(format!("{view}: {control}"));
+        }
+    }
+    // The inventory as a table: every cell is a control.
+    click(&h, "#nav-policies").await;
+    let inventory = h
+        .client
+        .find_all(Locator::XPath(
+            "//*[normalize-space(text())='inventory.toml']",
+        ))
+        .await
+        .expect("the file tree");
+    if let Some(entry) = inventory.into_iter().next() {
+        entry.click().await.expect("open inventory.toml");
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        for control in unnamed(&h, "inventory table").await {
+            problems.push(format!("inventory table: {control}"));
+        }
+    } else {
+        problems.push("policies: inventory.toml is not in the file tree".to_string());
+    }
+    assert!(
+        problems.is_empty(),
+        "controls without an accessible name:\n{}",
+        problems.join("\n")
+    );
+    h.close().await;
+}
