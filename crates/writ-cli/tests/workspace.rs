@@ -520,6 +520,24 @@ fn a_stored_run_has_the_counts_of_a_file_replay() {
         ws.audit_kinds(),
         ["version.commit", "traces.import", "run.store"]
     );
+
+    // `--format json` on a stored replay: the new run as one document whose
+    // summary is the file-based replay's.
+    let doc = json(ws.run(&[
+        "replay",
+        "--version",
+        &id[..8],
+        "--traces",
+        "recorded",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(doc["run"], 2, "{doc:#}");
+    assert_eq!(doc["version"], id.as_str());
+    assert_eq!(doc["set"]["name"], "recorded");
+    for key in ["actions", "verdicts", "by_agent", "by_policy"] {
+        assert_eq!(doc["summary"][key], expected[key], "json summary `{key}`");
+    }
 }
 
 #[test]
