@@ -581,3 +581,131 @@ async fn f_a_later_start_reopens_the_last_workspace() {
     assert!(!data.join("dev.writ.workbench/sample.writ").exists());
     h.close().await;
 }
+
+/// (g) Picking another version in the Policies view while a file has
+/// unsaved edits asks first: "Keep editing" keeps the edit and the
+/// version; "Discard edits" opens the other version with its stored text.
+#[tokio::test(flavor = "multi_thread")]
+async fn g_switching_version_over_unsaved_edits_asks_first() {
+    let Some(h) = Harness::start().await else {
+        return;
+    };
+    h.wait_for("#versions tbody tr").await;
+    open_policies(&h).await;
+    let select = h.wait_for("#version-select").await;
+    let first = select.prop("value").await.unwrap().unwrap_or_default();
+    let options = h
+        .client
+        .find_all(Locator::Css("#version-select option"))
+        .await
+        .unwrap();
+    let mut other = String::new();
+    for o in options {
+        let v = o.attr("value").await.unwrap().unwrap_or_default();
+        if v != first {
+            other = v;
+        }
+    }
+    assert!(!other.is_empty(), "the sample has two versions");
+
+    let content = h.client.find(Locator::Css(".cm-content")).await.unwrap();
+    content.click().await.unwrap();
+    content
+        .send_keys(&chord(&[Key::Control], &char::from(Key::Home).to_string()))
+        .await
+        .unwrap();
+    content.send_keys("// unsaved ").await.unwrap();
+    h.wait_for("#policies-dirty").await;
+    let edited = editor_text(&h).await;
+    assert!(edited.starts_with("// unsaved "), "{edited}");
+
+    // Keep editing: same version, same text.
+    select.select_by_value(&other).await.unwrap();
+    h.wait_for("#switch-version-dialog").await;
+    click(&h, "#switch-version-cancel").await;
+    h.poll("the dialog to close", || async {
+        h.client
+            .find_all(Locator::Css("#switch-version-dialog"))
+            .await
+            .unwrap()
+            .is_empty()
+            .then_some(())
+    })
+    .await;
+    let select = h.wait_for("#version-select").await;
+    assert_eq!(
+        select.prop("value").await.unwrap().unwrap_or_default(),
+        first
+    );
+    assert_eq!(editor_text(&h).await, edited);
+
+    // Discard: the other version opens, no unsaved marker is left.
+    select.select_by_value(&other).await.unwrap();
+    click(&h, "#switch-version-confirm").await;
+    h.poll("the other version without edits", || async {
+        let now = editor_text(&h).await;
+        let clean = h
+            .client
+            .find_all(Locator::Css("#policies-dirty"))
+            .await
+            .ok()?
+            .is_empty();
+        (clean && !now.starts_with("// unsaved ") && !now.is_empty()).then_some(())
+    })
+    .await;
+    let select = h.wait_for("#version-select").await;
+    assert_eq!(
+        select.prop("value").await.unwrap().unwrap_or_default(),
+        other
+    );
+    // The editor shows the other version's own text of the open file (the
+    // sample's versions differ at the end of every policy file), not the
+    // first one's. CodeMirror renders only the lines in view: go to the end
+    // and compare the rendered tail.
+    let file = h
+        .wait_for(".editor")
+        .await
+        .attr("data-file")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    let content = h.client.find(Locator::Css(".cm-content")).await.unwrap();
+    content.click().await.unwrap();
+    content
+        .send_keys(&chord(&[Key::Control], &char::from(Key::End).to_string()))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let tail = editor_text(&h).await;
+    let options = h.texts("#version-select option").await;
+    // The sample's versions are v2 (newest, listed first) and v1.
+    let folder_of = |id: &str| {
+        if options[0].contains(&id[..12]) {
+            "v2"
+        } else {
+            "v1"
+        }
+    };
+    let text_of = |folder: &str| {
+        std::fs::read_to_string(
+            writ_e2e::workspace_root()
+                .join("sample-policies")
+                .join(folder)
+                .join(&file),
+        )
+        .unwrap()
+    };
+    let (want, was) = (text_of(folder_of(&other)), text_of(folder_of(&first)));
+    assert!(tail.lines().count() > 3, "{tail}");
+    assert!(
+        want.ends_with(&tail),
+        "{file} does not end as {}'s:\n{tail}",
+        folder_of(&other)
+    );
+    assert!(
+        !was.ends_with(&tail),
+        "{file} still ends as {}'s",
+        folder_of(&first)
+    );
+    h.close().await;
+}
