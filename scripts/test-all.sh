@@ -33,12 +33,14 @@ cargo test --locked -p writ-app
 echo "== cargo build writ-app and writ-cli (the binaries the e2e tests drive)"
 cargo build --locked -p writ-app -p writ-cli
 echo "== cargo test -p writ-e2e (the real window, through tauri-driver)"
+# One window at a time: each test starts its own app and WebKit, and on a
+# two-core machine several at once starve each other past the timeouts.
 if [ -n "${DISPLAY:-}" ]; then
-  cargo test --locked -p writ-e2e --tests
+  cargo test --locked -p writ-e2e --tests -- --test-threads=1
 elif command -v xvfb-run >/dev/null 2>&1; then
-  xvfb-run -a -s '-screen 0 1280x800x24' cargo test --locked -p writ-e2e --tests
+  xvfb-run -a -s '-screen 0 1280x800x24' cargo test --locked -p writ-e2e --tests -- --test-threads=1
 else
-  cargo test --locked -p writ-e2e --tests
+  cargo test --locked -p writ-e2e --tests -- --test-threads=1
 fi
 
 # Last, so the run ends on its plain "N passed, M failed" line.
