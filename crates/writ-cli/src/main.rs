@@ -1,11 +1,15 @@
 //! `writ`: check, format, replay, diff and test Cedar policy projects for AI
 //! agents, headlessly. Every command is a thin layer over `writ-core`.
 
+mod bundle;
 mod check;
 mod diff;
+mod findings;
 mod fmt;
+mod key;
 mod output;
 mod replay;
+mod review;
 mod suites;
 mod test;
 mod ws;
@@ -38,6 +42,8 @@ enum Command {
     Diff(diff::Args),
     /// Run scenario files and Cedar `run-tests` files.
     Test(test::Args),
+    /// Governance findings from the inventory and a trace: shadow agents, overdue reviews, static credentials, ...
+    Findings(findings::Args),
     /// Create a workspace (optionally with the bundled sample organisation).
     Init(ws::InitArgs),
     /// Policy versions stored in the workspace.
@@ -55,6 +61,18 @@ enum Command {
     /// Scenario suites stored in the workspace (run them with `writ test --suite`).
     #[command(subcommand)]
     Suites(suites::SuitesCommand),
+    /// Submit a version for four-eyes review and show its evidence or history.
+    Review(review::ReviewArgs),
+    /// Approve a version in review (not its author; two people for changes to critical agents).
+    Approve(review::ApproveArgs),
+    /// Reject a version in review, with a comment saying why.
+    Reject(review::RejectArgs),
+    /// Ed25519 signing keys for bundles (public keys registered in the workspace).
+    #[command(subcommand)]
+    Key(key::KeyCommand),
+    /// Signed policy bundles: export an approved version, verify a bundle.
+    #[command(subcommand)]
+    Bundle(bundle::BundleCommand),
 }
 
 fn main() -> ExitCode {
@@ -74,12 +92,18 @@ fn main() -> ExitCode {
         Command::Replay(a) => replay::run(a, g),
         Command::Diff(a) => diff::run(a, g),
         Command::Test(a) => test::run(a, g),
+        Command::Findings(a) => findings::run(a, g),
         Command::Init(a) => ws::init(a, g),
         Command::Version(c) => ws::version(c, g),
         Command::Traces(c) => ws::traces(c, g),
         Command::Runs(c) => ws::runs(c, g),
         Command::Audit(c) => ws::audit(c, g),
         Command::Suites(c) => suites::suites(c, g),
+        Command::Review(a) => review::review(a, g),
+        Command::Approve(a) => review::approve(a, g),
+        Command::Reject(a) => review::reject(a, g),
+        Command::Key(c) => key::key(c, g),
+        Command::Bundle(c) => bundle::bundle(c, g),
     };
     match result {
         Ok(code) => code,

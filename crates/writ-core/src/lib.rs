@@ -39,6 +39,7 @@ pub mod atomic_file;
 pub mod diagnostic;
 pub mod diff;
 pub mod evaluate;
+pub mod findings;
 pub mod format;
 pub mod inventory;
 pub mod inventory_edit;

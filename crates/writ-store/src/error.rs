@@ -93,6 +93,9 @@ pub enum StoreError {
     /// A replay failed.
     #[error(transparent)]
     Replay(#[from] writ_core::replay::ReplayError),
+    /// A review step (submit, approve, reject) was refused.
+    #[error(transparent)]
+    Review(#[from] crate::approvals::ReviewError),
 }
 
 impl From<rusqlite::Error> for StoreError {

@@ -16,13 +16,20 @@
 //!   `verify_audit` names the first edited, deleted or reordered event.
 //! - Scenario suites ([`suites`]): scenario files stored by name, bound to
 //!   a version and a trace set, run against the workspace.
+//! - Reviews ([`approvals`]): four-eyes approval of versions (draft, in
+//!   review, approved, rejected) with the evidence reviewed stored as JSON.
+//! - Keys and bundles ([`keys`]): registered public signing keys and the
+//!   record of exported signed bundles.
 //!
 //! This crate is the only place that speaks SQL.
 
 #![warn(missing_docs)]
 
+pub mod approvals;
 pub mod audit;
 pub mod error;
+pub mod findings;
+pub mod keys;
 pub mod runs;
 pub mod sample;
 pub mod schema;

@@ -108,6 +108,57 @@ CREATE TABLE suites (
     added_by   TEXT NOT NULL
 ) STRICT;
 "#,
+    // 2 -> 3: four-eyes review of versions (see `approvals.rs`). A version
+    // with no review row is a draft; each submission is a new round.
+    r#"
+CREATE TABLE reviews (
+    id           INTEGER PRIMARY KEY,
+    version_id   TEXT NOT NULL REFERENCES versions(id),
+    round        INTEGER NOT NULL,          -- 1, 2, ... per version
+    state        TEXT NOT NULL,             -- in_review | approved | rejected
+    submitted_at TEXT NOT NULL,
+    submitted_by TEXT NOT NULL,
+    baseline_id  TEXT REFERENCES versions(id),
+    set_id       INTEGER REFERENCES trace_sets(id),
+    required     INTEGER NOT NULL,          -- distinct approvers needed
+    evidence     TEXT NOT NULL,             -- JSON, as reviewed
+    decided_at   TEXT,
+    UNIQUE (version_id, round)
+) STRICT;
+CREATE INDEX reviews_by_state ON reviews (state, version_id);
+
+CREATE TABLE review_decisions (
+    id        INTEGER PRIMARY KEY,
+    review_id INTEGER NOT NULL REFERENCES reviews(id),
+    decision  TEXT NOT NULL,                -- approve | reject
+    actor     TEXT NOT NULL,
+    at        TEXT NOT NULL,
+    comment   TEXT
+) STRICT;
+"#,
+    // 3 -> 4: signing keys and exported bundles (see `keys.rs`).
+    r#"
+CREATE TABLE keys (
+    key_id     TEXT PRIMARY KEY,            -- hex SHA-256 of the SPKI DER, first 16 bytes
+    public_pem TEXT NOT NULL,               -- SPKI PEM
+    name       TEXT NOT NULL,               -- where the key was written or read
+    added_at   TEXT NOT NULL,
+    added_by   TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE bundles (
+    id          INTEGER PRIMARY KEY,
+    version_id  TEXT NOT NULL REFERENCES versions(id),
+    key_id      TEXT NOT NULL REFERENCES keys(key_id),
+    digest      TEXT NOT NULL,              -- SHA-256 of manifest.json
+    path        TEXT NOT NULL,              -- where it was written
+    archive     INTEGER NOT NULL,           -- 1 for .tar.gz, 0 for a folder
+    created     TEXT NOT NULL,              -- the manifest's times
+    expires     TEXT,
+    exported_at TEXT NOT NULL,
+    exported_by TEXT NOT NULL
+) STRICT;
+"#,
 ];
 
 /// The format this build writes.

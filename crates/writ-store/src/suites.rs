@@ -223,6 +223,9 @@ impl Workspace {
             }
             _ => {}
         }
+        if replace {
+            crate::approvals::guard_suite(&tx, new.name)?;
+        }
         let now = now_rfc3339();
         let cases = scenario.case_count() as i64;
         let set_id = set.as_ref().map(|s| s.id);
@@ -283,6 +286,7 @@ impl Workspace {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        crate::approvals::guard_suite(&tx, name)?;
         let n = tx.execute("DELETE FROM suites WHERE name = ?1", [name])?;
         if n == 0 {
             return Err(StoreError::NotFound {

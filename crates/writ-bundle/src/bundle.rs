@@ -1,0 +1,627 @@
+//! Bundles: the manifest, building one from a checked project, writing it
+//! as a folder or a `.tar.gz`, reading either safely, and verifying it.
+
+use crate::dsse::{self, Envelope, PAYLOAD_TYPE};
+use crate::error::{BundleError, VerifyError};
+use crate::keys;
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Read as _;
+use std::path::{Component, Path, PathBuf};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// The bundle format this build writes and reads.
+pub const FORMAT: u32 = 1;
+/// The manifest's file name.
+pub const MANIFEST: &str = "manifest.json";
+/// The signature envelope's file name.
+pub const SIGNATURE: &str = "signature.dsse.json";
+/// The policies' file name.
+pub const POLICIES: &str = "policies.cedar";
+/// The schema's file name.
+pub const SCHEMA: &str = "schema.cedarschema";
+/// The entities' file name.
+pub const ENTITIES: &str = "entities.json";
+/// The largest file a bundle may hold when read.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// The largest total a bundle may hold when read.
+pub const MAX_TOTAL_BYTES: u64 = 256 * 1024 * 1024;
+/// The most entries a bundle may hold when read.
+pub const MAX_ENTRIES: usize = 64;
+
+/// One approval of the bundled version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    /// Who approved.
+    pub approver: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Their comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// `manifest.json`: what the signature covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// The bundle format ([`FORMAT`]).
+    pub format: u32,
+    /// The policy version's id in the workspace.
+    pub policy_version: String,
+    /// When the bundle was made (RFC 3339).
+    pub created: String,
+    /// When it stops being valid (RFC 3339), if ever.
+    pub expires: Option<String>,
+    /// The signing key's id.
+    pub key_id: String,
+    /// The version's approvals.
+    pub approvals: Vec<Approval>,
+    /// Every other file (not the manifest, not the signature): name to
+    /// lower-case hex SHA-256.
+    pub files: BTreeMap<String, String>,
+}
+
+/// What a bundle is made of.
+#[derive(Debug, Clone)]
+pub struct BundleInputs {
+    /// The policy version id.
+    pub policy_version: String,
+    /// The policies' text (see [`policies_text`]).
+    pub policies: String,
+    /// The schema in Cedar's human syntax.
+    pub schema: String,
+    /// The inventory's entities as Cedar entity JSON.
+    pub entities: String,
+    /// The approvals.
+    pub approvals: Vec<Approval>,
+    /// The creation time (RFC 3339); never read from the clock here.
+    pub created: String,
+    /// The expiry time (RFC 3339).
+    pub expires: Option<String>,
+}
+
+/// A bundle in memory: file name to bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bundle {
+    /// The files, by name.
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+/// Every policy of the project, in catalogue order, each with its `@id`
+/// (added in front of the policy when its source has none, so the bundle
+/// names policies as Writ does).
+pub fn policies_text(project: &writ_core::project::Project) -> String {
+    let mut out = String::new();
+    for p in &project.policies.policies {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        if !p.annotations.contains_key("id") {
+            out.push_str(&format!(
+                "@id({})\n",
+                serde_json::Value::from(p.id.as_str())
+            ));
+        }
+        out.push_str(p.text.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The inventory's Cedar entities as pretty JSON text.
+pub fn entities_text(project: &writ_core::project::Project) -> String {
+    let json = writ_core::inventory::to_entities_json(&project.inventory, &project.schema);
+    let mut s = serde_json::to_string_pretty(&json).unwrap_or_else(|_| "[]".into());
+    s.push('\n');
+    s
+}
+
+/// Bundle inputs from a project that checked without errors.
+pub fn inputs_from_project(
+    policy_version: &str,
+    project: &writ_core::project::Project,
+    approvals: Vec<Approval>,
+    created: &str,
+    expires: Option<String>,
+) -> BundleInputs {
+    BundleInputs {
+        policy_version: policy_version.to_string(),
+        policies: policies_text(project),
+        schema: project.schema.cedarschema_text.clone(),
+        entities: entities_text(project),
+        approvals,
+        created: created.to_string(),
+        expires,
+    }
+}
+
+/// Parses an RFC 3339 time.
+pub fn parse_time(text: &str) -> Result<OffsetDateTime, BundleError> {
+    OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
+        BundleError::Time(format!(
+            "`{text}` is not an RFC 3339 time ({e}); write e.g. 2026-11-30T12:00:00Z"
+        ))
+    })
+}
+
+/// Formats a time as RFC 3339 in UTC with milliseconds.
+pub fn format_time(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+/// Parses a duration such as `30d`, `12h`, `90m`, `45s` or `2w`.
+pub fn parse_duration(text: &str) -> Result<time::Duration, BundleError> {
+    let bad = || {
+        BundleError::Time(format!(
+            "`{text}` is not a duration; write a number and a unit: 30d, 12h, 90m, 45s or 2w"
+        ))
+    };
+    let t = text.trim();
+    let unit = t.chars().last().ok_or_else(bad)?;
+    let n: i64 = t[..t.len() - unit.len_utf8()].parse().map_err(|_| bad())?;
+    if n <= 0 {
+        return Err(bad());
+    }
+    Ok(match unit {
+        's' => time::Duration::seconds(n),
+        'm' => time::Duration::minutes(n),
+        'h' => time::Duration::hours(n),
+        'd' => time::Duration::days(n),
+        'w' => time::Duration::weeks(n),
+        _ => return Err(bad()),
+    })
+}
+
+fn pretty<T: Serialize>(v: &T) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(v).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// Builds and signs a bundle. Deterministic: the same inputs and key give
+/// the same bytes.
+pub fn build(inputs: &BundleInputs, key: &SigningKey) -> Result<Bundle, BundleError> {
+    let created = parse_time(&inputs.created)?;
+    if let Some(e) = &inputs.expires {
+        if parse_time(e)? <= created {
+            return Err(BundleError::Time(format!(
+                "the expiry {e} is not after the creation time {}",
+                inputs.created
+            )));
+        }
+    }
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    files.insert(POLICIES.into(), inputs.policies.clone().into_bytes());
+    files.insert(SCHEMA.into(), inputs.schema.clone().into_bytes());
+    files.insert(ENTITIES.into(), inputs.entities.clone().into_bytes());
+    let manifest = Manifest {
+        format: FORMAT,
+        policy_version: inputs.policy_version.clone(),
+        created: inputs.created.clone(),
+        expires: inputs.expires.clone(),
+        key_id: keys::key_id(&key.verifying_key()),
+        approvals: inputs.approvals.clone(),
+        files: files
+            .iter()
+            .map(|(name, bytes)| (name.clone(), crate::sha256_hex(bytes)))
+            .collect(),
+    };
+    let manifest_bytes = pretty(&manifest);
+    let envelope = dsse::sign(&manifest_bytes, key);
+    files.insert(MANIFEST.into(), manifest_bytes);
+    files.insert(SIGNATURE.into(), pretty(&envelope));
+    Ok(Bundle { files })
+}
+
+impl Bundle {
+    /// The bundle's digest: the SHA-256 of `manifest.json`, which names
+    /// every other file's hash.
+    pub fn digest(&self) -> String {
+        crate::sha256_hex(self.files.get(MANIFEST).map_or(&[][..], |b| b))
+    }
+
+    /// Writes the files into a new folder `dir` (which must not exist):
+    /// written into a temporary folder beside it, then renamed.
+    pub fn write_dir(&self, dir: &Path) -> Result<(), BundleError> {
+        if dir.symlink_metadata().is_ok() {
+            return Err(BundleError::Exists(dir.to_path_buf()));
+        }
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let staging = parent.join(format!(
+            ".{}.writ-bundle-{}",
+            dir.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            std::process::id()
+        ));
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| BundleError::Io { path, source }
+        };
+        let result = (|| -> Result<(), BundleError> {
+            std::fs::create_dir(&staging).map_err(io(&staging))?;
+            for (name, bytes) in &self.files {
+                let p = staging.join(name);
+                std::fs::write(&p, bytes).map_err(io(&p))?;
+            }
+            std::fs::rename(&staging, dir).map_err(io(dir))
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(&staging);
+        }
+        result
+    }
+
+    /// The bundle as `.tar.gz` bytes: entries sorted by name, mode 0644,
+    /// uid and gid 0, no owner names, mtime 0; a gzip header without time
+    /// or name.
+    pub fn archive_bytes(&self) -> Vec<u8> {
+        let gz = flate2::GzBuilder::new()
+            .mtime(0)
+            .operating_system(255)
+            .write(Vec::new(), flate2::Compression::new(6));
+        let mut tar = tar::Builder::new(gz);
+        tar.mode(tar::HeaderMode::Deterministic);
+        for (name, bytes) in &self.files {
+            let mut h = tar::Header::new_ustar();
+            h.set_entry_type(tar::EntryType::Regular);
+            h.set_size(bytes.len() as u64);
+            h.set_mode(0o644);
+            h.set_uid(0);
+            h.set_gid(0);
+            h.set_mtime(0);
+            // Names are fixed ASCII file names; these cannot fail.
+            let _ = h.set_path(name);
+            h.set_cksum();
+            let _ = tar.append(&h, bytes.as_slice());
+        }
+        let gz = tar.into_inner().expect("writing to memory cannot fail");
+        gz.finish().expect("writing to memory cannot fail")
+    }
+
+    /// Writes the bundle as a new `.tar.gz` file (refusing to overwrite).
+    pub fn write_archive(&self, path: &Path) -> Result<(), BundleError> {
+        use std::io::Write as _;
+        let bytes = self.archive_bytes();
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    BundleError::Exists(path.to_path_buf())
+                } else {
+                    BundleError::Io {
+                        path: path.to_path_buf(),
+                        source: e,
+                    }
+                }
+            })?;
+        f.write_all(&bytes)
+            .and_then(|()| f.sync_all())
+            .map_err(|source| BundleError::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+    }
+}
+
+fn check_name(name: &str) -> Result<(), VerifyError> {
+    let unsafe_entry = |reason: &str| VerifyError::UnsafeEntry {
+        name: name.to_string(),
+        reason: reason.to_string(),
+    };
+    let p = Path::new(name);
+    if p.is_absolute() || name.starts_with('/') || name.starts_with('\\') {
+        return Err(unsafe_entry("absolute path"));
+    }
+    let comps: Vec<Component<'_>> = p.components().collect();
+    if comps.iter().any(|c| matches!(c, Component::ParentDir)) {
+        return Err(unsafe_entry("path with `..`"));
+    }
+    if comps.len() != 1 || !matches!(comps[0], Component::Normal(_)) || name.contains('\\') {
+        return Err(unsafe_entry("not a plain file name at the top level"));
+    }
+    Ok(())
+}
+
+/// Reads a bundle folder or `.tar.gz` into memory, refusing unsafe entries
+/// (`..`, absolute paths, sub-folders, links, anything but a regular file)
+/// and oversized content. Nothing is written to disk.
+pub fn read(path: &Path) -> Result<Bundle, VerifyError> {
+    let unreadable = |detail: String| VerifyError::Unreadable {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| unreadable(e.to_string()))?;
+    let mut files = BTreeMap::new();
+    let mut total = 0u64;
+    let mut add = |name: String, size: u64| -> Result<(), VerifyError> {
+        if files_len_check(size, &mut total)? {
+            Ok(())
+        } else {
+            Err(VerifyError::TooLarge(format!("`{name}` is {size} bytes")))
+        }
+    };
+    if meta.is_dir() {
+        let entries = std::fs::read_dir(path).map_err(|e| unreadable(e.to_string()))?;
+        let mut count = 0;
+        for entry in entries {
+            let entry = entry.map_err(|e| unreadable(e.to_string()))?;
+            count += 1;
+            if count > MAX_ENTRIES {
+                return Err(VerifyError::TooLarge(format!(
+                    "more than {MAX_ENTRIES} entries"
+                )));
+            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            check_name(&name)?;
+            let m = entry
+                .path()
+                .symlink_metadata()
+                .map_err(|e| unreadable(e.to_string()))?;
+            if !m.file_type().is_file() {
+                return Err(VerifyError::UnsafeEntry {
+                    name,
+                    reason: "not a regular file (a folder, link or device)".into(),
+                });
+            }
+            add(name.clone(), m.len())?;
+            let bytes = std::fs::read(entry.path()).map_err(|e| unreadable(e.to_string()))?;
+            files.insert(name, bytes);
+        }
+    } else {
+        let f = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+        let gz = flate2::read::GzDecoder::new(f);
+        let mut archive = tar::Archive::new(gz);
+        let entries = archive
+            .entries()
+            .map_err(|e| unreadable(format!("not a .tar.gz archive ({e})")))?;
+        let mut count = 0;
+        for entry in entries {
+            let mut entry = entry.map_err(|e| unreadable(format!("damaged archive ({e})")))?;
+            count += 1;
+            if count > MAX_ENTRIES {
+                return Err(VerifyError::TooLarge(format!(
+                    "more than {MAX_ENTRIES} entries"
+                )));
+            }
+            let raw = entry.path_bytes().into_owned();
+            let name = String::from_utf8_lossy(&raw).into_owned();
+            check_name(&name)?;
+            if entry.header().entry_type() != tar::EntryType::Regular {
+                return Err(VerifyError::UnsafeEntry {
+                    name,
+                    reason: format!(
+                        "not a regular file (entry type {:?})",
+                        entry.header().entry_type()
+                    ),
+                });
+            }
+            let size = entry
+                .header()
+                .size()
+                .map_err(|e| unreadable(e.to_string()))?;
+            add(name.clone(), size)?;
+            let mut bytes = Vec::with_capacity(size as usize);
+            (&mut entry)
+                .take(MAX_FILE_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| unreadable(format!("damaged archive ({e})")))?;
+            if bytes.len() as u64 != size {
+                return Err(unreadable(format!("entry `{name}` is truncated")));
+            }
+            if files.insert(name.clone(), bytes).is_some() {
+                return Err(VerifyError::UnsafeEntry {
+                    name,
+                    reason: "the archive holds this name twice".into(),
+                });
+            }
+        }
+    }
+    Ok(Bundle { files })
+}
+
+fn files_len_check(size: u64, total: &mut u64) -> Result<bool, VerifyError> {
+    if size > MAX_FILE_BYTES {
+        return Ok(false);
+    }
+    *total += size;
+    if *total > MAX_TOTAL_BYTES {
+        return Err(VerifyError::TooLarge(format!(
+            "more than {MAX_TOTAL_BYTES} bytes in all"
+        )));
+    }
+    Ok(true)
+}
+
+/// A bundle that verified.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// The trusted key that signed it.
+    pub key_id: String,
+    /// Its digest (see [`Bundle::digest`]).
+    pub digest: String,
+}
+
+/// A trusted public key with its id.
+#[derive(Debug, Clone)]
+pub struct TrustedKey {
+    /// The key id.
+    pub key_id: String,
+    /// The key.
+    pub key: VerifyingKey,
+}
+
+impl TrustedKey {
+    /// Wraps a key, computing its id.
+    pub fn new(key: VerifyingKey) -> TrustedKey {
+        TrustedKey {
+            key_id: keys::key_id(&key),
+            key,
+        }
+    }
+}
+
+/// Verifies a bundle against trusted keys at time `at`: the envelope's
+/// payload type, a signature by a trusted key (matched by key id, so
+/// several keys can be trusted while keys rotate), `manifest.json` equal
+/// to the signed payload, no file missing or extra, every hash, and the
+/// validity period.
+pub fn verify(
+    bundle: &Bundle,
+    trusted: &[TrustedKey],
+    at: OffsetDateTime,
+) -> Result<Verified, VerifyError> {
+    let sig_bytes = bundle
+        .files
+        .get(SIGNATURE)
+        .ok_or_else(|| VerifyError::MissingFile(SIGNATURE.into()))?;
+    let envelope: Envelope =
+        serde_json::from_slice(sig_bytes).map_err(|e| VerifyError::Malformed {
+            file: SIGNATURE.into(),
+            detail: e.to_string(),
+        })?;
+    if envelope.payload_type != PAYLOAD_TYPE {
+        return Err(VerifyError::WrongPayloadType {
+            found: envelope.payload_type,
+        });
+    }
+    let body = envelope
+        .payload_bytes()
+        .ok_or_else(|| VerifyError::Malformed {
+            file: SIGNATURE.into(),
+            detail: "the payload is not base64".into(),
+        })?;
+    let mut by_trusted = envelope
+        .signatures
+        .iter()
+        .filter_map(|s| trusted.iter().find(|t| t.key_id == s.keyid).map(|t| (s, t)))
+        .peekable();
+    if by_trusted.peek().is_none() {
+        return Err(VerifyError::UntrustedKey {
+            key_ids: envelope
+                .signatures
+                .iter()
+                .map(|s| s.keyid.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            trusted: trusted
+                .iter()
+                .map(|t| t.key_id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    let mut signer = None;
+    let mut failed = String::new();
+    for (s, t) in by_trusted {
+        if dsse::verify_signature(&envelope.payload_type, &body, &s.sig, &t.key) {
+            signer = Some(t.key_id.clone());
+            break;
+        }
+        failed = s.keyid.clone();
+    }
+    let key_id = signer.ok_or(VerifyError::BadSignature { key_id: failed })?;
+    let manifest_file = bundle
+        .files
+        .get(MANIFEST)
+        .ok_or_else(|| VerifyError::MissingFile(MANIFEST.into()))?;
+    if manifest_file != &body {
+        return Err(VerifyError::ManifestMismatch);
+    }
+    let manifest: Manifest = serde_json::from_slice(&body).map_err(|e| VerifyError::Malformed {
+        file: MANIFEST.into(),
+        detail: e.to_string(),
+    })?;
+    if manifest.format != FORMAT {
+        return Err(VerifyError::UnsupportedFormat(manifest.format));
+    }
+    for required in [POLICIES, SCHEMA, ENTITIES] {
+        if !manifest.files.contains_key(required) {
+            return Err(VerifyError::Malformed {
+                file: MANIFEST.into(),
+                detail: format!("it does not list `{required}`"),
+            });
+        }
+    }
+    for name in manifest.files.keys() {
+        if name == MANIFEST || name == SIGNATURE {
+            return Err(VerifyError::Malformed {
+                file: MANIFEST.into(),
+                detail: format!("it lists `{name}`"),
+            });
+        }
+        if !bundle.files.contains_key(name) {
+            return Err(VerifyError::MissingFile(name.clone()));
+        }
+    }
+    for name in bundle.files.keys() {
+        if name != MANIFEST && name != SIGNATURE && !manifest.files.contains_key(name) {
+            return Err(VerifyError::ExtraFile(name.clone()));
+        }
+    }
+    for (name, expected) in &manifest.files {
+        let actual = crate::sha256_hex(&bundle.files[name]);
+        if &actual != expected {
+            return Err(VerifyError::HashMismatch {
+                file: name.clone(),
+                expected: expected.clone(),
+                actual,
+            });
+        }
+    }
+    let bad_time = |field: &str, v: &str| VerifyError::Malformed {
+        file: MANIFEST.into(),
+        detail: format!("its {field} `{v}` is not an RFC 3339 time"),
+    };
+    let created = OffsetDateTime::parse(&manifest.created, &Rfc3339)
+        .map_err(|_| bad_time("created", &manifest.created))?;
+    if created > at {
+        return Err(VerifyError::NotYetValid {
+            created: manifest.created.clone(),
+            at: format_time(at),
+        });
+    }
+    if let Some(e) = &manifest.expires {
+        let expires = OffsetDateTime::parse(e, &Rfc3339).map_err(|_| bad_time("expires", e))?;
+        if expires <= at {
+            return Err(VerifyError::Expired {
+                expires: e.clone(),
+                at: format_time(at),
+            });
+        }
+    }
+    Ok(Verified {
+        digest: bundle.digest(),
+        manifest,
+        key_id,
+    })
+}
+
+/// Reads the trusted public keys from SPKI PEM files.
+pub fn read_trusted(paths: &[PathBuf]) -> Result<Vec<TrustedKey>, BundleError> {
+    paths
+        .iter()
+        .map(|p| keys::read_public(p).map(TrustedKey::new))
+        .collect()
+}

@@ -1,0 +1,157 @@
+//! Exporting an approved version of a workspace as a signed bundle: the
+//! one path the CLI and the desktop app share.
+
+use crate::bundle::{self, Approval, Bundle};
+use crate::error::BundleError;
+use crate::keys;
+use std::path::{Path, PathBuf};
+use writ_store::approvals::ReviewState;
+use writ_store::Workspace;
+
+/// How to export.
+#[derive(Debug, Clone, Default)]
+pub struct ExportOptions {
+    /// Write a `.tar.gz` instead of a folder.
+    pub archive: bool,
+    /// The creation time (RFC 3339); default: the last approval's time.
+    pub created: Option<String>,
+    /// How long the bundle stays valid after its creation (`30d`).
+    pub expires_in: Option<String>,
+    /// The expiry time (RFC 3339); ignored when `expires_in` is given.
+    pub expires: Option<String>,
+}
+
+/// What an export did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Exported {
+    /// The bundle's sequence number in the workspace.
+    pub record: i64,
+    /// The full version id.
+    pub version: String,
+    /// The signing key's id.
+    pub key_id: String,
+    /// The bundle's digest (SHA-256 of its manifest).
+    pub digest: String,
+    /// Its creation time.
+    pub created: String,
+    /// Its expiry time.
+    pub expires: Option<String>,
+    /// Where it was written (absolute).
+    pub path: PathBuf,
+}
+
+/// Exports version `version` of `ws` (which must be approved) signed with
+/// the private key in `key_path`, to the new path `out`; registers the
+/// key if needed and records the export (both audit events as `actor`).
+pub fn export_version(
+    ws: &mut Workspace,
+    version: &str,
+    key_path: &Path,
+    out: &Path,
+    options: &ExportOptions,
+    actor: &str,
+) -> Result<(Exported, Bundle), BundleError> {
+    let status = ws.version_status(version)?;
+    let short = status.id[..12].to_string();
+    if status.state != ReviewState::Approved {
+        return Err(BundleError::NotApproved {
+            version: short,
+            state: match status.state {
+                ReviewState::Draft => "a draft",
+                ReviewState::InReview => "in review",
+                ReviewState::Rejected => "rejected",
+                ReviewState::Approved => "approved",
+            },
+        });
+    }
+    if out.symlink_metadata().is_ok() {
+        return Err(BundleError::Exists(out.to_path_buf()));
+    }
+    let key = keys::read_private(key_path)?;
+    let created = match &options.created {
+        Some(c) => bundle::format_time(bundle::parse_time(c)?),
+        None => {
+            let last = status
+                .approvals
+                .iter()
+                .map(|a| a.at.as_str())
+                .max()
+                .ok_or_else(|| {
+                    BundleError::Invalid(
+                        "the version has no recorded approval time; give the creation time".into(),
+                    )
+                })?;
+            bundle::format_time(bundle::parse_time(last)?)
+        }
+    };
+    let expires = match (&options.expires_in, &options.expires) {
+        (Some(d), _) => Some(bundle::format_time(
+            bundle::parse_time(&created)? + bundle::parse_duration(d)?,
+        )),
+        (None, Some(e)) => Some(bundle::format_time(bundle::parse_time(e)?)),
+        (None, None) => None,
+    };
+    let (id, files) = ws.version_files(&status.id)?;
+    let report = writ_core::project::check_files(
+        &PathBuf::from(format!("@{short}")),
+        files,
+        Vec::new(),
+        writ_core::project::today_utc(),
+    );
+    let Some(project) = report.project else {
+        return Err(BundleError::Invalid(format!(
+            "version {short} has {} error(s) in `writ check @{short}`; nothing was exported",
+            report.error_count()
+        )));
+    };
+    let approvals = status
+        .approvals
+        .iter()
+        .map(|a| Approval {
+            approver: a.approver.clone(),
+            at: a.at.clone(),
+            comment: a.comment.clone(),
+        })
+        .collect();
+    let inputs = bundle::inputs_from_project(&id, &project, approvals, &created, expires);
+    let b = bundle::build(&inputs, &key)?;
+    if options.archive {
+        b.write_archive(out)?;
+    } else {
+        b.write_dir(out)?;
+    }
+    let verifying = key.verifying_key();
+    let key_id = keys::key_id(&verifying);
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    ws.register_key(
+        &key_id,
+        &keys::public_pem(&verifying),
+        &absolute(key_path).display().to_string(),
+        actor,
+    )?;
+    let path = absolute(out);
+    let record = ws.record_bundle(
+        &writ_store::keys::NewBundle {
+            version_id: id.clone(),
+            key_id: key_id.clone(),
+            digest: b.digest(),
+            path: path.display().to_string(),
+            archive: options.archive,
+            created: inputs.created.clone(),
+            expires: inputs.expires.clone(),
+        },
+        actor,
+    )?;
+    Ok((
+        Exported {
+            record,
+            version: id,
+            key_id,
+            digest: b.digest(),
+            created: inputs.created,
+            expires: inputs.expires,
+            path,
+        },
+        b,
+    ))
+}

@@ -1,0 +1,45 @@
+//! Signed policy bundles: what an enforcement point loads, and the proof
+//! that an approved policy version is what it loads.
+//!
+//! # Overview
+//! - [`keys`]: Ed25519 key pairs as PKCS#8 PEM (private, created with mode
+//!   0600) and SPKI PEM (public), as `openssl genpkey -algorithm ed25519`
+//!   writes them, and their key id (the first 16 bytes of the SHA-256 of
+//!   the SPKI DER, as 32 lower-case hex characters).
+//! - [`dsse`]: the DSSE envelope and its pre-authentication encoding (PAE).
+//! - [`bundle`]: the manifest, building a bundle from a checked project,
+//!   writing it as a folder or a deterministic `.tar.gz`, reading either
+//!   safely, and verifying it against trusted keys.
+//! - [`export`]: exporting an approved version of a workspace, recorded
+//!   there (the CLI's `writ bundle export` and the app's export dialog).
+//!
+//! The same inputs always give byte-identical bundles: no time is read
+//! from the clock, JSON keys have a fixed order, archive entries are sorted
+//! with fixed metadata, and the gzip header carries no time.
+
+#![warn(missing_docs)]
+
+pub mod bundle;
+pub mod dsse;
+pub mod error;
+pub mod export;
+pub mod keys;
+
+pub use bundle::{Approval, Bundle, BundleInputs, Manifest};
+pub use error::{BundleError, VerifyError};
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Hex SHA-256 of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(bytes))
+}

@@ -1,0 +1,179 @@
+//! `writ bundle ...`: export an approved version as a signed bundle, verify
+//! a bundle against trusted keys, and list the exports.
+
+use crate::output::GlobalArgs;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use writ_bundle::bundle;
+
+/// `writ bundle ...`.
+#[derive(clap::Subcommand)]
+pub enum BundleCommand {
+    /// Export an approved version as a signed bundle (a folder, or a
+    /// .tar.gz with --archive). The same inputs give a byte-identical bundle.
+    Export {
+        /// Version id or unique prefix (it must be approved).
+        version: String,
+        /// The private key (PKCS#8 PEM) to sign with.
+        #[arg(long, value_name = "KEY.pem")]
+        key: PathBuf,
+        /// Where to write the bundle (must not exist).
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+        /// Write a .tar.gz archive instead of a folder.
+        #[arg(long)]
+        archive: bool,
+        /// The bundle's creation time (RFC 3339; default: the last approval's time).
+        #[arg(long, value_name = "TIME")]
+        created: Option<String>,
+        /// How long the bundle stays valid after its creation time (30d, 12h, 2w...).
+        #[arg(long, value_name = "DURATION", conflicts_with = "expires")]
+        expires_in: Option<String>,
+        /// When the bundle expires (RFC 3339).
+        #[arg(long, value_name = "TIME")]
+        expires: Option<String>,
+    },
+    /// Verify a bundle (folder or .tar.gz): signature by a trusted key,
+    /// every hash, no file missing or extra, not expired. Each failure has
+    /// its own exit code (see crates/writ-bundle/README.md).
+    Verify {
+        /// The bundle folder or .tar.gz.
+        path: PathBuf,
+        /// Trusted public keys (SPKI PEM); any of them may have signed.
+        #[arg(long, value_name = "KEY.pub.pem", num_args = 1.., required = true)]
+        trust: Vec<PathBuf>,
+        /// Check validity at this time (RFC 3339; default: now).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Print the verified manifest as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the bundles exported from this workspace, newest first.
+    List,
+}
+
+/// Runs a bundle subcommand.
+pub fn bundle(cmd: BundleCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    match cmd {
+        BundleCommand::Export {
+            version,
+            key,
+            out,
+            archive,
+            created,
+            expires_in,
+            expires,
+        } => export(
+            g, &version, &key, &out, archive, created, expires_in, expires,
+        ),
+        BundleCommand::Verify {
+            path,
+            trust,
+            at,
+            json,
+        } => verify(&path, &trust, at.as_deref(), json),
+        BundleCommand::List => {
+            let ws = g.open()?;
+            for b in ws.bundles()? {
+                println!(
+                    "{:>3}  {}  {}  key {}  {} {}  by {}  digest {}",
+                    b.id,
+                    b.exported_at,
+                    &b.bundle.version_id[..12],
+                    b.bundle.key_id,
+                    if b.bundle.archive {
+                        "archive"
+                    } else {
+                        "folder"
+                    },
+                    b.bundle.path,
+                    b.exported_by,
+                    b.bundle.digest
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn export(
+    g: &GlobalArgs,
+    version: &str,
+    key_path: &std::path::Path,
+    out: &std::path::Path,
+    archive: bool,
+    created: Option<String>,
+    expires_in: Option<String>,
+    expires: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let mut ws = g.open()?;
+    let options = writ_bundle::export::ExportOptions {
+        archive,
+        created,
+        expires_in,
+        expires,
+    };
+    let (e, _) =
+        writ_bundle::export::export_version(&mut ws, version, key_path, out, &options, &g.actor())?;
+    println!(
+        "exported version {} as bundle {} to {}",
+        &e.version[..12],
+        e.record,
+        out.display()
+    );
+    println!("key id   {}", e.key_id);
+    println!("digest   {}", e.digest);
+    println!("created  {}", e.created);
+    println!("expires  {}", e.expires.as_deref().unwrap_or("never"));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(
+    path: &std::path::Path,
+    trust: &[PathBuf],
+    at: Option<&str>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let trusted = bundle::read_trusted(trust)?;
+    let at = match at {
+        Some(t) => bundle::parse_time(t)?,
+        None => time::OffsetDateTime::now_utc(),
+    };
+    let result = bundle::read(path).and_then(|b| bundle::verify(&b, &trusted, at));
+    match result {
+        Ok(v) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "verified": true,
+                        "key_id": v.key_id,
+                        "digest": v.digest,
+                        "manifest": v.manifest,
+                    }))?
+                );
+            } else {
+                let m = &v.manifest;
+                println!("verified {}", path.display());
+                println!("version  {}", m.policy_version);
+                println!("key id   {}", v.key_id);
+                println!("digest   {}", v.digest);
+                println!("created  {}", m.created);
+                println!("expires  {}", m.expires.as_deref().unwrap_or("never"));
+                for a in &m.approvals {
+                    println!("approved by {} at {}", a.approver, a.at);
+                }
+                for (name, hash) in &m.files {
+                    println!("  {hash}  {name}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(e.exit_code()))
+        }
+    }
+}
