@@ -36,6 +36,13 @@ const COMMANDS: &[&str] = &[
     "bench_decide",
     "list_suites",
     "run_suites",
+    "inventory_findings",
+    "review_show",
+    "review_submit",
+    "review_approve",
+    "review_reject",
+    "bundle_list",
+    "bundle_export",
 ];
 
 fn main() {

@@ -67,6 +67,13 @@ fn main() {
             commands::bench::bench_decide,
             commands::tests_view::list_suites,
             commands::tests_view::run_suites,
+            commands::findings::inventory_findings,
+            commands::approvals::review_show,
+            commands::approvals::review_submit,
+            commands::approvals::review_approve,
+            commands::approvals::review_reject,
+            commands::bundles::bundle_list,
+            commands::bundles::bundle_export,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Writ app");

@@ -85,6 +85,9 @@ async fn every_control_has_an_accessible_name() {
         ("runs", "main select"),
         ("bench", "main select"),
         ("tests", "main button"),
+        ("findings", "#run-findings"),
+        ("approvals", "#review-status"),
+        ("bundles", "#export-bundle"),
     ];
     let mut problems = Vec::new();
     for (view, ready) in views {

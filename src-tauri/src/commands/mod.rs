@@ -6,10 +6,13 @@
 //! the blocking thread pool, never on the UI thread. This module holds the
 //! shared state and input validators; each submodule serves one view.
 
+pub mod approvals;
 pub mod bench;
+pub mod bundles;
 pub mod charts;
 pub mod check;
 pub mod dialog;
+pub mod findings;
 pub mod inventory;
 pub mod runs;
 // The Tests view (`tests.rs`); named apart from this module's unit tests.

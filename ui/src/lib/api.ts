@@ -586,3 +586,168 @@ export interface CedarRequest {
 export function actionRequest(version: string, set: number, line: number): Promise<CedarRequest> {
   return invoke('action_request', { version, set, line });
 }
+
+// --- Findings view: inventory and trace findings (commands/findings.rs, `writ findings`) ---
+
+export type FindingSeverity = 'critical' | 'high' | 'medium' | 'low';
+
+/** A place in the inventory file a finding rests on. */
+export interface FindingLocation {
+  file: string;
+  line: number;
+  column: number;
+  note: string;
+}
+
+/** The trace actions a finding rests on: how many, and the first lines. */
+export interface FindingActions {
+  source: string;
+  count: number;
+  lines: number[];
+}
+
+export interface Finding {
+  /** Stable code, e.g. `shadow-agent` (docs/findings.md). */
+  code: string;
+  severity: FindingSeverity;
+  /** An agent id, an identity or a tool name. */
+  subject: string;
+  message: string;
+  inventory: FindingLocation[];
+  actions: FindingActions | null;
+}
+
+export interface FindingsReport {
+  version: string;
+  set: string | null;
+  actions: number | null;
+  today: string;
+  counts: Record<FindingSeverity, number>;
+  findings: Finding[];
+}
+
+/** The findings of `version`'s inventory, over trace set `set` when given. */
+export const inventoryFindings = (version: string, set: number | null) =>
+  invoke<FindingsReport>('inventory_findings', { version, set });
+
+// --- Approvals view: four-eyes review of versions (commands/approvals.rs, `writ review|approve|reject`) ---
+
+export type ReviewState = 'draft' | 'in_review' | 'approved' | 'rejected';
+
+export interface ApprovalInfo {
+  approver: string;
+  at: string;
+  comment: string | null;
+}
+
+export interface VersionStatus {
+  id: string;
+  state: ReviewState;
+  approvals: ApprovalInfo[];
+}
+
+export interface SuiteEvidence {
+  name: string;
+  sha256: string;
+  set: number | null;
+  cases: number;
+  passed: number;
+  failed: string[];
+  error: string | null;
+}
+
+export interface DiffEvidence {
+  actions: number;
+  unchanged: number;
+  changed: number;
+  allow_to_deny: number;
+  deny_to_allow: number;
+  same_decision_other_reasons: number;
+  changed_by_agent: Record<string, number>;
+  agents_with_decision_changes: string[];
+}
+
+export interface ReviewEvidence {
+  version: string;
+  baseline: string | null;
+  set: number;
+  set_name: string;
+  set_sha256: string;
+  check: { errors: number; warnings: number };
+  suites: SuiteEvidence[];
+  run: number;
+  baseline_run: number | null;
+  replay: { actions: number; allowed: number; denied: number; verdicts: Record<string, number> };
+  diff: DiffEvidence | null;
+  critical_agents: string[];
+  required_approvals: number;
+}
+
+export interface ReviewRound {
+  round: number;
+  state: ReviewState;
+  submitted_by: string;
+  submitted_at: string;
+  decided_at: string | null;
+  required_approvals: number;
+  evidence: ReviewEvidence;
+  decisions: { decision: 'approve' | 'reject'; actor: string; at: string; comment: string | null }[];
+}
+
+export interface ReviewView {
+  status: VersionStatus;
+  author: string;
+  /** `shown`, `submitted`, `updated`, `current`, `stale`, `history`, `approved` or `rejected`. */
+  action: string;
+  stale: string | null;
+  rounds: ReviewRound[];
+}
+
+/** A version's review state, evidence and history (read only). */
+export const reviewShow = (version: string) => invoke<ReviewView>('review_show', { version });
+/** Submits a version for review (`resubmit` for a rejected one) over trace set `set` (null: newest). */
+export const reviewSubmit = (version: string, set: number | null, actor: string, resubmit: boolean) =>
+  invoke<ReviewView>('review_submit', { version, set, actor, resubmit });
+/** Approves a version in review as `actor`. */
+export const reviewApprove = (version: string, actor: string, comment: string | null) =>
+  invoke<ReviewView>('review_approve', { version, actor, comment });
+/** Rejects a version in review as `actor` (a comment is required). */
+export const reviewReject = (version: string, actor: string, comment: string) =>
+  invoke<ReviewView>('review_reject', { version, actor, comment });
+
+// --- Bundles view: signed policy bundles (commands/bundles.rs, `writ bundle export|list`, `writ key list`) ---
+
+/** One recorded bundle export. */
+export interface BundleRecord {
+  id: number;
+  version_id: string;
+  key_id: string;
+  /** SHA-256 of the bundle's manifest.json. */
+  digest: string;
+  path: string;
+  archive: boolean;
+  created: string;
+  expires: string | null;
+  exported_at: string;
+  exported_by: string;
+}
+
+/** A registered public signing key. */
+export interface KeyRow {
+  key_id: string;
+  name: string;
+  added_at: string;
+  added_by: string;
+}
+
+export interface BundlesView {
+  /** Newest first. */
+  bundles: BundleRecord[];
+  keys: KeyRow[];
+}
+
+/** The exported bundles and the registered keys. */
+export const bundleList = () => invoke<BundlesView>('bundle_list');
+/** Exports an approved version: native dialogs choose the private key and the target; null when cancelled. */
+export const bundleExport = (version: string, archive: boolean, expiresDays: number | null) =>
+  invoke<BundlesView | null>('bundle_export', { version, archive, expiresDays });

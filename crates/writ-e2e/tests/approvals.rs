@@ -1,0 +1,220 @@
+//! The Approvals view: the sample's v1 then v2 submitted, refused for the
+//! author, approved (v2 by two people, since it changes decisions of
+//! critical agents) in the real window; the evidence shown equals
+//! `writ review --format json` (the real CLI) on a workspace made by
+//! `writ init --sample` (versions are content-addressed: same ids).
+
+use fantoccini::Locator;
+use std::path::{Path, PathBuf};
+use writ_e2e::{debug_binary, Harness};
+
+/// The CLI binary, or `None` (after saying why) when it is missing outside CI.
+fn cli() -> Option<PathBuf> {
+    let writ = debug_binary("writ");
+    if writ.is_file() {
+        return Some(writ);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{} is missing; `cargo build -p writ-cli`", writ.display());
+    }
+    println!(
+        "skipped: {} is missing; `cargo build -p writ-cli`",
+        writ.display()
+    );
+    None
+}
+
+/// The CLI's evidence for v1 (first approval) and v2 (against v1), and the
+/// two version ids, on a new sample workspace.
+fn cli_evidence(writ: &Path) -> (String, String, serde_json::Value, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("cli.writ");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(writ)
+            .arg("--workspace")
+            .arg(&ws)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "writ {args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&["init", "--sample", "--as", "author"]);
+    let list = run(&["version", "list"]);
+    let ids: Vec<String> = list
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect();
+    let (v2, v1) = (ids[0].clone(), ids[1].clone());
+    let json = |v: &str| -> serde_json::Value {
+        let r: serde_json::Value =
+            serde_json::from_str(&run(&["review", v, "--as", "author", "--format", "json"]))
+                .unwrap();
+        r["rounds"][0]["evidence"].clone()
+    };
+    let e1 = json(&v1);
+    run(&["approve", &v1, "--as", "bob"]);
+    let e2 = json(&v2);
+    (v1, v2, e1, e2)
+}
+
+async fn click(h: &Harness, css: &str) {
+    h.wait_for(css).await.click().await.expect("click");
+}
+
+async fn fill(h: &Harness, css: &str, text: &str) {
+    let e = h.wait_for(css).await;
+    e.clear().await.expect("clear");
+    e.send_keys(text).await.expect("type");
+}
+
+async fn attr(h: &Harness, css: &str, name: &str) -> String {
+    h.wait_for(css)
+        .await
+        .attr(name)
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+/// Picks the version whose id starts with `prefix`; returns its full id.
+async fn pick_version(h: &Harness, prefix: &str) -> String {
+    let option = h
+        .wait_for(&format!("#review-version option[value^='{prefix}']"))
+        .await;
+    let full = option.attr("value").await.unwrap().expect("an id");
+    h.client
+        .find(Locator::Css("#review-version"))
+        .await
+        .unwrap()
+        .select_by_value(&full)
+        .await
+        .unwrap();
+    full
+}
+
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
+    let Some(writ) = cli() else {
+        return;
+    };
+    let Some(h) = Harness::start().await else {
+        return;
+    };
+    let (v1, v2, e1, e2) = cli_evidence(&writ);
+
+    h.wait_for("#versions tbody tr").await;
+    click(&h, "#nav-approvals").await;
+    let v1 = pick_version(&h, &v1).await;
+    h.wait_for(&format!(
+        "#review-status[data-version='{v1}'][data-state='draft']"
+    ))
+    .await;
+    let author = attr(&h, "#review-status", "data-author").await;
+    assert!(!author.is_empty());
+    assert_ne!(author.to_lowercase(), "bob");
+
+    // Submit v1: its evidence is the CLI's.
+    fill(&h, "#review-actor", "alice").await;
+    click(&h, "#review-submit").await;
+    h.wait_for("#review-status[data-state='in_review'][data-required='1']")
+        .await;
+    assert_eq!(
+        attr(&h, "#evidence-replay", "data-actions").await,
+        e1["replay"]["actions"].to_string()
+    );
+    assert_eq!(attr(&h, "#evidence-baseline", "data-baseline").await, "");
+    let suites: Vec<String> = e1["suites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect();
+    let mut shown = Vec::new();
+    for li in h
+        .client
+        .find_all(Locator::Css("#evidence-suites li"))
+        .await
+        .unwrap()
+    {
+        assert_eq!(li.attr("data-ok").await.unwrap().as_deref(), Some("true"));
+        shown.push(li.attr("data-suite").await.unwrap().unwrap());
+    }
+    assert_eq!(shown, suites);
+
+    // The author may not approve (in another case, too).
+    fill(&h, "#review-actor", &author.to_uppercase()).await;
+    click(&h, "#review-approve").await;
+    let err = h.wait_for("#review-error").await.text().await.unwrap();
+    assert!(err.contains("cannot approve"), "{err}");
+    assert_eq!(attr(&h, "#review-status", "data-state").await, "in_review");
+
+    fill(&h, "#review-actor", "bob").await;
+    fill(&h, "#review-comment", "the baseline").await;
+    click(&h, "#review-approve").await;
+    h.wait_for("#review-status[data-state='approved'][data-approvals='1']")
+        .await;
+
+    // v2 against v1: two approvers, because critical agents change.
+    let v2 = pick_version(&h, &v2).await;
+    h.wait_for(&format!(
+        "#review-status[data-version='{v2}'][data-state='draft']"
+    ))
+    .await;
+    fill(&h, "#review-actor", "alice").await;
+    click(&h, "#review-submit").await;
+    h.wait_for("#review-status[data-state='in_review'][data-required='2']")
+        .await;
+    assert_eq!(attr(&h, "#evidence-baseline", "data-baseline").await, v1);
+    assert_eq!(
+        attr(&h, "#evidence-diff", "data-changed").await,
+        e2["diff"]["changed"].to_string()
+    );
+    let critical = strings(&e2["critical_agents"]);
+    assert!(!critical.is_empty());
+    assert_eq!(
+        attr(&h, "#evidence-required", "data-critical").await,
+        critical.join(",")
+    );
+    assert_eq!(e2["required_approvals"], 2);
+    h.screenshot("approvals").await;
+
+    fill(&h, "#review-actor", "bob").await;
+    click(&h, "#review-approve").await;
+    h.wait_for("#review-status[data-state='in_review'][data-approvals='1']")
+        .await;
+    // bob again does not count twice.
+    fill(&h, "#review-actor", "Bob").await;
+    click(&h, "#review-approve").await;
+    h.poll("the second approval by bob to be refused", || async {
+        let t = h
+            .client
+            .find(Locator::Css("#review-error"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        t.contains("already approved").then_some(())
+    })
+    .await;
+    fill(&h, "#review-actor", "carol").await;
+    click(&h, "#review-approve").await;
+    h.wait_for("#review-status[data-state='approved'][data-approvals='2']")
+        .await;
+    let decisions = h
+        .texts("#review-history li.decision[data-decision='approve']")
+        .await;
+    assert_eq!(decisions.len(), 2, "{decisions:?}");
+    assert!(decisions[0].contains("by bob") && decisions[1].contains("by carol"));
+    h.close().await;
+}

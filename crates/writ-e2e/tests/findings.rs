@@ -1,0 +1,197 @@
+//! The Findings view: the findings of the sample's v2 over the `recorded`
+//! trace set, shown in the real window, equal `writ findings --format json`
+//! (the real CLI) on a workspace made by `writ init --sample`.
+
+use fantoccini::Locator;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use writ_e2e::{debug_binary, Harness};
+
+/// The CLI binary, or `None` (after saying why) when it is missing outside CI.
+fn cli() -> Option<PathBuf> {
+    let writ = debug_binary("writ");
+    if writ.is_file() {
+        return Some(writ);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{} is missing; `cargo build -p writ-cli`", writ.display());
+    }
+    println!(
+        "skipped: {} is missing; `cargo build -p writ-cli`",
+        writ.display()
+    );
+    None
+}
+
+/// `writ findings --format json` on a new sample workspace, for the newest
+/// version (v2) and, when given, trace set `set`.
+fn cli_findings(writ: &Path, set: Option<&str>) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("cli.writ");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(writ)
+            .arg("--workspace")
+            .arg(&ws)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "writ {args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&["init", "--sample"]);
+    let list = run(&["version", "list"]);
+    let newest = list
+        .split_whitespace()
+        .next()
+        .expect("a version")
+        .to_string();
+    let project = format!("@{newest}");
+    let mut args = vec!["findings", "--project", &project, "--format", "json"];
+    if let Some(s) = set {
+        args.extend(["--set", s]);
+    }
+    serde_json::from_str(&run(&args)).expect("JSON")
+}
+
+/// (code, subject, severity, action count) of every finding.
+type Row = (String, String, String, Option<u64>);
+
+fn cli_rows(doc: &serde_json::Value) -> BTreeSet<Row> {
+    doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["subject"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+                f["actions"]["count"].as_u64(),
+            )
+        })
+        .collect()
+}
+
+async fn attr(el: &fantoccini::elements::Element, name: &str) -> Option<String> {
+    el.attr(name).await.unwrap()
+}
+
+/// The findings the window lists.
+async fn app_rows(h: &Harness) -> BTreeSet<Row> {
+    let mut rows = BTreeSet::new();
+    for li in h.client.find_all(Locator::Css("li.finding")).await.unwrap() {
+        let count = match li.find(Locator::Css("p.actions")).await {
+            Ok(p) => attr(&p, "data-count").await.map(|c| c.parse().unwrap()),
+            Err(_) => None,
+        };
+        rows.insert((
+            attr(&li, "data-code").await.unwrap(),
+            attr(&li, "data-subject").await.unwrap(),
+            attr(&li, "data-severity").await.unwrap(),
+            count,
+        ));
+    }
+    rows
+}
+
+async fn click(h: &Harness, css: &str) {
+    h.wait_for(css).await.click().await.expect("click");
+}
+
+/// The summary once it describes the trace set `set` ("" for none).
+async fn summary_for(h: &Harness, set: &str) -> u64 {
+    let css = format!("#findings-summary[data-set='{set}']");
+    let total = h
+        .wait_for(&css)
+        .await
+        .attr("data-total")
+        .await
+        .unwrap()
+        .expect("data-total");
+    total.parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn findings_match_the_cli() {
+    let Some(writ) = cli() else {
+        return;
+    };
+    let Some(h) = Harness::start().await else {
+        return;
+    };
+    let with_trace = cli_findings(&writ, Some("recorded"));
+    let inventory_only = cli_findings(&writ, None);
+
+    h.wait_for("#versions tbody tr").await;
+    click(&h, "#nav-findings").await;
+    // The view opens on the newest version over the sample's trace set.
+    let total = summary_for(&h, "recorded").await;
+    let expected = cli_rows(&with_trace);
+    assert_eq!(total as usize, expected.len());
+    assert_eq!(app_rows(&h).await, expected);
+    // Critical first; the sample's shadow agents and its retired agent are there.
+    let first = h.texts("h3.sev").await;
+    assert!(
+        first
+            .first()
+            .is_some_and(|t| t.to_lowercase().starts_with("critical")),
+        "{first:?}"
+    );
+    let codes: BTreeSet<String> = expected.iter().map(|r| r.0.clone()).collect();
+    assert!(codes.contains("shadow-agent") && codes.contains("retired-agent-acting"));
+    let evidence = h
+        .texts("li.finding[data-code='review-overdue'] .inventory-evidence")
+        .await;
+    assert!(
+        evidence.iter().all(|e| e.contains("inventory.toml:")),
+        "{evidence:?}"
+    );
+    h.screenshot("findings").await;
+    // Every control of the view has an accessible name (a label, aria-label or text).
+    let unnamed = h
+        .client
+        .execute(
+            r#"return Array.from(document.querySelectorAll('section.findings button, section.findings input, section.findings select'))
+                 .filter((el) => !((el.getAttribute('aria-label') || '').trim()
+                   || (el.labels && Array.from(el.labels).map((l) => l.textContent).join('').trim())
+                   || (el.tagName === 'BUTTON' && el.textContent.trim())))
+                 .map((el) => el.outerHTML.slice(0, 120));"#,
+            vec![],
+        )
+        .await
+        .expect("the check runs");
+    assert_eq!(unnamed, serde_json::json!([]), "unnamed controls");
+    assert!(h.texts("section.findings select").await.len() == 2);
+
+    // Only critical and high.
+    click(&h, "#show-medium").await;
+    click(&h, "#show-low").await;
+    let severe: BTreeSet<Row> = expected
+        .iter()
+        .filter(|r| r.2 == "critical" || r.2 == "high")
+        .cloned()
+        .collect();
+    h.poll("the medium and low findings to be hidden", || async {
+        let rows = app_rows(&h).await;
+        (rows == severe).then_some(())
+    })
+    .await;
+
+    // The inventory alone: no finding rests on actions.
+    h.client
+        .find(Locator::Css("#findings-set"))
+        .await
+        .unwrap()
+        .select_by_value("")
+        .await
+        .unwrap();
+    click(&h, "#show-medium").await;
+    click(&h, "#show-low").await;
+    click(&h, "#run-findings").await;
+    let total = summary_for(&h, "").await;
+    let expected = cli_rows(&inventory_only);
+    assert_eq!(total as usize, expected.len());
+    assert_eq!(app_rows(&h).await, expected);
+    assert!(expected.iter().all(|r| r.3.is_none()), "{expected:?}");
+    h.close().await;
+}
