@@ -43,6 +43,8 @@ const COMMANDS: &[&str] = &[
     "review_reject",
     "bundle_list",
     "bundle_export",
+    "audit_list",
+    "audit_verify",
 ];
 
 fn main() {

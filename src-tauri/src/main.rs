@@ -74,6 +74,8 @@ fn main() {
             commands::approvals::review_reject,
             commands::bundles::bundle_list,
             commands::bundles::bundle_export,
+            commands::audit::audit_list,
+            commands::audit::audit_verify,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Writ app");

@@ -88,6 +88,7 @@ async fn every_control_has_an_accessible_name() {
         ("findings", "#run-findings"),
         ("approvals", "#review-status"),
         ("bundles", "#export-bundle"),
+        ("audit", "#audit-table"),
     ];
     let mut problems = Vec::new();
     for (view, ready) in views {

@@ -186,6 +186,18 @@ async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
         critical.join(",")
     );
     assert_eq!(e2["required_approvals"], 2);
+    // The text diff against the baseline is shown before the buttons: the
+    // regression policy added by v2, with its lines marked as added.
+    let added = h
+        .wait_for("#policy-diffs .textdiff[data-name='low-tier-no-production-changes'] pre")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        added.contains("+@id(\"low-tier-no-production-changes\")"),
+        "{added}"
+    );
     h.screenshot("approvals").await;
 
     fill(&h, "#review-actor", "bob").await;

@@ -7,6 +7,7 @@
 //! shared state and input validators; each submodule serves one view.
 
 pub mod approvals;
+pub mod audit;
 pub mod bench;
 pub mod bundles;
 pub mod charts;

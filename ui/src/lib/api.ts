@@ -751,3 +751,48 @@ export const bundleList = () => invoke<BundlesView>('bundle_list');
 /** Exports an approved version: native dialogs choose the private key and the target; null when cancelled. */
 export const bundleExport = (version: string, archive: boolean, expiresDays: number | null) =>
   invoke<BundlesView | null>('bundle_export', { version, archive, expiresDays });
+
+// --- Audit view: the workspace's audit trail (commands/audit.rs, `writ audit list|verify`) ---
+
+/** One audit event. */
+export interface AuditRow {
+  id: number;
+  /** RFC 3339. */
+  ts: string;
+  actor: string;
+  /** `version.commit`, `traces.import`, `run.store`, ... */
+  kind: string;
+  /** What it is about (a version, run, trace set, ...), drawn from the details. */
+  subject: string;
+  /** The stored JSON text. */
+  details: string;
+  hash: string;
+}
+
+/** One page of the trail, newest first. */
+export interface AuditPage {
+  /** Events in the whole trail. */
+  all: number;
+  /** Events matching the filters. */
+  total: number;
+  kinds: string[];
+  actors: string[];
+  events: AuditRow[];
+}
+
+/** The hash chain's verification (as `writ audit verify`). */
+export interface AuditVerification {
+  ok: boolean;
+  events: number;
+  /** The newest event's hash when intact. */
+  head: string | null;
+  /** The first event that does not verify (or the id of a missing one). */
+  broken_event: number | null;
+  reason: string | null;
+}
+
+/** `limit` events from `offset`, newest first, filtered by kind and actor (null: any). */
+export const auditList = (kind: string | null, actor: string | null, offset: number, limit: number) =>
+  invoke<AuditPage>('audit_list', { kind, actor, offset, limit });
+/** Checks the whole hash chain. */
+export const auditVerify = () => invoke<AuditVerification>('audit_verify');
