@@ -9,6 +9,7 @@ mod fmt;
 mod key;
 mod output;
 mod replay;
+mod report;
 mod review;
 mod suites;
 mod test;
@@ -73,6 +74,8 @@ enum Command {
     /// Signed policy bundles: export an approved version, verify a bundle.
     #[command(subcommand)]
     Bundle(bundle::BundleCommand),
+    /// The evidence report of a version: one self-contained HTML file for auditors.
+    Report(report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -104,6 +107,7 @@ fn main() -> ExitCode {
         Command::Reject(a) => review::reject(a, g),
         Command::Key(c) => key::key(c, g),
         Command::Bundle(c) => bundle::bundle(c, g),
+        Command::Report(a) => report::run(a, g),
     };
     match result {
         Ok(code) => code,

@@ -20,6 +20,9 @@
 //!   review, approved, rejected) with the evidence reviewed stored as JSON.
 //! - Keys and bundles ([`keys`]): registered public signing keys and the
 //!   record of exported signed bundles.
+//! - The evidence report ([`report`]): a version's inventory, findings,
+//!   policies and controls, tests, decision changes, approvals and bundles
+//!   as one self-contained HTML file.
 //!
 //! This crate is the only place that speaks SQL.
 
@@ -30,6 +33,7 @@ pub mod audit;
 pub mod error;
 pub mod findings;
 pub mod keys;
+pub mod report;
 pub mod runs;
 pub mod sample;
 pub mod schema;
