@@ -43,6 +43,7 @@ const COMMANDS: &[&str] = &[
     "review_reject",
     "bundle_list",
     "bundle_export",
+    "export_report",
     "audit_list",
     "audit_verify",
 ];

@@ -74,6 +74,7 @@ fn main() {
             commands::approvals::review_reject,
             commands::bundles::bundle_list,
             commands::bundles::bundle_export,
+            commands::report::export_report,
             commands::audit::audit_list,
             commands::audit::audit_verify,
         ])

@@ -107,7 +107,14 @@ async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
     let Some(writ) = cli() else {
         return;
     };
-    let Some(h) = Harness::start().await else {
+    // The evidence report is saved through the (scripted) save dialog.
+    let reports = tempfile::tempdir().unwrap();
+    let report = reports.path().join("evidence.html");
+    let answers = reports.path().join("answers.txt");
+    std::fs::write(&answers, format!("{}\n", report.display())).unwrap();
+    let Some(h) =
+        Harness::start_with(&[], &[("WRIT_TEST_DIALOG_ANSWERS", answers.as_os_str())]).await
+    else {
         return;
     };
     let (v1, v2, e1, e2) = cli_evidence(&writ);
@@ -228,5 +235,36 @@ async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
         .await;
     assert_eq!(decisions.len(), 2, "{decisions:?}");
     assert!(decisions[0].contains("by bob") && decisions[1].contains("by carol"));
+
+    // "Evidence report…" writes what `writ report` writes for the same
+    // workspace, byte for byte.
+    click(&h, "#export-report").await;
+    h.wait_for("#report-note").await;
+    let html = std::fs::read_to_string(&report).expect("the report was written");
+    for section in [
+        "version",
+        "findings",
+        "policies",
+        "changes",
+        "approvals",
+        "bundles",
+    ] {
+        assert!(
+            html.contains(&format!("<section id=\"{section}\"")),
+            "no {section} section"
+        );
+    }
+    assert!(html.contains("carol"), "the approvals name carol");
+    let cli_report = reports.path().join("cli.html");
+    let out = std::process::Command::new(&writ)
+        .arg("--workspace")
+        .arg(h.app_data_dir().join("sample.writ"))
+        .args(["report", &v2])
+        .arg("--out")
+        .arg(&cli_report)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "writ report: {out:?}");
+    assert_eq!(std::fs::read_to_string(&cli_report).unwrap(), html);
     h.close().await;
 }

@@ -15,6 +15,7 @@ pub mod check;
 pub mod dialog;
 pub mod findings;
 pub mod inventory;
+pub mod report;
 pub mod runs;
 // The Tests view (`tests.rs`); named apart from this module's unit tests.
 #[path = "tests.rs"]

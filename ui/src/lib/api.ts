@@ -796,3 +796,16 @@ export const auditList = (kind: string | null, actor: string | null, offset: num
   invoke<AuditPage>('audit_list', { kind, actor, offset, limit });
 /** Checks the whole hash chain. */
 export const auditVerify = () => invoke<AuditVerification>('audit_verify');
+
+// --- The evidence report --------------------------------------------------
+
+/** Where `export_report` wrote the report. */
+export interface SavedReport {
+  path: string;
+  bytes: number;
+}
+
+/** Writes `writ report`'s HTML for `version` to a file chosen in a save
+ * dialog opened by Rust; null when the dialog was cancelled. */
+export const exportReport = (version: string) =>
+  invoke<SavedReport | null>('export_report', { version });
