@@ -2,7 +2,7 @@
 //! both texts of every changed policy for the side-by-side diff, and where
 //! policies sit in a version's files (to show them in the editor).
 
-use super::{blocking, open, valid_id, valid_version, version_project, AppState};
+use super::{blocking, open, run_projects, valid_id, valid_version, version_project, AppState};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tauri::State;
@@ -111,13 +111,7 @@ pub async fn policy_sides(
     let b = valid_id("run", b)?;
     let path = state.path();
     blocking(move || {
-        let ws = open(&path)?;
-        let (ra, rb) = (
-            ws.run(a).map_err(|e| e.to_string())?,
-            ws.run(b).map_err(|e| e.to_string())?,
-        );
-        let from = version_project(&ws, &ra.version, "compared")?;
-        let to = version_project(&ws, &rb.version, "compared")?;
+        let (from, to) = run_projects(&path, a, b)?;
         Ok(text_sides(&from, &to))
     })
     .await

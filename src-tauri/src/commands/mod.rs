@@ -152,6 +152,20 @@ pub(crate) fn valid_verdict(
     }
 }
 
+/// The checked projects of the versions replayed by stored runs `a` and
+/// `b` (for comparing their texts).
+pub(crate) fn run_projects(path: &Path, a: i64, b: i64) -> Result<(Project, Project), String> {
+    let ws = open(path)?;
+    let (ra, rb) = (
+        ws.run(a).map_err(|e| e.to_string())?,
+        ws.run(b).map_err(|e| e.to_string())?,
+    );
+    Ok((
+        version_project(&ws, &ra.version, "compared")?,
+        version_project(&ws, &rb.version, "compared")?,
+    ))
+}
+
 /// The checked project of a stored version (`why`: what it is needed for).
 pub(crate) fn version_project(ws: &Workspace, version: &str, why: &str) -> Result<Project, String> {
     let (id, files) = ws.version_files(version).map_err(|e| e.to_string())?;

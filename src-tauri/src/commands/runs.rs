@@ -1,8 +1,7 @@
 //! Stored runs: listing, replaying into a new run, and diffing two runs.
 
 use super::{
-    actor, blocking, open, valid_id, valid_limit, valid_name, valid_version, version_project,
-    AppState,
+    actor, blocking, open, run_projects, valid_id, valid_limit, valid_name, valid_version, AppState,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -293,13 +292,7 @@ pub async fn policy_diff(
     let b = valid_id("run", b)?;
     let path = state.path();
     blocking(move || {
-        let ws = open(&path)?;
-        let (ra, rb) = (
-            ws.run(a).map_err(|e| e.to_string())?,
-            ws.run(b).map_err(|e| e.to_string())?,
-        );
-        let from = version_project(&ws, &ra.version, "compared")?;
-        let to = version_project(&ws, &rb.version, "compared")?;
+        let (from, to) = run_projects(&path, a, b)?;
         Ok(text_diff(&from, &to))
     })
     .await
