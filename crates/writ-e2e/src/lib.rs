@@ -45,6 +45,28 @@ pub fn debug_binary(name: &str) -> PathBuf {
     target_dir().join("debug").join(name)
 }
 
+/// The `writ` CLI binary (`target/debug/writ`, built by
+/// `cargo build -p writ-cli`), for tests that compare the window with the
+/// CLI or make their workspaces with it.
+///
+/// When it is missing this fails the test under `CI` (panics with what to
+/// do), and otherwise prints `skipped: ...` and returns `None`, so the
+/// caller returns early: `let Some(writ) = writ_cli() else { return };`.
+pub fn writ_cli() -> Option<PathBuf> {
+    let writ = debug_binary("writ");
+    if writ.is_file() {
+        return Some(writ);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{} is missing; `cargo build -p writ-cli`", writ.display());
+    }
+    println!(
+        "skipped: {} is missing; `cargo build -p writ-cli`",
+        writ.display()
+    );
+    None
+}
+
 fn find_on_path(name: &str) -> Option<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect())
@@ -174,6 +196,78 @@ impl Harness {
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("`{css}` did not appear within {TIMEOUT:?}: {e}"))
+    }
+
+    /// Clicks the element matching `css`, waiting for it to appear first
+    /// (up to [`TIMEOUT`]).
+    pub async fn click(&self, css: &str) {
+        self.wait_for(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("could not click `{css}`: {e}"));
+    }
+
+    /// Replaces the text of the input matching `css` (waiting for it):
+    /// WebDriver's clear, then `text` typed in.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let e = self.wait_for(css).await;
+        e.clear()
+            .await
+            .unwrap_or_else(|err| panic!("could not clear `{css}`: {err}"));
+        e.send_keys(text)
+            .await
+            .unwrap_or_else(|err| panic!("could not type into `{css}`: {err}"));
+    }
+
+    /// The trimmed `textContent` of every element matching `css`, read in
+    /// one script call (unlike [`Harness::texts`], this also reads text
+    /// WebDriver considers hidden, e.g. the virtual tables' cells inside a
+    /// transformed block, which read as empty). Empty when nothing matches.
+    pub async fn contents(&self, css: &str) -> Vec<String> {
+        let v = self
+            .client
+            .execute(
+                "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.textContent.trim());",
+                vec![serde_json::json!(css)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("could not read the text of `{css}`: {e}"));
+        serde_json::from_value(v).unwrap_or_default()
+    }
+
+    /// Waits until an element matching `css` has text containing `want`;
+    /// returns that element's whole text.
+    pub async fn wait_text(&self, css: &str, want: &str) -> String {
+        self.poll(&format!("`{css}` to contain `{want}`"), || async {
+            self.texts(css).await.into_iter().find(|t| t.contains(want))
+        })
+        .await
+    }
+
+    /// Scrolls the element matching `css` (waiting for it) to the top of
+    /// the view.
+    pub async fn scroll_to(&self, css: &str) {
+        let e = self.wait_for(css).await;
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'start'});",
+                vec![serde_json::to_value(e).expect("element reference")],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("could not scroll to `{css}`: {e}"));
+    }
+
+    /// The attribute `name` of the element matching `css` (waiting for the
+    /// element), or `None` when it has no such attribute. Inside
+    /// [`Harness::poll`], where the element may not be there yet, look it
+    /// up without waiting instead.
+    pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
+        self.wait_for(css)
+            .await
+            .attr(name)
+            .await
+            .unwrap_or_else(|e| panic!("could not read {name} of `{css}`: {e}"))
     }
 
     /// Polls until `check` returns `Some`, failing with `what` after [`TIMEOUT`].

@@ -50,10 +50,6 @@ async fn unnamed(h: &Harness, what: &str) -> Vec<String> {
     serde_json::from_value(v["unnamed"].clone()).expect("a list of strings")
 }
 
-async fn click(h: &Harness, css: &str) {
-    h.wait_for(css).await.click().await.expect("click");
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn every_control_has_an_accessible_name() {
     let Some(h) = Harness::start().await else {
@@ -92,7 +88,7 @@ async fn every_control_has_an_accessible_name() {
     ];
     let mut problems = Vec::new();
     for (view, ready) in views {
-        click(&h, &format!("#nav-{view}")).await;
+        h.click(&format!("#nav-{view}")).await;
         h.wait_for(ready).await;
         // Let the view's first data arrive and render.
         tokio::time::sleep(Duration::from_millis(800)).await;
@@ -101,7 +97,7 @@ async fn every_control_has_an_accessible_name() {
         }
     }
     // The inventory as a table: every cell is a control.
-    click(&h, "#nav-policies").await;
+    h.click("#nav-policies").await;
     let inventory = h
         .client
         .find_all(Locator::XPath(

@@ -245,29 +245,6 @@ async fn run_diff_matches_the_cli() {
     h.close().await;
 }
 
-/// Clicks the element matching `css`.
-async fn click(h: &Harness, css: &str) {
-    h.client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("`{css}` not found: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("could not click `{css}`: {e}"));
-}
-
-/// Scrolls the element matching `css` to the top of the view.
-async fn scroll_to(h: &Harness, css: &str) {
-    let e = h.wait_for(css).await;
-    h.client
-        .execute(
-            "arguments[0].scrollIntoView({block: 'start'});",
-            vec![serde_json::to_value(e).unwrap()],
-        )
-        .await
-        .unwrap();
-}
-
 /// The diff of runs 1 and 2 lists its changed actions (as many as counted,
 /// also per agent) and the text diff of the regression policy.
 #[tokio::test(flavor = "multi_thread")]
@@ -276,11 +253,11 @@ async fn run_diff_drills_down_to_actions_and_policy_text() {
         return;
     };
     h.wait_for("#versions tbody tr").await;
-    click(&h, "#nav-runs").await;
+    h.click("#nav-runs").await;
     h.wait_for("#runs tbody tr").await;
-    click(&h, "#diff-a option[value='1']").await;
-    click(&h, "#diff-b option[value='2']").await;
-    click(&h, "#diff-button").await;
+    h.click("#diff-a option[value='1']").await;
+    h.click("#diff-b option[value='2']").await;
+    h.click("#diff-button").await;
     h.wait_for("#diff-result[data-a='1'][data-b='2']").await;
     let changed: usize = h.texts("#diff-changed").await[0].trim().parse().unwrap();
     assert!(changed > 200, "the sample's diff spans pages: {changed}");
@@ -322,7 +299,7 @@ async fn run_diff_drills_down_to_actions_and_policy_text() {
     let mut total = rows.len();
     let mut from = 1;
     while from + 200 <= changed {
-        click(&h, "#changes-next").await;
+        h.click("#changes-next").await;
         from += 200;
         let rows = shown(changed, from).await;
         assert!(first_line().await > first);
@@ -345,7 +322,7 @@ async fn run_diff_drills_down_to_actions_and_policy_text() {
     let agents = h.texts("#diff-changes tbody td:nth-child(2)").await;
     assert_eq!(agents.len(), rows.len());
     assert!(agents.iter().all(|a| a == agent), "{agents:?}");
-    scroll_to(&h, "#changes").await;
+    h.scroll_to("#changes").await;
     h.screenshot("runs-changes").await;
 
     // The regression policy's text diff.
@@ -358,20 +335,9 @@ async fn run_diff_drills_down_to_actions_and_policy_text() {
     );
     let added = h.texts(&format!("{policy} pre span.add")).await;
     assert!(!added.is_empty());
-    scroll_to(&h, "#policy-diffs").await;
+    h.scroll_to("#policy-diffs").await;
     h.screenshot("runs-policy-diff").await;
     h.close().await;
-}
-
-/// Replaces the text of the input matching `css`.
-async fn fill(h: &Harness, css: &str, text: &str) {
-    let e = h.wait_for(css).await;
-    e.clear()
-        .await
-        .unwrap_or_else(|err| panic!("could not clear `{css}`: {err}"));
-    e.send_keys(text)
-        .await
-        .unwrap_or_else(|err| panic!("could not type into `{css}`: {err}"));
 }
 
 /// The test bench decides one composed request on v2: support-bot reading a
@@ -383,7 +349,7 @@ async fn test_bench_decides_one_request() {
         return;
     };
     h.wait_for("#versions tbody tr").await;
-    click(&h, "#nav-bench").await;
+    h.click("#nav-bench").await;
     h.wait_for("#bench-version option").await;
     let mut v2 = None;
     for o in h
@@ -412,14 +378,14 @@ async fn test_bench_decides_one_request() {
         .click()
         .await
         .unwrap();
-    fill(&h, "#bench-resource-id", "T-1").await;
-    fill(&h, "#ctx-intent", "answer_tickets").await;
-    fill(&h, "#ctx-environment", "production").await;
-    fill(&h, "#ctx-risk_score", "10").await;
-    fill(&h, "#ctx-credential_kind", "short_lived").await;
-    fill(&h, "#ctx-credential_ttl_secs", "600").await;
+    h.fill("#bench-resource-id", "T-1").await;
+    h.fill("#ctx-intent", "answer_tickets").await;
+    h.fill("#ctx-environment", "production").await;
+    h.fill("#ctx-risk_score", "10").await;
+    h.fill("#ctx-credential_kind", "short_lived").await;
+    h.fill("#ctx-credential_ttl_secs", "600").await;
     // `now` is left blank: it comes from the request time.
-    click(&h, "#bench-decide").await;
+    h.click("#bench-decide").await;
     let policies = h
         .poll("a deny by low-tier-no-production-changes", || async {
             let decision = h.texts("#bench-decision").await.into_iter().next()?;
@@ -441,8 +407,8 @@ async fn test_bench_decides_one_request() {
     assert_eq!(verdict, vec!["denied_by_forbid".to_string()]);
     h.screenshot("test-bench").await;
 
-    fill(&h, "#ctx-environment", "staging").await;
-    click(&h, "#bench-decide").await;
+    h.fill("#ctx-environment", "staging").await;
+    h.click("#bench-decide").await;
     h.poll("an allow in staging", || async {
         let decision = h.texts("#bench-decision").await.into_iter().next()?;
         (decision == "allow").then_some(())

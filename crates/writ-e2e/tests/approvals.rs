@@ -5,24 +5,8 @@
 //! `writ init --sample` (versions are content-addressed: same ids).
 
 use fantoccini::Locator;
-use std::path::{Path, PathBuf};
-use writ_e2e::{debug_binary, Harness};
-
-/// The CLI binary, or `None` (after saying why) when it is missing outside CI.
-fn cli() -> Option<PathBuf> {
-    let writ = debug_binary("writ");
-    if writ.is_file() {
-        return Some(writ);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("{} is missing; `cargo build -p writ-cli`", writ.display());
-    }
-    println!(
-        "skipped: {} is missing; `cargo build -p writ-cli`",
-        writ.display()
-    );
-    None
-}
+use std::path::Path;
+use writ_e2e::{writ_cli, Harness};
 
 /// The CLI's evidence for v1 (first approval) and v2 (against v1), and the
 /// two version ids, on a new sample workspace.
@@ -59,25 +43,6 @@ fn cli_evidence(writ: &Path) -> (String, String, serde_json::Value, serde_json::
     (v1, v2, e1, e2)
 }
 
-async fn click(h: &Harness, css: &str) {
-    h.wait_for(css).await.click().await.expect("click");
-}
-
-async fn fill(h: &Harness, css: &str, text: &str) {
-    let e = h.wait_for(css).await;
-    e.clear().await.expect("clear");
-    e.send_keys(text).await.expect("type");
-}
-
-async fn attr(h: &Harness, css: &str, name: &str) -> String {
-    h.wait_for(css)
-        .await
-        .attr(name)
-        .await
-        .unwrap()
-        .unwrap_or_default()
-}
-
 /// Picks the version whose id starts with `prefix`; returns its full id.
 async fn pick_version(h: &Harness, prefix: &str) -> String {
     let option = h
@@ -104,7 +69,7 @@ fn strings(v: &serde_json::Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
-    let Some(writ) = cli() else {
+    let Some(writ) = writ_cli() else {
         return;
     };
     // The evidence report is saved through the (scripted) save dialog.
@@ -120,26 +85,36 @@ async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
     let (v1, v2, e1, e2) = cli_evidence(&writ);
 
     h.wait_for("#versions tbody tr").await;
-    click(&h, "#nav-approvals").await;
+    h.click("#nav-approvals").await;
     let v1 = pick_version(&h, &v1).await;
     h.wait_for(&format!(
         "#review-status[data-version='{v1}'][data-state='draft']"
     ))
     .await;
-    let author = attr(&h, "#review-status", "data-author").await;
+    let author = h
+        .attr("#review-status", "data-author")
+        .await
+        .unwrap_or_default();
     assert!(!author.is_empty());
     assert_ne!(author.to_lowercase(), "bob");
 
     // Submit v1: its evidence is the CLI's.
-    fill(&h, "#review-actor", "alice").await;
-    click(&h, "#review-submit").await;
+    h.fill("#review-actor", "alice").await;
+    h.click("#review-submit").await;
     h.wait_for("#review-status[data-state='in_review'][data-required='1']")
         .await;
     assert_eq!(
-        attr(&h, "#evidence-replay", "data-actions").await,
+        h.attr("#evidence-replay", "data-actions")
+            .await
+            .unwrap_or_default(),
         e1["replay"]["actions"].to_string()
     );
-    assert_eq!(attr(&h, "#evidence-baseline", "data-baseline").await, "");
+    assert_eq!(
+        h.attr("#evidence-baseline", "data-baseline")
+            .await
+            .unwrap_or_default(),
+        ""
+    );
     let suites: Vec<String> = e1["suites"]
         .as_array()
         .unwrap()
@@ -159,15 +134,20 @@ async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
     assert_eq!(shown, suites);
 
     // The author may not approve (in another case, too).
-    fill(&h, "#review-actor", &author.to_uppercase()).await;
-    click(&h, "#review-approve").await;
+    h.fill("#review-actor", &author.to_uppercase()).await;
+    h.click("#review-approve").await;
     let err = h.wait_for("#review-error").await.text().await.unwrap();
     assert!(err.contains("cannot approve"), "{err}");
-    assert_eq!(attr(&h, "#review-status", "data-state").await, "in_review");
+    assert_eq!(
+        h.attr("#review-status", "data-state")
+            .await
+            .unwrap_or_default(),
+        "in_review"
+    );
 
-    fill(&h, "#review-actor", "bob").await;
-    fill(&h, "#review-comment", "the baseline").await;
-    click(&h, "#review-approve").await;
+    h.fill("#review-actor", "bob").await;
+    h.fill("#review-comment", "the baseline").await;
+    h.click("#review-approve").await;
     h.wait_for("#review-status[data-state='approved'][data-approvals='1']")
         .await;
 
@@ -177,19 +157,28 @@ async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
         "#review-status[data-version='{v2}'][data-state='draft']"
     ))
     .await;
-    fill(&h, "#review-actor", "alice").await;
-    click(&h, "#review-submit").await;
+    h.fill("#review-actor", "alice").await;
+    h.click("#review-submit").await;
     h.wait_for("#review-status[data-state='in_review'][data-required='2']")
         .await;
-    assert_eq!(attr(&h, "#evidence-baseline", "data-baseline").await, v1);
     assert_eq!(
-        attr(&h, "#evidence-diff", "data-changed").await,
+        h.attr("#evidence-baseline", "data-baseline")
+            .await
+            .unwrap_or_default(),
+        v1
+    );
+    assert_eq!(
+        h.attr("#evidence-diff", "data-changed")
+            .await
+            .unwrap_or_default(),
         e2["diff"]["changed"].to_string()
     );
     let critical = strings(&e2["critical_agents"]);
     assert!(!critical.is_empty());
     assert_eq!(
-        attr(&h, "#evidence-required", "data-critical").await,
+        h.attr("#evidence-required", "data-critical")
+            .await
+            .unwrap_or_default(),
         critical.join(",")
     );
     assert_eq!(e2["required_approvals"], 2);
@@ -207,13 +196,13 @@ async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
     );
     h.screenshot("approvals").await;
 
-    fill(&h, "#review-actor", "bob").await;
-    click(&h, "#review-approve").await;
+    h.fill("#review-actor", "bob").await;
+    h.click("#review-approve").await;
     h.wait_for("#review-status[data-state='in_review'][data-approvals='1']")
         .await;
     // bob again does not count twice.
-    fill(&h, "#review-actor", "Bob").await;
-    click(&h, "#review-approve").await;
+    h.fill("#review-actor", "Bob").await;
+    h.click("#review-approve").await;
     h.poll("the second approval by bob to be refused", || async {
         let t = h
             .client
@@ -226,8 +215,8 @@ async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
         t.contains("already approved").then_some(())
     })
     .await;
-    fill(&h, "#review-actor", "carol").await;
-    click(&h, "#review-approve").await;
+    h.fill("#review-actor", "carol").await;
+    h.click("#review-approve").await;
     h.wait_for("#review-status[data-state='approved'][data-approvals='2']")
         .await;
     let decisions = h
@@ -238,7 +227,7 @@ async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
 
     // "Evidence report…" writes what `writ report` writes for the same
     // workspace, byte for byte.
-    click(&h, "#export-report").await;
+    h.click("#export-report").await;
     h.wait_for("#report-note").await;
     let html = std::fs::read_to_string(&report).expect("the report was written");
     for section in [

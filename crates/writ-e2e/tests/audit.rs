@@ -4,23 +4,7 @@
 //! file was tampered with in SQL (the `sqlite3` shell).
 
 use std::path::{Path, PathBuf};
-use writ_e2e::{debug_binary, Harness};
-
-/// The CLI binary, or `None` (after saying why) when it is missing outside CI.
-fn cli() -> Option<PathBuf> {
-    let writ = debug_binary("writ");
-    if writ.is_file() {
-        return Some(writ);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("{} is missing; `cargo build -p writ-cli`", writ.display());
-    }
-    println!(
-        "skipped: {} is missing; `cargo build -p writ-cli`",
-        writ.display()
-    );
-    None
-}
+use writ_e2e::{writ_cli, Harness};
 
 /// (id, time, actor, kind, details) of one event.
 type Row = (i64, String, String, String, String);
@@ -80,10 +64,6 @@ async fn app_events(h: &Harness) -> Vec<Row> {
         .collect()
 }
 
-async fn click(h: &Harness, css: &str) {
-    h.wait_for(css).await.click().await.expect("click");
-}
-
 async fn select(h: &Harness, css: &str, value: &str) {
     h.wait_for(css)
         .await
@@ -104,14 +84,14 @@ async fn wait_for_rows(h: &Harness, what: &str, expected: &[Row]) {
 /// Clicks "Verify the chain" and returns the result element once it shows `ok`.
 async fn verify(h: &Harness, ok: bool) -> fantoccini::elements::Element {
     // A previous result stays until the new one replaces it: wait for the right one.
-    click(h, "#audit-verify").await;
+    h.click("#audit-verify").await;
     h.wait_for(&format!("#audit-verification[data-ok='{ok}']"))
         .await
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn audit_trail_matches_the_cli() {
-    let Some(bin) = cli() else {
+    let Some(bin) = writ_cli() else {
         return;
     };
     let Some(h) = Harness::start().await else {
@@ -121,7 +101,7 @@ async fn audit_trail_matches_the_cli() {
     let ws = h.app_data_dir().join("sample.writ");
     assert!(ws.is_file(), "the app's workspace {}", ws.display());
 
-    click(&h, "#nav-audit").await;
+    h.click("#nav-audit").await;
     h.wait_for("#audit-table tr.event").await;
     let oldest_first = cli_events(&bin, &ws);
     assert!(oldest_first.len() >= 5, "{oldest_first:?}");

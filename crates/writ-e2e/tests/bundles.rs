@@ -5,24 +5,8 @@
 //! real `writ bundle verify`, its digest the one the view lists.
 
 use fantoccini::Locator;
-use std::path::{Path, PathBuf};
-use writ_e2e::{debug_binary, Harness};
-
-/// The CLI binary, or `None` (after saying why) when it is missing outside CI.
-fn cli() -> Option<PathBuf> {
-    let writ = debug_binary("writ");
-    if writ.is_file() {
-        return Some(writ);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("{} is missing; `cargo build -p writ-cli`", writ.display());
-    }
-    println!(
-        "skipped: {} is missing; `cargo build -p writ-cli`",
-        writ.display()
-    );
-    None
-}
+use std::path::Path;
+use writ_e2e::{writ_cli, Harness};
 
 fn run(writ: &Path, dir: &Path, args: &[&str]) -> std::process::Output {
     std::process::Command::new(writ)
@@ -37,10 +21,6 @@ fn ok(writ: &Path, dir: &Path, args: &[&str]) -> String {
     let out = run(writ, dir, args);
     assert!(out.status.success(), "writ {args:?}: {out:?}");
     String::from_utf8(out.stdout).unwrap()
-}
-
-async fn click(h: &Harness, css: &str) {
-    h.wait_for(css).await.click().await.expect("click");
 }
 
 async fn pick_version(h: &Harness, id: &str) {
@@ -70,7 +50,7 @@ async fn text_of(h: &Harness, css: &str, want: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_approved_version_is_exported_as_a_bundle_the_cli_verifies() {
-    let Some(writ) = cli() else {
+    let Some(writ) = writ_cli() else {
         return;
     };
     // A sample workspace with v1 approved (by bob; alice wrote it), v2 a
@@ -123,7 +103,7 @@ async fn an_approved_version_is_exported_as_a_bundle_the_cli_verifies() {
         return;
     };
     h.wait_for("#versions tbody tr").await;
-    click(&h, "#nav-bundles").await;
+    h.click("#nav-bundles").await;
     h.wait_for("#bundle-history-empty").await;
     // Every control of the view has an accessible name.
     let unnamed = h
@@ -142,13 +122,13 @@ async fn an_approved_version_is_exported_as_a_bundle_the_cli_verifies() {
 
     // v2 is a draft: refused before any dialog.
     pick_version(&h, &v2_full).await;
-    click(&h, "#export-bundle").await;
+    h.click("#export-bundle").await;
     let err = text_of(&h, "#bundle-error", "not approved").await;
     assert!(err.contains(&v2[..12]), "{err}");
 
     // v1: the key dialog cancelled, nothing exported.
     pick_version(&h, &v1_full).await;
-    click(&h, "#export-bundle").await;
+    h.click("#export-bundle").await;
     text_of(&h, "#bundle-notice", "Cancelled").await;
     assert!(h
         .client
@@ -157,7 +137,7 @@ async fn an_approved_version_is_exported_as_a_bundle_the_cli_verifies() {
         .is_err());
 
     // Then exported, archive, valid 30 days.
-    click(&h, "#export-bundle").await;
+    h.click("#export-bundle").await;
     let notice = text_of(&h, "#bundle-notice", "Exported bundle 1").await;
     let row = h.wait_for("#bundle-history tr[data-bundle='1']").await;
     let row_text = row.text().await.unwrap();

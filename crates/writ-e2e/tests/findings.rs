@@ -4,24 +4,8 @@
 
 use fantoccini::Locator;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use writ_e2e::{debug_binary, Harness};
-
-/// The CLI binary, or `None` (after saying why) when it is missing outside CI.
-fn cli() -> Option<PathBuf> {
-    let writ = debug_binary("writ");
-    if writ.is_file() {
-        return Some(writ);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("{} is missing; `cargo build -p writ-cli`", writ.display());
-    }
-    println!(
-        "skipped: {} is missing; `cargo build -p writ-cli`",
-        writ.display()
-    );
-    None
-}
+use std::path::Path;
+use writ_e2e::{writ_cli, Harness};
 
 /// `writ findings --format json` on a new sample workspace, for the newest
 /// version (v2) and, when given, trace set `set`.
@@ -72,30 +56,26 @@ fn cli_rows(doc: &serde_json::Value) -> BTreeSet<Row> {
         .collect()
 }
 
-async fn attr(el: &fantoccini::elements::Element, name: &str) -> Option<String> {
-    el.attr(name).await.unwrap()
-}
-
 /// The findings the window lists.
 async fn app_rows(h: &Harness) -> BTreeSet<Row> {
     let mut rows = BTreeSet::new();
     for li in h.client.find_all(Locator::Css("li.finding")).await.unwrap() {
         let count = match li.find(Locator::Css("p.actions")).await {
-            Ok(p) => attr(&p, "data-count").await.map(|c| c.parse().unwrap()),
+            Ok(p) => p
+                .attr("data-count")
+                .await
+                .unwrap()
+                .map(|c| c.parse().unwrap()),
             Err(_) => None,
         };
         rows.insert((
-            attr(&li, "data-code").await.unwrap(),
-            attr(&li, "data-subject").await.unwrap(),
-            attr(&li, "data-severity").await.unwrap(),
+            li.attr("data-code").await.unwrap().unwrap(),
+            li.attr("data-subject").await.unwrap().unwrap(),
+            li.attr("data-severity").await.unwrap().unwrap(),
             count,
         ));
     }
     rows
-}
-
-async fn click(h: &Harness, css: &str) {
-    h.wait_for(css).await.click().await.expect("click");
 }
 
 /// The summary once it describes the trace set `set` ("" for none).
@@ -113,7 +93,7 @@ async fn summary_for(h: &Harness, set: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn findings_match_the_cli() {
-    let Some(writ) = cli() else {
+    let Some(writ) = writ_cli() else {
         return;
     };
     let Some(h) = Harness::start().await else {
@@ -123,7 +103,7 @@ async fn findings_match_the_cli() {
     let inventory_only = cli_findings(&writ, None);
 
     h.wait_for("#versions tbody tr").await;
-    click(&h, "#nav-findings").await;
+    h.click("#nav-findings").await;
     // The view opens on the newest version over the sample's trace set.
     let total = summary_for(&h, "recorded").await;
     let expected = cli_rows(&with_trace);
@@ -164,8 +144,8 @@ async fn findings_match_the_cli() {
     assert!(h.texts("section.findings select").await.len() == 2);
 
     // Only critical and high.
-    click(&h, "#show-medium").await;
-    click(&h, "#show-low").await;
+    h.click("#show-medium").await;
+    h.click("#show-low").await;
     let severe: BTreeSet<Row> = expected
         .iter()
         .filter(|r| r.2 == "critical" || r.2 == "high")
@@ -185,9 +165,9 @@ async fn findings_match_the_cli() {
         .select_by_value("")
         .await
         .unwrap();
-    click(&h, "#show-medium").await;
-    click(&h, "#show-low").await;
-    click(&h, "#run-findings").await;
+    h.click("#show-medium").await;
+    h.click("#show-low").await;
+    h.click("#run-findings").await;
     let total = summary_for(&h, "").await;
     let expected = cli_rows(&inventory_only);
     assert_eq!(total as usize, expected.len());

@@ -7,23 +7,7 @@ use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::Locator;
 use std::process::Command;
-use writ_e2e::{debug_binary, Harness};
-
-/// The `writ` CLI binary, or `None` after reporting a skip (fails under CI).
-fn writ_cli() -> Option<std::path::PathBuf> {
-    let writ = debug_binary("writ");
-    if writ.is_file() {
-        return Some(writ);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("{} is missing; `cargo build -p writ-cli`", writ.display());
-    }
-    println!(
-        "skipped: {} is missing; `cargo build -p writ-cli`",
-        writ.display()
-    );
-    None
-}
+use writ_e2e::{writ_cli, Harness};
 
 /// The stored `inventory.toml` of `version` in a sample workspace made by
 /// the CLI (versions are content-addressed, so the ids equal the app's).
@@ -56,14 +40,6 @@ async fn find(h: &Harness, css: &str) -> Element {
         .find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("`{css}` not found: {e}"))
-}
-
-async fn click(h: &Harness, css: &str) {
-    find(h, css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("could not click `{css}`: {e}"));
 }
 
 /// Replaces the value of the text input matching `css` with `value` and
@@ -143,7 +119,7 @@ async fn inventory_table_edits_the_text() {
         return;
     };
     h.wait_for("#nav-policies").await;
-    click(&h, "#nav-policies").await;
+    h.click("#nav-policies").await;
     h.wait_for("#file-tree button[data-path='inventory.toml']")
         .await;
     let version = find(&h, "#version-select")
@@ -156,7 +132,8 @@ async fn inventory_table_edits_the_text() {
     let expected_agents = stored.lines().filter(|l| l.trim() == "[[agent]]").count();
     assert!(expected_agents > 0, "{stored}");
 
-    click(&h, "#file-tree button[data-path='inventory.toml']").await;
+    h.click("#file-tree button[data-path='inventory.toml']")
+        .await;
     // Table is the default.
     h.wait_for("#inventory-table").await;
     let pressed = find(&h, "#inventory-mode-table")
@@ -256,7 +233,7 @@ async fn inventory_table_edits_the_text() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
     // The Text view shows the new tier, the comments, and nothing else changed.
-    click(&h, "#inventory-mode-text").await;
+    h.click("#inventory-mode-text").await;
     h.wait_for(".cm-content").await;
     let text = h
         .poll("the edited text in the editor", || async {
@@ -317,7 +294,7 @@ async fn inventory_table_edits_the_text() {
 
     // Back in the table: add an agent with the form, give it an identity,
     // then remove it again.
-    click(&h, "#inventory-mode-table").await;
+    h.click("#inventory-mode-table").await;
     h.wait_for("#inventory-add-agent").await;
     for (css, value) in [
         ("#new-agent-id", "triage-bot"),
@@ -327,8 +304,8 @@ async fn inventory_table_edits_the_text() {
     ] {
         find(&h, css).await.send_keys(value).await.unwrap();
     }
-    click(&h, "#new-agent-tier option[value='medium']").await;
-    click(&h, "#new-agent-add").await;
+    h.click("#new-agent-tier option[value='medium']").await;
+    h.click("#new-agent-add").await;
     let row = "tr.agent[data-agent='triage-bot']";
     h.wait_for(row).await;
     let count = h.texts("#inventory-table tbody tr.agent").await.len();
@@ -339,10 +316,9 @@ async fn inventory_table_edits_the_text() {
         .await
         .unwrap();
     assert_eq!(tier.as_deref(), Some("medium"));
-    click(
-        &h,
-        &format!("{row} button[aria-label='Add an identity to triage-bot']"),
-    )
+    h.click(&format!(
+        "{row} button[aria-label='Add an identity to triage-bot']"
+    ))
     .await;
     let spiffe = find(&h, &format!("{row} input[aria-label='SPIFFE ID']")).await;
     spiffe
@@ -368,9 +344,9 @@ async fn inventory_table_edits_the_text() {
     .await;
     // Removing asks for a second click.
     let remove = format!("{row} button.remove");
-    click(&h, &remove).await;
+    h.click(&remove).await;
     assert!(h.client.find(Locator::Css(row)).await.is_ok());
-    click(&h, &remove).await;
+    h.click(&remove).await;
     h.poll("the new agent to be removed", || async {
         let n = h.texts("#inventory-table tbody tr.agent").await.len();
         (n == expected_agents).then_some(())

@@ -6,65 +6,12 @@
 use fantoccini::elements::Element;
 use fantoccini::Locator;
 use std::collections::BTreeMap;
-use writ_e2e::{debug_binary, Harness};
+use writ_e2e::{writ_cli, Harness};
 
-/// Clicks the element matching `css` (waiting for it first).
-async fn click(h: &Harness, css: &str) {
-    h.wait_for(css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("could not click `{css}`: {e}"));
-}
-
-/// Scrolls the element matching `css` to the top of the view.
-async fn scroll_to(h: &Harness, css: &str) {
-    let e = h.wait_for(css).await;
-    h.client
-        .execute(
-            "arguments[0].scrollIntoView({block: 'start'});",
-            vec![serde_json::to_value(e).unwrap()],
-        )
-        .await
-        .unwrap();
-}
-
-/// The `textContent` of every element matching `css`.
-async fn contents(h: &Harness, css: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in h
-        .client
-        .find_all(Locator::Css(css))
-        .await
-        .unwrap_or_default()
-    {
-        if let Ok(Some(t)) = e.prop("textContent").await {
-            out.push(t.trim().to_string());
-        }
-    }
-    out
-}
-
-/// An attribute of an element, or "".
-async fn attr(e: &Element, name: &str) -> String {
+/// An attribute of an element already in hand (e.g. a chart's row found
+/// inside its chart; [`Harness::attr`] takes a page-wide selector), or "".
+async fn attr_of(e: &Element, name: &str) -> String {
     e.attr(name).await.ok().flatten().unwrap_or_default()
-}
-
-/// The `writ` CLI binary, or `None` (after printing why) when it is missing
-/// locally; under `CI` a missing binary fails the test.
-fn writ_cli() -> Option<std::path::PathBuf> {
-    let writ = debug_binary("writ");
-    if writ.is_file() {
-        return Some(writ);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("{} is missing; `cargo build -p writ-cli`", writ.display());
-    }
-    println!(
-        "skipped: {} is missing; `cargo build -p writ-cli`",
-        writ.display()
-    );
-    None
 }
 
 /// Replays run 2's version of a sample workspace made by the CLI over the
@@ -130,7 +77,7 @@ fn summary_counts(v: &serde_json::Value) -> Counts {
 
 /// The rows of a chart's data table (shown by its toggle), as counts.
 async fn table_counts(h: &Harness, chart: &str) -> Counts {
-    click(h, &format!("#{chart}-toggle")).await;
+    h.click(&format!("#{chart}-toggle")).await;
     h.wait_for(&format!("#{chart}-table:not([hidden]) tbody tr"))
         .await;
     let mut out = Counts::new();
@@ -140,8 +87,8 @@ async fn table_counts(h: &Harness, chart: &str) -> Counts {
         .await
         .unwrap()
     {
-        let name = attr(&row, "data-name").await;
-        let total: u64 = attr(&row, "data-total").await.parse().unwrap();
+        let name = attr_of(&row, "data-name").await;
+        let total: u64 = attr_of(&row, "data-total").await.parse().unwrap();
         let shown_total: u64 = row
             .find(Locator::Css("td.num"))
             .await
@@ -157,13 +104,13 @@ async fn table_counts(h: &Harness, chart: &str) -> Counts {
         for cell in row.find_all(Locator::Css("td[data-series]")).await.unwrap() {
             let n: u64 = cell.text().await.unwrap().trim().parse().unwrap();
             if n > 0 {
-                verdicts.insert(attr(&cell, "data-series").await, n);
+                verdicts.insert(attr_of(&cell, "data-series").await, n);
             }
         }
         out.insert(name, (total, verdicts));
     }
     // Back to the chart.
-    click(h, &format!("#{chart}-toggle")).await;
+    h.click(&format!("#{chart}-toggle")).await;
     h.wait_for(&format!("#{chart} svg")).await;
     out
 }
@@ -178,9 +125,9 @@ async fn bars(h: &Harness, chart: &str) -> Vec<(String, u64, bool)> {
         .unwrap()
     {
         out.push((
-            attr(&g, "data-name").await,
-            attr(&g, "data-total").await.parse().unwrap(),
-            !attr(&g, "data-others").await.is_empty(),
+            attr_of(&g, "data-name").await,
+            attr_of(&g, "data-total").await.parse().unwrap(),
+            !attr_of(&g, "data-others").await.is_empty(),
         ));
     }
     out
@@ -215,11 +162,11 @@ fn check_bars(chart: &str, bars: &[(String, u64, bool)], counts: &Counts, top: u
 /// Opens the Runs view and compares runs 1 and 2.
 async fn compare_1_2(h: &Harness) {
     h.wait_for("#versions tbody tr").await;
-    click(h, "#nav-runs").await;
+    h.click("#nav-runs").await;
     h.wait_for("#runs tbody tr").await;
-    click(h, "#diff-a option[value='1']").await;
-    click(h, "#diff-b option[value='2']").await;
-    click(h, "#diff-button").await;
+    h.click("#diff-a option[value='1']").await;
+    h.click("#diff-b option[value='2']").await;
+    h.click("#diff-button").await;
     h.wait_for("#diff-result[data-a='1'][data-b='2']").await;
 }
 
@@ -240,9 +187,9 @@ async fn run_charts_match_the_cli_summary() {
     assert!(cli_agents.len() > 10, "the sample has many agents");
 
     h.wait_for("#versions tbody tr").await;
-    click(&h, "#nav-runs").await;
+    h.click("#nav-runs").await;
     h.wait_for("#runs tbody tr[data-run='2']").await;
-    click(&h, "#charts-run option[value='2']").await;
+    h.click("#charts-run option[value='2']").await;
     h.wait_for("#run-charts[data-run='2'] #chart-agents svg g.bar")
         .await;
 
@@ -270,14 +217,14 @@ async fn run_charts_match_the_cli_summary() {
         .await
         .unwrap()
     {
-        let total: u64 = attr(&g, "data-total").await.parse().unwrap();
+        let total: u64 = attr_of(&g, "data-total").await.parse().unwrap();
         let mut sum = 0;
         for r in g.find_all(Locator::Css("rect")).await.unwrap() {
-            sum += attr(&r, "data-value").await.parse::<u64>().unwrap();
+            sum += attr_of(&r, "data-value").await.parse::<u64>().unwrap();
         }
         assert_eq!(sum, total);
     }
-    click(&h, "#charts-top option[value='0']").await;
+    h.click("#charts-top option[value='0']").await;
     h.poll("every agent as a bar", || async {
         (bars(&h, "chart-agents").await.len() == agents.len()).then_some(())
     })
@@ -288,7 +235,7 @@ async fn run_charts_match_the_cli_summary() {
         &agents,
         usize::MAX,
     );
-    click(&h, "#charts-top option[value='10']").await;
+    h.click("#charts-top option[value='10']").await;
 
     // The timeline: every action once, allowed and denied as replayed.
     let mut allowed = 0u64;
@@ -304,20 +251,20 @@ async fn run_charts_match_the_cli_summary() {
         cols.len()
     );
     for c in &cols {
-        allowed += attr(c, "data-allowed").await.parse::<u64>().unwrap();
-        denied += attr(c, "data-denied").await.parse::<u64>().unwrap();
+        allowed += attr_of(c, "data-allowed").await.parse::<u64>().unwrap();
+        denied += attr_of(c, "data-denied").await.parse::<u64>().unwrap();
     }
     let decisions = &summary["decisions"];
     assert_eq!(allowed, decisions["allow"].as_u64().unwrap_or(0));
     assert_eq!(denied, decisions["deny"].as_u64().unwrap_or(0));
     assert_eq!(allowed + denied, actions);
-    let label = attr(&h.wait_for("#chart-timeline svg").await, "aria-label").await;
+    let label = attr_of(&h.wait_for("#chart-timeline svg").await, "aria-label").await;
     assert!(
         label.contains(&format!("{allowed} allowed and {denied} denied")),
         "{label}"
     );
 
-    scroll_to(&h, "#run-charts").await;
+    h.scroll_to("#run-charts").await;
     h.screenshot("runs-charts").await;
     h.close().await;
 }
@@ -359,7 +306,7 @@ async fn side_by_side_shows_the_regression_policy() {
     assert!(!bars(&h, "diff-chart-tools").await.is_empty());
 
     // Side by side.
-    click(&h, "#texts-side").await;
+    h.click("#texts-side").await;
     let entry = ".sidediff[data-name='low-tier-no-production-changes']";
     h.wait_for(&format!("{entry} .cm-merge-b .cm-content"))
         .await;
@@ -419,11 +366,11 @@ async fn side_by_side_shows_the_regression_policy() {
         !marked.is_empty(),
         "changed text within the lines is marked"
     );
-    scroll_to(&h, entry).await;
+    h.scroll_to(entry).await;
     h.screenshot("runs-side-by-side").await;
 
     // Back to the unified view.
-    click(&h, "#texts-unified").await;
+    h.click("#texts-unified").await;
     h.wait_for("#policy-diffs .textdiff[data-name='low-tier-no-production-changes'] pre")
         .await;
     h.close().await;
@@ -445,7 +392,7 @@ async fn a_determining_policy_opens_highlighted_in_the_editor() {
         row[0].trim().to_string()
     };
     let link = "#diff-changes td[data-col='to'] button.policy-link[data-policy='low-tier-no-production-changes']";
-    click(&h, link).await;
+    h.click(link).await;
 
     h.wait_for("#nav-policies[aria-current='page']").await;
     let id = h
@@ -477,7 +424,7 @@ async fn a_determining_policy_opens_highlighted_in_the_editor() {
     h.wait_for(".editor .cm-policy-active[data-policy='low-tier-no-production-changes']")
         .await;
     let editor = h.wait_for(".editor[data-highlights]").await;
-    assert_eq!(attr(&editor, "data-file").await, "policies/risk.cedar");
+    assert_eq!(attr_of(&editor, "data-file").await, "policies/risk.cedar");
     let version = h.wait_for("#version-select").await;
     let selected = version.prop("value").await.unwrap().unwrap_or_default();
     assert!(
@@ -487,21 +434,23 @@ async fn a_determining_policy_opens_highlighted_in_the_editor() {
     h.screenshot("policies-highlight").await;
 
     // The Traces detail pane: run 2's first denial by that policy.
-    click(&h, "#nav-traces").await;
-    click(&h, "#traces-run option[value='2']").await;
-    click(&h, "#traces-verdict option[value='denied_by_forbid']").await;
+    h.click("#nav-traces").await;
+    h.click("#traces-run option[value='2']").await;
+    h.click("#traces-verdict option[value='denied_by_forbid']")
+        .await;
     h.poll("denied rows", || async {
         // The virtual table's cells: by content (WebDriver's rendered text is empty).
-        let v = contents(&h, "#actions [data-col='verdict']").await;
+        let v = h.contents("#actions [data-col='verdict']").await;
         (!v.is_empty() && v.iter().all(|x| x == "denied_by_forbid")).then_some(())
     })
     .await;
     // Find a row whose determining policy is the regression.
-    let lines = contents(&h, "#actions .line[data-line]").await;
+    let lines = h.contents("#actions .line[data-line]").await;
     let mut found = false;
     for line in lines.iter().take(40) {
         let line = line.trim();
-        click(&h, &format!("#actions .line[data-line='{line}']")).await;
+        h.click(&format!("#actions .line[data-line='{line}']"))
+            .await;
         // Selecting clears the old result before the heading names the line.
         let heading = format!("Line {line}");
         let reasons = h
@@ -519,11 +468,8 @@ async fn a_determining_policy_opens_highlighted_in_the_editor() {
         }
     }
     assert!(found, "a denial by the regression policy in the first rows");
-    click(
-        &h,
-        "#action-reasons button.policy-link[data-policy='low-tier-no-production-changes']",
-    )
-    .await;
+    h.click("#action-reasons button.policy-link[data-policy='low-tier-no-production-changes']")
+        .await;
     h.wait_for("#nav-policies[aria-current='page']").await;
     h.poll("the policy highlighted again", || async {
         let text = h

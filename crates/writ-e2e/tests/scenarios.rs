@@ -5,23 +5,7 @@
 use fantoccini::key::Key;
 use fantoccini::Locator;
 use std::path::{Path, PathBuf};
-use writ_e2e::{debug_binary, Harness};
-
-/// The CLI binary, or `None` (after saying why) when it is missing outside CI.
-fn cli() -> Option<PathBuf> {
-    let writ = debug_binary("writ");
-    if writ.is_file() {
-        return Some(writ);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("{} is missing; `cargo build -p writ-cli`", writ.display());
-    }
-    println!(
-        "skipped: {} is missing; `cargo build -p writ-cli`",
-        writ.display()
-    );
-    None
-}
+use writ_e2e::{writ_cli, Harness};
 
 /// `writ init --sample` in a new folder; returns (folder, workspace).
 fn cli_sample(writ: &Path) -> (tempfile::TempDir, PathBuf) {
@@ -57,43 +41,34 @@ fn cli_counts(writ: &Path, ws: &Path, args: &[&str]) -> (u64, u64) {
     counts
 }
 
-async fn click(h: &Harness, css: &str) {
-    h.client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("`{css}` not found: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("could not click `{css}`: {e}"));
-}
-
-async fn attr(h: &Harness, css: &str, name: &str) -> String {
-    h.wait_for(css)
-        .await
-        .attr(name)
-        .await
-        .unwrap()
-        .unwrap_or_else(|| panic!("`{css}` has no {name}"))
-}
-
 /// The summary of the report for `suite`, as (passed, failed).
 async fn summary(h: &Harness, suite: &str) -> (u64, u64) {
     let css = format!("#tests-summary[data-suite='{suite}']");
-    let passed = attr(h, &css, "data-passed").await.parse().unwrap();
-    let failed = attr(h, &css, "data-failed").await.parse().unwrap();
+    let passed = h
+        .attr(&css, "data-passed")
+        .await
+        .expect("the attribute")
+        .parse()
+        .unwrap();
+    let failed = h
+        .attr(&css, "data-failed")
+        .await
+        .expect("the attribute")
+        .parse()
+        .unwrap();
     (passed, failed)
 }
 
 async fn open_tests(h: &Harness) {
     h.wait_for("#versions tbody tr").await;
-    click(h, "#nav-tests").await;
+    h.click("#nav-tests").await;
     h.wait_for("#suites tbody tr").await;
 }
 
 /// Ctrl+Enter runs every suite; the counts equal the CLI's, all pass.
 #[tokio::test(flavor = "multi_thread")]
 async fn all_suites_pass_as_in_the_cli() {
-    let Some(writ) = cli() else {
+    let Some(writ) = writ_cli() else {
         return;
     };
     let Some(h) = Harness::start().await else {
@@ -151,7 +126,7 @@ async fn all_suites_pass_as_in_the_cli() {
 /// listed with expected against actual, as many as the CLI counts.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_v2_suite_against_v1_lists_failures() {
-    let Some(writ) = cli() else {
+    let Some(writ) = writ_cli() else {
         return;
     };
     let Some(h) = Harness::start().await else {
@@ -178,8 +153,8 @@ async fn a_v2_suite_against_v1_lists_failures() {
         .await
         .join(" ");
     assert!(bound.contains(&v1[..12]), "{bound} vs {v1}");
-    click(&h, "#suite-select option[value='v2-guardrails']").await;
-    click(&h, "#run-tests").await;
+    h.click("#suite-select option[value='v2-guardrails']").await;
+    h.click("#run-tests").await;
 
     let (_dir, ws) = cli_sample(&writ);
     let (cli_passed, cli_failed) = cli_counts(
@@ -192,7 +167,9 @@ async fn a_v2_suite_against_v1_lists_failures() {
     h.wait_for("#tests-summary[data-suite='v2-guardrails']")
         .await;
     assert_eq!(
-        attr(&h, "#tests-summary", "data-version").await,
+        h.attr("#tests-summary", "data-version")
+            .await
+            .expect("the attribute"),
         v1,
         "the run used the override"
     );
@@ -240,7 +217,7 @@ async fn a_v2_suite_against_v1_lists_failures() {
     );
 
     // Failures only.
-    click(&h, "#failures-only").await;
+    h.click("#failures-only").await;
     h.poll("only failures to be listed", || async {
         (h.texts("#cases li.case").await.len() as u64 == failed).then_some(())
     })

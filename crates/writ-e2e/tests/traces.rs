@@ -7,25 +7,9 @@
 use fantoccini::key::Key;
 use fantoccini::Locator;
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use writ_e2e::{debug_binary, workspace_root, Harness};
-
-/// The CLI binary, or `None` after printing `skipped: ...` (panics under `CI`).
-fn writ() -> Option<PathBuf> {
-    let writ = debug_binary("writ");
-    if writ.is_file() {
-        return Some(writ);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("{} is missing; `cargo build -p writ-cli`", writ.display());
-    }
-    println!(
-        "skipped: {} is missing; `cargo build -p writ-cli`",
-        writ.display()
-    );
-    None
-}
+use writ_e2e::{workspace_root, writ_cli, Harness};
 
 /// Runs the CLI and returns its standard output, failing on an error.
 fn cli(writ: &Path, args: &[&OsStr]) -> String {
@@ -104,47 +88,13 @@ fn cycled(path: &Path, n: usize) {
     std::fs::write(path, text).unwrap();
 }
 
-async fn click(h: &Harness, css: &str) {
-    h.wait_for(css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("clicking `{css}`: {e}"));
-}
-
-/// Waits until an element matching `css` has text containing `want`.
-async fn wait_text(h: &Harness, css: &str, want: &str) -> String {
-    h.poll(&format!("`{css}` to contain `{want}`"), || async {
-        h.texts(css).await.into_iter().find(|t| t.contains(want))
-    })
-    .await
-}
-
-/// An attribute of the first element matching `css`.
-async fn attr(h: &Harness, css: &str, name: &str) -> Option<String> {
+/// An attribute of the first element matching `css`, or `None` when there
+/// is no such element (yet): unlike [`Harness::attr`] this does not wait,
+/// so it can be polled for an element that comes and goes (the import's
+/// progress line).
+async fn attr_now(h: &Harness, css: &str, name: &str) -> Option<String> {
     let e = h.client.find(Locator::Css(css)).await.ok()?;
     e.attr(name).await.ok()?
-}
-
-/// Replaces the text of an input.
-async fn fill(h: &Harness, css: &str, text: &str) {
-    let e = h.wait_for(css).await;
-    e.clear().await.unwrap();
-    e.send_keys(text).await.unwrap();
-}
-
-/// The text content of every element matching `css` (WebDriver's text of
-/// the virtual table's cells, inside a transformed block, reads as empty).
-async fn contents(h: &Harness, css: &str) -> Vec<String> {
-    let v = h
-        .client
-        .execute(
-            "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.textContent.trim());",
-            vec![serde_json::json!(css)],
-        )
-        .await
-        .unwrap();
-    serde_json::from_value(v).unwrap_or_default()
 }
 
 /// The option labels of the trace set menu.
@@ -160,7 +110,7 @@ async fn set_options(h: &Harness) -> Vec<String> {
 /// scrolled to its end and the keyboard selects the last line.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_import_with_progress_cancel_and_scroll_to_the_end() {
-    let Some(writ) = writ() else { return };
+    let Some(writ) = writ_cli() else { return };
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("traces.writ");
     sample_workspace(&writ, &ws);
@@ -196,29 +146,28 @@ async fn a_import_with_progress_cancel_and_scroll_to_the_end() {
         return;
     };
     h.wait_for("#versions tbody tr").await;
-    click(&h, "#nav-traces").await;
+    h.click("#nav-traces").await;
     h.wait_for("#actions[data-total='2400']").await;
 
     // The first file: the name is prefilled from the stem; rename it.
-    click(&h, "#import-button").await;
+    h.click("#import-button").await;
     let name = h.wait_for("#import-name").await;
     assert_eq!(
         name.prop("value").await.unwrap().as_deref(),
         Some("week-48")
     );
-    fill(&h, "#import-name", "week48").await;
-    click(&h, "#import-start").await;
-    let result = wait_text(&h, "#import-result", "Imported trace set").await;
-    let actions: u64 = attr(&h, "#import-result", "data-actions")
+    h.fill("#import-name", "week48").await;
+    h.click("#import-start").await;
+    let result = h.wait_text("#import-result", "Imported trace set").await;
+    let actions: u64 = h
+        .attr("#import-result", "data-actions")
         .await
         .unwrap()
         .parse()
         .unwrap();
     assert_eq!(actions as usize, file_lines - 2, "{result}");
     assert_eq!(
-        attr(&h, "#import-result", "data-bad-lines")
-            .await
-            .as_deref(),
+        h.attr("#import-result", "data-bad-lines").await.as_deref(),
         Some("2")
     );
     let errors = h.texts("#import-errors li").await;
@@ -233,31 +182,31 @@ async fn a_import_with_progress_cancel_and_scroll_to_the_end() {
     );
     h.wait_for(&format!("#actions[data-total='{actions}']"))
         .await;
-    let status = wait_text(&h, "#traces-count", "matching actions").await;
+    let status = h.wait_text("#traces-count", "matching actions").await;
     assert!(status.starts_with("1,500 matching"), "{status}");
     let before = set_options(&h).await;
     assert_eq!(before.len(), 2, "{before:?}");
 
     // The same content as the sample's set: the store's message.
-    click(&h, "#import-button").await;
+    h.click("#import-button").await;
     h.poll("the second file's name to be prefilled", || async {
         let e = h.client.find(Locator::Css("#import-name")).await.ok()?;
         (e.prop("value").await.ok()??.as_str() == "recorded").then_some(())
     })
     .await;
     // The name is taken: refused before anything runs.
-    wait_text(&h, "#import-name-problem", "exists already").await;
-    fill(&h, "#import-name", "recorded again").await;
-    click(&h, "#import-start").await;
-    let dup = wait_text(&h, "#import-error", "imported before").await;
+    h.wait_text("#import-name-problem", "exists already").await;
+    h.fill("#import-name", "recorded again").await;
+    h.click("#import-start").await;
+    let dup = h.wait_text("#import-error", "imported before").await;
     assert!(dup.contains("trace set `recorded`"), "{dup}");
 
     // A large import, cancelled once it is under way.
-    click(&h, "#import-button").await;
-    fill(&h, "#import-name", "big").await;
-    click(&h, "#import-start").await;
+    h.click("#import-button").await;
+    h.fill("#import-name", "big").await;
+    h.click("#import-start").await;
     h.poll("the import to store actions", || async {
-        let n: u64 = attr(&h, "#import-progress", "data-actions")
+        let n: u64 = attr_now(&h, "#import-progress", "data-actions")
             .await?
             .parse()
             .ok()?;
@@ -265,8 +214,8 @@ async fn a_import_with_progress_cancel_and_scroll_to_the_end() {
     })
     .await;
     h.screenshot("traces-import-progress").await;
-    click(&h, "#import-cancel").await;
-    let notice = wait_text(&h, "#import-notice", "cancelled").await;
+    h.click("#import-cancel").await;
+    let notice = h.wait_text("#import-notice", "cancelled").await;
     assert!(notice.contains("nothing was stored"), "{notice}");
     assert_eq!(set_options(&h).await, before);
     assert_eq!(cli_sets(&writ, &ws), sets, "the store is unchanged");
@@ -292,21 +241,22 @@ async fn a_import_with_progress_cancel_and_scroll_to_the_end() {
     h.wait_for(&format!("#actions [data-line='{file_lines}']"))
         .await;
     // Keyboard: Home selects the first row, End the last; the detail follows.
-    click(&h, "#actions .vt-row[data-index='1490']").await;
-    wait_text(&h, "#action-detail-h", "Line").await;
+    h.click("#actions .vt-row[data-index='1490']").await;
+    h.wait_text("#action-detail-h", "Line").await;
     let grid = h.wait_for("#actions").await;
     grid.send_keys(&char::from(Key::Home).to_string())
         .await
         .unwrap();
-    wait_text(&h, "#action-detail-h", "Line 1").await;
+    h.wait_text("#action-detail-h", "Line 1").await;
     grid.send_keys(&char::from(Key::Down).to_string())
         .await
         .unwrap();
-    wait_text(&h, "#action-detail-h", "Line 2").await;
+    h.wait_text("#action-detail-h", "Line 2").await;
     grid.send_keys(&char::from(Key::End).to_string())
         .await
         .unwrap();
-    wait_text(&h, "#action-detail-h", &format!("Line {file_lines}")).await;
+    h.wait_text("#action-detail-h", &format!("Line {file_lines}"))
+        .await;
     h.wait_for(&format!(
         "#actions .vt-row.selected [data-line='{file_lines}']"
     ))
@@ -317,12 +267,12 @@ async fn a_import_with_progress_cancel_and_scroll_to_the_end() {
     // carried over.
     let request = h
         .poll("the Cedar request of the selected line", || async {
-            let text = contents(&h, "#action-request").await.into_iter().next()?;
+            let text = h.contents("#action-request").await.into_iter().next()?;
             serde_json::from_str::<serde_json::Value>(&text).ok()
         })
         .await;
     let record: serde_json::Value = serde_json::from_str(
-        &contents(&h, "#action-record")
+        &h.contents("#action-record")
             .await
             .into_iter()
             .next()
@@ -353,7 +303,7 @@ async fn a_import_with_progress_cancel_and_scroll_to_the_end() {
 /// lists exactly that run's count of the verdict.
 #[tokio::test(flavor = "multi_thread")]
 async fn b_replay_matches_the_cli_and_cancel_stores_nothing() {
-    let Some(writ) = writ() else { return };
+    let Some(writ) = writ_cli() else { return };
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("replay.writ");
     sample_workspace(&writ, &ws);
@@ -415,14 +365,14 @@ async fn b_replay_matches_the_cli_and_cancel_stores_nothing() {
         return;
     };
     h.wait_for("#versions tbody tr").await;
-    click(&h, "#nav-runs").await;
+    h.click("#nav-runs").await;
     h.wait_for("#runs tbody tr").await;
     let version_option = format!("#replay-version option[value^='{v1}']");
-    click(&h, &version_option).await;
-    click(&h, "#replay-set option[value='1']").await;
-    click(&h, "#replay-button").await;
+    h.click(&version_option).await;
+    h.click("#replay-set option[value='1']").await;
+    h.click("#replay-button").await;
     let next = runs_before + 1;
-    let result = wait_text(&h, "#replay-result", "Stored run").await;
+    let result = h.wait_text("#replay-result", "Stored run").await;
     assert!(
         result.starts_with(&format!("Stored run {next}")),
         "{result}"
@@ -446,9 +396,9 @@ async fn b_replay_matches_the_cli_and_cancel_stores_nothing() {
     assert_eq!(runs_now, next);
 
     // Cancel a long replay: nothing is stored.
-    click(&h, "#replay-set option[value='2']").await;
-    click(&h, "#replay-button").await;
-    wait_text(&h, "#replay-progress", "Replaying").await;
+    h.click("#replay-set option[value='2']").await;
+    h.click("#replay-button").await;
+    h.wait_text("#replay-progress", "Replaying").await;
     let shown = h.wait_for("#replay-progress").await;
     h.client
         .execute(
@@ -458,8 +408,8 @@ async fn b_replay_matches_the_cli_and_cancel_stores_nothing() {
         .await
         .unwrap();
     h.screenshot("runs-replay-progress").await;
-    click(&h, "#replay-cancel").await;
-    let said = wait_text(&h, "#replay-result", "cancelled").await;
+    h.click("#replay-cancel").await;
+    let said = h.wait_text("#replay-result", "cancelled").await;
     assert!(said.contains("nothing was stored"), "{said}");
     assert_eq!(cli_runs(&writ, &ws), runs_now, "no run was stored");
     assert_eq!(h.texts("#runs tbody tr").await.len(), runs_now);
@@ -473,15 +423,16 @@ async fn b_replay_matches_the_cli_and_cancel_stores_nothing() {
         .parse()
         .unwrap();
     assert!(denied > 0);
-    click(&h, "#nav-traces").await;
+    h.click("#nav-traces").await;
     h.wait_for("#actions[data-total='2400']").await;
-    click(&h, "#traces-run option[value='2']").await;
-    click(&h, "#traces-verdict option[value='denied_by_forbid']").await;
+    h.click("#traces-run option[value='2']").await;
+    h.click("#traces-verdict option[value='denied_by_forbid']")
+        .await;
     h.wait_for(&format!("#actions[data-total='{denied}']"))
         .await;
     let verdicts = h
         .poll("the filtered rows", || async {
-            let v = contents(&h, "#actions [data-col='verdict']").await;
+            let v = h.contents("#actions [data-col='verdict']").await;
             (!v.is_empty()).then_some(v)
         })
         .await;
@@ -490,8 +441,8 @@ async fn b_replay_matches_the_cli_and_cancel_stores_nothing() {
         "{verdicts:?}"
     );
     // The first row's stored decision shows in the detail pane.
-    click(&h, "#actions .vt-row[data-index='0']").await;
-    wait_text(&h, "#action-verdict", "denied_by_forbid").await;
+    h.click("#actions .vt-row[data-index='0']").await;
+    h.wait_text("#action-verdict", "denied_by_forbid").await;
     assert_eq!(h.texts("#action-decision").await, vec!["deny".to_string()]);
     assert!(!h.texts("#action-reasons").await[0].trim().is_empty());
     h.close().await;

@@ -6,26 +6,10 @@
 use fantoccini::key::Key;
 use fantoccini::Locator;
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
-use writ_e2e::{debug_binary, workspace_root, Harness};
-
-/// The CLI binary, or `None` after printing `skipped: ...` (panics under `CI`).
-fn writ() -> Option<PathBuf> {
-    let writ = debug_binary("writ");
-    if writ.is_file() {
-        return Some(writ);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("{} is missing; `cargo build -p writ-cli`", writ.display());
-    }
-    println!(
-        "skipped: {} is missing; `cargo build -p writ-cli`",
-        writ.display()
-    );
-    None
-}
+use writ_e2e::{workspace_root, writ_cli, Harness};
 
 /// Runs the CLI, insisting on success; returns its stdout.
 fn cli(writ: &Path, args: &[&OsStr]) -> String {
@@ -85,24 +69,8 @@ fn arg(p: &Path) -> Vec<String> {
     vec![p.display().to_string()]
 }
 
-async fn click(h: &Harness, css: &str) {
-    h.wait_for(css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("clicking `{css}`: {e}"));
-}
-
 async fn text(h: &Harness, css: &str) -> String {
     h.wait_for(css).await.text().await.unwrap()
-}
-
-/// Waits until the element's text contains `want`.
-async fn wait_text(h: &Harness, css: &str, want: &str) -> String {
-    h.poll(&format!("`{css}` to contain `{want}`"), || async {
-        h.texts(css).await.into_iter().find(|t| t.contains(want))
-    })
-    .await
 }
 
 /// The policy editor's text (each line's raw text, so indentation counts).
@@ -150,7 +118,7 @@ async fn press(h: &Harness, keys: &str) {
 
 /// Opens the Policies view and waits for the checked editor.
 async fn open_policies(h: &Harness) {
-    click(h, "#nav-policies").await;
+    h.click("#nav-policies").await;
     h.wait_for(".cm-content").await;
     h.wait_for("#problem-count").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -160,14 +128,14 @@ async fn open_policies(h: &Harness) {
 /// heads the recent workspaces, and no sample was made. Alt+N and `?` work.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_workspace_given_on_the_command_line_opens_at_start() {
-    let Some(writ) = writ() else { return };
+    let Some(writ) = writ_cli() else { return };
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("team.writ");
     let ids = make_workspace(&writ, &ws, ["first from cli", "second from cli"]);
     let Some(h) = Harness::start_with(&arg(&ws), &[]).await else {
         return;
     };
-    wait_text(&h, "#workspace-path", "team.writ").await;
+    h.wait_text("#workspace-path", "team.writ").await;
     assert_eq!(text(&h, "#workspace-path").await, ws.display().to_string());
     let versions = h.texts("#versions tbody tr").await;
     assert_eq!(versions.len(), 2, "{versions:?}");
@@ -196,14 +164,15 @@ async fn a_workspace_given_on_the_command_line_opens_at_start() {
     );
     assert!(rows[1].contains("first from cli"));
     // Selecting one shows its files.
-    click(&h, "#version-history tbody tr:nth-child(2) .pick").await;
+    h.click("#version-history tbody tr:nth-child(2) .pick")
+        .await;
     h.wait_for("#version-files tbody tr").await;
     let files = h.texts("#version-files tbody tr").await;
     assert!(files.iter().any(|f| f.contains("policies/")), "{files:?}");
     h.screenshot("versions").await;
 
     // `?` lists the shortcuts; Escape closes the list.
-    click(&h, "#nav-start").await;
+    h.click("#nav-start").await;
     press(&h, "?").await;
     let list = text(&h, "#shortcut-list").await;
     assert!(
@@ -229,7 +198,7 @@ async fn a_workspace_given_on_the_command_line_opens_at_start() {
 /// empty one.
 #[tokio::test(flavor = "multi_thread")]
 async fn b_open_workspace_switches_the_start_view() {
-    let Some(writ) = writ() else { return };
+    let Some(writ) = writ_cli() else { return };
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("first.writ");
     let second = dir.path().join("second.writ");
@@ -257,11 +226,11 @@ async fn b_open_workspace_switches_the_start_view() {
     else {
         return;
     };
-    wait_text(&h, "#versions tbody tr", "first v2").await;
+    h.wait_text("#versions tbody tr", "first v2").await;
 
     // A foreign file is refused and left as it was; the open workspace stays.
-    click(&h, "#open-workspace").await;
-    let refused = wait_text(&h, "#workspace-message", "notes.writ").await;
+    h.click("#open-workspace").await;
+    let refused = h.wait_text("#workspace-message", "notes.writ").await;
     assert!(refused.contains("not a Writ workspace"), "{refused}");
     assert_eq!(
         std::fs::read_to_string(&foreign).unwrap(),
@@ -273,9 +242,9 @@ async fn b_open_workspace_switches_the_start_view() {
     );
 
     // The second answer: the other workspace.
-    click(&h, "#open-workspace").await;
-    wait_text(&h, "#workspace-path", "second.writ").await;
-    wait_text(&h, "#versions tbody tr", "second v2").await;
+    h.click("#open-workspace").await;
+    h.wait_text("#workspace-path", "second.writ").await;
+    h.wait_text("#versions tbody tr", "second v2").await;
     let versions = h.texts("#versions tbody tr").await;
     assert!(
         versions.iter().all(|v| !v.contains("first v")),
@@ -287,24 +256,24 @@ async fn b_open_workspace_switches_the_start_view() {
     h.screenshot("workspace-switched").await;
 
     // Back to the first through the recent list.
-    click(&h, "#recents li[data-index='1'] .recent-open").await;
-    wait_text(&h, "#workspace-path", "first.writ").await;
-    wait_text(&h, "#versions tbody tr", "first v2").await;
+    h.click("#recents li[data-index='1'] .recent-open").await;
+    h.wait_text("#workspace-path", "first.writ").await;
+    h.wait_text("#versions tbody tr", "first v2").await;
 
     // "New workspace…": an empty one, `.writ` added to the name.
-    click(&h, "#new-workspace").await;
-    wait_text(&h, "#workspace-path", "fresh.writ").await;
+    h.click("#new-workspace").await;
+    h.wait_text("#workspace-path", "fresh.writ").await;
     assert!(dir.path().join("fresh.writ").is_file());
     assert!(h.texts("#versions tbody tr").await.is_empty());
     assert!(version_list(&writ, &dir.path().join("fresh.writ")).is_empty());
 
     // A missing recent file is marked and can be removed.
     std::fs::remove_file(&second).unwrap();
-    click(&h, "#nav-policies").await;
-    click(&h, "#nav-start").await;
+    h.click("#nav-policies").await;
+    h.click("#nav-start").await;
     h.wait_for("#recents li.missing").await;
     let before = h.texts("#recents li").await.len();
-    click(&h, "#recents li.missing .recent-remove").await;
+    h.click("#recents li.missing .recent-remove").await;
     h.poll("the missing entry to go", || async {
         (h.texts("#recents li").await.len() == before - 1).then_some(())
     })
@@ -317,7 +286,7 @@ async fn b_open_workspace_switches_the_start_view() {
 /// lists it.
 #[tokio::test(flavor = "multi_thread")]
 async fn c_commit_an_edit_as_a_new_version() {
-    let Some(writ) = writ() else { return };
+    let Some(writ) = writ_cli() else { return };
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("commit.writ");
     make_workspace(&writ, &ws, ["v1", "v2"]);
@@ -376,7 +345,7 @@ async fn c_commit_an_edit_as_a_new_version() {
             .then_some(())
     })
     .await;
-    click(&h, "#commit-btn").await;
+    h.click("#commit-btn").await;
     let message = "tighten after review (e2e)";
     h.wait_for("#commit-message")
         .await
@@ -389,8 +358,8 @@ async fn c_commit_an_edit_as_a_new_version() {
     })
     .await;
     h.screenshot("commit-dialog").await;
-    click(&h, "#commit-confirm").await;
-    let notice = wait_text(&h, "#commit-notice", "Committed version").await;
+    h.click("#commit-confirm").await;
+    let notice = h.wait_text("#commit-notice", "Committed version").await;
     assert!(notice.contains(message), "{notice}");
     h.poll("the unsaved marker to go", || async {
         h.client
@@ -402,8 +371,10 @@ async fn c_commit_an_edit_as_a_new_version() {
     })
     .await;
 
-    click(&h, "#nav-versions").await;
-    let newest = wait_text(&h, "#version-history tbody tr:first-child", message).await;
+    h.click("#nav-versions").await;
+    let newest = h
+        .wait_text("#version-history tbody tr:first-child", message)
+        .await;
     assert_eq!(h.texts("#version-history tbody tr").await.len(), 3);
     let listed = version_list(&writ, &ws);
     assert_eq!(listed.len(), 3, "{listed:?}");
@@ -418,17 +389,18 @@ async fn c_commit_an_edit_as_a_new_version() {
 /// unsaved edits asks first.
 #[tokio::test(flavor = "multi_thread")]
 async fn d_an_old_version_opens_read_only() {
-    let Some(writ) = writ() else { return };
+    let Some(writ) = writ_cli() else { return };
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("history.writ");
     let ids = make_workspace(&writ, &ws, ["old one", "new one"]);
     let Some(h) = Harness::start_with(&arg(&ws), &[]).await else {
         return;
     };
-    click(&h, "#nav-versions").await;
-    wait_text(&h, "#version-history tbody tr", "old one").await;
-    click(&h, "#version-history tbody tr:nth-child(2) .pick").await;
-    click(&h, "#open-in-editor").await;
+    h.click("#nav-versions").await;
+    h.wait_text("#version-history tbody tr", "old one").await;
+    h.click("#version-history tbody tr:nth-child(2) .pick")
+        .await;
+    h.click("#open-in-editor").await;
     let banner = text(&h, "#readonly-banner").await;
     assert!(banner.contains(&ids[0]), "{banner}");
     h.wait_for(".cm-content").await;
@@ -464,7 +436,7 @@ async fn d_an_old_version_opens_read_only() {
     h.screenshot("version-read-only").await;
 
     // "Edit a copy": the same version becomes the base of edits.
-    click(&h, "#edit-copy").await;
+    h.click("#edit-copy").await;
     let content = h.client.find(Locator::Css(".cm-content")).await.unwrap();
     content.click().await.unwrap();
     content.send_keys("x").await.unwrap();
@@ -472,18 +444,20 @@ async fn d_an_old_version_opens_read_only() {
     assert_ne!(editor_text(&h).await, before);
 
     // Opening another version would drop the edit: asked first.
-    click(&h, "#nav-versions").await;
-    click(&h, "#version-history tbody tr:nth-child(1) .pick").await;
-    click(&h, "#open-in-editor").await;
+    h.click("#nav-versions").await;
+    h.click("#version-history tbody tr:nth-child(1) .pick")
+        .await;
+    h.click("#open-in-editor").await;
     h.wait_for("#discard-dialog").await;
-    click(&h, "#discard-cancel").await;
-    click(&h, "#nav-policies").await;
+    h.click("#discard-cancel").await;
+    h.click("#nav-policies").await;
     h.wait_for("#policies-dirty").await;
-    click(&h, "#nav-versions").await;
-    click(&h, "#version-history tbody tr:nth-child(1) .pick").await;
-    click(&h, "#open-in-editor").await;
-    click(&h, "#discard-confirm").await;
-    wait_text(&h, "#readonly-banner", &ids[1]).await;
+    h.click("#nav-versions").await;
+    h.click("#version-history tbody tr:nth-child(1) .pick")
+        .await;
+    h.click("#open-in-editor").await;
+    h.click("#discard-confirm").await;
+    h.wait_text("#readonly-banner", &ids[1]).await;
     assert!(h
         .client
         .find_all(Locator::Css("#policies-dirty"))
@@ -497,7 +471,7 @@ async fn d_an_old_version_opens_read_only() {
 /// `writ fmt` formats it; a syntax error is reported at its place.
 #[tokio::test(flavor = "multi_thread")]
 async fn e_format_a_badly_indented_policy() {
-    let Some(writ) = writ() else { return };
+    let Some(writ) = writ_cli() else { return };
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("fmt.writ");
     make_workspace(&writ, &ws, ["v1", "v2"]);
@@ -548,7 +522,7 @@ async fn e_format_a_badly_indented_policy() {
     content.send_keys("permit(principal, action").await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     let typed = editor_text(&h).await;
-    click(&h, "#format-btn").await;
+    h.click("#format-btn").await;
     let err = text(&h, "#format-error").await;
     assert!(err.contains(&format!("{file}:1:")), "{err}");
     assert_eq!(editor_text(&h).await, typed);
@@ -559,7 +533,7 @@ async fn e_format_a_badly_indented_policy() {
 /// first start, with nothing remembered, makes the sample: see `app.rs`).
 #[tokio::test(flavor = "multi_thread")]
 async fn f_a_later_start_reopens_the_last_workspace() {
-    let Some(writ) = writ() else { return };
+    let Some(writ) = writ_cli() else { return };
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("last.writ");
     make_workspace(&writ, &ws, ["last v1", "last v2"]);
@@ -570,14 +544,14 @@ async fn f_a_later_start_reopens_the_last_workspace() {
     let Some(h) = Harness::start_with(&arg(&ws), &env).await else {
         return;
     };
-    wait_text(&h, "#workspace-path", "last.writ").await;
+    h.wait_text("#workspace-path", "last.writ").await;
     h.close().await;
 
     let Some(h) = Harness::start_with(&[], &env).await else {
         return;
     };
-    wait_text(&h, "#workspace-path", "last.writ").await;
-    wait_text(&h, "#versions tbody tr", "last v2").await;
+    h.wait_text("#workspace-path", "last.writ").await;
+    h.wait_text("#versions tbody tr", "last v2").await;
     assert!(!data.join("dev.writ.workbench/sample.writ").exists());
     h.close().await;
 }
@@ -622,7 +596,7 @@ async fn g_switching_version_over_unsaved_edits_asks_first() {
     // Keep editing: same version, same text.
     select.select_by_value(&other).await.unwrap();
     h.wait_for("#switch-version-dialog").await;
-    click(&h, "#switch-version-cancel").await;
+    h.click("#switch-version-cancel").await;
     h.poll("the dialog to close", || async {
         h.client
             .find_all(Locator::Css("#switch-version-dialog"))
@@ -641,7 +615,7 @@ async fn g_switching_version_over_unsaved_edits_asks_first() {
 
     // Discard: the other version opens, no unsaved marker is left.
     select.select_by_value(&other).await.unwrap();
-    click(&h, "#switch-version-confirm").await;
+    h.click("#switch-version-confirm").await;
     h.poll("the other version without edits", || async {
         let now = editor_text(&h).await;
         let clean = h
