@@ -2,97 +2,38 @@
 //! temporary sample workspaces, running the real `writ` binary.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+mod common;
+use common::SampleWorkspace as Ws;
+use common::{both, copy_dir, fails, ok, root, s, writ_in};
 
 /// Runs `writ` in the repository root with no workspace or user from the
 /// environment.
 fn writ(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_writ"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("WRIT_WORKSPACE")
-        .env_remove("WRIT_USER")
-        .env_remove("USER")
-        .output()
-        .expect("writ runs")
+    writ_in(&root(), args)
 }
 
-fn both(o: &Output) -> String {
-    format!(
-        "--- stdout\n{}--- stderr\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(o: Output) -> String {
-    assert!(o.status.success(), "expected success:\n{}", both(&o));
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// Asserts exit code 1; returns stdout and stderr.
-fn fails(o: Output) -> (String, String) {
-    assert_eq!(o.status.code(), Some(1), "expected exit 1:\n{}", both(&o));
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-/// A sample workspace made by `alice`, with its two version ids (v1, v2).
-struct Ws {
-    dir: tempfile::TempDir,
-    path: PathBuf,
-    v1: String,
-    v2: String,
-}
-
+/// Commands on the sample workspace, run from the repository root.
 impl Ws {
-    fn sample() -> Ws {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("s.writ");
-        ok(writ(&["init", "--sample", s(&path), "--as", "alice"]));
-        let list = ok(writ(&["--workspace", s(&path), "version", "list"]));
-        // Newest first: v2 then v1.
-        let ids: Vec<String> = list
-            .lines()
-            .filter_map(|l| l.split_whitespace().next())
-            .map(str::to_string)
-            .collect();
-        assert_eq!(ids.len(), 2, "{list}");
-        Ws {
-            v1: ids[1].clone(),
-            v2: ids[0].clone(),
-            dir,
-            path,
-        }
-    }
-
-    /// `writ --workspace W --as WHO ARGS`.
-    fn by(&self, who: &str, args: &[&str]) -> Output {
-        let mut all = vec!["--workspace", s(&self.path), "--as", who];
+    /// `writ --workspace W --as WHO ARGS`, run in the repository root (so
+    /// relative paths in `args` are the repository's).
+    fn by_at_root(&self, who: &str, args: &[&str]) -> Output {
+        let mut all = vec!["--workspace", s(&self.file), "--as", who];
         all.extend_from_slice(args);
         writ(&all)
     }
 
     /// `writ --workspace W ARGS`, with no name for who acts.
     fn anon(&self, args: &[&str]) -> Output {
-        let mut all = vec!["--workspace", s(&self.path)];
+        let mut all = vec!["--workspace", s(&self.file)];
         all.extend_from_slice(args);
         writ(&all)
     }
 
     fn review_json(&self, v: &str) -> serde_json::Value {
-        let out = ok(self.by("alice", &["review", v, "--format", "json"]));
+        let out = ok(self.by_at_root("alice", &["review", v, "--format", "json"]));
         serde_json::from_str(&out).expect("review JSON")
     }
 
@@ -136,7 +77,7 @@ fn critical_in(inventory: &Path) -> BTreeSet<String> {
 fn the_sample_tour_first_approval_then_two_approvers_for_v2() {
     let ws = Ws::sample();
     // v1: the first approval, no baseline; its suite runs as `writ test` runs it.
-    let out = ok(ws.by("alice", &["review", &ws.v1]));
+    let out = ok(ws.by_at_root("alice", &["review", &ws.v1]));
     assert!(out.contains("submitted for review (round 1)"), "{out}");
     assert!(out.contains("check: 0 error(s)"), "{out}");
     assert!(out.contains("baseline: none"), "{out}");
@@ -153,12 +94,12 @@ fn the_sample_tour_first_approval_then_two_approvers_for_v2() {
     );
     assert!(out.contains("approvers needed: 1"), "{out}");
 
-    let (_, err) = fails(ws.by("Alice", &["approve", &ws.v1]));
+    let (_, err) = fails(ws.by_at_root("Alice", &["approve", &ws.v1]));
     assert!(err.contains("author of version"), "{err}");
     assert!(err.contains("another person must approve"), "{err}");
     let (_, err) = fails(ws.anon(&["approve", &ws.v1]));
     assert!(err.contains("--as NAME"), "{err}");
-    let out = ok(ws.by("bob", &["approve", &ws.v1, "--comment", "the baseline"]));
+    let out = ok(ws.by_at_root("bob", &["approve", &ws.v1, "--comment", "the baseline"]));
     assert!(out.contains("approved by bob (1 of 1 approvals)"), "{out}");
 
     // v2 against v1: the evidence is the stored diff of their runs.
@@ -207,7 +148,7 @@ fn the_sample_tour_first_approval_then_two_approvers_for_v2() {
         .collect();
     assert_eq!(reported, flipped);
     assert_eq!(ev["required_approvals"], 2);
-    let text = ok(ws.by("alice", &["review", &ws.v2]));
+    let text = ok(ws.by_at_root("alice", &["review", &ws.v2]));
     assert!(
         text.contains("in review; the evidence below still holds"),
         "{text}"
@@ -218,13 +159,13 @@ fn the_sample_tour_first_approval_then_two_approvers_for_v2() {
     }
 
     // Two distinct approvers, neither the author.
-    let out = ok(ws.by("bob", &["approve", &ws.v2]));
+    let out = ok(ws.by_at_root("bob", &["approve", &ws.v2]));
     assert!(out.contains("stays in review"), "{out}");
-    let (_, err) = fails(ws.by("BOB", &["approve", &ws.v2]));
+    let (_, err) = fails(ws.by_at_root("BOB", &["approve", &ws.v2]));
     assert!(err.contains("already approved"), "{err}");
-    let (_, err) = fails(ws.by("alice", &["approve", &ws.v2]));
+    let (_, err) = fails(ws.by_at_root("alice", &["approve", &ws.v2]));
     assert!(err.contains("author of version"), "{err}");
-    let out = ok(ws.by(
+    let out = ok(ws.by_at_root(
         "carol",
         &["approve", &ws.v2, "--comment", "second pair of eyes"],
     ));
@@ -260,26 +201,26 @@ fn the_sample_tour_first_approval_then_two_approvers_for_v2() {
 #[test]
 fn reject_needs_a_comment_and_a_rejected_version_is_resubmitted() {
     let ws = Ws::sample();
-    let (_, err) = fails(ws.by("bob", &["reject", &ws.v1, "--comment", "no"]));
+    let (_, err) = fails(ws.by_at_root("bob", &["reject", &ws.v1, "--comment", "no"]));
     assert!(
         err.contains("not in review") && err.contains("writ review"),
         "{err}"
     );
-    ok(ws.by("alice", &["review", &ws.v1]));
+    ok(ws.by_at_root("alice", &["review", &ws.v1]));
     // --comment is required by the command line, and must say something.
-    let o = ws.by("bob", &["reject", &ws.v1]);
+    let o = ws.by_at_root("bob", &["reject", &ws.v1]);
     assert_eq!(o.status.code(), Some(2), "{}", both(&o));
-    let (_, err) = fails(ws.by("bob", &["reject", &ws.v1, "--comment", " "]));
+    let (_, err) = fails(ws.by_at_root("bob", &["reject", &ws.v1, "--comment", " "]));
     assert!(err.contains("needs a comment"), "{err}");
-    let out = ok(ws.by("bob", &["reject", &ws.v1, "--comment", "add a payout case"]));
+    let out = ok(ws.by_at_root("bob", &["reject", &ws.v1, "--comment", "add a payout case"]));
     assert!(out.contains("rejected by bob"), "{out}");
-    let (_, err) = fails(ws.by("carol", &["approve", &ws.v1]));
+    let (_, err) = fails(ws.by_at_root("carol", &["approve", &ws.v1]));
     assert!(
         err.contains("is rejected") && err.contains("--resubmit"),
         "{err}"
     );
 
-    let out = ok(ws.by("alice", &["review", &ws.v1]));
+    let out = ok(ws.by_at_root("alice", &["review", &ws.v1]));
     assert!(out.contains("round 1: submitted by alice"), "{out}");
     assert!(
         out.contains("rejected by bob at ") && out.contains(": add a payout case"),
@@ -287,13 +228,13 @@ fn reject_needs_a_comment_and_a_rejected_version_is_resubmitted() {
     );
     assert!(out.contains("--resubmit"), "{out}");
 
-    let out = ok(ws.by("alice", &["review", &ws.v1, "--resubmit"]));
+    let out = ok(ws.by_at_root("alice", &["review", &ws.v1, "--resubmit"]));
     assert!(out.contains("submitted for review (round 2)"), "{out}");
     let r = ws.review_json(&ws.v1);
     assert_eq!(r["rounds"].as_array().unwrap().len(), 2);
     assert_eq!(r["rounds"][0]["state"], "rejected");
     assert_eq!(r["rounds"][1]["state"], "in_review");
-    ok(ws.by("carol", &["approve", &ws.v1]));
+    ok(ws.by_at_root("carol", &["approve", &ws.v1]));
     assert_eq!(
         ws.review_events(),
         [
@@ -309,22 +250,22 @@ fn reject_needs_a_comment_and_a_rejected_version_is_resubmitted() {
 #[test]
 fn an_approved_version_is_final() {
     let ws = Ws::sample();
-    ok(ws.by("alice", &["review", &ws.v1]));
-    ok(ws.by("bob", &["approve", &ws.v1]));
+    ok(ws.by_at_root("alice", &["review", &ws.v1]));
+    ok(ws.by_at_root("bob", &["approve", &ws.v1]));
     for args in [
         vec!["approve", ws.v1.as_str()],
         vec!["reject", ws.v1.as_str(), "--comment", "late"],
     ] {
-        let (_, err) = fails(ws.by("carol", &args));
+        let (_, err) = fails(ws.by_at_root("carol", &args));
         assert!(err.contains("approved, which is final"), "{err}");
     }
-    let out = ok(ws.by("alice", &["review", &ws.v1, "--resubmit"]));
+    let out = ok(ws.by_at_root("alice", &["review", &ws.v1, "--resubmit"]));
     assert!(out.contains(": approved"), "{out}");
     assert!(!out.contains("submitted for review"), "{out}");
     // Its suite can be neither removed nor replaced.
-    let (_, err) = fails(ws.by("alice", &["suites", "remove", "v1-baseline"]));
+    let (_, err) = fails(ws.by_at_root("alice", &["suites", "remove", "v1-baseline"]));
     assert!(err.contains("approved and final"), "{err}");
-    let (_, err) = fails(ws.by(
+    let (_, err) = fails(ws.by_at_root(
         "alice",
         &[
             "suites",
@@ -347,7 +288,7 @@ fn an_approved_version_is_final() {
 #[test]
 fn a_failing_suite_blocks_approval() {
     let ws = Ws::sample();
-    ok(ws.by(
+    ok(ws.by_at_root(
         "alice",
         &[
             "suites",
@@ -362,23 +303,23 @@ fn a_failing_suite_blocks_approval() {
         ],
     ));
     // Submitted, but the evidence shows the failure and review exits 1.
-    let (out, _) = fails(ws.by("alice", &["review", &ws.v1]));
+    let (out, _) = fails(ws.by_at_root("alice", &["review", &ws.v1]));
     assert!(out.contains("submitted for review"), "{out}");
     assert!(out.contains("FAIL  v2-on-v1"), "{out}");
     assert!(out.contains("blocked: suite(s) v2-on-v1 fail"), "{out}");
-    let (_, err) = fails(ws.by("bob", &["approve", &ws.v1]));
+    let (_, err) = fails(ws.by_at_root("bob", &["approve", &ws.v1]));
     assert!(err.contains("v2-on-v1") && err.contains("fail"), "{err}");
     assert!(!ws
         .review_events()
         .iter()
         .any(|(k, _)| k == "review.approve"));
     // Removing the suite changes what was reviewed: stale until reviewed again.
-    ok(ws.by("alice", &["suites", "remove", "v2-on-v1"]));
-    let (_, err) = fails(ws.by("bob", &["approve", &ws.v1]));
+    ok(ws.by_at_root("alice", &["suites", "remove", "v2-on-v1"]));
+    let (_, err) = fails(ws.by_at_root("bob", &["approve", &ws.v1]));
     assert!(err.contains("out of date"), "{err}");
-    let out = ok(ws.by("alice", &["review", &ws.v1]));
+    let out = ok(ws.by_at_root("alice", &["review", &ws.v1]));
     assert!(out.contains("gathered again"), "{out}");
-    ok(ws.by("bob", &["approve", &ws.v1]));
+    ok(ws.by_at_root("bob", &["approve", &ws.v1]));
     let kinds: Vec<String> = ws.review_events().into_iter().map(|(k, _)| k).collect();
     assert_eq!(kinds, ["review.submit", "review.update", "review.approve"]);
 }
@@ -394,7 +335,7 @@ fn a_check_error_or_no_suite_blocks_review() {
     let mut text = std::fs::read_to_string(&policy).unwrap();
     text.push_str("\npermit(principal, action, resource\n");
     std::fs::write(&policy, text).unwrap();
-    let out = ok(ws.by(
+    let out = ok(ws.by_at_root(
         "alice",
         &[
             "version",
@@ -410,7 +351,7 @@ fn a_check_error_or_no_suite_blocks_review() {
         .find(|w| w.len() >= 12 && w.chars().all(|c| c.is_ascii_hexdigit()))
         .unwrap_or_else(|| panic!("no version id in {out}"))
         .to_string();
-    let (_, err) = fails(ws.by("alice", &["review", &bad]));
+    let (_, err) = fails(ws.by_at_root("alice", &["review", &bad]));
     assert!(err.contains("error(s) and cannot be reviewed"), "{err}");
     assert!(
         err.contains(&format!("writ check @{}", &bad[..12])),
@@ -424,13 +365,13 @@ fn a_check_error_or_no_suite_blocks_review() {
     let mut text = std::fs::read_to_string(&policy).unwrap();
     text.push_str("\n// reviewed\n");
     std::fs::write(&policy, text).unwrap();
-    let out = ok(ws.by("alice", &["version", "commit", s(&clean), "-m", "comment"]));
+    let out = ok(ws.by_at_root("alice", &["version", "commit", s(&clean), "-m", "comment"]));
     let lone = out
         .split_whitespace()
         .find(|w| w.len() >= 12 && w.chars().all(|c| c.is_ascii_hexdigit()))
         .unwrap_or_else(|| panic!("no version id in {out}"))
         .to_string();
-    let (_, err) = fails(ws.by("alice", &["review", &lone]));
+    let (_, err) = fails(ws.by_at_root("alice", &["review", &lone]));
     assert!(
         err.contains(&format!("writ suites add FILE --version {}", &lone[..12])),
         "{err}"
@@ -439,17 +380,4 @@ fn a_check_error_or_no_suite_blocks_review() {
     let (_, err) = fails(ws.anon(&["review", &lone]));
     assert!(err.contains("--as NAME"), "{err}");
     assert!(ws.review_events().is_empty());
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let target = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &target);
-        } else {
-            std::fs::copy(&p, &target).unwrap();
-        }
-    }
 }

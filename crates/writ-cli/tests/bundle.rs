@@ -3,44 +3,12 @@
 //! independent verifier when it is installed).
 
 use base64::Engine as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
-/// Runs `writ` in `dir` with no workspace or user from the environment.
-fn writ_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_writ"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("WRIT_WORKSPACE")
-        .env_remove("WRIT_USER")
-        .env_remove("USER")
-        .output()
-        .expect("writ runs")
-}
-
-fn both(o: &Output) -> String {
-    format!(
-        "--- stdout\n{}--- stderr\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(o: Output) -> String {
-    assert!(o.status.success(), "expected success:\n{}", both(&o));
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// Asserts the exit code; returns stderr.
-fn exits(o: Output, code: i32) -> String {
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "expected exit {code}:\n{}",
-        both(&o)
-    );
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::SampleWorkspace as Ws;
+use common::{both, copy_dir, exits, ok};
 
 /// Whether the `openssl` command is there (the independent check); under
 /// `CI` it must be.
@@ -55,48 +23,8 @@ fn has_openssl() -> bool {
     there
 }
 
-/// A sample workspace made by `alice` in a temporary folder (the working
-/// folder of every command), with its version ids (v1, v2).
-struct Ws {
-    dir: tempfile::TempDir,
-    v1: String,
-    v2: String,
-}
-
+/// More commands on the sample workspace, run in its temporary folder.
 impl Ws {
-    fn sample() -> Ws {
-        let dir = tempfile::tempdir().expect("tempdir");
-        ok(writ_in(
-            dir.path(),
-            &["init", "--sample", "s.writ", "--as", "alice"],
-        ));
-        let list = ok(writ_in(
-            dir.path(),
-            &["--workspace", "s.writ", "version", "list"],
-        ));
-        let ids: Vec<String> = list
-            .lines()
-            .filter_map(|l| l.split_whitespace().next())
-            .map(str::to_string)
-            .collect();
-        assert_eq!(ids.len(), 2, "{list}");
-        Ws {
-            v1: ids[1].clone(),
-            v2: ids[0].clone(),
-            dir,
-        }
-    }
-
-    fn path(&self, p: &str) -> PathBuf {
-        self.dir.path().join(p)
-    }
-
-    fn by(&self, who: &str, args: &[&str]) -> Output {
-        let mut all = vec!["--workspace", "s.writ", "--as", who];
-        all.extend_from_slice(args);
-        writ_in(self.dir.path(), &all)
-    }
-
     /// v1 approved by bob, then v2 (which changes what critical agents may
     /// do) by bob and carol; alice is the author of both.
     fn approve_both(&self) {
@@ -199,14 +127,6 @@ fn pae_and_sig(bundle_dir: &Path) -> (Vec<u8>, Vec<u8>) {
         .decode(env["signatures"][0]["sig"].as_str().unwrap())
         .unwrap();
     (pae, sig)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-    }
 }
 
 #[test]

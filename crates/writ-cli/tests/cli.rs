@@ -1,20 +1,11 @@
 //! End-to-end tests of the `writ` binary on the sample organisation and on
 //! broken copies of it.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Output;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn writ(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_writ"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("writ runs")
-}
+mod common;
+use common::{copy_dir, root, s, writ_keeping_env as writ};
 
 fn text(o: &Output) -> String {
     format!(
@@ -24,29 +15,11 @@ fn text(o: &Output) -> String {
     )
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read dir") {
-        let e = e.expect("entry");
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).expect("copy");
-        }
-    }
-}
-
 /// A copy of sample v1 in a temporary folder.
 fn sample_copy() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let p = dir.path().join("proj");
+    let (dir, p) = common::in_temp_dir("proj");
     copy_dir(&root().join("sample-policies/v1"), &p);
     (dir, p)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }
 
 const TRACE: &str = "scenarios/traces/recorded.jsonl";

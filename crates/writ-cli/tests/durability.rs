@@ -16,6 +16,9 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::{copy_dir, ok, root, s};
+
 /// Lines of the big generated trace: about 1.3 s to import in a debug build.
 const BIG_LINES: i64 = 30_000;
 /// Lines of the trace set the stored replay decides: about 1.7 s in a debug build.
@@ -36,14 +39,6 @@ fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
 fn command(ws: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_writ"));
     c.arg("--workspace")
@@ -58,19 +53,6 @@ fn command(ws: &Path, args: &[&str]) -> Command {
 
 fn writ(ws: &Path, args: &[&str]) -> Output {
     command(ws, args).output().expect("writ runs")
-}
-
-fn both(o: &Output) -> String {
-    format!(
-        "--- stdout\n{}--- stderr\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(o: Output) -> String {
-    assert!(o.status.success(), "expected success:\n{}", both(&o));
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// A `writ` process whose output goes to files (no pipe can fill up); it
@@ -714,17 +696,4 @@ fn concurrent_writers_all_succeed_and_are_all_audited() {
          round 2 readers took {:.2} s, the run still writing after them: {readers_overlapped}",
         read_time.as_secs_f64()
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read dir") {
-        let e = e.expect("entry");
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).expect("copy");
-        }
-    }
 }

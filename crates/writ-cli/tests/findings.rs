@@ -5,40 +5,15 @@
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
+use common::{both, root, s, writ};
 
 const TRACE: &str = "scenarios/traces/recorded.jsonl";
 const V2: &str = "sample-policies/v2";
 /// Reviews are judged on a fixed date, so the results do not change with the calendar.
 const TODAY: &str = "2026-11-30";
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-/// Runs `writ` in the repository root with no workspace from the environment.
-fn writ(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_writ"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("WRIT_WORKSPACE")
-        .env_remove("WRIT_USER")
-        .output()
-        .expect("writ runs")
-}
-
-fn both(o: &Output) -> String {
-    format!(
-        "--- stdout\n{}--- stderr\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn code(o: &Output, expected: i32) -> String {
     assert_eq!(o.status.code(), Some(expected), "{}", both(o));

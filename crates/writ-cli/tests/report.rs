@@ -2,79 +2,18 @@
 //! temporary sample workspace, written by the real `writ` binary, checked
 //! as text and rendered by headless Chromium when it is installed.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
-/// Runs `writ` in `dir` with no workspace or user from the environment.
-fn writ_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_writ"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("WRIT_WORKSPACE")
-        .env_remove("WRIT_USER")
-        .env_remove("USER")
-        .output()
-        .expect("writ runs")
-}
+mod common;
+use common::SampleWorkspace as Ws;
+use common::{both, ok, version_ids};
 
-fn both(o: &Output) -> String {
-    format!(
-        "--- stdout\n{}--- stderr\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(o: Output) -> String {
-    assert!(o.status.success(), "expected success:\n{}", both(&o));
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// A sample workspace made by `alice`, with its version ids (v1, v2).
-struct Ws {
-    dir: tempfile::TempDir,
-    v1: String,
-    v2: String,
-}
-
+/// More commands on the sample workspace, run in its temporary folder.
 impl Ws {
-    fn sample() -> Ws {
-        let dir = tempfile::tempdir().expect("tempdir");
-        ok(writ_in(
-            dir.path(),
-            &["init", "--sample", "s.writ", "--as", "alice"],
-        ));
-        let ws = Ws {
-            dir,
-            v1: String::new(),
-            v2: String::new(),
-        };
-        let ids = ws.versions();
-        assert_eq!(ids.len(), 2, "{ids:?}");
-        Ws {
-            v1: ids[1].clone(),
-            v2: ids[0].clone(),
-            ..ws
-        }
-    }
-
     /// Version ids, newest first.
     fn versions(&self) -> Vec<String> {
-        ok(self.by("alice", &["version", "list"]))
-            .lines()
-            .filter_map(|l| l.split_whitespace().next())
-            .map(str::to_string)
-            .collect()
-    }
-
-    fn path(&self, p: &str) -> PathBuf {
-        self.dir.path().join(p)
-    }
-
-    fn by(&self, who: &str, args: &[&str]) -> Output {
-        let mut all = vec!["--workspace", "s.writ", "--as", who];
-        all.extend_from_slice(args);
-        writ_in(self.dir.path(), &all)
+        version_ids(&ok(self.by("alice", &["version", "list"])))
     }
 
     fn report(&self, version: &str, out: &str, extra: &[&str]) -> String {

@@ -2,48 +2,10 @@
 //! `writ test --suite NAME|all` on temporary workspaces.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-/// Runs `writ` in the repository root with no workspace from the environment.
-fn writ(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_writ"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("WRIT_WORKSPACE")
-        .env_remove("WRIT_USER")
-        .output()
-        .expect("writ runs")
-}
-
-fn both(o: &Output) -> String {
-    format!(
-        "--- stdout\n{}--- stderr\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(o: Output) -> String {
-    assert!(o.status.success(), "expected success:\n{}", both(&o));
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// Asserts exit code 1; returns stdout and stderr.
-fn fails(o: Output) -> (String, String) {
-    assert_eq!(o.status.code(), Some(1), "expected exit 1:\n{}", both(&o));
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
+mod common;
+use common::{both, fails, in_temp_dir, ok, s, writ};
 
 struct Ws {
     _dir: tempfile::TempDir,
@@ -52,8 +14,7 @@ struct Ws {
 
 impl Ws {
     fn sample() -> Ws {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("s.writ");
+        let (dir, path) = in_temp_dir("s.writ");
         ok(writ(&["init", "--sample", s(&path)]));
         Ws { _dir: dir, path }
     }

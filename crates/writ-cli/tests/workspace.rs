@@ -7,51 +7,16 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+use common::{both, copy_dir, exits, in_temp_dir, json, ok, root, s, stderr, stdout, writ};
+
 const TRACE: &str = "scenarios/traces/recorded.jsonl";
 const V1: &str = "sample-policies/v1";
 const V2: &str = "sample-policies/v2";
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-/// Runs `writ` in the repository root with no workspace from the environment.
-fn writ(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_writ"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("WRIT_WORKSPACE")
-        .env_remove("WRIT_USER")
-        .output()
-        .expect("writ runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn both(o: &Output) -> String {
-    format!("--- stdout\n{}--- stderr\n{}", stdout(o), stderr(o))
-}
-
-/// Asserts success; returns stdout.
-fn ok(o: Output) -> String {
-    assert!(o.status.success(), "expected success:\n{}", both(&o));
-    stdout(&o)
-}
-
 /// Asserts exit code 1; returns stderr.
 fn fails(o: Output) -> String {
-    assert_eq!(o.status.code(), Some(1), "expected exit 1:\n{}", both(&o));
-    stderr(&o)
+    exits(o, 1)
 }
 
 /// A workspace path in its own temporary folder (not created yet).
@@ -62,8 +27,7 @@ struct Ws {
 
 impl Ws {
     fn new() -> Ws {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("test.writ");
+        let (dir, path) = in_temp_dir("test.writ");
         Ws { dir, path }
     }
 
@@ -147,19 +111,6 @@ fn version_id_in(out: &str) -> String {
     id
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read dir") {
-        let e = e.expect("entry");
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).expect("copy");
-        }
-    }
-}
-
 /// Every file under `dir`, by '/'-separated relative path, with its bytes.
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
@@ -181,11 +132,6 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     walk(dir, dir, &mut out);
     out
-}
-
-fn json(o: Output) -> serde_json::Value {
-    let text = ok(o);
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("JSON ({e}): {text}"))
 }
 
 #[test]
