@@ -36,6 +36,7 @@
 #![warn(missing_docs)]
 
 pub mod atomic_file;
+pub mod decision_log;
 pub mod diagnostic;
 pub mod diff;
 pub mod evaluate;
