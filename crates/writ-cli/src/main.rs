@@ -8,9 +8,12 @@ mod findings;
 mod fmt;
 mod key;
 mod output;
+mod preview;
+mod profiles;
 mod replay;
 mod report;
 mod review;
+mod schema;
 mod suites;
 mod test;
 mod ws;
@@ -76,6 +79,12 @@ enum Command {
     Bundle(bundle::BundleCommand),
     /// The evidence report of a version: one self-contained HTML file for auditors.
     Report(report::ReportArgs),
+    /// Mapping profiles: how recorded tool calls become Cedar requests.
+    #[command(subcommand)]
+    Profiles(profiles::ProfilesCommand),
+    /// Schema tools: a Cedar schema fragment from an MCP tool catalog.
+    #[command(subcommand)]
+    Schema(schema::SchemaCommand),
 }
 
 fn main() -> ExitCode {
@@ -108,6 +117,8 @@ fn main() -> ExitCode {
         Command::Key(c) => key::key(c, g),
         Command::Bundle(c) => bundle::bundle(c, g),
         Command::Report(a) => report::run(a, g),
+        Command::Profiles(c) => profiles::profiles(c),
+        Command::Schema(c) => schema::schema(c),
     };
     match result {
         Ok(code) => code,

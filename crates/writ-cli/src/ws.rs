@@ -137,13 +137,30 @@ pub fn version(cmd: VersionCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> 
 /// `writ traces ...`.
 #[derive(clap::Subcommand)]
 pub enum TracesCommand {
-    /// Import a native trace file as a trace set (all of it or nothing).
+    /// Show the first records of a trace file as a mapping profile maps them (recorded item, action, record, Cedar request, problems), without importing.
+    Preview(crate::preview::PreviewArgs),
+    /// Import a trace file as a trace set (all of it or nothing): Writ's
+    /// native traces or decision logs, OTLP/JSON, Tempo or Jaeger exports,
+    /// MCP JSON-RPC logs or cassettes (see docs/trace-import.md).
     Import {
-        /// The JSON Lines file.
+        /// The trace file.
         file: PathBuf,
         /// A name for the set (default: the file name).
         #[arg(long)]
         name: Option<String>,
+        /// The file's format: auto (detected from its first bytes), native,
+        /// decision-log, otlp, tempo, jaeger, mcp-jsonrpc or mcp-cassette.
+        #[arg(long, default_value = "auto")]
+        format: String,
+        /// The mapping profile turning tool calls into requests: a built-in
+        /// name or a TOML file (default: the plain mapping: the recorded
+        /// agent, the tool as the action).
+        #[arg(long)]
+        profile: Option<String>,
+        /// A span or resource attribute naming the user an agent acts for,
+        /// tried after enduser.id and user.id (e.g. kagent.user_id); repeatable.
+        #[arg(long = "user-attribute", value_name = "KEY")]
+        user_attributes: Vec<String>,
     },
     /// List trace sets.
     List,
@@ -181,15 +198,63 @@ pub enum TracesCommand {
     },
 }
 
+/// The import options for `--format`, `--profile` and `--user-attribute`.
+fn import_options(
+    format: &str,
+    profile: Option<&str>,
+    user_attributes: Vec<String>,
+) -> anyhow::Result<writ_store::traces::ImportOptions> {
+    use writ_core::ingest::Format;
+    let format = match format {
+        "auto" => None,
+        other => Some(Format::from_name(other).ok_or_else(|| {
+            anyhow::anyhow!(
+                "unknown trace format `{other}`: use auto or one of {}",
+                Format::names()
+            )
+        })?),
+    };
+    let mapping: Option<std::sync::Arc<dyn writ_core::ingest::Mapping>> = match profile {
+        Some(p) => Some(std::sync::Arc::new(
+            writ_core::ingest::profile::Profile::resolve(p)?,
+        )),
+        None => None,
+    };
+    Ok(writ_store::traces::ImportOptions {
+        format,
+        read: writ_core::ingest::ReadOptions { user_attributes },
+        mapping,
+    })
+}
+
 /// Runs a traces subcommand.
 pub fn traces(cmd: TracesCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    // Previewing needs no workspace (it uses one when it exists).
+    let cmd = match cmd {
+        TracesCommand::Preview(a) => return crate::preview::run(a, g),
+        other => other,
+    };
     let mut ws = g.open()?;
     match cmd {
-        TracesCommand::Import { file, name } => {
+        TracesCommand::Import {
+            file,
+            name,
+            format,
+            profile,
+            user_attributes,
+        } => {
+            let opts = import_options(&format, profile.as_deref(), user_attributes)?;
             let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
             let bar = progress_bar(size);
-            let report =
-                ws.import_traces(&file, name.as_deref(), &g.actor(), &|b| bar.set_position(b));
+            let never = std::sync::atomic::AtomicBool::new(false);
+            let report = ws.import_traces_opts(
+                &file,
+                name.as_deref(),
+                &g.actor(),
+                &opts,
+                &|p| bar.set_position(p.bytes),
+                &never,
+            );
             bar.finish_and_clear();
             let report = report?;
             crate::output::report_bad_lines(&file, &report.errors);
@@ -197,7 +262,18 @@ pub fn traces(cmd: TracesCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
                 "imported trace set {} `{}`: {} action(s), {} malformed line(s) reported and kept with the set",
                 report.set.id, report.set.name, report.set.actions, report.set.bad_lines
             );
+            let c = &report.counts;
+            let skipped: u64 = c.skipped.values().sum();
+            println!(
+                "format {}: read {} item(s), {} action(s) extracted, {} skipped",
+                report.format, c.read, c.actions, skipped
+            );
+            for (reason, n) in &c.skipped {
+                println!("  skipped {n:>8}  {reason}");
+            }
         }
+        // Handled above, before the workspace is opened.
+        TracesCommand::Preview(a) => return crate::preview::run(a, g),
         TracesCommand::List => {
             for s in ws.list_trace_sets()? {
                 println!(

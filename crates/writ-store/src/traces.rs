@@ -8,9 +8,16 @@ use crate::workspace::{now_rfc3339, Workspace};
 use rusqlite::{params, OptionalExtension, ToSql};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::cell::Cell;
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use writ_core::trace::{parse_record, LineError, TraceLines};
+use std::sync::Arc;
+use writ_core::ingest::{
+    read_items, Format, IngestCounts, IngestError, Item, Location, Mapping, Out, PlainMapping,
+    ReadOptions, Stop,
+};
+use writ_core::trace::{LineError, TraceRecord};
 
 /// A stored trace set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -74,6 +81,93 @@ pub struct ImportReport {
     pub set: TraceSetInfo,
     /// The malformed lines (also stored with the set).
     pub errors: Vec<LineError>,
+    /// The format read.
+    pub format: Format,
+    /// Spans (or lines, messages) read, actions extracted, skipped by reason.
+    pub counts: IngestCounts,
+}
+
+/// How an import reads and maps its input.
+#[derive(Clone, Default)]
+pub struct ImportOptions {
+    /// The format; `None` detects it from the first bytes.
+    pub format: Option<Format>,
+    /// What the span readers need (the user attributes to try).
+    pub read: ReadOptions,
+    /// The mapping from tool calls to records; `None` is [`PlainMapping`].
+    pub mapping: Option<Arc<dyn Mapping>>,
+}
+
+impl std::fmt::Debug for ImportOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportOptions")
+            .field("format", &self.format)
+            .field("read", &self.read)
+            .field("mapping", &self.mapping.as_ref().map(|_| "custom"))
+            .finish()
+    }
+}
+
+/// A record and its JSON text.
+fn record_text(rec: TraceRecord) -> std::result::Result<(TraceRecord, String), (Location, String)> {
+    match serde_json::to_string(&rec) {
+        Ok(text) => Ok((rec, text)),
+        Err(e) => Err((Location::default(), format!("cannot write the record: {e}"))),
+    }
+}
+
+/// Bytes an import reads between two byte-driven progress reports and
+/// cancel checks (spans that are skipped yield no item, so items alone
+/// would not report a long run of them).
+const PROGRESS_BYTES: u64 = 1 << 20;
+
+/// A reader counting the bytes consumed through it, reporting every
+/// [`PROGRESS_BYTES`] and failing once `cancel` is set.
+struct CountedReader<'a, R> {
+    inner: R,
+    read: Rc<Cell<u64>>,
+    next_tick: u64,
+    tick: &'a dyn Fn(u64),
+    cancel: &'a AtomicBool,
+}
+
+impl<R> CountedReader<'_, R> {
+    fn advance(&mut self, n: usize) {
+        let now = self.read.get() + n as u64;
+        self.read.set(now);
+        if now >= self.next_tick {
+            self.next_tick = now + PROGRESS_BYTES;
+            (self.tick)(now);
+        }
+    }
+
+    fn check(&self) -> std::io::Result<()> {
+        if cancelled(self.cancel) {
+            Err(std::io::Error::other("the import was cancelled"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for CountedReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.check()?;
+        let n = self.inner.read(buf)?;
+        self.advance(n);
+        Ok(n)
+    }
+}
+
+impl<R: std::io::BufRead> std::io::BufRead for CountedReader<'_, R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.check()?;
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        self.advance(amt);
+        self.inner.consume(amt);
+    }
 }
 
 /// How far an import has come, reported between batches of lines.
@@ -153,27 +247,11 @@ impl Workspace {
         progress: &dyn Fn(ImportProgress),
         cancel: &AtomicBool,
     ) -> Result<ImportReport> {
-        let io = |source| StoreError::Io {
-            path: file.to_path_buf(),
-            source,
-        };
-        let total = std::fs::metadata(file).map_err(io)?.len();
-        let sha = sha256_file(file, cancel)?;
-        let name = name.map(str::to_string).unwrap_or_else(|| {
-            file.file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "traces".into())
-        });
-        let reader =
-            std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(file).map_err(io)?);
-        let source = file.display().to_string();
-        self.import_trace_reader_with(
-            reader,
-            &sha,
-            &source,
-            &name,
+        self.import_traces_opts(
+            file,
+            name,
             actor,
-            Some(total),
+            &ImportOptions::default(),
             progress,
             cancel,
         )
@@ -218,6 +296,76 @@ impl Workspace {
         progress: &dyn Fn(ImportProgress),
         cancel: &AtomicBool,
     ) -> Result<ImportReport> {
+        self.import_trace_reader_opts(
+            reader,
+            sha,
+            source,
+            name,
+            actor,
+            total,
+            &ImportOptions::default(),
+            progress,
+            cancel,
+        )
+    }
+
+    /// [`Workspace::import_traces_with`] reading the file as `opts` says
+    /// (its format, or detected; the user attribute; the mapping profile).
+    pub fn import_traces_opts(
+        &mut self,
+        file: &Path,
+        name: Option<&str>,
+        actor: &str,
+        opts: &ImportOptions,
+        progress: &dyn Fn(ImportProgress),
+        cancel: &AtomicBool,
+    ) -> Result<ImportReport> {
+        let io = |source| StoreError::Io {
+            path: file.to_path_buf(),
+            source,
+        };
+        let total = std::fs::metadata(file).map_err(io)?.len();
+        let sha = sha256_file(file, cancel)?;
+        let name = name.map(str::to_string).unwrap_or_else(|| {
+            file.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "traces".into())
+        });
+        let reader =
+            std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(file).map_err(io)?);
+        let source = file.display().to_string();
+        self.import_trace_reader_opts(
+            reader,
+            &sha,
+            &source,
+            &name,
+            actor,
+            Some(total),
+            opts,
+            progress,
+            cancel,
+        )
+    }
+
+    /// Imports a trace of any format ([`Format`]) from a reader, in one
+    /// transaction: every item goes through the ingest pipeline (format
+    /// reader, then the mapping for tool calls); actions are stored as
+    /// native records (a native line verbatim), items that cannot be read
+    /// or mapped are kept in the set's errors with their line, column and
+    /// JSON path. Ends with the counts in the report.
+    #[allow(clippy::too_many_arguments)]
+    pub fn import_trace_reader_opts<R: std::io::BufRead>(
+        &mut self,
+        reader: R,
+        sha: &str,
+        source: &str,
+        name: &str,
+        actor: &str,
+        total: Option<u64>,
+        opts: &ImportOptions,
+        progress: &dyn Fn(ImportProgress),
+        cancel: &AtomicBool,
+    ) -> Result<ImportReport> {
         let file = Path::new(source);
         let stop = || -> Result<()> {
             if cancelled(cancel) {
@@ -256,9 +404,30 @@ impl Workspace {
             params![name, sha, source, now_rfc3339()],
         )?;
         let set_id = tx.last_insert_rowid();
-        let mut errors = Vec::new();
+        let mut errors: Vec<LineError> = Vec::new();
         let mut count = 0i64;
-        let total_bytes;
+        let plain = PlainMapping;
+        let mapping: &dyn Mapping = opts.mapping.as_deref().unwrap_or(&plain);
+        let position = Rc::new(Cell::new(0u64));
+        let (stored, bad) = (Cell::new(0u64), Cell::new(0u64));
+        let tick = |bytes: u64| {
+            progress(ImportProgress {
+                bytes,
+                total,
+                actions: stored.get(),
+                bad_lines: bad.get(),
+            })
+        };
+        let counted = CountedReader {
+            inner: reader,
+            read: position.clone(),
+            next_tick: PROGRESS_BYTES,
+            tick: &tick,
+            cancel,
+        };
+        let mut failure: Option<StoreError> = None;
+        let mut mapping_failed = 0u64;
+        let read_result;
         {
             let mut insert = tx.prepare(
                 "INSERT INTO actions (set_id, line, ts, agent, action, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -266,47 +435,130 @@ impl Workspace {
             let mut insert_error = tx.prepare(
                 "INSERT INTO trace_errors (set_id, line, col, message) VALUES (?1, ?2, ?3, ?4)",
             )?;
-            let mut lines = TraceLines::new(reader);
-            let mut buf = String::new();
             let mut seen = 0u64;
-            let report = |lines: &TraceLines<R>, count: i64, bad: usize| {
+            let mut last_error_line = 0usize;
+            let report = |count: i64, bad: usize| {
                 progress(ImportProgress {
-                    bytes: lines.bytes_read(),
+                    bytes: position.get(),
                     total,
                     actions: count as u64,
                     bad_lines: bad as u64,
                 })
             };
-            while let Some(n) = lines.next_line(&mut buf).map_err(|source| StoreError::Io {
-                path: file.to_path_buf(),
-                source,
-            })? {
-                match parse_record(n, &buf) {
-                    Ok(rec) => {
-                        insert.execute(params![
-                            set_id, n as i64, rec.ts, rec.agent, rec.action, buf
-                        ])?;
-                        count += 1;
+            let mut add_error = |errors: &mut Vec<LineError>,
+                                 line: usize,
+                                 column: usize,
+                                 message: String|
+             -> Result<()> {
+                // Errors are keyed by line: several in one line (or one
+                // document) take the next free numbers.
+                let line = line.max(last_error_line + 1);
+                last_error_line = line;
+                insert_error.execute(params![set_id, line as i64, column as i64, message])?;
+                errors.push(LineError {
+                    line,
+                    column,
+                    message,
+                });
+                Ok(())
+            };
+            let mut step = |out: Out<'_>| -> Result<()> {
+                let key = i64::try_from(out.key).unwrap_or(i64::MAX);
+                match out.item {
+                    Ok(item) => {
+                        let mapped = match item {
+                            Item::Record(rec) => match out.text {
+                                Some(text) => Ok((*rec, text.to_string())),
+                                None => record_text(*rec),
+                            },
+                            Item::Call(call) => mapping
+                                .to_record(&call)
+                                .map_err(|m| (call.location.clone(), m))
+                                .and_then(|rec| {
+                                    record_text(rec).map_err(|(_, m)| (call.location.clone(), m))
+                                })
+                                .and_then(|(rec, text)| {
+                                    // What replay will read back must be valid.
+                                    writ_core::trace::parse_record(out.key as usize, &text)
+                                        .map(|_| (rec, text))
+                                        .map_err(|e| {
+                                            (
+                                                call.location.clone(),
+                                                format!(
+                                                    "the mapped record is not valid: {}",
+                                                    e.message
+                                                ),
+                                            )
+                                        })
+                                }),
+                        };
+                        match mapped {
+                            Ok((rec, text)) => {
+                                insert.execute(params![
+                                    set_id, key, rec.ts, rec.agent, rec.action, text
+                                ])?;
+                                count += 1;
+                            }
+                            Err((location, message)) => {
+                                mapping_failed += 1;
+                                let line = location.line.unwrap_or(out.key as usize);
+                                let message = match &location.path {
+                                    Some(p) => format!("{p}: cannot map the tool call: {message}"),
+                                    None => format!("cannot map the tool call: {message}"),
+                                };
+                                add_error(&mut errors, line, 1, message)?;
+                            }
+                        }
                     }
                     Err(e) => {
-                        insert_error.execute(params![
-                            set_id,
-                            e.line as i64,
-                            e.column as i64,
-                            e.message
-                        ])?;
-                        errors.push(e);
+                        let line = e.location.line.unwrap_or(out.key as usize);
+                        let message = match &e.location.path {
+                            Some(p) => format!("{p}: {}", e.message),
+                            None => e.message,
+                        };
+                        add_error(&mut errors, line, e.column.unwrap_or(1), message)?;
                     }
                 }
+                stored.set(count as u64);
+                bad.set(errors.len() as u64);
                 seen += 1;
                 if seen.is_multiple_of(IMPORT_BATCH) {
                     stop()?;
-                    report(&lines, count, errors.len());
+                    report(count, errors.len());
                 }
+                Ok(())
+            };
+            read_result = read_items(counted, opts.format, &opts.read, &mut |out| {
+                step(out).map_err(|e| {
+                    failure = Some(e);
+                    Stop
+                })
+            });
+            if let Some(e) = failure {
+                return Err(e);
             }
-            total_bytes = lines.bytes_read();
-            report(&lines, count, errors.len());
+            if read_result.is_err() && cancelled(cancel) {
+                return Err(StoreError::Cancelled("the import"));
+            }
+            report(count, errors.len());
         }
+        let (format, mut counts) = read_result.map_err(|e| match e {
+            _ if cancelled(cancel) => StoreError::Cancelled("the import"),
+            IngestError::Io(source) => StoreError::Io {
+                path: file.to_path_buf(),
+                source,
+            },
+            IngestError::Stopped => StoreError::Cancelled("the import"),
+            other => StoreError::Invalid(format!("{}: {other}", file.display())),
+        })?;
+        if mapping_failed > 0 {
+            counts.actions = counts.actions.saturating_sub(mapping_failed);
+            *counts
+                .skipped
+                .entry("mapping failed".to_string())
+                .or_default() += mapping_failed;
+        }
+        let total_bytes = position.get();
         tx.execute(
             "UPDATE trace_sets SET actions = ?1, bad_lines = ?2, bytes = ?3 WHERE id = ?4",
             params![count, errors.len() as i64, total_bytes as i64, set_id],
@@ -315,12 +567,17 @@ impl Workspace {
             &tx,
             actor,
             "traces.import",
-            &serde_json::json!({"set": set_id, "name": name, "sha256": sha, "actions": count, "bad_lines": errors.len(), "source": source}),
+            &serde_json::json!({"set": set_id, "name": name, "sha256": sha, "actions": count, "bad_lines": errors.len(), "source": source, "format": format.name(), "read": counts.read, "skipped": counts.skipped}),
         )?;
         stop()?;
         tx.commit()?;
         let set = self.trace_set(&set_id.to_string())?;
-        Ok(ImportReport { set, errors })
+        Ok(ImportReport {
+            set,
+            errors,
+            format,
+            counts,
+        })
     }
 
     /// Every trace set, oldest first.

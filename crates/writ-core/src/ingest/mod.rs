@@ -7,10 +7,24 @@
 //! a [`Mapping`] (a mapping profile) → [`TraceRecord`]s, counted in
 //! [`IngestCounts`].
 
+pub mod format;
+mod jaeger;
+mod otlp;
+pub mod read;
+pub mod spans;
+
+pub use format::{detect, Format};
+pub use read::{read_items, IngestError, ItemError, Out, ReadOptions, Stop};
+
 use crate::trace::{RecordedOutcome, TraceRecord};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+
+pub mod mcp;
+pub mod mcp_schema;
+pub mod preview;
+pub mod profile;
 
 /// Where in the input something was found: a line (JSON Lines inputs) or
 /// a JSON path within a document (`$.data[0].spans[12]`), or both.
@@ -92,9 +106,9 @@ pub struct PlainMapping;
 impl Mapping for PlainMapping {
     fn to_record(&self, call: &ToolCall) -> Result<TraceRecord, String> {
         let args = match &call.args {
-            Some(v) => Some(
-                serde_json::value::to_raw_value(v).map_err(|e| format!("arguments: {e}"))?,
-            ),
+            Some(v) => {
+                Some(serde_json::value::to_raw_value(v).map_err(|e| format!("arguments: {e}"))?)
+            }
             None => None,
         };
         Ok(TraceRecord {

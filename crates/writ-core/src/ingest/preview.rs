@@ -1,0 +1,222 @@
+//! The mapping preview: for the first items of an import, what was
+//! recorded, the action extracted from it, the trace record a mapping
+//! profile makes of it, the Cedar request that record becomes and every
+//! problem on the way, before anything is imported.
+//!
+//! # Entry point
+//! [`preview`]`(items, mapping, evaluator, limit, excerpt)` over any
+//! iterator of `Result<Item, (Location, String)>` (a format reader). With an
+//! [`Evaluator`] (a workspace's version) the request is built against its
+//! schema and inventory, checked, and decided; without one, with no schema
+//! (principals that are not Cedar uids become `Agent::"<identity>"`).
+
+use super::{Item, Location, Mapping, ToolCall};
+use crate::evaluate::{Evaluator, Verdict};
+use crate::policies::parse_policy_files;
+use crate::resolve::Resolver;
+use crate::trace::TraceRecord;
+use serde::Serialize;
+use serde_json::Value;
+
+/// One previewed item.
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviewItem {
+    /// 1-based position among the items read.
+    pub index: usize,
+    /// Where it was found.
+    pub location: Location,
+    /// A short excerpt of the recorded input, when the caller can give one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recorded: Option<String>,
+    /// The extracted action (tool calls only; native records have none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<ToolCall>,
+    /// The mapped trace record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<TraceRecord>,
+    /// The Cedar request, in Cedar's JSON request form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<Value>,
+    /// The replayed verdict against the evaluator's version, when one was given
+    /// and the request could be built.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    /// Every problem found with this item.
+    pub problems: Vec<String>,
+}
+
+/// The excerpt length [`preview`]'s callers are asked to keep to.
+pub const EXCERPT_CHARS: usize = 400;
+
+/// Shortens `text` to [`EXCERPT_CHARS`] characters (with `…`).
+pub fn excerpt_of(text: &str) -> String {
+    let t = text.trim();
+    if t.chars().count() <= EXCERPT_CHARS {
+        t.to_string()
+    } else {
+        let mut s: String = t.chars().take(EXCERPT_CHARS).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// Previews the first `limit` items (errors count as items: a malformed
+/// first line is what an analyst must see). `excerpt` gives the recorded
+/// text at a location, when the caller can.
+pub fn preview<I>(
+    items: I,
+    mapping: &dyn Mapping,
+    evaluator: Option<&Evaluator>,
+    limit: usize,
+    excerpt: &dyn Fn(&Location) -> Option<String>,
+) -> Vec<PreviewItem>
+where
+    I: Iterator<Item = Result<Item, (Location, String)>>,
+{
+    let fallback;
+    let ev = match evaluator {
+        Some(e) => e,
+        None => {
+            fallback = Evaluator::new(
+                "no workspace",
+                parse_policy_files(&[]).0,
+                None,
+                cedar_policy::Entities::empty(),
+                Resolver::default(),
+            );
+            &fallback
+        }
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.take(limit).enumerate() {
+        let mut p = PreviewItem {
+            index: i + 1,
+            location: Location::default(),
+            recorded: None,
+            action: None,
+            record: None,
+            request: None,
+            verdict: None,
+            problems: Vec::new(),
+        };
+        match item {
+            Err((loc, msg)) => {
+                p.problems.push(format!("{loc}: {msg}"));
+                p.location = loc;
+            }
+            Ok(Item::Record(r)) => {
+                p.record = Some(*r);
+            }
+            Ok(Item::Call(c)) => {
+                p.location = c.location.clone();
+                match mapping.to_record(&c) {
+                    Ok(r) => p.record = Some(r),
+                    Err(e) => p.problems.push(format!("mapping: {e}")),
+                }
+                p.action = Some(*c);
+            }
+        }
+        if p.location == Location::default() {
+            // Records carry no location; their position is their index.
+        }
+        p.recorded = excerpt(&p.location).map(|t| excerpt_of(&t));
+        if let Some(r) = &p.record {
+            if crate::trace::parse_timestamp(&r.ts).is_err() {
+                p.problems
+                    .push(format!("the time `{}` is not RFC 3339", r.ts));
+            }
+            match ev.request_json(r) {
+                Ok(v) => p.request = Some(v),
+                Err(e) => p.problems.push(format!("request: {e}")),
+            }
+            if evaluator.is_some() {
+                match ev.prepare(r) {
+                    Ok(prep) => p.verdict = Some(ev.decide(&prep).verdict),
+                    Err(u) => {
+                        if let Some(e) = &u.outcome.request_error {
+                            p.problems.push(format!("request: {e}"));
+                        }
+                    }
+                }
+            }
+        }
+        out.push(p);
+    }
+    out
+}
+
+/// Reads the text at `location` from a file's bytes: the line for line
+/// locations, else the value at the JSON path (`$.a[0].b`) of the whole
+/// document (files up to `max_doc` bytes; larger ones give `None`).
+pub fn excerpt_from_file(
+    path: &std::path::Path,
+    location: &Location,
+    max_doc: u64,
+) -> Option<String> {
+    use std::io::BufRead;
+    if let Some(line) = location.line {
+        let f = std::fs::File::open(path).ok()?;
+        let text = std::io::BufReader::new(f)
+            .split(b'\n')
+            .nth(line.checked_sub(1)?)?
+            .ok()?;
+        let text = String::from_utf8_lossy(&text).into_owned();
+        match &location.path {
+            None => return Some(text),
+            // A path inside a JSON line narrows the excerpt; a line that is
+            // not JSON on its own is part of a document: use the path.
+            Some(p) => {
+                if let Ok(v) = serde_json::from_str::<Value>(&text) {
+                    return json_path(&v, p).map(|x| x.to_string()).or(Some(text));
+                }
+            }
+        }
+    }
+    let p = location.path.as_ref()?;
+    if std::fs::metadata(path).ok()?.len() > max_doc {
+        return None;
+    }
+    let f = std::fs::File::open(path).ok()?;
+    let v: Value = serde_json::from_reader(std::io::BufReader::new(f)).ok()?;
+    json_path(&v, p).map(|x| x.to_string())
+}
+
+/// The value at a simple JSON path (`$`, `.key`, `[n]`).
+pub fn json_path<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
+    let mut cur = v;
+    let mut rest = path.strip_prefix('$').unwrap_or(path);
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            cur = cur.get(&r[..end])?;
+            rest = &r[end..];
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']')?;
+            cur = cur.get(r[..end].parse::<usize>().ok()?)?;
+            rest = &r[end + 1..];
+        } else {
+            return None;
+        }
+    }
+    Some(cur)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn paths_are_followed() {
+        let v = json!({"a": [{"b": 1}, {"b": {"c": "x"}}]});
+        assert_eq!(json_path(&v, "$.a[1].b.c"), Some(&json!("x")));
+        assert_eq!(json_path(&v, "$.a[2]"), None);
+        assert_eq!(json_path(&v, "$"), Some(&v));
+    }
+
+    #[test]
+    fn excerpts_are_short() {
+        let long = "x".repeat(1000);
+        assert_eq!(excerpt_of(&long).chars().count(), EXCERPT_CHARS + 1);
+    }
+}

@@ -1,0 +1,303 @@
+//! Importing other formats into a workspace: decision logs become their
+//! native records and replay like the trace they were recorded from; span
+//! exports are mapped, counted, and their bad spans kept with the set.
+
+mod common;
+
+use serde_json::{json, Value};
+use std::sync::atomic::AtomicBool;
+use writ_core::ingest::{Format, ReadOptions};
+use writ_store::traces::{ActionFilter, ImportOptions};
+use writ_store::Workspace;
+
+/// The first `n` recorded actions, as native lines and as a decision log.
+fn native_and_decision_log(n: usize) -> (String, String) {
+    let text = std::fs::read_to_string(common::recorded()).expect("recorded trace");
+    let mut native = String::new();
+    let mut log = String::new();
+    for (i, line) in text.lines().take(n).enumerate() {
+        native.push_str(line);
+        native.push('\n');
+        let r: Value = serde_json::from_str(line).expect("record");
+        let resource = r.get("resource").map_or(String::new(), |res| {
+            format!(
+                "{}::\"{}\"",
+                res["type"].as_str().expect("type"),
+                res["id"].as_str().expect("id")
+            )
+        });
+        let mut request = json!({
+            "principal": r["agent"],
+            "action": format!("Action::\"{}\"", r["action"].as_str().expect("action")),
+            "resource": resource,
+            "context": r["context"],
+        });
+        if let Some(u) = r.get("on_behalf_of") {
+            request["on_behalf_of"] = u.clone();
+        }
+        let entry = json!({
+            "decision_id": format!("{i:032x}"),
+            "time": "2026-11-30T10:00:00Z",
+            "request_time": r["ts"],
+            "agent": r["agent"],
+            "request": request,
+            "decision": r.get("recorded_decision").cloned().unwrap_or(json!("deny")),
+            "reasons": [],
+            "errors": [],
+            "latency_us": 17,
+        });
+        log.push_str(&entry.to_string());
+        log.push('\n');
+    }
+    (native, log)
+}
+
+fn import(
+    ws: &mut Workspace,
+    text: &str,
+    name: &str,
+    opts: &ImportOptions,
+) -> writ_store::traces::ImportReport {
+    let never = AtomicBool::new(false);
+    ws.import_trace_reader_opts(
+        text.as_bytes(),
+        &writ_store::traces::sha256_bytes(text.as_bytes()),
+        name,
+        name,
+        "tester",
+        Some(text.len() as u64),
+        opts,
+        &|_| {},
+        &never,
+    )
+    .expect("import")
+}
+
+#[test]
+fn a_decision_log_imports_as_native_records_and_replays_like_the_original() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.writ");
+    let sample = writ_store::sample::create_sample(&path, "tester").expect("sample");
+    let mut ws = Workspace::open(&path).expect("open");
+    let (native, log) = native_and_decision_log(60);
+    let mut lines: Vec<&str> = log.lines().collect();
+    lines.insert(3, "{\"decision_id\": \"x\", \"request\": {\"action\": 5}}");
+    let log = lines.join("\n") + "\n";
+
+    let report = import(&mut ws, &log, "dl", &ImportOptions::default());
+    assert_eq!(report.format, Format::DecisionLog);
+    assert_eq!(report.set.actions, 60);
+    assert_eq!(report.counts.read, 61);
+    assert_eq!(report.counts.actions, 60);
+    assert_eq!(report.errors.len(), 1);
+    assert_eq!(report.errors[0].line, 4);
+    assert!(report.errors[0].column > 1, "{:?}", report.errors[0]);
+    assert_eq!(
+        ws.trace_set_errors(report.set.id).expect("errors"),
+        report.errors
+    );
+
+    // Each stored action is the entry's native record: agent, action, time
+    // = request_time, the decision recorded, at the entry's line.
+    let stored = ws
+        .list_actions(report.set.id, &ActionFilter::default(), 0, 100)
+        .expect("actions");
+    assert_eq!(stored.len(), 60);
+    for (a, native_line) in stored.iter().zip(native.lines()) {
+        let orig: Value = serde_json::from_str(native_line).expect("json");
+        let rec: Value = serde_json::from_str(&a.record).expect("record is JSON");
+        writ_core::trace::parse_record(1, &a.record).expect("a native record");
+        assert_eq!(a.ts, orig["ts"].as_str().expect("ts"));
+        assert_eq!(a.agent, orig["agent"].as_str().expect("agent"));
+        assert_eq!(a.action, orig["action"].as_str().expect("action"));
+        assert_eq!(rec["resource"], orig["resource"]);
+        assert_eq!(rec["context"], orig["context"]);
+        assert_eq!(rec["on_behalf_of"], orig["on_behalf_of"]);
+        assert_eq!(
+            rec["recorded_decision"],
+            orig.get("recorded_decision")
+                .cloned()
+                .unwrap_or(json!("deny"))
+        );
+    }
+    assert_eq!(stored[2].line, 3);
+    assert_eq!(stored[3].line, 5, "the bad line 4 is skipped, lines kept");
+
+    // Replayed against v2: the same decisions as the native trace.
+    let orig = import(&mut ws, &native, "orig", &ImportOptions::default());
+    assert_eq!(orig.format, Format::Native);
+    let v2 = &sample.versions[1];
+    let a = ws
+        .store_run(v2, "dl", "tester", &|_| {})
+        .expect("replay dl");
+    let b = ws
+        .store_run(v2, "orig", "tester", &|_| {})
+        .expect("replay orig");
+    assert_eq!(a.summary["actions"], 60);
+    assert_eq!(a.summary["decisions"], b.summary["decisions"]);
+    assert_eq!(a.summary["by_tool"], b.summary["by_tool"]);
+}
+
+#[test]
+fn spans_are_mapped_counted_and_bad_spans_kept_with_their_path() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut ws, _) = common::new_workspace(dir.path());
+    let attrs = |pairs: &[(&str, &str)]| -> Value {
+        pairs
+            .iter()
+            .map(|(k, v)| json!({"key": k, "value": {"stringValue": v}}))
+            .collect()
+    };
+    let span = |id: &str, name: &str, extra: Value| {
+        let mut a = attrs(&[
+            ("gen_ai.operation.name", "execute_tool"),
+            ("gen_ai.tool.name", name),
+            ("kagent.user_id", "u1"),
+        ]);
+        a.as_array_mut()
+            .expect("array")
+            .extend(extra.as_array().cloned().unwrap_or_default());
+        json!({"traceId": "t", "spanId": id, "name": format!("execute_tool {name}"),
+               "startTimeUnixNano": "1777555055632028200", "attributes": a})
+    };
+    let doc = json!({"resourceSpans": [{
+        "resource": {"attributes": attrs(&[("service.name", "helper-agent")])},
+        "scopeSpans": [{"spans": [
+            span("01", "read_ticket", json!([])),
+            {"traceId": "t", "spanId": "02", "name": "chat", "startTimeUnixNano": "1"},
+            span("03", "close_ticket", json!([{"key": "n", "value": {"intValue": [1]}}])),
+            span("04", "close_ticket", json!([])),
+        ]}]
+    }]});
+    let text = serde_json::to_string_pretty(&doc).expect("json");
+    let opts = ImportOptions {
+        read: ReadOptions {
+            user_attributes: vec!["kagent.user_id".into()],
+        },
+        ..Default::default()
+    };
+    let report = import(&mut ws, &text, "otlp", &opts);
+    assert_eq!(report.format, Format::Otlp);
+    assert_eq!(report.counts.read, 4);
+    assert_eq!(report.counts.actions, 2);
+    assert_eq!(report.counts.skipped.get("not a tool call"), Some(&1));
+    assert_eq!(report.counts.skipped.get("malformed span"), Some(&1));
+    assert_eq!(report.set.actions, 2);
+    assert_eq!(report.errors.len(), 1);
+    let e = &report.errors[0];
+    assert!(
+        e.message
+            .starts_with("$.resourceSpans[0].scopeSpans[0].spans[2]: "),
+        "{e:?}"
+    );
+    let line_of_span = text
+        .lines()
+        .position(|l| l.contains("\"03\""))
+        .expect("span 03")
+        + 1;
+    assert!(
+        e.line <= line_of_span && e.line + 3 >= line_of_span,
+        "{e:?} vs {line_of_span}"
+    );
+    let stored = ws
+        .list_actions(report.set.id, &ActionFilter::default(), 0, 10)
+        .expect("actions");
+    let rows: Vec<(i64, &str, &str)> = stored
+        .iter()
+        .map(|a| (a.line, a.agent.as_str(), a.action.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (1, "helper-agent", "read_ticket"),
+            (4, "helper-agent", "close_ticket")
+        ]
+    );
+    let rec: Value = serde_json::from_str(&stored[0].record).expect("json");
+    assert_eq!(rec["on_behalf_of"], "u1");
+    assert_eq!(rec["ts"], "2026-04-30T13:17:35.632028200Z");
+    assert_eq!(stored[0].ts, "2026-04-30T13:17:35.632028200Z");
+
+    // A file that is no known format is refused, and nothing is stored.
+    let never = AtomicBool::new(false);
+    let err = ws
+        .import_trace_reader_opts(
+            &b"hello\n"[..],
+            "x",
+            "junk.txt",
+            "junk",
+            "tester",
+            None,
+            &ImportOptions::default(),
+            &|_| {},
+            &never,
+        )
+        .expect_err("undetectable");
+    assert!(err.to_string().contains("not recognised"), "{err}");
+    assert_eq!(ws.list_trace_sets().expect("sets").len(), 1);
+}
+
+#[test]
+fn a_span_file_without_tool_calls_reports_progress_in_bytes_and_can_be_cancelled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut ws, _) = common::new_workspace(dir.path());
+    // About 3 MiB of spans, none a tool call: no item is yielded, so only
+    // the byte-driven reports can show progress or stop the import.
+    let spans: Vec<Value> = (0..12_000)
+        .map(|i| {
+            json!({"traceId": "t", "spanId": format!("{i:016x}"), "name": "GET /api/tasks",
+                   "startTimeUnixNano": "1777555055632028200",
+                   "attributes": [{"key": "http.url", "value": {"stringValue": "http://kagent-controller.kagent:8083/api/tasks/60494115"}}]})
+        })
+        .collect();
+    let text = serde_json::to_string_pretty(
+        &json!({"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}),
+    )
+    .expect("json");
+    assert!(text.len() > 2 << 20);
+    let sha = writ_store::traces::sha256_bytes(text.as_bytes());
+    let cancel = AtomicBool::new(false);
+    let reports = std::cell::RefCell::new(Vec::new());
+    let err = ws
+        .import_trace_reader_opts(
+            text.as_bytes(),
+            &sha,
+            "spans.json",
+            "spans",
+            "tester",
+            Some(text.len() as u64),
+            &ImportOptions::default(),
+            &|p| {
+                reports.borrow_mut().push(p.bytes);
+                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+            },
+            &cancel,
+        )
+        .expect_err("cancelled");
+    assert!(matches!(err, writ_store::StoreError::Cancelled(_)), "{err}");
+    assert_eq!(reports.borrow().len(), 1, "stopped at the first report");
+    assert!(ws.list_trace_sets().expect("sets").is_empty());
+
+    let never = AtomicBool::new(false);
+    let reports = std::cell::RefCell::new(Vec::new());
+    let report = ws
+        .import_trace_reader_opts(
+            text.as_bytes(),
+            &sha,
+            "spans.json",
+            "spans",
+            "tester",
+            Some(text.len() as u64),
+            &ImportOptions::default(),
+            &|p| reports.borrow_mut().push(p.bytes),
+            &never,
+        )
+        .expect("imports");
+    let reports = reports.into_inner();
+    assert!(reports.len() >= 3, "{reports:?}");
+    assert!(reports.windows(2).all(|w| w[0] <= w[1]), "{reports:?}");
+    assert_eq!(reports.last().copied(), Some(text.len() as u64));
+    assert_eq!(report.set.actions, 0);
+    assert_eq!(report.counts.read, 12_000);
+    assert_eq!(report.counts.skipped.get("not a tool call"), Some(&12_000));
+}
