@@ -24,6 +24,9 @@ pub const POLICIES: &str = "policies.cedar";
 pub const SCHEMA: &str = "schema.cedarschema";
 /// The entities' file name.
 pub const ENTITIES: &str = "entities.json";
+/// The identity map's file name: workload identity to agent id. Optional
+/// when read (bundles made before it existed do not have it).
+pub const IDENTITIES: &str = "identities.json";
 /// The largest file a bundle may hold when read.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// The largest total a bundle may hold when read.
@@ -76,6 +79,9 @@ pub struct BundleInputs {
     pub schema: String,
     /// The inventory's entities as Cedar entity JSON.
     pub entities: String,
+    /// The identity map as JSON (see [`identities_text`]); `None` leaves
+    /// `identities.json` out.
+    pub identities: Option<String>,
     /// The approvals.
     pub approvals: Vec<Approval>,
     /// The creation time (RFC 3339); never read from the clock here.
@@ -120,6 +126,16 @@ pub fn entities_text(project: &writ_core::project::Project) -> String {
     s
 }
 
+/// The inventory's identity map as pretty JSON text: an object from every
+/// workload identity an agent declares (`spiffe://...`,
+/// `oidc:<issuer>|<subject>`) to that agent's inventory id, keys sorted.
+pub fn identities_text(project: &writ_core::project::Project) -> String {
+    let map = writ_core::resolve::Resolver::identity_map(&project.inventory);
+    let mut s = serde_json::to_string_pretty(&map).unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}
+
 /// Bundle inputs from a project that checked without errors.
 pub fn inputs_from_project(
     policy_version: &str,
@@ -133,6 +149,7 @@ pub fn inputs_from_project(
         policies: policies_text(project),
         schema: project.schema.cedarschema_text.clone(),
         entities: entities_text(project),
+        identities: Some(identities_text(project)),
         approvals,
         created: created.to_string(),
         expires,
@@ -208,6 +225,9 @@ pub fn build(inputs: &BundleInputs, key: &SigningKey) -> Result<Bundle, BundleEr
     files.insert(POLICIES.into(), inputs.policies.clone().into_bytes());
     files.insert(SCHEMA.into(), inputs.schema.clone().into_bytes());
     files.insert(ENTITIES.into(), inputs.entities.clone().into_bytes());
+    if let Some(identities) = &inputs.identities {
+        files.insert(IDENTITIES.into(), identities.clone().into_bytes());
+    }
     let manifest = Manifest {
         format: FORMAT,
         policy_version: inputs.policy_version.clone(),

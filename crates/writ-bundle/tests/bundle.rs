@@ -66,12 +66,27 @@ fn the_same_inputs_give_byte_identical_bundles() {
         names,
         [
             "entities.json",
+            "identities.json",
             "manifest.json",
             "policies.cedar",
             "schema.cedarschema",
             "signature.dsse.json"
         ]
     );
+    // The identity map names every declared workload identity, sorted.
+    let ids: std::collections::BTreeMap<String, String> =
+        serde_json::from_slice(&a.files["identities.json"]).unwrap();
+    assert!(!ids.is_empty());
+    for (k, v) in &ids {
+        assert!(k.starts_with("spiffe://") || k.starts_with("oidc:"), "{k}");
+        assert!(!v.is_empty());
+    }
+    // Bundles without the identity map (made before it existed) verify.
+    let mut old = inputs(Some("2026-12-30T10:00:00.000Z"));
+    old.identities = None;
+    let old = bundle::build(&old, &key).unwrap();
+    assert!(!old.files.contains_key("identities.json"));
+    bundle::verify(&old, &trusted(&key), AT).unwrap();
     // Different inputs, different bundle.
     let c = bundle::build(&inputs(None), &key).unwrap();
     assert_ne!(a.files["manifest.json"], c.files["manifest.json"]);

@@ -14,6 +14,7 @@ mod replay;
 mod report;
 mod review;
 mod schema;
+mod serve;
 mod suites;
 mod test;
 mod ws;
@@ -85,6 +86,8 @@ enum Command {
     /// Schema tools: a Cedar schema fragment from an MCP tool catalog.
     #[command(subcommand)]
     Schema(schema::SchemaCommand),
+    /// Serve decisions over HTTP from a verified signed bundle (the policy decision point).
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -119,6 +122,7 @@ fn main() -> ExitCode {
         Command::Report(a) => report::run(a, g),
         Command::Profiles(c) => profiles::profiles(c),
         Command::Schema(c) => schema::schema(c),
+        Command::Serve(a) => serve::run(a),
     };
     match result {
         Ok(code) => code,

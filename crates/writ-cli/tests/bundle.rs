@@ -205,7 +205,7 @@ fn an_approved_version_exports_as_a_signed_bundle_that_verifies() {
     );
     assert!(err.contains("exists already"), "{err}");
 
-    // The folder holds exactly the five files; the manifest names the
+    // The folder holds exactly the six files; the manifest names the
     // version, its approvals and the key.
     let mut names: Vec<String> = std::fs::read_dir(ws.path("dir"))
         .unwrap()
@@ -216,6 +216,7 @@ fn an_approved_version_exports_as_a_signed_bundle_that_verifies() {
         names,
         [
             "entities.json",
+            "identities.json",
             "manifest.json",
             "policies.cedar",
             "schema.cedarschema",
@@ -358,6 +359,7 @@ fn tampered_bundles_wrong_keys_and_expiry_fail_with_their_own_exit_codes() {
         ("policies.cedar", 20, "was altered"),
         ("schema.cedarschema", 20, "was altered"),
         ("entities.json", 20, "was altered"),
+        ("identities.json", 20, "was altered"),
         ("manifest.json", 19, "differs from the signed manifest"),
     ] {
         let name = format!("flip-{file}");

@@ -126,7 +126,9 @@ impl DecisionLogEntry {
             ))
         })?;
         if self.agent.is_empty() || self.request.action.is_empty() {
-            return Err(fail("`agent` and `request.action` must not be empty".into()));
+            return Err(fail(
+                "`agent` and `request.action` must not be empty".into(),
+            ));
         }
         let resource = if self.request.resource.is_empty() {
             None

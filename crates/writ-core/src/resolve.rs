@@ -51,6 +51,45 @@ impl Resolver {
         }
     }
 
+    /// A resolver from an identity map (workload identity string, such as
+    /// `spiffe://...` or `oidc:<issuer>|<subject>`, to inventory agent id,
+    /// as a bundle's `identities.json` holds it) and the inventory's agent
+    /// ids (found by their own id). Resolves as [`Resolver::from_inventory`]
+    /// does for the inventory the map was made from.
+    pub fn from_identities<I, A>(identities: I, agent_ids: A) -> Self
+    where
+        I: IntoIterator<Item = (String, String)>,
+        A: IntoIterator<Item = String>,
+    {
+        let mut by_identity: FxHashMap<String, Arc<str>> = FxHashMap::default();
+        for (key, id) in identities {
+            by_identity
+                .entry(key)
+                .or_insert_with(|| Arc::from(id.as_str()));
+        }
+        for id in agent_ids {
+            let shared: Arc<str> = Arc::from(id.as_str());
+            by_identity.insert(id, shared);
+        }
+        Resolver {
+            by_identity,
+            agent_type: Arc::from("Agent"),
+        }
+    }
+
+    /// The identity map of an inventory: every workload identity string an
+    /// agent declares, to that agent's id (the first agent declaring it wins,
+    /// as in [`Resolver::from_inventory`]), sorted by identity.
+    pub fn identity_map(inv: &Inventory) -> std::collections::BTreeMap<String, String> {
+        let mut map = std::collections::BTreeMap::new();
+        for a in &inv.agent {
+            for (key, _) in a.identity_keys() {
+                map.entry(key).or_insert_with(|| a.id.get_ref().clone());
+            }
+        }
+        map
+    }
+
     /// Resolves a recorded `agent` string.
     pub fn resolve(&self, agent: &str) -> Principal {
         if let Some(id) = self.by_identity.get(agent) {
@@ -112,6 +151,22 @@ mod tests {
         );
         assert_eq!(parse_uid_literal("spiffe://x/y"), None);
         assert_eq!(parse_uid_literal("::\"x\""), None);
+    }
+
+    #[test]
+    fn an_identity_map_resolves_like_the_inventory() {
+        let r = Resolver::from_identities(
+            [(
+                "spiffe://x.example/agents/bot".to_string(),
+                "bot".to_string(),
+            )],
+            ["bot".to_string(), "other".to_string()],
+        );
+        let p = r.resolve("spiffe://x.example/agents/bot");
+        assert_eq!((&*p.id, p.kind), ("bot", PrincipalKind::Inventory));
+        let p = r.resolve("other");
+        assert_eq!((&*p.id, p.kind), ("other", PrincipalKind::Inventory));
+        assert_eq!(r.resolve("ghost").kind, PrincipalKind::Shadow);
     }
 
     #[test]

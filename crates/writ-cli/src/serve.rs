@@ -1,0 +1,158 @@
+//! `writ serve`: the policy decision point over HTTP (see
+//! `docs/decision-api.md` and `crates/writ-pdp`).
+
+use anyhow::Context as _;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+use writ_bundle::bundle;
+use writ_pdp::identity::IdentityConfig;
+use writ_pdp::log_writer::LogConfig;
+use writ_pdp::{Server, ServerConfig};
+
+/// Arguments of `writ serve`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The signed bundle (folder or .tar.gz); watched, and swapped when a
+    /// new verified bundle appears there.
+    #[arg(long, value_name = "DIR|FILE")]
+    bundle: PathBuf,
+    /// Trusted public keys (SPKI PEM); any of them may have signed.
+    #[arg(long, value_name = "KEY.pub.pem", num_args = 1.., required = true)]
+    trust: Vec<PathBuf>,
+    /// Address to listen on (port 0: any free port; the bound address is printed).
+    #[arg(long, default_value = "127.0.0.1:8180")]
+    listen: SocketAddr,
+    /// A JWK Set file whose keys verify agent tokens (`token` in a request).
+    #[arg(long, value_name = "FILE", requires = "audience")]
+    jwks: Option<PathBuf>,
+    /// The audience (`aud`) tokens must carry (repeatable).
+    #[arg(long, value_name = "AUD", requires = "jwks")]
+    audience: Vec<String>,
+    /// The issuer (`iss`) tokens must come from.
+    #[arg(long, value_name = "ISS", requires = "jwks")]
+    issuer: Option<String>,
+    /// Honour a request's `time` as the request time (for replaying
+    /// recorded traffic); otherwise the server's clock is used.
+    #[arg(long)]
+    trust_request_time: bool,
+    /// A file holding the bearer token callers must send (`Authorization: Bearer ...`).
+    #[arg(long, value_name = "FILE")]
+    bearer_token_file: Option<PathBuf>,
+    /// The largest request body accepted, in bytes.
+    #[arg(long, default_value_t = 64 * 1024)]
+    max_body_bytes: usize,
+    /// The largest batch request body accepted, in bytes.
+    #[arg(long, default_value_t = 1024 * 1024)]
+    max_batch_body_bytes: usize,
+    /// The most requests in one batch.
+    #[arg(long, default_value_t = 1000)]
+    max_batch: usize,
+    /// The longest one HTTP request may take, in milliseconds.
+    #[arg(long, default_value_t = 5000)]
+    timeout_ms: u64,
+    /// How often to look at the bundle path for a new bundle, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    watch_ms: u64,
+    /// Write every decision to this JSON Lines file (see docs/decision-log.md).
+    #[arg(long, value_name = "PATH")]
+    decision_log: Option<PathBuf>,
+    /// Rotate the decision log when it would grow past this many bytes (0: never).
+    #[arg(long, default_value_t = 100 * 1024 * 1024, requires = "decision_log")]
+    log_max_bytes: u64,
+    /// How many rotated decision log files to keep.
+    #[arg(long, default_value_t = 5, requires = "decision_log")]
+    log_keep: usize,
+    /// A context attribute to mask in the decision log (repeatable; dotted paths reach into records).
+    #[arg(long, value_name = "FIELD", requires = "decision_log")]
+    mask_context: Vec<String>,
+}
+
+/// Runs `writ serve` until Ctrl-C or SIGTERM.
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing_subscriber::filter::LevelFilter::INFO)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+    let trusted = bundle::read_trusted(&a.trust)?;
+    let identity = match &a.jwks {
+        Some(path) => IdentityConfig::from_jwks_file(path, a.audience.clone(), a.issuer.clone())?,
+        None => IdentityConfig::none(),
+    };
+    let bearer_token = match &a.bearer_token_file {
+        Some(p) => {
+            let t = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read the bearer token file {}", p.display()))?;
+            let t = t.trim().to_string();
+            if t.is_empty() {
+                anyhow::bail!(
+                    "the bearer token file {} is empty; write the token callers must send in it",
+                    p.display()
+                );
+            }
+            Some(t)
+        }
+        None => None,
+    };
+    let mut cfg = ServerConfig::new(a.bundle.clone(), trusted);
+    cfg.listen = a.listen;
+    cfg.identity = identity;
+    cfg.trust_request_time = a.trust_request_time;
+    cfg.bearer_token = bearer_token;
+    cfg.max_body_bytes = a.max_body_bytes;
+    cfg.max_batch_body_bytes = a.max_batch_body_bytes;
+    cfg.max_batch = a.max_batch.max(1);
+    cfg.request_timeout = Duration::from_millis(a.timeout_ms.max(1));
+    cfg.watch_interval = Duration::from_millis(a.watch_ms.max(10));
+    cfg.log = a.decision_log.map(|path| LogConfig {
+        path,
+        max_bytes: a.log_max_bytes,
+        keep: a.log_keep,
+        mask: a.mask_context.clone(),
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(async move {
+        let server = match Server::bind(cfg).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::from(e.exit_code()));
+            }
+        };
+        let addr = server.local_addr().context("no bound address")?;
+        if let Some(info) = server.bundle_info() {
+            eprintln!(
+                "serving bundle {} (version {}, key {}, expires {})",
+                info.digest,
+                &info.version[..info.version.len().min(12)],
+                info.key_id,
+                info.expires.as_deref().unwrap_or("never")
+            );
+        }
+        println!("listening on http://{addr}");
+        std::io::stdout().flush().ok();
+        match server.run(writ_pdp::server::shutdown_signal()).await {
+            Ok(report) => {
+                if let Some(l) = report.log {
+                    eprintln!(
+                        "decision log closed: {} decisions written, {} rotations",
+                        l.lines, l.rotations
+                    );
+                }
+                eprintln!("stopped");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                Ok(ExitCode::from(e.exit_code()))
+            }
+        }
+    })
+}

@@ -1,0 +1,254 @@
+//! A verified bundle ready to decide: read and verify a bundle (folder or
+//! `.tar.gz`), build the Cedar engine from its files exactly as `writ
+//! replay` builds it from a project, and decide trace records with reuse
+//! of equal relevant requests.
+
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use writ_bundle::bundle::{self, Bundle, TrustedKey, Verified};
+use writ_bundle::VerifyError;
+use writ_core::evaluate::{Evaluator, Outcome};
+use writ_core::policies::{parse_policy_files, PolicySource};
+use writ_core::resolve::{Principal, PrincipalKind, Resolver};
+use writ_core::schema::ProjectSchema;
+use writ_core::trace::TraceRecord;
+
+/// Why a bundle could not become the active one.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The bundle did not verify (signature, hashes, validity period, ...).
+    #[error("bundle {path}: {source}")]
+    Verify {
+        /// The bundle path.
+        path: PathBuf,
+        /// What failed.
+        #[source]
+        source: VerifyError,
+    },
+    /// The bundle verified but one of its files does not load.
+    #[error("bundle {path}: `{file}` does not load: {message}; re-export the bundle with `writ bundle export`")]
+    Invalid {
+        /// The bundle path.
+        path: PathBuf,
+        /// The file in the bundle.
+        file: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl LoadError {
+    /// The process exit code: the verification error's (see the
+    /// `writ-bundle` README), 15 (malformed) for a file that does not load.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            LoadError::Verify { source, .. } => source.exit_code(),
+            LoadError::Invalid { .. } => 15,
+        }
+    }
+}
+
+/// What is known about the active bundle (served by `GET /v1/bundle`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BundleInfo {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The policy version id it carries.
+    pub version: String,
+    /// Its digest (SHA-256 of `manifest.json`).
+    pub digest: String,
+    /// The key id that signed it.
+    pub key_id: String,
+    /// Its creation time.
+    pub created: String,
+    /// Its expiry time, if any.
+    pub expires: Option<String>,
+    /// When this server loaded it (RFC 3339).
+    pub loaded_at: String,
+    /// Whether it carries an identity map (`identities.json`).
+    pub identity_map: bool,
+    /// How many policies it holds.
+    pub policies: usize,
+    #[serde(skip)]
+    expires_at: Option<OffsetDateTime>,
+}
+
+impl BundleInfo {
+    /// Whether the bundle has expired at `now`.
+    pub fn expired_at(&self, now: OffsetDateTime) -> bool {
+        self.expires_at.is_some_and(|e| e <= now)
+    }
+}
+
+/// How many remembered outcomes a bundle keeps before it forgets them all.
+const REUSE_CAPACITY: usize = 200_000;
+const SHARDS: usize = 16;
+
+/// A verified bundle, ready to decide.
+pub struct ActiveBundle {
+    /// What it is.
+    pub info: BundleInfo,
+    evaluator: Evaluator,
+    resolver: Resolver,
+    reuse: Vec<Mutex<FxHashMap<String, Arc<Outcome>>>>,
+}
+
+impl std::fmt::Debug for ActiveBundle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActiveBundle")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reads the bundle at `path` (folder or `.tar.gz`), verifies it against
+/// `trusted` at `now`, and builds its engine.
+pub fn load(
+    path: &Path,
+    trusted: &[TrustedKey],
+    now: OffsetDateTime,
+) -> Result<ActiveBundle, LoadError> {
+    let verify_err = |source| LoadError::Verify {
+        path: path.to_path_buf(),
+        source,
+    };
+    let b = bundle::read(path).map_err(verify_err)?;
+    let verified = bundle::verify(&b, trusted, now).map_err(verify_err)?;
+    ActiveBundle::build(path, &b, verified, now)
+}
+
+impl ActiveBundle {
+    /// Builds the engine of a verified bundle: schema, policies (named by
+    /// their `@id`), entities, and the identity map when the bundle has one.
+    pub fn build(
+        path: &Path,
+        b: &Bundle,
+        verified: Verified,
+        now: OffsetDateTime,
+    ) -> Result<ActiveBundle, LoadError> {
+        let invalid = |file: &'static str, message: String| LoadError::Invalid {
+            path: path.to_path_buf(),
+            file,
+            message,
+        };
+        let text = |file: &'static str| -> Result<&str, LoadError> {
+            let bytes = b
+                .files
+                .get(file)
+                .ok_or_else(|| invalid(file, "the file is missing".into()))?;
+            std::str::from_utf8(bytes).map_err(|e| invalid(file, format!("not UTF-8 ({e})")))
+        };
+        let first = |diags: Vec<writ_core::diagnostic::Diagnostic>| {
+            diags
+                .into_iter()
+                .find(|d| d.is_error())
+                .map(|d| d.message)
+                .unwrap_or_else(|| "unknown error".into())
+        };
+        let (schema, _) = ProjectSchema::load(Path::new(bundle::SCHEMA), text(bundle::SCHEMA)?)
+            .map_err(|d| invalid(bundle::SCHEMA, first(d)))?;
+        let policies_path = Path::new(bundle::POLICIES);
+        let (catalog, diags) = parse_policy_files(&[PolicySource {
+            path: policies_path,
+            text: text(bundle::POLICIES)?,
+        }]);
+        if diags.iter().any(|d| d.is_error()) {
+            return Err(invalid(bundle::POLICIES, first(diags)));
+        }
+        let entities =
+            cedar_policy::Entities::from_json_str(text(bundle::ENTITIES)?, Some(&schema.schema))
+                .map_err(|e| invalid(bundle::ENTITIES, e.to_string()))?;
+        let agent_ids: Vec<String> = entities
+            .iter()
+            .filter(|e| e.uid().type_name().basename() == "Agent")
+            .map(|e| e.uid().id().unescaped().to_string())
+            .collect();
+        let identities: BTreeMap<String, String> = match b.files.get(bundle::IDENTITIES) {
+            Some(bytes) => serde_json::from_slice(bytes)
+                .map_err(|e| invalid(bundle::IDENTITIES, e.to_string()))?,
+            None => BTreeMap::new(),
+        };
+        let identity_map = b.files.contains_key(bundle::IDENTITIES);
+        let resolver = Resolver::from_identities(identities, agent_ids);
+        let m = &verified.manifest;
+        let expires_at = match &m.expires {
+            Some(e) => Some(OffsetDateTime::parse(e, &Rfc3339).map_err(|_| {
+                invalid(bundle::MANIFEST, format!("`expires` {e} is not RFC 3339"))
+            })?),
+            None => None,
+        };
+        let policies = catalog.policies.len();
+        let short: String = m.policy_version.chars().take(12).collect();
+        let evaluator = Evaluator::new(short, catalog, Some(schema), entities, resolver.clone());
+        Ok(ActiveBundle {
+            info: BundleInfo {
+                path: path.to_path_buf(),
+                version: m.policy_version.clone(),
+                digest: verified.digest.clone(),
+                key_id: verified.key_id.clone(),
+                created: m.created.clone(),
+                expires: m.expires.clone(),
+                loaded_at: bundle::format_time(now),
+                identity_map,
+                policies,
+                expires_at,
+            },
+            evaluator,
+            resolver,
+            reuse: (0..SHARDS)
+                .map(|_| Mutex::new(FxHashMap::default()))
+                .collect(),
+        })
+    }
+
+    /// The engine.
+    pub fn evaluator(&self) -> &Evaluator {
+        &self.evaluator
+    }
+
+    /// The principal (`Type::"id"`) an agent string names in this bundle,
+    /// when it names a known agent (through the identity map or as an
+    /// inventory id) or is a Cedar uid; `None` for an unknown identity.
+    pub fn resolve_agent(&self, agent: &str) -> Option<String> {
+        let p = self.resolver.resolve(agent);
+        match p.kind {
+            PrincipalKind::Shadow => None,
+            _ => Some(format!(
+                "{}::{}",
+                p.ty,
+                serde_json::Value::String(p.id.to_string())
+            )),
+        }
+    }
+
+    /// Decides a record as `writ replay` does: prepare (resolve the agent,
+    /// check the request against the schema, compute the relevance key),
+    /// reuse the outcome of an equal relevant request, else ask Cedar.
+    pub fn decide(&self, record: &TraceRecord) -> (Principal, Arc<Outcome>) {
+        match self.evaluator.prepare(record) {
+            Err(u) => (u.principal, u.outcome),
+            Ok(p) => {
+                let mut h = rustc_hash::FxHasher::default();
+                p.key.hash(&mut h);
+                let shard = &self.reuse[(h.finish() as usize) % SHARDS];
+                let known = shard.lock().ok().and_then(|m| m.get(&p.key).cloned());
+                if let Some(o) = known {
+                    return (p.principal, o);
+                }
+                let o = Arc::new(self.evaluator.decide(&p));
+                if let Ok(mut m) = shard.lock() {
+                    if m.len() >= REUSE_CAPACITY / SHARDS {
+                        m.clear();
+                    }
+                    m.insert(p.key.clone(), o.clone());
+                }
+                (p.principal, o)
+            }
+        }
+    }
+}

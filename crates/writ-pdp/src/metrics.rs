@@ -1,0 +1,153 @@
+//! The server's Prometheus metrics (`GET /metrics`, OpenMetrics text).
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+/// Labels of a decision.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DecisionLabels {
+    /// `allow` or `deny`.
+    pub decision: String,
+    /// The verdict (`allowed`, `not_permitted`, ..., `denied_before_policies`).
+    pub verdict: String,
+}
+
+/// Labels of the active bundle.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BundleLabels {
+    /// The policy version id.
+    pub version: String,
+    /// The bundle digest.
+    pub digest: String,
+    /// The signing key id.
+    pub key_id: String,
+}
+
+/// Labels of a bundle (re)load.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReloadLabels {
+    /// `ok` or `rejected`.
+    pub result: String,
+}
+
+/// Every metric the server keeps.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    /// Decisions by decision and verdict.
+    pub decisions: Family<DecisionLabels, Counter>,
+    /// Time to decide one request, in seconds.
+    pub latency: Histogram,
+    /// 1 for the active bundle.
+    pub bundle: Family<BundleLabels, Gauge>,
+    /// Bundle reloads by result.
+    pub reloads: Family<ReloadLabels, Counter>,
+    /// HTTP requests refused before deciding (bad bearer token, too large, malformed).
+    pub refused: Family<ReloadLabels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// A registry with every metric registered.
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("writ_pdp");
+        let decisions = Family::<DecisionLabels, Counter>::default();
+        registry.register(
+            "decisions",
+            "Decisions answered, by decision and verdict",
+            decisions.clone(),
+        );
+        // 10 us to about 5 s.
+        let latency = Histogram::new(exponential_buckets(0.000_01, 2.0, 20));
+        registry.register(
+            "decision_latency_seconds",
+            "Time to decide one request (from parsed request to answer)",
+            latency.clone(),
+        );
+        let bundle = Family::<BundleLabels, Gauge>::default();
+        registry.register(
+            "active_bundle",
+            "1 for the bundle currently deciding",
+            bundle.clone(),
+        );
+        let reloads = Family::<ReloadLabels, Counter>::default();
+        registry.register(
+            "bundle_reloads",
+            "Bundle loads after start, by result (ok, rejected)",
+            reloads.clone(),
+        );
+        let refused = Family::<ReloadLabels, Counter>::default();
+        registry.register(
+            "refused_requests",
+            "HTTP requests denied before reading them as a decision (unauthorized, too_large, malformed, timeout)",
+            refused.clone(),
+        );
+        Metrics {
+            registry,
+            decisions,
+            latency,
+            bundle,
+            reloads,
+            refused,
+        }
+    }
+
+    /// Counts one decision.
+    pub fn decision(&self, decision: &str, verdict: &str, seconds: f64) {
+        self.decisions
+            .get_or_create(&DecisionLabels {
+                decision: decision.to_ascii_lowercase(),
+                verdict: verdict.to_string(),
+            })
+            .inc();
+        self.latency.observe(seconds);
+    }
+
+    /// Marks the active bundle.
+    pub fn set_bundle(&self, version: &str, digest: &str, key_id: &str) {
+        self.bundle.clear();
+        self.bundle
+            .get_or_create(&BundleLabels {
+                version: version.to_string(),
+                digest: digest.to_string(),
+                key_id: key_id.to_string(),
+            })
+            .set(1);
+    }
+
+    /// Counts a reload (`ok` or `rejected`).
+    pub fn reload(&self, result: &str) {
+        self.reloads
+            .get_or_create(&ReloadLabels {
+                result: result.to_string(),
+            })
+            .inc();
+    }
+
+    /// Counts a refused HTTP request.
+    pub fn refuse(&self, why: &str) {
+        self.refused
+            .get_or_create(&ReloadLabels {
+                result: why.to_string(),
+            })
+            .inc();
+    }
+
+    /// The metrics as OpenMetrics text.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}

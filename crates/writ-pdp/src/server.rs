@@ -1,0 +1,768 @@
+//! The HTTP server: routes, the fail-closed request handling, the bundle
+//! watcher (hot swap), the decision log and graceful shutdown.
+
+use crate::api::{self, AuthorizeRequest, AuthorizeResponse, DecideContext, Decided};
+use crate::engine::{self, ActiveBundle, BundleInfo, LoadError};
+use crate::identity::IdentityConfig;
+use crate::log_writer::{DecisionLog, LogConfig, LogWorker};
+use crate::metrics::Metrics;
+use arc_swap::ArcSwapOption;
+use axum::body::{to_bytes, Body};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Serialize;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+use writ_bundle::bundle::TrustedKey;
+
+/// How to serve.
+#[derive(Debug)]
+pub struct ServerConfig {
+    /// The bundle folder or `.tar.gz` (watched for changes).
+    pub bundle: PathBuf,
+    /// The trusted public keys.
+    pub trusted: Vec<TrustedKey>,
+    /// Where to listen (port 0: any free port).
+    pub listen: SocketAddr,
+    /// How agents are identified (JWKS for tokens).
+    pub identity: IdentityConfig,
+    /// Honour a request's `time` (for replaying recorded traffic).
+    pub trust_request_time: bool,
+    /// A bearer token callers must send (`Authorization: Bearer ...`).
+    pub bearer_token: Option<String>,
+    /// The largest request body accepted.
+    pub max_body_bytes: usize,
+    /// The largest batch request body accepted.
+    pub max_batch_body_bytes: usize,
+    /// The most requests in one batch.
+    pub max_batch: usize,
+    /// The longest a request may take (reading and deciding).
+    pub request_timeout: Duration,
+    /// How often the bundle path is looked at for changes.
+    pub watch_interval: Duration,
+    /// The decision log, if one is written.
+    pub log: Option<LogConfig>,
+}
+
+impl ServerConfig {
+    /// A configuration with the defaults: listen on 127.0.0.1:8180, no
+    /// tokens, no bearer token, 64 KiB bodies (1 MiB for a batch), 1,000
+    /// requests per batch,
+    /// 5 s per request, the bundle looked at every second, no log.
+    pub fn new(bundle: PathBuf, trusted: Vec<TrustedKey>) -> ServerConfig {
+        ServerConfig {
+            bundle,
+            trusted,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8180)),
+            identity: IdentityConfig::none(),
+            trust_request_time: false,
+            bearer_token: None,
+            max_body_bytes: 64 * 1024,
+            max_batch_body_bytes: 1024 * 1024,
+            max_batch: 1000,
+            request_timeout: Duration::from_secs(5),
+            watch_interval: Duration::from_secs(1),
+            log: None,
+        }
+    }
+}
+
+/// Why the server could not start or stopped badly.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The bundle does not load.
+    #[error(transparent)]
+    Bundle(#[from] LoadError),
+    /// The listen address cannot be bound, or serving failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The decision log cannot be opened or closed.
+    #[error("decision log: {0}")]
+    Log(String),
+}
+
+impl ServeError {
+    /// The process exit code: a bundle's verification code (10-23, see the
+    /// writ-bundle README), else 1.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ServeError::Bundle(e) => e.exit_code(),
+            _ => 1,
+        }
+    }
+}
+
+/// A bundle that was refused after start.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rejected {
+    /// When (RFC 3339).
+    pub at: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// The server's shared state.
+#[derive(Debug)]
+pub struct AppState {
+    active: ArcSwapOption<ActiveBundle>,
+    last_rejected: Mutex<Option<Rejected>>,
+    identity: IdentityConfig,
+    trust_request_time: bool,
+    bearer: Option<String>,
+    max_body: usize,
+    max_batch_body: usize,
+    max_batch: usize,
+    timeout: Duration,
+    log: Option<DecisionLog>,
+    metrics: Metrics,
+}
+
+impl AppState {
+    fn set_active(&self, b: ActiveBundle) {
+        self.metrics
+            .set_bundle(&b.info.version, &b.info.digest, &b.info.key_id);
+        self.active.store(Some(Arc::new(b)));
+    }
+
+    fn reject(&self, reason: String) {
+        self.metrics.reload("rejected");
+        if let Ok(mut r) = self.last_rejected.lock() {
+            *r = Some(Rejected {
+                at: writ_bundle::bundle::format_time(OffsetDateTime::now_utc()),
+                reason,
+            });
+        }
+    }
+
+    fn write(&self, mut d: Decided, started: Instant) -> AuthorizeResponse {
+        let elapsed = started.elapsed();
+        self.metrics.decision(
+            &d.response.decision,
+            &d.response.verdict,
+            elapsed.as_secs_f64(),
+        );
+        if let Some(log) = &self.log {
+            d.entry.latency_us = elapsed.as_micros().min(u128::from(u64::MAX)) as u64;
+            d.entry.masked = log.mask_context(&mut d.entry.request.context);
+            log.record(d.entry);
+        }
+        d.response
+    }
+}
+
+/// A server bound to its address with its bundle loaded, not yet serving.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    worker: Option<LogWorker>,
+    bundle_path: PathBuf,
+    trusted: Vec<TrustedKey>,
+    watch_interval: Duration,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("listener", &self.listener)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a served run did.
+#[derive(Debug, Clone, Default)]
+pub struct ServeReport {
+    /// What the decision log writer wrote, when a log was configured.
+    pub log: Option<crate::log_writer::LogStats>,
+}
+
+impl Server {
+    /// Loads and verifies the bundle (refusing a bad one), opens the
+    /// decision log and binds the address.
+    pub async fn bind(cfg: ServerConfig) -> Result<Server, ServeError> {
+        let active = engine::load(&cfg.bundle, &cfg.trusted, OffsetDateTime::now_utc())?;
+        let (log, worker) = match cfg.log {
+            Some(l) => {
+                let (log, worker) =
+                    DecisionLog::open(l).map_err(|e| ServeError::Log(e.to_string()))?;
+                (Some(log), Some(worker))
+            }
+            None => (None, None),
+        };
+        let listener = tokio::net::TcpListener::bind(cfg.listen)
+            .await
+            .map_err(|source| ServeError::Listen {
+                addr: cfg.listen,
+                source,
+            })?;
+        let metrics = Metrics::new();
+        let _ = metrics
+            .reloads
+            .get_or_create(&crate::metrics::ReloadLabels {
+                result: "ok".into(),
+            });
+        let _ = metrics
+            .reloads
+            .get_or_create(&crate::metrics::ReloadLabels {
+                result: "rejected".into(),
+            });
+        let state = Arc::new(AppState {
+            active: ArcSwapOption::empty(),
+            last_rejected: Mutex::new(None),
+            identity: cfg.identity,
+            trust_request_time: cfg.trust_request_time,
+            bearer: cfg.bearer_token,
+            max_body: cfg.max_body_bytes,
+            max_batch_body: cfg.max_batch_body_bytes,
+            max_batch: cfg.max_batch,
+            timeout: cfg.request_timeout,
+            log,
+            metrics,
+        });
+        tracing::info!(
+            version = %active.info.version,
+            digest = %active.info.digest,
+            key_id = %active.info.key_id,
+            "bundle loaded"
+        );
+        state.set_active(active);
+        Ok(Server {
+            listener,
+            state,
+            worker,
+            bundle_path: cfg.bundle,
+            trusted: cfg.trusted,
+            watch_interval: cfg.watch_interval,
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> Result<SocketAddr, std::io::Error> {
+        self.listener.local_addr()
+    }
+
+    /// The active bundle's description.
+    pub fn bundle_info(&self) -> Option<BundleInfo> {
+        self.state.active.load_full().map(|b| b.info.clone())
+    }
+
+    /// Serves until `shutdown` completes; then stops accepting, finishes
+    /// the requests in flight, stops the watcher and flushes and closes
+    /// the decision log.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<ServeReport, ServeError> {
+        let Server {
+            listener,
+            state,
+            worker,
+            bundle_path,
+            trusted,
+            watch_interval,
+        } = self;
+        let addr = listener.local_addr().ok();
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let watcher = tokio::spawn(watch(
+            state.clone(),
+            bundle_path,
+            trusted,
+            watch_interval,
+            stop_rx,
+        ));
+        let app = router(state.clone());
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        let _ = stop_tx.send(true);
+        let _ = watcher.await;
+        drop(state);
+        if let Err(e) = served {
+            return Err(ServeError::Listen {
+                addr: addr.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0))),
+                source: e,
+            });
+        }
+        let mut report = ServeReport::default();
+        if let Some(worker) = worker {
+            let stats = tokio::task::spawn_blocking(move || worker.finish())
+                .await
+                .map_err(|e| ServeError::Log(e.to_string()))?
+                .map_err(|e| ServeError::Log(e.to_string()))?;
+            report.log = Some(stats);
+        }
+        Ok(report)
+    }
+}
+
+/// The routes over a state.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/v1/is_authorized", post(is_authorized))
+        .route("/v1/is_authorized/batch", post(is_authorized_batch))
+        .route("/v1/health", get(health))
+        .route("/v1/bundle", get(bundle_info))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| {
+        br#"{"decision":"Deny","diagnostics":{"reason":[],"errors":[]},"decision_id":"","verdict":"denied_before_policies","denied_because":"internal error"}"#.to_vec()
+    });
+    (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
+}
+
+/// Whether the caller sent the configured bearer token (compared in
+/// constant time).
+fn authorized(state: &AppState, headers: &HeaderMap) -> bool {
+    let Some(expected) = &state.bearer else {
+        return true;
+    };
+    let Some(got) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return false;
+    };
+    let (a, b) = (expected.as_bytes(), got.trim().as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A deny answered without reading a decision request (401, 413, 400,
+/// 408), logged like every other decision.
+fn refuse(state: &AppState, status: StatusCode, why: &str, reason: String) -> Response {
+    state.metrics.refuse(why);
+    let active = state.active.load_full();
+    let started = Instant::now();
+    let d = api::deny_before(
+        &AuthorizeRequest::default(),
+        active.as_ref(),
+        String::new(),
+        OffsetDateTime::now_utc(),
+        None,
+        reason,
+    );
+    let response = state.write(d, started);
+    json_response(status, &response)
+}
+
+/// Decides one parsed request against the current bundle; a panic inside
+/// becomes a deny.
+fn decide_one(state: &AppState, req: &AuthorizeRequest) -> (StatusCode, AuthorizeResponse) {
+    let started = Instant::now();
+    let active = state.active.load_full();
+    let now = OffsetDateTime::now_utc();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        api::decide(
+            req,
+            &DecideContext {
+                bundle: active.as_ref(),
+                identity: &state.identity,
+                trust_request_time: state.trust_request_time,
+                now,
+            },
+        )
+    }));
+    let (status, decided) = match result {
+        Ok(Ok(d)) => (StatusCode::OK, d),
+        Ok(Err(d)) => (StatusCode::BAD_REQUEST, *d),
+        Err(_) => {
+            tracing::error!("internal error while deciding; denied");
+            (
+                StatusCode::OK,
+                api::deny_before(
+                    req,
+                    active.as_ref(),
+                    req.principal.clone().unwrap_or_default(),
+                    now,
+                    None,
+                    "internal error while deciding".into(),
+                ),
+            )
+        }
+    };
+    (status, state.write(decided, started))
+}
+
+async fn read_body(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<axum::body::Bytes, Response> {
+    if !authorized(state, headers) {
+        return Err(refuse(
+            state,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "missing or wrong bearer token (send `Authorization: Bearer <token>`)".into(),
+        ));
+    }
+    match to_bytes(body, limit).await {
+        Ok(b) => Ok(b),
+        Err(_) => Err(refuse(
+            state,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the request body is larger than {limit} bytes (or could not be read)"),
+        )),
+    }
+}
+
+async fn with_timeout(state: Arc<AppState>, f: impl Future<Output = Response>) -> Response {
+    match tokio::time::timeout(state.timeout, f).await {
+        Ok(r) => r,
+        Err(_) => refuse(
+            &state,
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            format!("the request took longer than {:?}", state.timeout),
+        ),
+    }
+}
+
+async fn is_authorized(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let s = state.clone();
+    with_timeout(state, async move {
+        let bytes = match read_body(&s, &headers, body, s.max_body).await {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let req: AuthorizeRequest = match serde_json::from_slice(&bytes) {
+            Ok(r) => r,
+            Err(e) => {
+                return refuse(
+                    &s,
+                    StatusCode::BAD_REQUEST,
+                    "malformed",
+                    format!("the request is not a decision request: {e}"),
+                )
+            }
+        };
+        let (status, response) = decide_one(&s, &req);
+        json_response(status, &response)
+    })
+    .await
+}
+
+#[derive(serde::Deserialize)]
+struct BatchRequest {
+    requests: Vec<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct BatchResponse {
+    responses: Vec<AuthorizeResponse>,
+}
+
+async fn is_authorized_batch(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let s = state.clone();
+    with_timeout(state, async move {
+        let bytes = match read_body(&s, &headers, body, s.max_batch_body).await {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let batch: BatchRequest = match serde_json::from_slice(&bytes) {
+            Ok(b) => b,
+            Err(e) => {
+                return refuse(
+                    &s,
+                    StatusCode::BAD_REQUEST,
+                    "malformed",
+                    format!("the request is not a batch `{{\"requests\": [...]}}`: {e}"),
+                )
+            }
+        };
+        if batch.requests.len() > s.max_batch {
+            return refuse(
+                &s,
+                StatusCode::BAD_REQUEST,
+                "too_large",
+                format!(
+                    "the batch holds {} requests; at most {} are allowed",
+                    batch.requests.len(),
+                    s.max_batch
+                ),
+            );
+        }
+        let state2 = s.clone();
+        let decided = tokio::task::spawn_blocking(move || {
+            batch
+                .requests
+                .into_iter()
+                .map(|v| match serde_json::from_value::<AuthorizeRequest>(v) {
+                    Ok(req) => decide_one(&state2, &req).1,
+                    Err(e) => {
+                        let started = Instant::now();
+                        let d = api::deny_before(
+                            &AuthorizeRequest::default(),
+                            state2.active.load_full().as_ref(),
+                            String::new(),
+                            OffsetDateTime::now_utc(),
+                            None,
+                            format!("the request is not a decision request: {e}"),
+                        );
+                        state2.write(d, started)
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+        match decided {
+            Ok(responses) => json_response(StatusCode::OK, &BatchResponse { responses }),
+            Err(_) => refuse(
+                &s,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error while deciding the batch".into(),
+            ),
+        }
+    })
+    .await
+}
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    bundle_loaded: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+async fn health(State(state): State<Arc<AppState>>) -> Response {
+    let active = state.active.load_full();
+    let now = OffsetDateTime::now_utc();
+    let (status, reason) = match &active {
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some("no valid bundle is loaded".to_string()),
+        ),
+        Some(b) if b.info.expired_at(now) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some(format!(
+                "the active bundle expired at {}",
+                b.info.expires.as_deref().unwrap_or_default()
+            )),
+        ),
+        Some(_) => match state.log.as_ref().and_then(DecisionLog::error) {
+            // Decisions that cannot be recorded are an outage for audit.
+            Some(e) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some(format!("the decision log cannot be written: {e}")),
+            ),
+            None => (StatusCode::OK, None),
+        },
+    };
+    json_response(
+        status,
+        &Health {
+            status: if status == StatusCode::OK {
+                "ok"
+            } else {
+                "unavailable"
+            },
+            bundle_loaded: active.is_some(),
+            reason,
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct BundleView {
+    active: Option<BundleInfo>,
+    expired: bool,
+    last_rejected: Option<Rejected>,
+}
+
+async fn bundle_info(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if !authorized(&state, &headers) {
+        state.metrics.refuse("unauthorized");
+        return json_response(
+            StatusCode::UNAUTHORIZED,
+            &serde_json::json!({"error": "missing or wrong bearer token"}),
+        );
+    }
+    let active = state.active.load_full();
+    let now = OffsetDateTime::now_utc();
+    let view = BundleView {
+        expired: active.as_ref().is_some_and(|b| b.info.expired_at(now)),
+        active: active.map(|b| b.info.clone()),
+        last_rejected: state.last_rejected.lock().ok().and_then(|r| r.clone()),
+    };
+    json_response(StatusCode::OK, &view)
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(),
+    )
+        .into_response()
+}
+
+/// A cheap fingerprint of the bundle path: for a folder, its own identity
+/// and each entry's name, size, change time and inode; for a file, its
+/// size, change time and inode. `None` when the path cannot be read.
+/// Per entry: name, size, modification time (ns), inode mixed with change time.
+type Fingerprint = Vec<(String, u64, i128, u64)>;
+
+fn fingerprint(path: &std::path::Path) -> Option<Fingerprint> {
+    fn one(name: String, m: &std::fs::Metadata) -> (String, u64, i128, u64) {
+        let mtime = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as i128);
+        #[cfg(unix)]
+        let ino = {
+            use std::os::unix::fs::MetadataExt as _;
+            m.ino() ^ (m.ctime_nsec() as u64).rotate_left(32) ^ m.ctime() as u64
+        };
+        #[cfg(not(unix))]
+        let ino = 0;
+        (name, m.len(), mtime, ino)
+    }
+    let m = std::fs::metadata(path).ok()?;
+    let mut out = vec![one(String::new(), &m)];
+    if m.is_dir() {
+        let mut entries: Vec<_> = std::fs::read_dir(path)
+            .ok()?
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let m = e.metadata().ok()?;
+                Some(one(e.file_name().to_string_lossy().into_owned(), &m))
+            })
+            .collect();
+        entries.sort();
+        out.extend(entries);
+    }
+    Some(out)
+}
+
+/// Watches the bundle path by polling its fingerprint. A change is acted
+/// on once the fingerprint has stayed the same for one more interval (an
+/// export writes several files); the new bundle is read and verified, and
+/// swapped in when good. A bad one is logged and recorded, and the last
+/// good one keeps serving; it is tried again when the path changes again.
+async fn watch(
+    state: Arc<AppState>,
+    path: PathBuf,
+    trusted: Vec<TrustedKey>,
+    interval: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let p = path.clone();
+    let mut seen = tokio::task::spawn_blocking(move || fingerprint(&p))
+        .await
+        .ok()
+        .flatten();
+    let mut pending: Option<Option<Fingerprint>> = None;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = stop.changed() => return,
+        }
+        let p = path.clone();
+        let now_fp = tokio::task::spawn_blocking(move || fingerprint(&p))
+            .await
+            .ok()
+            .flatten();
+        if now_fp == seen {
+            pending = None;
+            continue;
+        }
+        match &pending {
+            Some(p) if *p == now_fp => {}
+            _ => {
+                // Changed: wait one more interval for it to settle.
+                pending = Some(now_fp);
+                continue;
+            }
+        }
+        pending = None;
+        seen = now_fp;
+        let (p, t) = (path.clone(), trusted.clone());
+        let loaded =
+            tokio::task::spawn_blocking(move || engine::load(&p, &t, OffsetDateTime::now_utc()))
+                .await;
+        match loaded {
+            Ok(Ok(b)) => {
+                let same = state
+                    .active
+                    .load()
+                    .as_ref()
+                    .is_some_and(|a| a.info.digest == b.info.digest);
+                if same {
+                    continue;
+                }
+                tracing::info!(
+                    version = %b.info.version,
+                    digest = %b.info.digest,
+                    key_id = %b.info.key_id,
+                    "new bundle verified and swapped in"
+                );
+                state.metrics.reload("ok");
+                state.set_active(b);
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "new bundle rejected; the last good bundle keeps serving");
+                state.reject(e.to_string());
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "loading the new bundle failed");
+                state.reject(format!("internal error while loading: {e}"));
+            }
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
