@@ -12,6 +12,9 @@
 //!   safely, and verifying it against trusted keys.
 //! - [`export`]: exporting an approved version of a workspace, recorded
 //!   there (the CLI's `writ bundle export` and the app's export dialog).
+//! - [`targets`]: delivering a verified bundle to enforcement points:
+//!   permitio/cedar-agent (translated for its Cedar 2) and Amazon Verified
+//!   Permissions (its `PutSchema` and `CreatePolicy` bodies).
 //!
 //! The same inputs always give byte-identical bundles: no time is read
 //! from the clock, JSON keys have a fixed order, archive entries are sorted
@@ -24,6 +27,7 @@ pub mod dsse;
 pub mod error;
 pub mod export;
 pub mod keys;
+pub mod targets;
 
 pub use bundle::{Approval, Bundle, BundleInputs, Manifest};
 pub use error::{BundleError, VerifyError};

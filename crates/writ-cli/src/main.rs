@@ -4,12 +4,14 @@
 mod bundle;
 mod check;
 mod diff;
+mod export;
 mod findings;
 mod fmt;
 mod key;
 mod output;
 mod preview;
 mod profiles;
+mod push;
 mod replay;
 mod report;
 mod review;
@@ -88,6 +90,12 @@ enum Command {
     Schema(schema::SchemaCommand),
     /// Serve decisions over HTTP from a verified signed bundle (the policy decision point).
     Serve(serve::Args),
+    /// Load a verified bundle into a running enforcement point (cedar-agent).
+    #[command(subcommand)]
+    Push(push::PushCommand),
+    /// Write a verified bundle as another system's inputs (Amazon Verified Permissions).
+    #[command(subcommand)]
+    Export(export::ExportCommand),
 }
 
 fn main() -> ExitCode {
@@ -123,6 +131,8 @@ fn main() -> ExitCode {
         Command::Profiles(c) => profiles::profiles(c),
         Command::Schema(c) => schema::schema(c),
         Command::Serve(a) => serve::run(a),
+        Command::Push(c) => push::push(c),
+        Command::Export(c) => export::export(c),
     };
     match result {
         Ok(code) => code,
