@@ -23,6 +23,8 @@ const COMMANDS: &[&str] = &[
     "choose_trace_file",
     "import_trace",
     "cancel_import",
+    "choose_profile_file",
+    "preview_trace_import",
     "count_actions",
     "actions_at",
     "cancel_replay",

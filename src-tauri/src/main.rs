@@ -56,6 +56,8 @@ fn main() {
             commands::traces::choose_trace_file,
             commands::traces::import_trace,
             commands::traces::cancel_import,
+            commands::traces::choose_profile_file,
+            commands::traces::preview_trace_import,
             commands::runs::cancel_replay,
             commands::runs::run_result,
             commands::runs::diff_changes,

@@ -16,8 +16,17 @@ use std::sync::{Arc, Mutex};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use writ_core::evaluate::Evaluator;
+use writ_core::ingest::format::DETECT_BYTES;
+use writ_core::ingest::preview::{excerpt_from_file, preview, PreviewItem};
+use writ_core::ingest::profile::{Profile, BUILTIN_NAMES};
+use writ_core::ingest::read::detect_reader;
+use writ_core::ingest::{
+    read_items, Format, IngestCounts, IngestError, Item, Location, ReadOptions, Stop,
+};
 use writ_core::trace::{parse_record, LineError};
-use writ_store::traces::{ActionFilter, ImportProgress, MatchingLines, StoredAction, TraceSetInfo};
+use writ_store::traces::{
+    ActionFilter, ImportOptions, ImportProgress, MatchingLines, StoredAction, TraceSetInfo,
+};
 use writ_store::{StoreError, Workspace};
 
 /// The Cedar request the action at `line` of trace set `set` becomes
@@ -280,10 +289,12 @@ pub async fn actions_at(
 }
 
 /// The import job: the file chosen in the dialog (waiting for its set
-/// name) and the running import's cancel flag. Managed by the app.
+/// name), the mapping profile file chosen for it, if any, and the running
+/// import's cancel flag. Managed by the app.
 #[derive(Default)]
 pub struct ImportJobs {
     chosen: Mutex<Option<PathBuf>>,
+    profile_file: Mutex<Option<PathBuf>>,
     running: Mutex<Option<Arc<AtomicBool>>>,
 }
 
@@ -296,6 +307,12 @@ impl ImportJobs {
 
     fn chosen(&self) -> std::sync::MutexGuard<'_, Option<PathBuf>> {
         self.chosen
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn profile_file(&self) -> std::sync::MutexGuard<'_, Option<PathBuf>> {
+        self.profile_file
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -325,7 +342,10 @@ pub async fn choose_trace_file(
             Purpose::Open,
             "Import trace",
             &[
-                ("Trace files (JSON Lines)", &["jsonl"]),
+                (
+                    "Trace files (JSON, JSON Lines)",
+                    &["jsonl", "json", "ndjson"],
+                ),
                 ("All files", &["*"]),
             ],
         )
@@ -413,6 +433,10 @@ pub struct ImportOutcome {
     set: TraceSetInfo,
     /// The first few malformed lines (all are kept with the set).
     errors: Vec<LineError>,
+    /// The format read.
+    format: Format,
+    /// Items read, actions extracted, items skipped by reason.
+    counts: IngestCounts,
 }
 
 /// Clears the running import when the command ends, however it ends.
@@ -425,16 +449,21 @@ impl Drop for Running<'_> {
 }
 
 /// Imports the file chosen with [`choose_trace_file`] as trace set `name`,
-/// on the blocking pool, reporting progress on `on_progress`. One import
-/// at a time; [`cancel_import`] stops it and nothing is stored.
+/// read and mapped as `options` say (format, profile, user attribute;
+/// absent: detected, `writ`, none), on the blocking pool, reporting
+/// progress on `on_progress`. One import at a time; [`cancel_import`]
+/// stops it and nothing is stored.
 #[tauri::command]
 pub async fn import_trace(
     state: State<'_, AppState>,
     jobs: State<'_, ImportJobs>,
     name: String,
+    options: Option<ImportChoice>,
     on_progress: Channel<ImportStage>,
 ) -> Result<ImportOutcome, String> {
     let name = valid_set_name(&name)?;
+    let choice = valid_choice(&options.unwrap_or_default())?;
+    let profile_file = jobs.profile_file().clone();
     let cancel = Arc::new(AtomicBool::new(false));
     {
         let mut running = jobs.running();
@@ -453,6 +482,7 @@ pub async fn import_trace(
     let actor = super::actor();
     let (outcome, file) = blocking(move || {
         let outcome = (|| {
+            let opts = choice.import_options(choice.load_profile(profile_file.as_deref())?);
             let mut ws = open(&path)?;
             let progress = |p: ImportProgress| {
                 let _ = on_progress.send(ImportStage::Importing {
@@ -462,12 +492,14 @@ pub async fn import_trace(
                     bad_lines: p.bad_lines,
                 });
             };
-            match ws.import_traces_with(&file, Some(&name), &actor, &progress, &cancel) {
+            match ws.import_traces_opts(&file, Some(&name), &actor, &opts, &progress, &cancel) {
                 Ok(report) => {
                     let _ = on_progress.send(ImportStage::Done { set: report.set.id });
                     Ok(ImportOutcome {
                         set: report.set,
                         errors: report.errors.into_iter().take(FIRST_ERRORS).collect(),
+                        format: report.format,
+                        counts: report.counts,
                     })
                 }
                 Err(StoreError::Cancelled(_)) => Err(CANCELLED.to_string()),
@@ -486,6 +518,327 @@ pub async fn import_trace(
         jobs.chosen().get_or_insert(file);
     }
     outcome
+}
+
+/// The import options as the front end sends them: names only, never a
+/// path (a profile file is chosen with [`choose_profile_file`]).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct ImportChoice {
+    /// `auto` (or absent) to detect, else a format name (`jaeger`, ...).
+    pub format: Option<String>,
+    /// A built-in profile name, or `file` for the chosen profile file;
+    /// absent is the default profile (`writ`).
+    pub profile: Option<String>,
+    /// An extra attribute naming the user (e.g. `kagent.user_id`); blank
+    /// for none.
+    pub user_attribute: Option<String>,
+}
+
+/// Which profile an import maps with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ProfileChoice {
+    /// A built-in profile, by name.
+    Builtin(String),
+    /// The profile file chosen in the dialog.
+    File,
+}
+
+/// [`ImportChoice`] checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ValidChoice {
+    /// `None` detects the format.
+    pub format: Option<Format>,
+    /// The mapping profile.
+    pub profile: ProfileChoice,
+    /// Extra user attributes (none or one).
+    pub user_attributes: Vec<String>,
+}
+
+/// Longest user attribute key accepted (bytes).
+const MAX_ATTRIBUTE_BYTES: usize = 256;
+
+/// Checks the import options: a known format or `auto`, a built-in profile
+/// or `file`, and an attribute key of letters, digits and `. _ - : /`.
+pub(crate) fn valid_choice(c: &ImportChoice) -> Result<ValidChoice, String> {
+    let format = match c.format.as_deref().map(str::trim) {
+        None | Some("") | Some("auto") => None,
+        Some(name) => Some(Format::from_name(name).ok_or_else(|| {
+            format!(
+                "`{name}` is not a trace format; choose auto or one of {}",
+                Format::names()
+            )
+        })?),
+    };
+    let profile = match c.profile.as_deref().map(str::trim) {
+        None | Some("") => ProfileChoice::Builtin(BUILTIN_NAMES[0].to_string()),
+        Some("file") => ProfileChoice::File,
+        Some(name) if BUILTIN_NAMES.contains(&name) => ProfileChoice::Builtin(name.to_string()),
+        Some(name) => {
+            return Err(format!(
+                "`{name}` is not a built-in profile; choose one of {} or a profile file",
+                BUILTIN_NAMES.join(", ")
+            ))
+        }
+    };
+    let user_attributes = match c.user_attribute.as_deref().map(str::trim) {
+        None | Some("") => Vec::new(),
+        Some(a) if a.len() > MAX_ATTRIBUTE_BYTES => {
+            return Err(format!(
+                "the user attribute is longer than {MAX_ATTRIBUTE_BYTES} bytes"
+            ))
+        }
+        Some(a)
+            if a.chars()
+                .all(|ch| ch.is_alphanumeric() || matches!(ch, '.' | '_' | '-' | ':' | '/')) =>
+        {
+            vec![a.to_string()]
+        }
+        Some(a) => {
+            return Err(format!(
+                "`{a}` is not an attribute key; use letters, digits and . _ - : / (e.g. kagent.user_id)"
+            ))
+        }
+    };
+    Ok(ValidChoice {
+        format,
+        profile,
+        user_attributes,
+    })
+}
+
+impl ValidChoice {
+    /// The profile, loaded (a file choice needs `file`, the chosen one).
+    fn load_profile(&self, file: Option<&Path>) -> Result<Profile, String> {
+        match &self.profile {
+            ProfileChoice::Builtin(name) => Profile::builtin(name)
+                .ok_or_else(|| format!("the built-in profile `{name}` does not load")),
+            ProfileChoice::File => {
+                let file = file.ok_or_else(|| {
+                    "choose a profile file first (Profile file…), or pick a built-in profile"
+                        .to_string()
+                })?;
+                Profile::load(file).map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    /// The store's import options, with `profile`.
+    fn import_options(&self, profile: Profile) -> ImportOptions {
+        ImportOptions {
+            format: self.format,
+            read: ReadOptions {
+                user_attributes: self.user_attributes.clone(),
+            },
+            mapping: Some(Arc::new(profile)),
+        }
+    }
+}
+
+/// The profile file chosen for import, as the front end sees it.
+#[derive(Debug, Serialize)]
+pub struct ChosenProfile {
+    /// The file's name.
+    file_name: String,
+    /// The profile's own name.
+    name: String,
+    /// Its description.
+    description: String,
+}
+
+/// Opens the native "Mapping profile" dialog and loads the chosen TOML
+/// profile (its problems are reported with line and column); it is used
+/// by previews and imports with the profile `file`. `None` when cancelled.
+#[tauri::command]
+pub async fn choose_profile_file(
+    app: AppHandle,
+    jobs: State<'_, ImportJobs>,
+) -> Result<Option<ChosenProfile>, String> {
+    let chosen = blocking(move || {
+        let Some(path) = choose(
+            &app,
+            Purpose::Open,
+            "Mapping profile",
+            &[
+                ("Mapping profiles (TOML)", &["toml"]),
+                ("All files", &["*"]),
+            ],
+        )?
+        else {
+            return Ok(None);
+        };
+        let profile = Profile::load(&path).map_err(|e| e.to_string())?;
+        Ok(Some((path, profile)))
+    })
+    .await?;
+    let Some((path, profile)) = chosen else {
+        return Ok(None);
+    };
+    let out = ChosenProfile {
+        file_name: path
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        name: profile.name,
+        description: profile.description,
+    };
+    *jobs.profile_file() = Some(path);
+    Ok(Some(out))
+}
+
+/// Items a preview shows.
+const PREVIEW_ITEMS: usize = 5;
+
+/// Largest document whose JSON-path excerpts a preview reads (bytes).
+const EXCERPT_DOC_BYTES: u64 = 64 << 20;
+
+/// The mapping preview of the chosen file.
+#[derive(Debug, Serialize)]
+pub struct TracePreview {
+    /// The format detected from the first bytes, if any.
+    detected: Option<Format>,
+    /// The format read (the chosen one, else the detected one).
+    format: Option<Format>,
+    /// The profile's name.
+    profile: String,
+    /// The version the requests were built and decided against (short id).
+    version: Option<String>,
+    /// The first items; empty when the file could not be read.
+    items: Vec<PreviewItem>,
+    /// Why the file could not be read as the format, if it could not.
+    problem: Option<String>,
+}
+
+/// An item read, or where and why it could not be read.
+type ReadItem = Result<Item, (Location, String)>;
+
+/// The first [`PREVIEW_ITEMS`] items of `file` as `format` (`None`:
+/// detected), each an item or its located error, and the format read.
+fn first_items(
+    file: &Path,
+    format: Option<Format>,
+    opts: &ReadOptions,
+) -> Result<(Format, Vec<ReadItem>), String> {
+    let f =
+        std::fs::File::open(file).map_err(|e| format!("cannot open {}: {e}", file.display()))?;
+    let mut input = std::io::BufReader::with_capacity(DETECT_BYTES, f);
+    let format = match format {
+        Some(f) => f,
+        None => detect_reader(&mut input).map_err(|e| format!("{}: {e}", file.display()))?,
+    };
+    let mut items = Vec::new();
+    let read = read_items(input, Some(format), opts, &mut |out| {
+        items.push(out.item.map_err(|e| {
+            let message = match e.column {
+                Some(c) => format!("column {c}: {}", e.message),
+                None => e.message,
+            };
+            (e.location, message)
+        }));
+        if items.len() >= PREVIEW_ITEMS {
+            Err(Stop)
+        } else {
+            Ok(())
+        }
+    });
+    match read {
+        Ok(_) | Err(IngestError::Stopped) => Ok((format, items)),
+        Err(e) => Err(format!("{}: {e}", file.display())),
+    }
+}
+
+/// Previews the file chosen with [`choose_trace_file`] under `options`:
+/// the detected format and, for the first five items, the recorded
+/// excerpt, the extracted action, the mapped record, the Cedar request and
+/// the verdict replayed against `version` (default: the newest version),
+/// with every problem found.
+#[tauri::command]
+pub async fn preview_trace_import(
+    state: State<'_, AppState>,
+    jobs: State<'_, ImportJobs>,
+    version: Option<String>,
+    options: ImportChoice,
+) -> Result<TracePreview, String> {
+    let choice = valid_choice(&options)?;
+    let version = version
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| valid_version(&v).map(str::to_string))
+        .transpose()?;
+    let Some(file) = jobs.chosen().clone() else {
+        return Err("choose a trace file first (Import trace…)".to_string());
+    };
+    let profile_file = jobs.profile_file().clone();
+    let path = state.path();
+    blocking(move || preview_file(&path, &file, &choice, profile_file.as_deref(), version)).await
+}
+
+/// The preview of trace `file` under `choice`, decided against `version`
+/// (default: the newest) of the workspace at `path`.
+fn preview_file(
+    path: &Path,
+    file: &Path,
+    choice: &ValidChoice,
+    profile_file: Option<&Path>,
+    version: Option<String>,
+) -> Result<TracePreview, String> {
+    let profile = choice.load_profile(profile_file)?;
+    let detected = {
+        let f = std::fs::File::open(file)
+            .map_err(|e| format!("cannot open {}: {e}", file.display()))?;
+        let mut input = std::io::BufReader::with_capacity(DETECT_BYTES, f);
+        detect_reader(&mut input).ok()
+    };
+    let ws = open(path)?;
+    let version = match version {
+        Some(v) => Some(v),
+        None => ws
+            .list_versions()
+            .map_err(|e| e.to_string())?
+            .first()
+            .map(|v| v.id.clone()),
+    };
+    let evaluator = match &version {
+        Some(v) => Some(Evaluator::from_project(
+            v.clone(),
+            &version_project(&ws, v, "used for the preview")?,
+        )),
+        None => None,
+    };
+    let read = ReadOptions {
+        user_attributes: choice.user_attributes.clone(),
+    };
+    let (format, items, problem) = match choice.format.or(detected) {
+        None => (
+            None,
+            Vec::new(),
+            Some(format!(
+                "the format of {} is not recognised; choose it under Format (one of {})",
+                file.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                Format::names()
+            )),
+        ),
+        Some(f) => match first_items(file, Some(f), &read) {
+            Ok((f, items)) => (Some(f), items, None),
+            Err(e) => (Some(f), Vec::new(), Some(e)),
+        },
+    };
+    let excerpt = |loc: &Location| excerpt_from_file(file, loc, EXCERPT_DOC_BYTES);
+    let items = preview(
+        items.into_iter(),
+        &profile,
+        evaluator.as_ref(),
+        PREVIEW_ITEMS,
+        &excerpt,
+    );
+    Ok(TracePreview {
+        detected,
+        format,
+        profile: profile.name,
+        version: version.map(|v| v[..v.len().min(12)].to_string()),
+        items,
+        problem,
+    })
 }
 
 /// Asks the running import to stop; `false` when none is running.
@@ -521,5 +874,151 @@ mod tests {
         assert!(valid_set_name("42").is_err());
         assert!(valid_set_name("a\nb").is_err());
         assert!(valid_set_name(&"x".repeat(101)).is_err());
+    }
+
+    /// A fresh directory for one test.
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("writ-app-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).expect("scratch dir");
+        d
+    }
+
+    fn choice(format: &str, profile: &str, user: &str) -> ImportChoice {
+        ImportChoice {
+            format: Some(format.into()),
+            profile: Some(profile.into()),
+            user_attribute: Some(user.into()),
+        }
+    }
+
+    #[test]
+    fn import_options_are_checked() {
+        // Absent everything: detect, the default profile, no attribute.
+        let d = valid_choice(&ImportChoice::default()).expect("defaults");
+        assert_eq!(d.format, None);
+        assert_eq!(d.profile, ProfileChoice::Builtin("writ".into()));
+        assert!(d.user_attributes.is_empty());
+
+        let c =
+            valid_choice(&choice("mcp-cassette", "toolhive", " kagent.user_id ")).expect("valid");
+        assert_eq!(c.format, Some(Format::McpCassette));
+        assert_eq!(c.profile, ProfileChoice::Builtin("toolhive".into()));
+        assert_eq!(c.user_attributes, vec!["kagent.user_id".to_string()]);
+        assert_eq!(
+            valid_choice(&choice("auto", "file", ""))
+                .expect("file")
+                .profile,
+            ProfileChoice::File
+        );
+        for f in Format::ALL {
+            assert_eq!(
+                valid_choice(&choice(f.name(), "writ", ""))
+                    .expect("format")
+                    .format,
+                Some(f)
+            );
+        }
+
+        let e = valid_choice(&choice("zipkin", "writ", "")).unwrap_err();
+        assert!(e.contains("zipkin") && e.contains("jaeger"), "{e}");
+        let e = valid_choice(&choice("auto", "/etc/passwd", "")).unwrap_err();
+        assert!(
+            e.contains("not a built-in profile") && e.contains("agentcore"),
+            "{e}"
+        );
+        assert!(valid_choice(&choice("auto", "writ", "user id")).is_err());
+        assert!(valid_choice(&choice("auto", "writ", "a\nb")).is_err());
+        assert!(valid_choice(&choice("auto", "writ", "x'); drop")).is_err());
+        assert!(valid_choice(&choice("auto", "writ", &"a".repeat(257))).is_err());
+    }
+
+    #[test]
+    fn a_profile_file_must_be_chosen_and_valid() {
+        let file = valid_choice(&choice("auto", "file", "")).expect("file");
+        let e = file.load_profile(None).unwrap_err();
+        assert!(e.contains("choose a profile file"), "{e}");
+        let dir = scratch("profile");
+        let bad = dir.join("bad.toml");
+        std::fs::write(&bad, "name = \"x\"\nprincipal = [").expect("write");
+        let e = file.load_profile(Some(&bad)).unwrap_err();
+        assert!(e.contains("bad.toml"), "{e}");
+        let good = dir.join("th.toml");
+        std::fs::write(&good, Profile::builtin_source("toolhive").expect("builtin"))
+            .expect("write");
+        assert_eq!(
+            file.load_profile(Some(&good)).expect("loads").name,
+            "toolhive"
+        );
+        let builtin = valid_choice(&choice("auto", "agentcore", "")).expect("builtin");
+        assert_eq!(builtin.load_profile(None).expect("loads").name, "agentcore");
+    }
+
+    #[test]
+    fn a_preview_decides_against_the_newest_version_and_says_what_is_wrong() {
+        let dir = scratch("preview-file");
+        let ws = dir.join("w.writ");
+        writ_store::sample::create_sample(&ws, "test").expect("sample");
+        let log = dir.join("log.jsonl");
+        std::fs::write(
+            &log,
+            concat!(
+                r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read_file","arguments":{"path":"a"}}}"#,
+                "\n",
+                r#"{"jsonrpc":"2.0","id":1,"result":{"isError":true,"content":[{"type":"text","text":"no"}]}}"#,
+                "\n"
+            ),
+        )
+        .expect("write");
+        let auto = valid_choice(&ImportChoice::default()).expect("defaults");
+        let p = preview_file(&ws, &log, &auto, None, None).expect("preview");
+        assert_eq!(p.format, Some(Format::McpJsonRpc));
+        assert_eq!(p.detected, Some(Format::McpJsonRpc));
+        assert!(p.problem.is_none(), "{:?}", p.problem);
+        assert!(p.version.as_ref().is_some_and(|v| v.len() == 12));
+        assert_eq!(p.items.len(), 1);
+        let item = &p.items[0];
+        let call = item.action.as_ref().expect("a tool call");
+        assert_eq!(call.tool, "read_file");
+        assert_eq!(call.outcome, writ_core::trace::RecordedOutcome::Failed);
+        assert!(item.record.is_some());
+
+        // Not a trace: no format, no items, a problem naming the file.
+        let text = dir.join("notes.txt");
+        std::fs::write(&text, "hello\n").expect("write");
+        let p = preview_file(&ws, &text, &auto, None, None).expect("preview");
+        assert_eq!((p.detected, p.format), (None, None));
+        assert!(p.items.is_empty());
+        let problem = p.problem.expect("a problem");
+        assert!(
+            problem.contains("notes.txt") && problem.contains("Format"),
+            "{problem}"
+        );
+
+        // A version that does not exist is an error, not an empty preview.
+        assert!(preview_file(&ws, &log, &auto, None, Some("ffffffff".into())).is_err());
+    }
+
+    #[test]
+    fn the_preview_reads_the_first_items_and_their_errors() {
+        let dir = scratch("preview");
+        let f = dir.join("calls.jsonl");
+        let mut text = String::new();
+        for i in 0..8 {
+            text.push_str(&format!(
+                r#"{{"jsonrpc":"2.0","id":{i},"method":"tools/call","params":{{"name":"t{i}","arguments":{{}}}}}}"#
+            ));
+            text.push('\n');
+        }
+        std::fs::write(&f, text).expect("write");
+        let (format, items) = first_items(&f, None, &ReadOptions::default()).expect("reads");
+        assert_eq!(format, Format::McpJsonRpc);
+        assert!(
+            items.len() <= PREVIEW_ITEMS && !items.is_empty(),
+            "{}",
+            items.len()
+        );
+        let e = first_items(&dir.join("missing.json"), None, &ReadOptions::default()).unwrap_err();
+        assert!(e.contains("missing.json"), "{e}");
     }
 }

@@ -809,3 +809,103 @@ export interface SavedReport {
  * dialog opened by Rust; null when the dialog was cancelled. */
 export const exportReport = (version: string) =>
   invoke<SavedReport | null>('export_report', { version });
+
+// --- Trace import: format, mapping profile, user attribute and the
+// mapping preview (commands/traces.rs) ---
+
+/** The trace formats the import reads (`auto` detects). */
+export const TRACE_FORMATS = [
+  'native', 'decision-log', 'otlp', 'tempo', 'jaeger', 'mcp-jsonrpc', 'mcp-cassette',
+] as const;
+
+/** The built-in mapping profiles, the default first. */
+export const BUILTIN_PROFILES = ['writ', 'toolhive', 'agentcore'] as const;
+
+/** How the chosen file is read and mapped: `format` is `auto` or a format
+ * name, `profile` a built-in name or `file` (the chosen profile file). */
+export interface ImportChoice {
+  format: string;
+  profile: string;
+  user_attribute: string;
+}
+
+/** Where an item was found: a line, a JSON path, or both. */
+export interface ItemLocation {
+  line?: number;
+  path?: string;
+}
+
+/** A recorded tool call as extracted before mapping. */
+export interface ExtractedCall {
+  location: ItemLocation;
+  ts: string;
+  agent: string | null;
+  user: string | null;
+  tool: string;
+  call_id: string | null;
+  tool_type: string | null;
+  args: unknown;
+  attributes: Record<string, unknown>;
+  trace_id: string | null;
+  span_id: string | null;
+  /** `executed`, `failed` or `blocked`. */
+  outcome: string;
+}
+
+/** One previewed item. */
+export interface PreviewItem {
+  index: number;
+  location: ItemLocation;
+  recorded?: string;
+  action?: ExtractedCall;
+  /** The mapped trace record. */
+  record?: Record<string, unknown>;
+  /** The Cedar request (Cedar's JSON request form). */
+  request?: unknown;
+  verdict?: string;
+  problems: string[];
+}
+
+/** The mapping preview of the chosen trace file. */
+export interface TracePreview {
+  detected: string | null;
+  format: string | null;
+  profile: string;
+  /** The version requests were decided against (short id). */
+  version: string | null;
+  items: PreviewItem[];
+  /** Why the file could not be read, if it could not. */
+  problem: string | null;
+}
+
+/** The profile file chosen in the native dialog (the path stays in Rust). */
+export interface ChosenProfile {
+  file_name: string;
+  name: string;
+  description: string;
+}
+
+/** Opens the native "Mapping profile" dialog; null when cancelled. */
+export const chooseProfileFile = () => invoke<ChosenProfile | null>('choose_profile_file');
+
+/** Previews the chosen trace file's first items under `options`. */
+export const previewTraceImport = (options: ImportChoice, version: string | null = null) =>
+  invoke<TracePreview>('preview_trace_import', { options, version });
+
+/** Items read, actions extracted, items skipped by reason. */
+export interface IngestCounts {
+  read: number;
+  actions: number;
+  skipped: Record<string, number>;
+}
+
+/** `importTrace` with format, profile and user attribute. */
+export function importTraceWith(
+  name: string,
+  options: ImportChoice,
+  onProgress: (p: ImportStage) => void,
+): Promise<ImportOutcome & { format: string; counts: IngestCounts }> {
+  const channel = new Channel<ImportStage>();
+  channel.onmessage = onProgress;
+  return invoke('import_trace', { name, options, onProgress: channel });
+}
