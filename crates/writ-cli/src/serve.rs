@@ -56,6 +56,10 @@ pub struct Args {
     /// How often to look at the bundle path for a new bundle, in milliseconds.
     #[arg(long, default_value_t = 1000)]
     watch_ms: u64,
+    /// Threads answering requests (default: one per core). On a machine
+    /// shared with the callers, fewer threads than cores gives a shorter tail.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    workers: Option<u16>,
     /// Write every decision to this JSON Lines file (see docs/decision-log.md).
     #[arg(long, value_name = "PATH")]
     decision_log: Option<PathBuf>,
@@ -114,7 +118,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         keep: a.log_keep,
         mask: a.mask_context.clone(),
     });
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = a.workers {
+        builder.worker_threads(usize::from(n));
+    }
+    let rt = builder
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;

@@ -15,7 +15,10 @@
 //! `scripts/bench-serve.sh` builds and runs everything. Prints a table and
 //! the ratios against cedar-agent measured in the same run, with the issue's
 //! targets at 16 connections: throughput at least 4x, p99 at most 1/2,
-//! zero errors.
+//! zero errors. `writ serve` runs with `--workers 1` unless
+//! `WRIT_BENCH_WORKERS` says otherwise: on two cores shared with wrk, one
+//! request thread (plus the decision log's writer) keeps the tail short;
+//! `WRIT_BENCH_WORKERS=2` measures the default of one thread per core.
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write as _};
@@ -37,9 +40,10 @@ impl Drop for Running {
     }
 }
 
+/// Stops the benchmark; a panic (not `exit`) so the servers started so far
+/// are killed by their guards on the way out.
 fn fail(msg: impl std::fmt::Display) -> ! {
-    eprintln!("bench load: {msg}");
-    std::process::exit(1)
+    panic!("bench load: {msg}")
 }
 
 fn writ(bin: &Path, dir: &Path, args: &[&str]) -> String {
@@ -108,20 +112,70 @@ fn recorded() -> Vec<writ_core::trace::TraceRecord> {
         .collect()
 }
 
+/// The audience of the agents' tokens.
+const AUDIENCE: &str = "writ-pdp";
+
+/// Signs the OIDC agents' tokens (Ed25519) and writes the JWKS
+/// `writ serve --jwks` checks them with.
+struct Tokens {
+    key: jsonwebtoken::EncodingKey,
+    jwks: PathBuf,
+}
+
+impl Tokens {
+    fn new(dir: &Path) -> Tokens {
+        use base64::Engine as _;
+        use ed25519_dalek::pkcs8::EncodePrivateKey as _;
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).unwrap_or_else(|e| fail(e));
+        let sk = ed25519_dalek::SigningKey::from_bytes(&seed);
+        let x =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sk.verifying_key().as_bytes());
+        let jwks = json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": "bench-1", "alg": "EdDSA", "use": "sig"}]});
+        let path = dir.join("jwks.json");
+        std::fs::write(&path, jwks.to_string()).unwrap_or_else(|e| fail(e));
+        let pem = sk
+            .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+            .unwrap_or_else(|e| fail(e));
+        let key =
+            jsonwebtoken::EncodingKey::from_ed_pem(pem.as_bytes()).unwrap_or_else(|e| fail(e));
+        Tokens { key, jwks: path }
+    }
+
+    /// A token for `oidc:<iss>|<sub>`, valid for an hour.
+    fn token(&self, agent: &str) -> String {
+        let (iss, sub) = agent
+            .strip_prefix("oidc:")
+            .and_then(|s| s.split_once('|'))
+            .unwrap_or_else(|| fail(format!("`{agent}` is not an oidc identity")));
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let claims =
+            json!({"iss": iss, "sub": sub, "aud": AUDIENCE, "exp": now + 3600, "iat": now});
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+        header.kid = Some("bench-1".into());
+        jsonwebtoken::encode(&header, &claims, &self.key).unwrap_or_else(|e| fail(e))
+    }
+}
+
 /// `writ serve`'s request for a recorded action (its own time trusted, so
-/// the answer equals replay's).
-fn writ_body(r: &writ_core::trace::TraceRecord) -> Value {
+/// the answer equals replay's): the agent by its SPIFFE ID or inventory id,
+/// or, for an OIDC agent, by a signed token, as a gateway would send it.
+fn writ_body(r: &writ_core::trace::TraceRecord, tokens: &Tokens) -> Value {
     let resource = match &r.resource {
         Some(res) => format!("{}::{}", res.ty, Value::from(res.id.as_str())),
         None => format!("Tool::{}", Value::from(r.action.as_str())),
     };
     let mut body = json!({
-        "principal": r.agent,
         "action": format!("Action::{}", Value::from(r.action.as_str())),
         "resource": resource,
         "context": r.context,
         "time": r.ts,
     });
+    if r.agent.starts_with("oidc:") {
+        body["token"] = Value::from(tokens.token(&r.agent));
+    } else {
+        body["principal"] = Value::from(r.agent.as_str());
+    }
     if let Some(u) = &r.on_behalf_of {
         body["on_behalf_of"] = Value::from(u.as_str());
     }
@@ -202,15 +256,25 @@ fn wait_until_up(url: &str) {
     fail(format!("{url} did not answer within 30 s"))
 }
 
-fn start_writ(bin: &Path, dir: &Path, bundle: &Path, key: &Path) -> (Running, String) {
+fn start_writ(bin: &Path, dir: &Path, bundle: &Path, key: &Path, jwks: &Path) -> (Running, String) {
     let mut child = Command::new(bin)
         .args(["serve", "--bundle"])
         .arg(bundle)
         .arg("--trust")
         .arg(key)
         .args(["--listen", "127.0.0.1:0", "--trust-request-time"])
-        .arg("--decision-log")
-        .arg(dir.join("decisions.jsonl"))
+        .args(["--workers", &workers().to_string()])
+        .arg("--jwks")
+        .arg(jwks)
+        .args(["--audience", AUDIENCE])
+        .args(if std::env::var_os("WRIT_BENCH_NO_LOG").is_some() {
+            vec![]
+        } else {
+            vec![
+                "--decision-log".into(),
+                dir.join("decisions.jsonl").into_os_string(),
+            ]
+        })
         .current_dir(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -230,6 +294,15 @@ fn start_writ(bin: &Path, dir: &Path, bundle: &Path, key: &Path) -> (Running, St
         .to_string();
     wait_until_up(&format!("{base}/v1/health"));
     (Running(child), base)
+}
+
+/// `writ serve --workers` for the runs: `WRIT_BENCH_WORKERS`, else 1 (wrk
+/// keeps the other of the machine's two cores busy).
+fn workers() -> u16 {
+    std::env::var("WRIT_BENCH_WORKERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
 }
 
 fn start_cedar_agent(bin: &Path) -> (Running, String) {
@@ -356,7 +429,8 @@ fn main() {
         .project
         .unwrap_or_else(|| fail("sample v1 does not check"));
     let ev = writ_core::evaluate::Evaluator::from_project("v1", &project);
-    let writ_bodies: Vec<Value> = records.iter().map(writ_body).collect();
+    let tokens = Tokens::new(dir);
+    let writ_bodies: Vec<Value> = records.iter().map(|r| writ_body(r, &tokens)).collect();
     let agent_bodies: Vec<Value> = records
         .iter()
         .map(|r| {
@@ -371,7 +445,7 @@ fn main() {
     write_bodies(&writ_mix, &writ_bodies);
     write_bodies(&agent_mix, &agent_bodies);
 
-    let (_serve, writ_url) = start_writ(&writ_bin, dir, &bundle, &key);
+    let (_serve, writ_url) = start_writ(&writ_bin, dir, &bundle, &key, &tokens.jwks);
     let (_agent, agent_url) = start_cedar_agent(&agent_bin);
     writ(
         &writ_bin,
@@ -428,8 +502,9 @@ fn main() {
     }
 
     println!(
-        "\nload: {seconds} s per run, wrk with up to 2 threads, mix of {} requests, 2-core machine shared by client and server",
-        records.len()
+        "\nload: {seconds} s per run, wrk with up to 2 threads, mix of {} requests, writ serve --workers {} with its decision log on, cedar-agent as it comes; client and servers share the machine's cores",
+        records.len(),
+        workers()
     );
     println!(
         "{:>5}  {:<12} {:>10} {:>9} {:>9} {:>7}",
