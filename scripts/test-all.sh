@@ -31,7 +31,11 @@ cargo test --locked --workspace --exclude writ-app --exclude writ-e2e
 echo "== cargo test -p writ-app (command adapters)"
 cargo test --locked -p writ-app
 echo "== cargo build writ-app and writ-cli (the binaries the e2e tests drive)"
-cargo build --locked -p writ-app -p writ-cli
+# Built one package at a time: together, cargo would unify writ-cli's
+# dependency features (tokio, serde, ...) into the tauri tree and rebuild it
+# with features other than the `cargo test -p writ-app` build above.
+cargo build --locked -p writ-app
+cargo build --locked -p writ-cli
 echo "== cargo test -p writ-e2e (the real window, through tauri-driver)"
 # One window at a time: each test starts its own app and WebKit, and on a
 # two-core machine several at once starve each other past the timeouts.
