@@ -430,6 +430,32 @@ struct FastScope {
     spans: Vec<OtlpSpan>,
 }
 
+/// A batch's resource attributes as a map shared by its spans.
+fn resource_attributes(resource: Option<RawResource>) -> Arc<Map<String, Value>> {
+    Arc::new(
+        resource
+            .map(|r| {
+                r.attributes
+                    .into_iter()
+                    .map(|kv| (kv.key, kv.value))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    )
+}
+
+/// A batch's span groups with their JSON key: `scopeSpans` (OTLP) and
+/// `instrumentationLibrarySpans` (Tempo's legacy export).
+fn scope_lists<T>(
+    scope: Option<Vec<T>>,
+    legacy: Option<Vec<T>>,
+) -> [(&'static str, Option<Vec<T>>); 2] {
+    [
+        ("scopeSpans", scope),
+        ("instrumentationLibrarySpans", legacy),
+    ]
+}
+
 /// Reads a whole JSON Lines line of OTLP or Tempo in one pass; `false`
 /// when it needs the span-by-span reading.
 fn fast_line(ctx: &mut Ctx<'_>, line: &str) -> Result<bool, serde_json::Error> {
@@ -442,24 +468,8 @@ fn fast_line(ctx: &mut Ctx<'_>, line: &str) -> Result<bool, serde_json::Error> {
     ];
     for (key, batches) in lists {
         for (i, b) in batches.into_iter().flatten().enumerate() {
-            let resource: Map<String, Value> = b
-                .resource
-                .map(|r| {
-                    r.attributes
-                        .into_iter()
-                        .map(|kv| (kv.key, kv.value))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let resource = Arc::new(resource);
-            let groups = [
-                ("scopeSpans", b.scope_spans),
-                (
-                    "instrumentationLibrarySpans",
-                    b.instrumentation_library_spans,
-                ),
-            ];
-            for (name, scopes) in groups {
+            let resource = resource_attributes(b.resource);
+            for (name, scopes) in scope_lists(b.scope_spans, b.instrumentation_library_spans) {
                 for (j, scope) in scopes.into_iter().flatten().enumerate() {
                     for (k, span) in scope.spans.into_iter().enumerate() {
                         let location = Location {
@@ -481,24 +491,8 @@ fn batch<E: de::Error>(ctx: &mut Ctx<'_>, raw: &str, path: &str) -> Result<(), E
         Err(e) => return element_error(ctx, raw, path, &e),
     };
     let mut cursor = ctx.cursor(raw);
-    let resource: Map<String, Value> = b
-        .resource
-        .map(|r| {
-            r.attributes
-                .into_iter()
-                .map(|kv| (kv.key, kv.value))
-                .collect()
-        })
-        .unwrap_or_default();
-    let resource = Arc::new(resource);
-    let groups = [
-        ("scopeSpans", b.scope_spans),
-        (
-            "instrumentationLibrarySpans",
-            b.instrumentation_library_spans,
-        ),
-    ];
-    for (name, scopes) in groups {
+    let resource = resource_attributes(b.resource);
+    for (name, scopes) in scope_lists(b.scope_spans, b.instrumentation_library_spans) {
         for (j, scope) in scopes.into_iter().flatten().enumerate() {
             for (k, s) in scope.spans.into_iter().enumerate() {
                 let span_path = format!("{path}.{name}[{j}].spans[{k}]");
