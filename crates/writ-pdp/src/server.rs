@@ -437,6 +437,23 @@ async fn with_timeout(state: Arc<AppState>, f: impl Future<Output = Response>) -
     }
 }
 
+/// Parses a request body as `T`, or answers 400 with a deny saying it is
+/// not `what`.
+fn parse_body<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    bytes: &[u8],
+    what: &str,
+) -> Result<T, Box<Response>> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        Box::new(refuse(
+            state,
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            format!("the request is not {what}: {e}"),
+        ))
+    })
+}
+
 async fn is_authorized(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -448,16 +465,9 @@ async fn is_authorized(
             Ok(b) => b,
             Err(r) => return r,
         };
-        let req: AuthorizeRequest = match serde_json::from_slice(&bytes) {
+        let req: AuthorizeRequest = match parse_body(&s, &bytes, "a decision request") {
             Ok(r) => r,
-            Err(e) => {
-                return refuse(
-                    &s,
-                    StatusCode::BAD_REQUEST,
-                    "malformed",
-                    format!("the request is not a decision request: {e}"),
-                )
-            }
+            Err(r) => return *r,
         };
         let (status, response) = decide_one(&s, &req);
         json_response(status, &response)
@@ -486,16 +496,9 @@ async fn is_authorized_batch(
             Ok(b) => b,
             Err(r) => return r,
         };
-        let batch: BatchRequest = match serde_json::from_slice(&bytes) {
+        let batch: BatchRequest = match parse_body(&s, &bytes, "a batch `{\"requests\": [...]}`") {
             Ok(b) => b,
-            Err(e) => {
-                return refuse(
-                    &s,
-                    StatusCode::BAD_REQUEST,
-                    "malformed",
-                    format!("the request is not a batch `{{\"requests\": [...]}}`: {e}"),
-                )
-            }
+            Err(r) => return *r,
         };
         if batch.requests.len() > s.max_batch {
             return refuse(
