@@ -67,6 +67,53 @@ pub fn writ_cli() -> Option<PathBuf> {
     None
 }
 
+/// Runs the `writ` CLI and returns its standard output; panics (failing the
+/// test) with its standard error when it exits with an error.
+pub fn cli(writ: &Path, args: &[&std::ffi::OsStr]) -> String {
+    let out = Command::new(writ)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", writ.display()));
+    assert!(
+        out.status.success(),
+        "writ {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("writ prints UTF-8")
+}
+
+/// `writ init --sample` at `path`.
+pub fn sample_workspace(writ: &Path, path: &Path) {
+    cli(
+        writ,
+        &[
+            "init".as_ref(),
+            "--sample".as_ref(),
+            "--workspace".as_ref(),
+            path.as_os_str(),
+        ],
+    );
+}
+
+/// The trace sets `writ traces list` prints for workspace `ws`: (name, actions).
+pub fn cli_trace_sets(writ: &Path, ws: &Path) -> Vec<(String, u64)> {
+    cli(
+        writ,
+        &[
+            "traces".as_ref(),
+            "list".as_ref(),
+            "--workspace".as_ref(),
+            ws.as_os_str(),
+        ],
+    )
+    .lines()
+    .map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        (f[1].to_string(), f[2].parse().expect("an action count"))
+    })
+    .collect()
+}
+
 fn find_on_path(name: &str) -> Option<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect())

@@ -7,53 +7,8 @@
 //! `writ-app` and `writ-cli` (see this crate's README).
 
 use fantoccini::key::Key;
-use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use writ_e2e::{workspace_root, writ_cli, Harness};
-
-/// Runs the CLI and returns its standard output, failing on an error.
-fn cli(writ: &Path, args: &[&OsStr]) -> String {
-    let out = Command::new(writ).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "writ {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// `writ init --sample` at `path`.
-fn sample_workspace(writ: &Path, path: &Path) {
-    cli(
-        writ,
-        &[
-            "init".as_ref(),
-            "--sample".as_ref(),
-            "--workspace".as_ref(),
-            path.as_os_str(),
-        ],
-    );
-}
-
-/// The trace sets `writ traces list` prints: (name, actions).
-fn cli_sets(writ: &Path, ws: &Path) -> Vec<(String, u64)> {
-    cli(
-        writ,
-        &[
-            "traces".as_ref(),
-            "list".as_ref(),
-            "--workspace".as_ref(),
-            ws.as_os_str(),
-        ],
-    )
-    .lines()
-    .map(|l| {
-        let f: Vec<&str> = l.split_whitespace().collect();
-        (f[1].to_string(), f[2].parse().unwrap())
-    })
-    .collect()
-}
+use writ_e2e::{cli, cli_trace_sets, sample_workspace, workspace_root, writ_cli, Harness};
 
 /// A sample trace file, or `None` (after saying why the test is skipped)
 /// when `../shared` is missing.
@@ -282,7 +237,7 @@ return [n, out];"#,
         .unwrap()
         .parse()
         .unwrap();
-    let sets = cli_sets(&writ, &ws);
+    let sets = cli_trace_sets(&writ, &ws);
     let (_, listed) = sets
         .iter()
         .find(|(n, _)| n == "cassette")

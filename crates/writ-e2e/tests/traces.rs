@@ -6,53 +6,8 @@
 
 use fantoccini::key::Key;
 use fantoccini::Locator;
-use std::ffi::OsStr;
 use std::path::Path;
-use std::process::Command;
-use writ_e2e::{workspace_root, writ_cli, Harness};
-
-/// Runs the CLI and returns its standard output, failing on an error.
-fn cli(writ: &Path, args: &[&OsStr]) -> String {
-    let out = Command::new(writ).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "writ {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// `writ init --sample` at `path`.
-fn sample_workspace(writ: &Path, path: &Path) {
-    cli(
-        writ,
-        &[
-            "init".as_ref(),
-            "--sample".as_ref(),
-            "--workspace".as_ref(),
-            path.as_os_str(),
-        ],
-    );
-}
-
-/// The trace sets `writ traces list` prints: (name, actions).
-fn cli_sets(writ: &Path, ws: &Path) -> Vec<(String, u64)> {
-    cli(
-        writ,
-        &[
-            "traces".as_ref(),
-            "list".as_ref(),
-            "--workspace".as_ref(),
-            ws.as_os_str(),
-        ],
-    )
-    .lines()
-    .map(|l| {
-        let f: Vec<&str> = l.split_whitespace().collect();
-        (f[1].to_string(), f[2].parse().unwrap())
-    })
-    .collect()
-}
+use writ_e2e::{cli, cli_trace_sets, sample_workspace, workspace_root, writ_cli, Harness};
 
 /// How many runs `writ runs list` prints.
 fn cli_runs(writ: &Path, ws: &Path) -> usize {
@@ -174,7 +129,7 @@ async fn a_import_with_progress_cancel_and_scroll_to_the_end() {
     assert!(errors[0].starts_with("line 10:2: "), "{errors:?}");
     assert!(errors[1].starts_with("line 20:"), "{errors:?}");
     // The store agrees, and the new set is selected with all its rows.
-    let sets = cli_sets(&writ, &ws);
+    let sets = cli_trace_sets(&writ, &ws);
     assert_eq!(
         sets.last().unwrap(),
         &("week48".to_string(), actions),
@@ -218,7 +173,7 @@ async fn a_import_with_progress_cancel_and_scroll_to_the_end() {
     let notice = h.wait_text("#import-notice", "cancelled").await;
     assert!(notice.contains("nothing was stored"), "{notice}");
     assert_eq!(set_options(&h).await, before);
-    assert_eq!(cli_sets(&writ, &ws), sets, "the store is unchanged");
+    assert_eq!(cli_trace_sets(&writ, &ws), sets, "the store is unchanged");
 
     // Scroll the virtual table to the end: the last line of the file shows.
     let rendered = h

@@ -5,22 +5,9 @@
 
 use fantoccini::key::Key;
 use fantoccini::Locator;
-use std::ffi::OsStr;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
-use writ_e2e::{workspace_root, writ_cli, Harness};
-
-/// Runs the CLI, insisting on success; returns its stdout.
-fn cli(writ: &Path, args: &[&OsStr]) -> String {
-    let out = Command::new(writ).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "writ {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use writ_e2e::{cli, workspace_root, writ_cli, Harness};
 
 /// `writ init PATH`, then sample v1 and v2 committed with `messages`;
 /// returns the short ids, oldest first.
