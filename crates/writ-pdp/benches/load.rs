@@ -21,7 +21,7 @@
 //! `WRIT_BENCH_WORKERS=2` measures the default of one thread per core.
 
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write as _};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -375,13 +375,10 @@ fn run_wrk(url: &str, bodies: &Path, conns: usize, seconds: u64) -> Load {
     }
 }
 
+/// Writes one request body per line (what `wrk-mix.lua` reads).
 fn write_bodies(path: &Path, bodies: &[Value]) {
-    let mut f = std::io::BufWriter::new(
-        std::fs::File::create(path).unwrap_or_else(|e| fail(format!("{}: {e}", path.display()))),
-    );
-    for b in bodies {
-        let _ = writeln!(f, "{b}");
-    }
+    let text: String = bodies.iter().map(|b| format!("{b}\n")).collect();
+    std::fs::write(path, text).unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
 }
 
 fn main() {
