@@ -16,21 +16,27 @@
 //! validates the full context with the schema) and exists to prove the fast
 //! path gives identical results.
 
+use crate::faults::{self, Fault};
 use crate::policies::{PolicyCatalog, StepUp};
+use crate::policy_index::PolicyIndex;
 use crate::project::Project;
-use crate::projection::{context_use_by_action, ActionContextUse, ContextUse};
+use crate::projection::ContextUse;
 use crate::resolve::{Principal, Resolver};
-use crate::schema::{ActionShape, ProjectSchema};
+use crate::schema::{ActionLookupError, ActionName, ActionShape, ProjectSchema};
 use crate::shape::{self, check_value, ExtensionLiteralCheck, Shape, ShapeError};
 use crate::trace::{cedar_datetime, Decision, TraceRecord};
-use cedar_policy::{Authorizer, Context, Entities, EntityUid, Request, RestrictedExpression};
+use cedar_policy::{
+    Authorizer, Context, Entities, EntityId, EntityTypeName, EntityUid, PolicySet, Request,
+    RestrictedExpression,
+};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 /// How the replayed decision is classified for an analyst.
 #[derive(
@@ -130,19 +136,25 @@ impl Outcome {
 /// A request ready to decide, borrowing from its record.
 #[derive(Debug)]
 pub struct Prepared<'a> {
-    /// The relevance key: equal keys get equal outcomes.
+    /// The relevance key: equal keys get equal outcomes (see
+    /// [`Evaluator::prepare`] for why the key is complete).
     pub key: String,
     /// The resolved principal.
     pub principal: Principal,
-    action: ActionRef<'a>,
-    resource: (Cow<'a, str>, Cow<'a, str>),
-    context: Vec<(&'a str, Cow<'a, Value>, Option<&'a Shape>)>,
+    principal_uid: EntityUid,
+    action: EntityUid,
+    resource: EntityUid,
+    body: Body<'a>,
 }
 
+/// How the request's context will be built.
 #[derive(Debug)]
-enum ActionRef<'e> {
-    Declared(&'e Arc<ActionShape>),
-    Undeclared(EntityUid),
+enum Body<'a> {
+    /// From the relevant attributes, converted with the compiled shapes.
+    Fast(Vec<(&'a str, Cow<'a, Value>, Option<&'a Shape>)>),
+    /// The whole request as Cedar built it with the schema (the record uses
+    /// forms only Cedar reads).
+    Cedar(Box<Request>),
 }
 
 /// A request that could not be prepared.
@@ -163,13 +175,17 @@ pub struct Evaluator {
     schema: Option<ProjectSchema>,
     entities: Entities,
     resolver: Resolver,
-    context_use: ActionContextUse,
+    index: PolicyIndex,
     validate_requests: bool,
     ext: ExtensionLiteralCheck,
     policy_ids: HashMap<String, Arc<str>>,
     type_names: shape::TypeNames,
+    actions: RwLock<FxHashMap<Box<str>, Result<Arc<ActionShape>, ActionLookupError>>>,
     authorizer: Authorizer,
 }
+
+/// How many distinct action names an evaluator remembers the lookup of.
+const ACTION_NAME_MEMO: usize = 16_384;
 
 impl std::fmt::Debug for Evaluator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -199,16 +215,6 @@ impl Evaluator {
         entities: Entities,
         resolver: Resolver,
     ) -> Self {
-        let groups: HashMap<String, Vec<String>> = schema
-            .as_ref()
-            .map(|s| {
-                s.actions
-                    .values()
-                    .map(|a| (a.id.clone(), a.groups.clone()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let context_use = context_use_by_action(&catalog.set, &groups);
         let policy_ids = catalog
             .policies
             .iter()
@@ -227,17 +233,27 @@ impl Evaluator {
                 .into_iter()
                 .chain(["Agent", "Tool"]),
         );
+        let enums = schema
+            .as_ref()
+            .map(|s| {
+                s.entity_types
+                    .iter()
+                    .filter_map(|(t, d)| d.enum_ids.clone().map(|ids| (t.clone(), ids)))
+                    .collect()
+            })
+            .unwrap_or_default();
         Evaluator {
             name: name.into(),
             type_names,
             validate_requests: schema.is_some(),
+            index: PolicyIndex::new(&catalog.set),
             catalog,
             schema,
             entities,
             resolver,
-            context_use,
-            ext: ExtensionLiteralCheck::default(),
+            ext: ExtensionLiteralCheck::with_enums(enums),
             policy_ids,
+            actions: RwLock::default(),
             authorizer: Authorizer::new(),
         }
     }
@@ -249,8 +265,30 @@ impl Evaluator {
     }
 
     /// The context attributes the policies that can apply to `action` read.
-    pub fn context_use(&self, action: &str) -> &ContextUse {
-        self.context_use.for_action(action)
+    pub fn context_use(&self, action: &EntityUid) -> ContextUse {
+        self.index.context_use(action, &self.entities)
+    }
+
+    /// The declared action a recorded name refers to (through a memo: the
+    /// names of a trace are few, and reading a uid literal costs a Cedar
+    /// parse).
+    pub fn action(&self, name: &str) -> Result<Arc<ActionShape>, ActionLookupError> {
+        let Some(schema) = &self.schema else {
+            return Err(ActionLookupError::NotDeclared(name.to_string()));
+        };
+        if let Ok(known) = self.actions.read() {
+            if let Some(found) = known.get(name) {
+                return found.clone();
+            }
+        }
+        let found = schema.action(name).cloned();
+        if let Ok(mut known) = self.actions.write() {
+            if known.len() >= ACTION_NAME_MEMO {
+                known.clear();
+            }
+            known.insert(Box::from(name), found.clone());
+        }
+        found
     }
 
     /// The schema, if the version has one.
@@ -269,77 +307,103 @@ impl Evaluator {
     }
 
     /// Step 1: check the record against the schema and compute its key.
+    ///
+    /// # Why the key is complete
+    /// Cedar's answer is a function of the policies, the entities and the
+    /// request (principal, action, resource, context). Policies and
+    /// entities are fixed for an evaluator. The key holds the principal,
+    /// action and resource as full uids (type name as Cedar prints it, and
+    /// the raw id, so `N1::Action::"a"` and `N2::Action::"a"` differ), and,
+    /// in name order, each context attribute that a policy able to match
+    /// this action reads (by `context.x`, `context has x`, or the whole
+    /// context: then every attribute), as its JSON text. An attribute no
+    /// such policy reads cannot change the decision: a policy whose action
+    /// scope does not match is not evaluated at all. The same JSON under the
+    /// same action has the same declared type, so it becomes the same Cedar
+    /// value. Only requests that were accepted get a key; whether a request
+    /// is accepted depends on the whole record and is checked for each one.
+    /// Parts are length-prefixed and values end with a NUL byte, which JSON
+    /// text never holds raw, so distinct requests never share a key.
     pub fn prepare<'a>(&'a self, record: &'a TraceRecord) -> Result<Prepared<'a>, Unprepared> {
         let principal = self.resolver.resolve(&record.agent);
         let fail = |principal: Principal, msg: String| Unprepared {
             principal,
             outcome: Arc::new(Outcome::request_error(msg)),
         };
-        let action = match self.schema.as_ref().and_then(|s| s.action(&record.action)) {
-            Some(a) => ActionRef::Declared(a),
-            None if self.validate_requests => {
-                return Err(fail(
-                    principal,
-                    format!("action `{}` is not declared in the schema", record.action),
-                ))
-            }
-            None => match action_uid(&record.action) {
-                Ok(uid) => ActionRef::Undeclared(uid),
+        let declared: Option<Arc<ActionShape>> = match self.action(&record.action) {
+            Ok(a) => Some(a),
+            Err(e) if self.validate_requests => return Err(fail(principal, e.to_string())),
+            Err(_) => None,
+        };
+        let action_uid = match &declared {
+            Some(a) => a.uid.clone(),
+            None => match undeclared_action_uid(&record.action) {
+                Ok(uid) => uid,
                 Err(e) => return Err(fail(principal, e)),
             },
         };
-        let resource: (Cow<'a, str>, Cow<'a, str>) = match &record.resource {
-            Some(r) => (Cow::Borrowed(r.ty.as_str()), Cow::Borrowed(r.id.as_str())),
-            None => (Cow::Borrowed("Tool"), Cow::Borrowed(record.action.as_str())),
+        let principal_uid = match self.type_names.uid(&principal.ty, &principal.id) {
+            Ok(u) => u,
+            Err(e) => return Err(fail(principal, e)),
         };
-        let shape = match &action {
-            ActionRef::Declared(a) => Some(*a),
-            ActionRef::Undeclared(_) => None,
+        let resource_uid = match &record.resource {
+            Some(r) => self.type_names.uid(&r.ty, &r.id),
+            None => self.type_names.uid("Tool", action_uid.id().unescaped()),
+        };
+        let resource_uid = match resource_uid {
+            Ok(u) => u,
+            Err(e) => return Err(fail(principal, e)),
+        };
+        let shape: Option<&'a ActionShape> = match &declared {
+            // The shape lives in the schema the evaluator owns; the memo's
+            // Arc is a second handle to it.
+            Some(a) => self
+                .schema
+                .as_ref()
+                .and_then(|s| s.action_by_uid(&a.uid))
+                .map(|a| &**a),
+            None => None,
         };
         let injections = shape
             .map(|a| Injections::for_record(a, record))
             .unwrap_or_default();
-        if self.validate_requests {
-            if let Some(a) = shape {
-                if !a.principals.iter().any(|t| **t == *principal.ty) {
-                    let msg = format!(
-                        "principal type `{}` is not allowed for action `{}` (the schema allows {})",
-                        principal.ty,
-                        a.id,
-                        list(&a.principals)
-                    );
-                    return Err(fail(principal, msg));
-                }
-                if !a.resources.iter().any(|t| *t == *resource.0) {
-                    let msg = format!(
-                        "resource type `{}` is not allowed for action `{}` (the schema allows {})",
-                        resource.0,
-                        a.id,
-                        list(&a.resources)
-                    );
-                    return Err(fail(principal, msg));
-                }
-                if let Err(e) = self.check_context(a, record, &injections) {
-                    return Err(fail(
-                        principal,
-                        format!("context does not match the schema: {e}"),
-                    ));
-                }
+        let checked = if self.validate_requests {
+            match shape {
+                Some(a) => self.check_request(a, &principal_uid, &resource_uid, record, &injections),
+                None => Ok(()),
             }
-        }
-        let reads: &ContextUse = match &action {
-            ActionRef::Declared(a) => self.context_use.for_action(&a.id),
-            ActionRef::Undeclared(_) => &self.context_use.fallback,
+        } else {
+            check_untyped(record)
         };
+        let cedar_body = match checked {
+            Ok(()) => None,
+            // Anything the compiled check does not accept is Cedar's call.
+            Err(e) => match self.reference_request(record) {
+                Ok(request) => Some(Body::Cedar(Box::new(request))),
+                Err(cedar) => {
+                    let msg = if e.outside_fast_path {
+                        cedar
+                    } else {
+                        e.to_string()
+                    };
+                    return Err(fail(principal, msg));
+                }
+            },
+        };
+        let reads = self.index.context_use(&action_uid, &self.entities);
         let mut key = KeyWriter::default();
-        key.part(&principal.ty);
+        key.part(&self.type_names.canonical(&principal.ty));
         key.part(&principal.id);
-        key.part(match &action {
-            ActionRef::Declared(a) => &a.id,
-            ActionRef::Undeclared(_) => &record.action,
-        });
-        key.part(&resource.0);
-        key.part(&resource.1);
+        if faults::on(Fault::BareActionReuseKey) {
+            key.part(action_uid.id().unescaped());
+        } else {
+            key.part(&action_uid.type_name().to_string());
+            key.part(action_uid.id().unescaped());
+        }
+        key.part(&self.type_names.canonical(
+            record.resource.as_ref().map_or("Tool", |r| r.ty.as_str()),
+        ));
+        key.part(resource_uid.id().unescaped());
         let attr_shape = |name: &str| {
             shape
                 .and_then(|a| a.context.attribute(name))
@@ -362,10 +426,14 @@ impl Evaluator {
             key.value(&value);
             context.push((name, value, attr_shape(name)));
         };
-        match reads {
+        match &reads {
             ContextUse::Attributes(names) => {
                 for name in names {
-                    take(name.as_str(), &mut key);
+                    if let Some((k, _)) = record.context.get_key_value(name.as_str()) {
+                        take(k.as_str(), &mut key);
+                    } else if let Some(&n) = injections.names().iter().find(|n| **n == name) {
+                        take(n, &mut key);
+                    }
                 }
             }
             ContextUse::Whole => {
@@ -385,10 +453,55 @@ impl Evaluator {
         Ok(Prepared {
             key: key.finish(),
             principal,
-            action,
-            resource,
-            context,
+            principal_uid,
+            action: action_uid,
+            resource: resource_uid,
+            body: cedar_body.unwrap_or(Body::Fast(context)),
         })
+    }
+
+    /// What the schema requires of a request (principal and resource
+    /// types, enumerated ids, the context), checked with compiled shapes.
+    fn check_request(
+        &self,
+        a: &ActionShape,
+        principal: &EntityUid,
+        resource: &EntityUid,
+        record: &TraceRecord,
+        injections: &Injections,
+    ) -> Result<(), ShapeError> {
+        for (role, uid, allowed) in [
+            ("principal", principal, &a.principals),
+            ("resource", resource, &a.resources),
+        ] {
+            let ty = uid.type_name().to_string();
+            if !allowed.iter().any(|t| *t == ty) {
+                return Err(ShapeError {
+                    path: role.into(),
+                    problem: format!(
+                        "{role} type `{ty}` is not allowed for action `{}` (the schema allows {})",
+                        crate::display::escaped(&a.uid.to_string()),
+                        list(allowed)
+                    ),
+                    outside_fast_path: false,
+                });
+            }
+            if !self.ext.entity_id_allowed(&ty, uid.id().unescaped()) {
+                return Err(ShapeError {
+                    path: role.into(),
+                    problem: format!(
+                        "`{}` is not one of the ids the enumerated entity type {ty} allows",
+                        crate::display::escaped(uid.id().unescaped())
+                    ),
+                    outside_fast_path: false,
+                });
+            }
+        }
+        self.check_context(a, record, injections)
+            .map_err(|e| ShapeError {
+                problem: format!("context does not match the schema: {}", e.problem),
+                ..e
+            })
     }
 
     /// Checks the record's context (with the attributes Writ will inject)
@@ -416,43 +529,55 @@ impl Evaluator {
                     return Err(ShapeError {
                         path: "context".into(),
                         problem: format!("required attribute `{}` is missing", attr.name),
+                        outside_fast_path: false,
                     })
                 }
                 None => {}
             }
         }
-        if !action.context.open && present != record.context.len() {
-            if let Some(extra) = record
-                .context
-                .keys()
-                .find(|k| action.context.attribute(k).is_none())
-            {
-                return Err(undeclared(extra));
+        if present != record.context.len() {
+            for (k, v) in &record.context {
+                if action.context.attribute(k).is_some() {
+                    continue;
+                }
+                if !action.context.open {
+                    return Err(undeclared(k));
+                }
+                if shape::has_escape_keys(v) {
+                    return Err(ShapeError {
+                        path: format!("context.{k}"),
+                        problem: "an undeclared attribute holding a Cedar escape".into(),
+                        outside_fast_path: true,
+                    });
+                }
             }
         }
         Ok(())
     }
 
-    /// Step 2: decide a prepared request.
+    /// Step 2: decide a prepared request, asking Cedar about the policies
+    /// whose scope can match it (see [`crate::policy_index`]).
     pub fn decide(&self, p: &Prepared<'_>) -> Outcome {
-        match self.build_request(p) {
-            Ok(req) => self.outcome(&req),
-            Err(e) => Outcome::request_error(e),
+        let set = self
+            .index
+            .subset(&p.principal_uid, &p.action, &p.resource, &self.entities);
+        match &p.body {
+            Body::Cedar(req) => self.outcome(req, &set),
+            Body::Fast(_) => match self.build_request(p) {
+                Ok(req) => self.outcome(&req, &set),
+                Err(e) => Outcome::request_error(e),
+            },
         }
     }
 
     fn build_request(&self, p: &Prepared<'_>) -> Result<Request, String> {
-        let principal = self.type_names.uid(&p.principal.ty, &p.principal.id)?;
-        let action = match &p.action {
-            ActionRef::Declared(a) => a.uid.clone(),
-            ActionRef::Undeclared(uid) => uid.clone(),
+        let Body::Fast(context) = &p.body else {
+            return Err("internal: the request was built by Cedar".into());
         };
-        let resource = self.type_names.uid(&p.resource.0, &p.resource.1)?;
-        let mut pairs = Vec::with_capacity(p.context.len());
-        for (name, value, shape) in &p.context {
+        let mut pairs = Vec::with_capacity(context.len());
+        for (name, value, shape) in context {
             let expr: RestrictedExpression = match shape {
                 Some(s) => shape::to_expression(s, value, &self.type_names)
-                    .or_else(|_| shape::untyped_expression(value))
                     .map_err(|e| format!("context.{name}: {}", e.problem))?,
                 None => shape::untyped_expression(value)
                     .map_err(|e| format!("context.{name}: {}", e.problem))?,
@@ -460,13 +585,20 @@ impl Evaluator {
             pairs.push((name.to_string(), expr));
         }
         let context = Context::from_pairs(pairs).map_err(|e| e.to_string())?;
-        Request::new(principal, action, resource, context, None).map_err(|e| e.to_string())
+        Request::new(
+            p.principal_uid.clone(),
+            p.action.clone(),
+            p.resource.clone(),
+            context,
+            None,
+        )
+        .map_err(|e| e.to_string())
     }
 
-    fn outcome(&self, request: &Request) -> Outcome {
+    fn outcome(&self, request: &Request, policies: &PolicySet) -> Outcome {
         let response = self
             .authorizer
-            .is_authorized(request, &self.catalog.set, &self.entities);
+            .is_authorized(request, policies, &self.entities);
         let decision: Decision = response.decision().into();
         let mut reasons: Vec<Arc<str>> = response
             .diagnostics()
@@ -536,7 +668,7 @@ impl Evaluator {
     /// request. The reference the fast path is tested against.
     pub fn decide_reference(&self, record: &TraceRecord) -> Outcome {
         match self.reference_request(record) {
-            Ok(req) => self.outcome(&req),
+            Ok(req) => self.outcome(&req, &self.catalog.set),
             Err(e) => Outcome::request_error(e),
         }
     }
@@ -596,17 +728,21 @@ impl Evaluator {
     fn request_parts(&self, record: &TraceRecord) -> Result<RequestParts, String> {
         let principal = self.resolver.resolve(&record.agent);
         let principal = shape::make_uid(&principal.ty, &principal.id)?;
-        let declared = self.schema.as_ref().and_then(|s| s.action(&record.action));
-        let action = match declared {
+        let declared = match self.action(&record.action) {
+            Ok(a) => Some(a),
+            Err(e) if self.validate_requests => return Err(e.to_string()),
+            Err(_) => None,
+        };
+        let action = match &declared {
             Some(a) => a.uid.clone(),
-            None => action_uid(&record.action)?,
+            None => undeclared_action_uid(&record.action)?,
         };
         let resource = match &record.resource {
             Some(r) => shape::make_uid(&r.ty, &r.id)?,
-            None => shape::make_uid("Tool", &record.action)?,
+            None => shape::make_uid("Tool", action.id().unescaped())?,
         };
         let mut context = record.context.clone();
-        if let Some(a) = declared {
+        if let Some(a) = &declared {
             let injections = Injections::for_record(a, record);
             for &name in injections.names() {
                 if let Some(v) = injections.value(name, record) {
@@ -634,19 +770,46 @@ struct RequestParts {
     declared: bool,
 }
 
-/// Parses an action name: a bare id (`Action::"id"`) or a uid literal.
-fn action_uid(name: &str) -> Result<EntityUid, String> {
-    if let Some((ty, id)) = crate::resolve::parse_uid_literal(name) {
-        return shape::make_uid(ty, &id);
+/// The uid of an action the schema does not declare (requests decided
+/// without validation, as Cedar's test files allow): a uid literal as Cedar
+/// reads it, else `Action::"<name>"` built through Cedar's API.
+fn undeclared_action_uid(name: &str) -> Result<EntityUid, String> {
+    match ActionName::parse(name) {
+        ActionName::Uid(uid) => Ok(uid),
+        ActionName::Bare(id) => {
+            let ty = EntityTypeName::from_str("Action").map_err(|e| e.to_string())?;
+            Ok(EntityUid::from_type_name_and_id(ty, EntityId::new(id)))
+        }
     }
-    EntityUid::from_str(&format!("Action::{}", Value::String(name.to_string())))
-        .map_err(|e| format!("invalid action `{name}`: {e}"))
+}
+
+/// Without a schema, Cedar reads every context value untyped; the fast path
+/// takes the values it converts exactly and leaves the rest to Cedar.
+fn check_untyped(record: &TraceRecord) -> Result<(), ShapeError> {
+    fn ok(v: &Value) -> bool {
+        match v {
+            Value::Null => false,
+            Value::Number(n) => n.as_i64().is_some(),
+            Value::Bool(_) | Value::String(_) => true,
+            Value::Array(items) => items.iter().all(ok),
+            Value::Object(map) => map.iter().all(|(k, v)| !k.starts_with("__") && ok(v)),
+        }
+    }
+    match record.context.iter().find(|(_, v)| !ok(v)) {
+        None => Ok(()),
+        Some((k, _)) => Err(ShapeError {
+            path: format!("context.{k}"),
+            problem: "a value only Cedar reads".into(),
+            outside_fast_path: true,
+        }),
+    }
 }
 
 fn undeclared(name: &str) -> ShapeError {
     ShapeError {
         path: "context".into(),
         problem: format!("attribute `{name}` is not declared in the schema"),
+        outside_fast_path: false,
     }
 }
 

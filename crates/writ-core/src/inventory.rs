@@ -559,21 +559,32 @@ pub fn check_against_schema(
     schema: &ProjectSchema,
 ) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
+    let group_ids = |a: &crate::schema::ActionShape| -> Vec<String> {
+        a.groups
+            .iter()
+            .map(|g| g.id().unescaped().to_string())
+            .filter(|g| g.starts_with("impact_"))
+            .collect()
+    };
     let uses_impact_groups = schema
-        .actions
-        .values()
-        .any(|a| a.groups.iter().any(|g| g.starts_with("impact_")));
+        .actions()
+        .into_iter()
+        .any(|a| !group_ids(a).is_empty());
     for t in &inv.tool {
         let name = t.name.get_ref();
         match schema.action(name) {
-            None => diags.push(
-                Diagnostic::error("inventory-tool-not-in-schema", shown, Some(span_of(&t.name)), format!("tool `{name}` is not an action of the schema"))
-                    .with_hint(format!("declare `action \"{name}\" appliesTo {{ ... }};` in the schema, or fix the tool name")),
+            Err(crate::schema::ActionLookupError::NotDeclared(_)) => diags.push(
+                Diagnostic::error("inventory-tool-not-in-schema", shown, Some(span_of(&t.name)), format!("tool `{}` is not an action of the schema", crate::display::escaped(name)))
+                    .with_hint(format!("declare `action {} appliesTo {{ ... }};` in the schema, or fix the tool name", serde_json::Value::from(name.as_str()))),
             ),
-            Some(action) if uses_impact_groups => {
+            Err(e) => diags.push(
+                Diagnostic::error("inventory-tool-ambiguous", shown, Some(span_of(&t.name)), e.to_string())
+                    .with_hint("name the tool by its action uid, e.g. `N1::Action::\"name\"`"),
+            ),
+            Ok(action) if uses_impact_groups => {
                 let expected = format!("impact_{}", t.impact.get_ref().as_str());
-                let declared: Vec<&String> = action.groups.iter().filter(|g| g.starts_with("impact_")).collect();
-                if !declared.iter().any(|g| **g == expected) {
+                let declared: Vec<String> = group_ids(action);
+                if !declared.iter().any(|g| *g == expected) {
                     let found = if declared.is_empty() {
                         "no impact group".to_string()
                     } else {
@@ -585,7 +596,7 @@ pub fn check_against_schema(
                     );
                 }
             }
-            Some(_) => {}
+            Ok(_) => {}
         }
     }
     diags

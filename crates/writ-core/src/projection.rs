@@ -4,11 +4,12 @@
 //! Two requests with the same principal, action, resource and the same
 //! values for these attributes get the same decision from the same policies
 //! and entities, so the engine decides such a request once and reuses the
-//! result.
+//! result. Per action, the attributes are those of the policies whose
+//! scope can match it ([`crate::policy_index`]).
 
 use cedar_policy::PolicySet;
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// The part of the context a policy set reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +19,13 @@ pub enum ContextUse {
     /// The context as a whole (some policy uses `context` other than by
     /// reading an attribute), so every attribute is relevant.
     Whole,
+}
+
+impl Default for ContextUse {
+    /// Reads nothing.
+    fn default() -> Self {
+        ContextUse::Attributes(Vec::new())
+    }
 }
 
 impl ContextUse {
@@ -53,130 +61,19 @@ pub fn context_use(policies: &PolicySet) -> ContextUse {
     }
 }
 
-/// The context use of a policy set per action: each action gets the union
-/// of the uses of the policies whose scope can match it. Actions the map
-/// does not name use [`ActionContextUse::fallback`].
-#[derive(Debug, Clone)]
-pub struct ActionContextUse {
-    /// Per action id.
-    pub by_action: HashMap<String, ContextUse>,
-    /// For actions not named: the union over all policies.
-    pub fallback: ContextUse,
-}
-
-impl ActionContextUse {
-    /// The context use for action `id`.
-    pub fn for_action(&self, id: &str) -> &ContextUse {
-        self.by_action.get(id).unwrap_or(&self.fallback)
+/// The context attributes one policy reads (a template-linked policy
+/// reads what its template reads).
+pub fn policy_context_use(policy: &cedar_policy::Policy) -> ContextUse {
+    let mut attrs = BTreeSet::new();
+    let mut whole = false;
+    match policy.to_json() {
+        Ok(json) => walk(&json, &mut attrs, &mut whole),
+        Err(_) => whole = true,
     }
-}
-
-/// Which actions a policy's scope can match: `None` for every action.
-fn scope_actions(est: &Value, ancestors: &HashMap<String, Vec<String>>) -> Option<Vec<String>> {
-    let action = est.get("action")?;
-    let op = action.get("op").and_then(Value::as_str)?;
-    let ids: Vec<&str> = match op {
-        "==" | "in" => {
-            let mut ids = Vec::new();
-            if let Some(id) = action
-                .get("entity")
-                .and_then(|e| e.get("id"))
-                .and_then(Value::as_str)
-            {
-                ids.push(id);
-            }
-            if let Some(list) = action.get("entities").and_then(Value::as_array) {
-                ids.extend(
-                    list.iter()
-                        .filter_map(|e| e.get("id").and_then(Value::as_str)),
-                );
-            }
-            ids
-        }
-        _ => return None,
-    };
-    let mut out = Vec::new();
-    for (action_id, anc) in ancestors {
-        let hit = ids
-            .iter()
-            .any(|id| *id == action_id || (op == "in" && anc.iter().any(|a| a == id)));
-        if hit {
-            out.push(action_id.clone());
-        }
-    }
-    Some(out)
-}
-
-/// Finds the context use of `policies` per action. `action_groups` maps
-/// each action id to the ids of the groups it is directly a member of.
-pub fn context_use_by_action(
-    policies: &PolicySet,
-    action_groups: &HashMap<String, Vec<String>>,
-) -> ActionContextUse {
-    // Transitive ancestors of every action.
-    let mut ancestors: HashMap<String, Vec<String>> = HashMap::new();
-    for id in action_groups.keys() {
-        let mut seen: Vec<String> = Vec::new();
-        let mut todo: Vec<&String> = action_groups
-            .get(id)
-            .map(|g| g.iter().collect())
-            .unwrap_or_default();
-        while let Some(g) = todo.pop() {
-            if seen.contains(g) {
-                continue;
-            }
-            seen.push(g.clone());
-            if let Some(more) = action_groups.get(g) {
-                todo.extend(more.iter());
-            }
-        }
-        ancestors.insert(id.clone(), seen);
-    }
-    let mut per: HashMap<String, (BTreeSet<String>, bool)> = action_groups
-        .keys()
-        .map(|k| (k.clone(), (BTreeSet::new(), false)))
-        .collect();
-    let mut all_attrs = BTreeSet::new();
-    let mut all_whole = false;
-    for p in policies.policies() {
-        let mut attrs = BTreeSet::new();
-        let mut whole = false;
-        let scope = match p.to_json() {
-            Ok(json) => {
-                walk(&json, &mut attrs, &mut whole);
-                scope_actions(&json, &ancestors)
-            }
-            Err(_) => {
-                whole = true;
-                None
-            }
-        };
-        let targets: Vec<String> = scope.unwrap_or_else(|| per.keys().cloned().collect());
-        for t in targets {
-            if let Some(entry) = per.get_mut(&t) {
-                entry.0.extend(attrs.iter().cloned());
-                entry.1 |= whole;
-            }
-        }
-        all_attrs.extend(attrs);
-        all_whole |= whole;
-    }
-    if policies.templates().next().is_some() {
-        all_whole = true;
-        for entry in per.values_mut() {
-            entry.1 = true;
-        }
-    }
-    let to_use = |(attrs, whole): (BTreeSet<String>, bool)| {
-        if whole {
-            ContextUse::Whole
-        } else {
-            ContextUse::Attributes(attrs.into_iter().collect())
-        }
-    };
-    ActionContextUse {
-        by_action: per.into_iter().map(|(k, v)| (k, to_use(v))).collect(),
-        fallback: to_use((all_attrs, all_whole)),
+    if whole {
+        ContextUse::Whole
+    } else {
+        ContextUse::Attributes(attrs.into_iter().collect())
     }
 }
 
@@ -245,38 +142,6 @@ mod tests {
             PolicySet::from_str("permit(principal, action, resource) when { context == {} };")
                 .expect("parses");
         assert_eq!(context_use(&set), ContextUse::Whole);
-    }
-
-    #[test]
-    fn context_use_is_split_by_action_scope() {
-        let set = PolicySet::from_str(
-            "permit(principal, action == Action::\"a\", resource) when { context.x };
-             permit(principal, action in Action::\"g\", resource) when { context.y };
-             forbid(principal, action, resource) when { context.z };",
-        )
-        .expect("parses");
-        let groups: HashMap<String, Vec<String>> = [
-            ("a".to_string(), vec![]),
-            ("b".to_string(), vec!["g".to_string()]),
-            ("c".to_string(), vec![]),
-            ("g".to_string(), vec![]),
-        ]
-        .into_iter()
-        .collect();
-        let u = context_use_by_action(&set, &groups);
-        assert_eq!(
-            u.for_action("a"),
-            &ContextUse::Attributes(vec!["x".into(), "z".into()])
-        );
-        assert_eq!(
-            u.for_action("b"),
-            &ContextUse::Attributes(vec!["y".into(), "z".into()])
-        );
-        assert_eq!(u.for_action("c"), &ContextUse::Attributes(vec!["z".into()]));
-        assert_eq!(
-            u.for_action("unknown"),
-            &ContextUse::Attributes(vec!["x".into(), "y".into(), "z".into()])
-        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use crate::inventory::Inventory;
 use rustc_hash::FxHashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 /// How a recorded agent was identified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -32,7 +32,17 @@ pub struct Principal {
 pub struct Resolver {
     by_identity: FxHashMap<String, Arc<str>>,
     agent_type: Arc<str>,
+    /// Uid literals read before (Cedar's parser costs microseconds), shared
+    /// by clones.
+    literals: Arc<RwLock<FxHashMap<Box<str>, Option<Literal>>>>,
 }
+
+/// A parsed uid literal: type name as Cedar prints it, unescaped id.
+type Literal = (Arc<str>, Arc<str>);
+
+/// How many distinct uid literals a resolver remembers before it forgets
+/// them all (memory stays bounded on hostile input).
+const LITERAL_MEMO: usize = 16_384;
 
 impl Resolver {
     /// A resolver over an inventory's agents.
@@ -48,6 +58,7 @@ impl Resolver {
         Resolver {
             by_identity,
             agent_type: Arc::from("Agent"),
+            literals: Arc::default(),
         }
     }
 
@@ -74,6 +85,7 @@ impl Resolver {
         Resolver {
             by_identity,
             agent_type: Arc::from("Agent"),
+            literals: Arc::default(),
         }
     }
 
@@ -99,10 +111,10 @@ impl Resolver {
                 kind: PrincipalKind::Inventory,
             };
         }
-        if let Some((ty, id)) = parse_uid_literal(agent) {
+        if let Some((ty, id)) = self.literal(agent) {
             return Principal {
-                ty: Arc::from(ty),
-                id: Arc::from(id.as_str()),
+                ty,
+                id,
                 kind: PrincipalKind::Literal,
             };
         }
@@ -118,21 +130,61 @@ impl Resolver {
     }
 }
 
-/// Reads `Type::"id"` (also `Ns::Type::"id"`), returning the type and the
-/// unescaped id.
-pub fn parse_uid_literal(text: &str) -> Option<(&str, String)> {
-    let at = text.find("::\"")?;
-    let ty = &text[..at];
-    if ty.is_empty()
-        || !ty.split("::").all(|seg| {
-            !seg.is_empty() && seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        })
-    {
+impl Resolver {
+    /// The uid literal `text` names, through the memo.
+    fn literal(&self, text: &str) -> Option<Literal> {
+        if !text.contains("::") || !text.contains('"') {
+            return None;
+        }
+        if let Ok(known) = self.literals.read() {
+            if let Some(found) = known.get(text) {
+                return found.clone();
+            }
+        }
+        let parsed: Option<Literal> =
+            parse_uid_literal(text).map(|(ty, id)| (Arc::from(ty), Arc::from(id)));
+        if let Ok(mut known) = self.literals.write() {
+            if known.len() >= LITERAL_MEMO {
+                known.clear();
+            }
+            known.insert(Box::from(text), parsed.clone());
+        }
+        parsed
+    }
+}
+
+/// Reads a Cedar entity uid literal (`Type::"id"`, `Ns::Type::"id"`) with
+/// Cedar's own parser, so every escape Cedar accepts is read as Cedar reads
+/// it. Returns the entity uid, or `None` when the text is not a uid.
+///
+/// Cedar's `EntityUid::from_str` takes only the normalized spelling (the
+/// one Cedar prints: `\t`, `\u{1}`, raw `¹`), so other spellings that Cedar
+/// accepts in policies and requests (`\u{9}`, `\u{b9}`, spaces around
+/// `::`) are read by Cedar's restricted-expression parser, and the result
+/// must be an entity uid (a set, a record or an operator is not).
+pub fn parse_uid(text: &str) -> Option<cedar_policy::EntityUid> {
+    use cedar_policy::{Context, EvalResult, RestrictedExpression};
+    use std::str::FromStr;
+    // Every uid literal holds `::` and a quote; other text (SPIFFE IDs,
+    // inventory ids) is not handed to the parser.
+    if !text.contains("::") || !text.contains('"') {
         return None;
     }
-    let quoted = &text[at + 2..];
-    let id: String = serde_json::from_str(quoted).ok()?;
-    Some((ty, id))
+    if let Ok(uid) = cedar_policy::EntityUid::from_str(text) {
+        return Some(uid);
+    }
+    let expr = RestrictedExpression::from_str(text).ok()?;
+    let context = Context::from_pairs([(String::new(), expr)]).ok()?;
+    match context.get("") {
+        Some(EvalResult::EntityUid(uid)) => Some(uid),
+        _ => None,
+    }
+}
+
+/// Reads a Cedar entity uid literal, returning its type name (as Cedar
+/// prints it) and its unescaped id.
+pub fn parse_uid_literal(text: &str) -> Option<(String, String)> {
+    parse_uid(text).map(|uid| (uid.type_name().to_string(), uid.id().unescaped().to_string()))
 }
 
 #[cfg(test)]
@@ -141,14 +193,17 @@ mod tests {
 
     #[test]
     fn literals_are_parsed() {
-        assert_eq!(
-            parse_uid_literal("User::\"alice\""),
-            Some(("User", "alice".to_string()))
-        );
-        assert_eq!(
-            parse_uid_literal("A::B::\"x\\\"y\""),
-            Some(("A::B", "x\"y".to_string()))
-        );
+        let lit = |t: &str, i: &str| Some((t.to_string(), i.to_string()));
+        assert_eq!(parse_uid_literal("User::\"alice\""), lit("User", "alice"));
+        assert_eq!(parse_uid_literal("A::B::\"x\\\"y\""), lit("A::B", "x\"y"));
+        // Cedar's escapes, not JSON's: `\u{b9}` is read, `\u00b9` is not a uid.
+        assert_eq!(parse_uid_literal("N1::User::\"\\u{b9}\\0\""), lit("N1::User", "\u{b9}\0"));
+        assert_eq!(parse_uid_literal("User::\"\\u00b9\""), None);
+        assert_eq!(parse_uid_literal("User::\"\u{7f}\u{85}\""), lit("User", "\u{7f}\u{85}"));
+        assert_eq!(parse_uid_literal("User::\"a\\u{9}b\""), lit("User", "a\tb"));
+        assert_eq!(parse_uid_literal(" N1 :: User :: \"x\" "), lit("N1::User", "x"));
+        assert_eq!(parse_uid_literal("User::\"x\" == User::\"y\""), None);
+        assert_eq!(parse_uid_literal("[User::\"x\"]"), None);
         assert_eq!(parse_uid_literal("spiffe://x/y"), None);
         assert_eq!(parse_uid_literal("::\"x\""), None);
     }

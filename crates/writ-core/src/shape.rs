@@ -118,7 +118,13 @@ impl RecordShape {
     }
 }
 
-/// Why a value does not fit its declared shape.
+/// Why a value does not fit its declared shape, or why the compiled check
+/// cannot judge it.
+///
+/// The compiled check accepts only values it fully understands, each of
+/// which Cedar accepts too; whatever it does not accept is handed to
+/// Cedar's own schema-based parser by the evaluator, which has the last
+/// word. So a `ShapeError` never decides alone that a request is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {problem}")]
 pub struct ShapeError {
@@ -126,6 +132,27 @@ pub struct ShapeError {
     pub path: String,
     /// What is wrong.
     pub problem: String,
+    /// The value uses a form the compiled check does not read (for example
+    /// an extension call with several arguments); only Cedar can judge it.
+    pub outside_fast_path: bool,
+}
+
+impl ShapeError {
+    fn new(path: &str, problem: String) -> ShapeError {
+        ShapeError {
+            path: path.to_string(),
+            problem,
+            outside_fast_path: false,
+        }
+    }
+
+    fn outside(path: &str, problem: String) -> ShapeError {
+        ShapeError {
+            path: path.to_string(),
+            problem,
+            outside_fast_path: true,
+        }
+    }
 }
 
 /// Builds shapes from the JSON form of a schema with resolved types.
@@ -273,16 +300,35 @@ fn qualify_type(ns: &str, name: &str) -> String {
     }
 }
 
-/// Remembers which extension literals Cedar accepts, so a repeated literal
-/// is checked once.
+/// What the value check needs besides shapes: which extension literals
+/// Cedar accepts (remembered, so a repeated literal is checked once) and
+/// the ids of enumerated entity types.
 #[derive(Debug, Default)]
 pub struct ExtensionLiteralCheck {
     known: RwLock<HashMap<(ExtensionKind, String), Option<String>>>,
+    enums: HashMap<String, Vec<String>>,
 }
 
 const EXTENSION_MEMO_LIMIT: usize = 65_536;
 
 impl ExtensionLiteralCheck {
+    /// A check that knows the enumerated entity types (type name to the
+    /// ids it allows).
+    pub fn with_enums(enums: HashMap<String, Vec<String>>) -> Self {
+        ExtensionLiteralCheck {
+            known: RwLock::default(),
+            enums,
+        }
+    }
+
+    /// Whether `id` may name an entity of type `ty` (always, unless the
+    /// type is an enumeration that does not list it).
+    pub fn entity_id_allowed(&self, ty: &str, id: &str) -> bool {
+        self.enums
+            .get(ty)
+            .is_none_or(|ids| ids.iter().any(|i| i == id))
+    }
+
     /// `Ok` when Cedar accepts `arg` as a literal of `kind`, else Cedar's message.
     pub fn check(&self, kind: ExtensionKind, arg: &str) -> Result<(), String> {
         // Timestamps are nearly all distinct, so the memo does not help them
@@ -359,16 +405,15 @@ pub fn is_plain_utc_datetime(s: &str) -> bool {
 }
 
 /// Checks `value` against `shape`; `path` names the value in messages.
+/// `Ok` means Cedar accepts the value with this type and
+/// [`to_expression`] builds exactly the value Cedar would.
 pub fn check_value(
     shape: &Shape,
     value: &Value,
     path: &mut String,
     ext: &ExtensionLiteralCheck,
 ) -> Result<(), ShapeError> {
-    let fail = |path: &str, problem: String| ShapeError {
-        path: path.to_string(),
-        problem,
-    };
+    let fail = |path: &str, problem: String| ShapeError::new(path, problem);
     match shape {
         Shape::Long => match value.as_i64() {
             Some(_) => Ok(()),
@@ -419,12 +464,21 @@ pub fn check_value(
             check_record(rec, map, path, ext)
         }
         Shape::Entity(ty) => match entity_ref(value) {
-            Some((t, _)) if t == ty => Ok(()),
+            Some((t, id)) if t == ty => {
+                if ext.entity_id_allowed(ty, id) {
+                    Ok(())
+                } else {
+                    Err(fail(
+                        path,
+                        format!("`{}` is not one of the ids the enumerated entity type {ty} allows", crate::display::escaped(id)),
+                    ))
+                }
+            }
             Some((t, _)) => Err(fail(
                 path,
                 format!("expected an entity of type {ty}, found one of type {t}"),
             )),
-            None => Err(fail(
+            None => Err(ShapeError::outside(
                 path,
                 format!(
                     "expected an entity reference {{\"type\": \"{ty}\", \"id\": ...}}, found {}",
@@ -432,33 +486,36 @@ pub fn check_value(
                 ),
             )),
         },
-        Shape::Extension(kind) => match extension_literal(value) {
-            Some((k, arg)) if k == *kind => ext.check(k, arg).map_err(|e| {
+        Shape::Extension(kind) => match value {
+            Value::String(s) => ext.check(*kind, s).map_err(|e| {
                 fail(
                     path,
-                    format!("invalid {} literal `{arg}`: {e}", kind.type_name()),
+                    format!("invalid {} literal `{s}`: {e}", kind.type_name()),
                 )
             }),
-            Some((k, _)) => Err(fail(
-                path,
-                format!("expected a {}, found a {}", kind.type_name(), k.type_name()),
-            )),
-            None => match value {
-                Value::String(s) => ext.check(*kind, s).map_err(|e| {
+            Value::Object(_) => match explicit_extension(value) {
+                Some((k, arg)) if k == *kind => ext.check(k, arg).map_err(|e| {
                     fail(
                         path,
-                        format!("invalid {} literal `{s}`: {e}", kind.type_name()),
+                        format!("invalid {} literal `{arg}`: {e}", kind.type_name()),
                     )
                 }),
-                _ => Err(fail(
+                _ => Err(ShapeError::outside(
                     path,
                     format!(
-                        "expected a {} (a string such as the literal's text), found {}",
-                        kind.type_name(),
-                        describe(value)
+                        "a {} written in a form only Cedar reads",
+                        kind.type_name()
                     ),
                 )),
             },
+            _ => Err(fail(
+                path,
+                format!(
+                    "expected a {} (a string such as the literal's text), found {}",
+                    kind.type_name(),
+                    describe(value)
+                ),
+            )),
         },
     }
 }
@@ -480,23 +537,44 @@ pub fn check_record(
                 path.truncate(len);
             }
             None if attr.required => {
-                return Err(ShapeError {
-                    path: path.clone(),
-                    problem: format!("required attribute `{}` is missing", attr.name),
-                })
+                return Err(ShapeError::new(
+                    path,
+                    format!("required attribute `{}` is missing", attr.name),
+                ))
             }
             None => {}
         }
     }
-    if !rec.open {
-        if let Some(extra) = map.keys().find(|k| rec.attribute(k).is_none()) {
-            return Err(ShapeError {
-                path: path.clone(),
-                problem: format!("attribute `{extra}` is not declared in the schema"),
-            });
+    for (k, v) in map {
+        if rec.attribute(k).is_some() {
+            continue;
+        }
+        if !rec.open {
+            return Err(ShapeError::new(
+                path,
+                format!("attribute `{k}` is not declared in the schema"),
+            ));
+        }
+        if has_escape_keys(v) {
+            return Err(ShapeError::outside(
+                path,
+                format!("undeclared attribute `{k}` holds a Cedar escape"),
+            ));
         }
     }
     Ok(())
+}
+
+/// Whether a value holds an object with a key Cedar reserves for escapes
+/// (`__entity`, `__extn`, `__expr`) anywhere inside it.
+pub fn has_escape_keys(value: &Value) -> bool {
+    match value {
+        Value::Array(items) => items.iter().any(has_escape_keys),
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| k.starts_with("__") || has_escape_keys(v)),
+        _ => false,
+    }
 }
 
 /// Converts a JSON value that passed [`check_value`] into a Cedar restricted
@@ -506,10 +584,7 @@ pub fn to_expression(
     value: &Value,
     names: &TypeNames,
 ) -> Result<RestrictedExpression, ShapeError> {
-    let bad = |p: &str| ShapeError {
-        path: String::new(),
-        problem: p.to_string(),
-    };
+    let bad = |p: &str| ShapeError::new("", p.to_string());
     Ok(match shape {
         Shape::Long => {
             RestrictedExpression::new_long(value.as_i64().ok_or_else(|| bad("not a Long"))?)
@@ -548,7 +623,7 @@ pub fn to_expression(
             let (ty, id) = entity_ref(value).ok_or_else(|| bad("not an entity reference"))?;
             RestrictedExpression::new_entity_uid(names.uid(ty, id).map_err(|e| bad(&e))?)
         }
-        Shape::Extension(kind) => match extension_literal(value) {
+        Shape::Extension(kind) => match explicit_extension(value) {
             Some((k, arg)) => k.construct(arg),
             None => kind.construct(
                 value
@@ -560,12 +635,11 @@ pub fn to_expression(
 }
 
 /// Converts a JSON value with no declared shape (an undeclared attribute of
-/// an open record), reading Cedar's `__entity` and `__extn` escapes.
+/// an open record, or a context without a schema). Values holding Cedar's
+/// escapes (`__entity`, `__extn`, `__expr`) are left to Cedar's own parser:
+/// they are refused here as outside the fast path.
 pub fn untyped_expression(value: &Value) -> Result<RestrictedExpression, ShapeError> {
-    let bad = |p: String| ShapeError {
-        path: String::new(),
-        problem: p,
-    };
+    let bad = |p: String| ShapeError::new("", p);
     Ok(match value {
         Value::Bool(b) => RestrictedExpression::new_bool(*b),
         Value::Number(n) => RestrictedExpression::new_long(
@@ -580,28 +654,30 @@ pub fn untyped_expression(value: &Value) -> Result<RestrictedExpression, ShapeEr
                 .collect::<Result<Vec<_>, _>>()?,
         ),
         Value::Object(map) => {
-            if let Some(e) = map.get("__entity") {
-                let (ty, id) = entity_ref(e).ok_or_else(|| bad("malformed __entity".into()))?;
-                RestrictedExpression::new_entity_uid(make_uid(ty, id).map_err(bad)?)
-            } else if let Some((k, arg)) = extension_literal(value) {
-                k.construct(arg)
-            } else {
-                let pairs = map
-                    .iter()
-                    .map(|(k, v)| Ok((k.clone(), untyped_expression(v)?)))
-                    .collect::<Result<Vec<_>, ShapeError>>()?;
-                RestrictedExpression::new_record(pairs).map_err(|e| bad(e.to_string()))?
+            if map.keys().any(|k| k.starts_with("__")) {
+                return Err(ShapeError::outside(
+                    "",
+                    "a Cedar escape that only Cedar reads".into(),
+                ));
             }
+            let pairs = map
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), untyped_expression(v)?)))
+                .collect::<Result<Vec<_>, ShapeError>>()?;
+            RestrictedExpression::new_record(pairs).map_err(|e| bad(e.to_string()))?
         }
         Value::Null => return Err(bad("null is not a Cedar value".into())),
     })
 }
 
-/// Reads `{"type": T, "id": I}` or `{"__entity": {"type": T, "id": I}}`.
+/// Reads an entity reference in the two forms the compiled check accepts:
+/// `{"type": T, "id": I}` and `{"__entity": {"type": T, "id": I}}`, with no
+/// other keys.
 pub fn entity_ref(value: &Value) -> Option<(&str, &str)> {
     let obj = value.as_object()?;
     let inner = match obj.get("__entity") {
-        Some(e) => e.as_object()?,
+        Some(e) if obj.len() == 1 => e.as_object()?,
+        Some(_) => return None,
         None => obj,
     };
     if inner.len() != 2 {
@@ -610,12 +686,19 @@ pub fn entity_ref(value: &Value) -> Option<(&str, &str)> {
     Some((inner.get("type")?.as_str()?, inner.get("id")?.as_str()?))
 }
 
-fn extension_literal(value: &Value) -> Option<(ExtensionKind, &str)> {
+/// Reads `{"__extn": {"fn": F, "arg": "text"}}` where `F` is the one-argument
+/// constructor of an extension type (`ip`, `decimal`, `datetime`,
+/// `duration`), with no other keys. Every other extension form (`args`,
+/// other functions, the escape without `__extn`) is Cedar's to read.
+fn explicit_extension(value: &Value) -> Option<(ExtensionKind, &str)> {
     let obj = value.as_object()?;
-    let inner = match obj.get("__extn") {
-        Some(e) => e.as_object()?,
-        None => obj,
-    };
+    if obj.len() != 1 {
+        return None;
+    }
+    let inner = obj.get("__extn")?.as_object()?;
+    if inner.len() != 2 {
+        return None;
+    }
     let f = ExtensionKind::from_constructor(inner.get("fn")?.as_str()?)?;
     Some((f, inner.get("arg")?.as_str()?))
 }
@@ -624,7 +707,7 @@ fn extension_literal(value: &Value) -> Option<(ExtensionKind, &str)> {
 /// for a type seen before (parsing a name costs microseconds).
 #[derive(Debug, Clone, Default)]
 pub struct TypeNames {
-    known: rustc_hash::FxHashMap<String, EntityTypeName>,
+    known: rustc_hash::FxHashMap<String, (EntityTypeName, String)>,
 }
 
 impl TypeNames {
@@ -632,19 +715,36 @@ impl TypeNames {
     pub fn new<'a>(types: impl IntoIterator<Item = &'a str>) -> Self {
         let known = types
             .into_iter()
-            .filter_map(|t| EntityTypeName::from_str(t).ok().map(|n| (t.to_string(), n)))
+            .filter_map(|t| {
+                EntityTypeName::from_str(t)
+                    .ok()
+                    .map(|n| (t.to_string(), (n.clone(), n.to_string())))
+            })
             .collect();
         TypeNames { known }
     }
 
-    /// The uid `ty::"id"`.
+    /// The uid `ty::"id"`, built through Cedar's API (the id is taken as it
+    /// is, never escaped or parsed).
     pub fn uid(&self, ty: &str, id: &str) -> Result<EntityUid, String> {
         match self.known.get(ty) {
-            Some(name) => Ok(EntityUid::from_type_name_and_id(
+            Some((name, _)) => Ok(EntityUid::from_type_name_and_id(
                 name.clone(),
                 EntityId::new(id),
             )),
             None => make_uid(ty, id),
+        }
+    }
+
+    /// The type name as Cedar prints it (so two spellings of one type
+    /// compare equal); the text itself when it is not a type name.
+    pub fn canonical<'a>(&'a self, ty: &'a str) -> std::borrow::Cow<'a, str> {
+        match self.known.get(ty) {
+            Some((_, text)) => std::borrow::Cow::Borrowed(text.as_str()),
+            None => match EntityTypeName::from_str(ty) {
+                Ok(n) => std::borrow::Cow::Owned(n.to_string()),
+                Err(_) => std::borrow::Cow::Borrowed(ty),
+            },
         }
     }
 }

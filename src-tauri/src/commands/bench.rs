@@ -111,21 +111,25 @@ fn bench_meta_of(project: &Project) -> BenchMeta {
             name: a.name.clone(),
         })
         .collect();
-    let mut actions: Vec<BenchAction> = project
-        .schema
-        .actions
-        .values()
+    let schema = &project.schema;
+    let mut actions: Vec<BenchAction> = schema
+        .actions()
+        .into_iter()
         .filter(|a| !a.principals.is_empty() && !a.resources.is_empty())
         .map(|a| BenchAction {
-            id: a.id.clone(),
+            // The bare id names the action when no other namespace declares
+            // it; otherwise the uid does (the engine reads both).
+            id: if schema.action_by_id(&a.id).is_ok() {
+                a.id.clone()
+            } else {
+                a.uid.to_string()
+            },
             principals: a.principals.clone(),
             resources: a.resources.clone(),
             context: bench_attributes(&a.context),
         })
         .collect();
-    // The schema indexes an action under more than one name.
     actions.sort_by(|x, y| x.id.cmp(&y.id));
-    actions.dedup_by(|x, y| x.id == y.id);
     BenchMeta { agents, actions }
 }
 
