@@ -369,7 +369,9 @@ impl Evaluator {
             .unwrap_or_default();
         let checked = if self.validate_requests {
             match shape {
-                Some(a) => self.check_request(a, &principal_uid, &resource_uid, record, &injections),
+                Some(a) => {
+                    self.check_request(a, &principal_uid, &resource_uid, record, &injections)
+                }
                 None => Ok(()),
             }
         } else {
@@ -377,6 +379,9 @@ impl Evaluator {
         };
         let cedar_body = match checked {
             Ok(()) => None,
+            Err(e) if e.outside_fast_path && faults::on(Fault::NoExtnArgs) => {
+                return Err(fail(principal, e.to_string()))
+            }
             // Anything the compiled check does not accept is Cedar's call.
             Err(e) => match self.reference_request(record) {
                 Ok(request) => Some(Body::Cedar(Box::new(request))),
@@ -400,9 +405,11 @@ impl Evaluator {
             key.part(&action_uid.type_name().to_string());
             key.part(action_uid.id().unescaped());
         }
-        key.part(&self.type_names.canonical(
-            record.resource.as_ref().map_or("Tool", |r| r.ty.as_str()),
-        ));
+        key.part(
+            &self
+                .type_names
+                .canonical(record.resource.as_ref().map_or("Tool", |r| r.ty.as_str())),
+        );
         key.part(resource_uid.id().unescaped());
         let attr_shape = |name: &str| {
             shape

@@ -574,12 +574,28 @@ pub fn check_against_schema(
         let name = t.name.get_ref();
         match schema.action(name) {
             Err(crate::schema::ActionLookupError::NotDeclared(_)) => diags.push(
-                Diagnostic::error("inventory-tool-not-in-schema", shown, Some(span_of(&t.name)), format!("tool `{}` is not an action of the schema", crate::display::escaped(name)))
-                    .with_hint(format!("declare `action {} appliesTo {{ ... }};` in the schema, or fix the tool name", serde_json::Value::from(name.as_str()))),
+                Diagnostic::error(
+                    "inventory-tool-not-in-schema",
+                    shown,
+                    Some(span_of(&t.name)),
+                    format!(
+                        "tool `{}` is not an action of the schema",
+                        crate::display::escaped(name)
+                    ),
+                )
+                .with_hint(format!(
+                    "declare `action {} appliesTo {{ ... }};` in the schema, or fix the tool name",
+                    serde_json::Value::from(name.as_str())
+                )),
             ),
             Err(e) => diags.push(
-                Diagnostic::error("inventory-tool-ambiguous", shown, Some(span_of(&t.name)), e.to_string())
-                    .with_hint("name the tool by its action uid, e.g. `N1::Action::\"name\"`"),
+                Diagnostic::error(
+                    "inventory-tool-ambiguous",
+                    shown,
+                    Some(span_of(&t.name)),
+                    e.to_string(),
+                )
+                .with_hint("name the tool by its action uid, e.g. `N1::Action::\"name\"`"),
             ),
             Ok(action) if uses_impact_groups => {
                 let expected = format!("impact_{}", t.impact.get_ref().as_str());
@@ -588,7 +604,11 @@ pub fn check_against_schema(
                     let found = if declared.is_empty() {
                         "no impact group".to_string()
                     } else {
-                        declared.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")
+                        declared
+                            .iter()
+                            .map(|g| format!("`{g}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     };
                     diags.push(
                         Diagnostic::error("inventory-impact-mismatch", shown, Some(span_of(&t.impact)), format!("tool `{name}` has impact `{}` here, but the schema puts its action in {found}", t.impact.get_ref().as_str()))

@@ -252,9 +252,9 @@ impl PolicyIndex {
         let matches = |c: &ActionConstraint| match c {
             ActionConstraint::Any => true,
             ActionConstraint::Eq(a) => a == action,
-            ActionConstraint::In(groups) => groups
-                .iter()
-                .any(|g| g == action || ancestors.contains(g)),
+            ActionConstraint::In(groups) => {
+                groups.iter().any(|g| g == action || ancestors.contains(g))
+            }
         };
         let mut t = ForAction::default();
         let mut attrs: BTreeSet<String> = BTreeSet::new();

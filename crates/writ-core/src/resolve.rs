@@ -184,7 +184,12 @@ pub fn parse_uid(text: &str) -> Option<cedar_policy::EntityUid> {
 /// Reads a Cedar entity uid literal, returning its type name (as Cedar
 /// prints it) and its unescaped id.
 pub fn parse_uid_literal(text: &str) -> Option<(String, String)> {
-    parse_uid(text).map(|uid| (uid.type_name().to_string(), uid.id().unescaped().to_string()))
+    parse_uid(text).map(|uid| {
+        (
+            uid.type_name().to_string(),
+            uid.id().unescaped().to_string(),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -197,11 +202,20 @@ mod tests {
         assert_eq!(parse_uid_literal("User::\"alice\""), lit("User", "alice"));
         assert_eq!(parse_uid_literal("A::B::\"x\\\"y\""), lit("A::B", "x\"y"));
         // Cedar's escapes, not JSON's: `\u{b9}` is read, `\u00b9` is not a uid.
-        assert_eq!(parse_uid_literal("N1::User::\"\\u{b9}\\0\""), lit("N1::User", "\u{b9}\0"));
+        assert_eq!(
+            parse_uid_literal("N1::User::\"\\u{b9}\\0\""),
+            lit("N1::User", "\u{b9}\0")
+        );
         assert_eq!(parse_uid_literal("User::\"\\u00b9\""), None);
-        assert_eq!(parse_uid_literal("User::\"\u{7f}\u{85}\""), lit("User", "\u{7f}\u{85}"));
+        assert_eq!(
+            parse_uid_literal("User::\"\u{7f}\u{85}\""),
+            lit("User", "\u{7f}\u{85}")
+        );
         assert_eq!(parse_uid_literal("User::\"a\\u{9}b\""), lit("User", "a\tb"));
-        assert_eq!(parse_uid_literal(" N1 :: User :: \"x\" "), lit("N1::User", "x"));
+        assert_eq!(
+            parse_uid_literal(" N1 :: User :: \"x\" "),
+            lit("N1::User", "x")
+        );
         assert_eq!(parse_uid_literal("User::\"x\" == User::\"y\""), None);
         assert_eq!(parse_uid_literal("[User::\"x\"]"), None);
         assert_eq!(parse_uid_literal("spiffe://x/y"), None);

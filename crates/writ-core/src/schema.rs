@@ -354,7 +354,10 @@ action "read" in ["group"] appliesTo { principal: [Agent], resource: [Team, User
         assert!(warns.is_empty());
         let read = s.action("read").expect("read");
         assert_eq!(read.principals, ["Agent"]);
-        assert_eq!(read.groups, [EntityUid::from_str("Action::\"group\"").expect("uid")]);
+        assert_eq!(
+            read.groups,
+            [EntityUid::from_str("Action::\"group\"").expect("uid")]
+        );
         assert_eq!(read.resources.len(), 2);
         let names: Vec<&str> = read
             .context
@@ -410,10 +413,9 @@ namespace N2 { entity U; action "a" appliesTo { principal: [U], resource: [U] };
             "N1::Action::\"only1\""
         );
         match s.action("a") {
-            Err(ActionLookupError::Ambiguous { candidates, .. }) => assert_eq!(
-                candidates,
-                ["N1::Action::\"a\"", "N2::Action::\"a\""]
-            ),
+            Err(ActionLookupError::Ambiguous { candidates, .. }) => {
+                assert_eq!(candidates, ["N1::Action::\"a\"", "N2::Action::\"a\""])
+            }
             other => panic!("expected ambiguity, got {other:?}"),
         }
         assert!(matches!(
@@ -425,11 +427,22 @@ namespace N2 { entity U; action "a" appliesTo { principal: [U], resource: [U] };
     #[test]
     fn action_ids_that_need_escaping_are_supported() {
         // Control characters, quotes, backslashes, non-ASCII: all valid Cedar.
-        let ids = ["tab\there", "q\"uote", "back\\slash", "\u{1}ctl", "del\u{7f}", "sup\u{b9}", "emoji😀", ""];
+        let ids = [
+            "tab\there",
+            "q\"uote",
+            "back\\slash",
+            "\u{1}ctl",
+            "del\u{7f}",
+            "sup\u{b9}",
+            "emoji😀",
+            "",
+        ];
         let mut src = String::from("entity U;\n");
         for id in ids {
             let lit = cedar_literal(id);
-            src.push_str(&format!("action {lit} appliesTo {{ principal: [U], resource: [U] }};\n"));
+            src.push_str(&format!(
+                "action {lit} appliesTo {{ principal: [U], resource: [U] }};\n"
+            ));
         }
         let (s, _) = ProjectSchema::load(Path::new("s.cedarschema"), &src)
             .unwrap_or_else(|d| panic!("{d:?}"));

@@ -470,7 +470,10 @@ pub fn check_value(
                 } else {
                     Err(fail(
                         path,
-                        format!("`{}` is not one of the ids the enumerated entity type {ty} allows", crate::display::escaped(id)),
+                        format!(
+                            "`{}` is not one of the ids the enumerated entity type {ty} allows",
+                            crate::display::escaped(id)
+                        ),
                     ))
                 }
             }
@@ -502,10 +505,7 @@ pub fn check_value(
                 }),
                 _ => Err(ShapeError::outside(
                     path,
-                    format!(
-                        "a {} written in a form only Cedar reads",
-                        kind.type_name()
-                    ),
+                    format!("a {} written in a form only Cedar reads", kind.type_name()),
                 )),
             },
             _ => Err(fail(

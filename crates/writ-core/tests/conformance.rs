@@ -47,7 +47,13 @@ fn uid_literal(v: &Value) -> String {
     let v = v.get("__entity").unwrap_or(v);
     let ty = v["type"].as_str().expect("uid type");
     let id = v["id"].as_str().expect("uid id");
-    format!("{ty}::{}", Value::String(id.to_string()))
+    // Built through Cedar's API and printed as Cedar prints it (Cedar's
+    // escapes, not JSON's).
+    cedar_policy::EntityUid::from_type_name_and_id(
+        ty.parse().expect("entity type name"),
+        cedar_policy::EntityId::new(id),
+    )
+    .to_string()
 }
 
 /// The policy ids of an expected `errors` list (plain ids, or objects with
