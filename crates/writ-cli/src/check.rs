@@ -13,6 +13,10 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Fail (exit 1) when there are warnings too, such as Cedar's
+    /// "impossible policy" or "no applicable action" (for CI).
+    #[arg(long)]
+    deny_warnings: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -51,9 +55,14 @@ pub fn run(args: Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(if report.error_count() == 0 {
-        ExitCode::SUCCESS
-    } else {
+    let failed =
+        report.error_count() > 0 || (args.deny_warnings && report.warning_count() > 0);
+    if failed && report.error_count() == 0 && matches!(args.format, Format::Human) {
+        eprintln!("failing because of --deny-warnings");
+    }
+    Ok(if failed {
         ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     })
 }

@@ -177,7 +177,7 @@ fn gate(args: &Args, diff: &DecisionDiff) -> ExitCode {
 fn row(name: &str, c: &ChangeCounts) -> String {
     format!(
         "  {:<40} {:>7} {:>13} {:>13} {:>13}",
-        name,
+        crate::replay::esc(name),
         c.total,
         c.get(ChangeKind::AllowToDeny),
         c.get(ChangeKind::DenyToAllow),
@@ -215,26 +215,26 @@ fn print_table(
     println!("\nPolicies responsible (determining in changed actions)");
     println!("  before ({}):", names.0);
     for (p, n) in &diff.responsible_from {
-        println!("    {:<46} {:>7}", p, n);
+        println!("    {:<46} {:>7}", crate::replay::esc(p), n);
     }
     println!("  after ({}):", names.1);
     for (p, n) in &diff.responsible_to {
-        println!("    {:<46} {:>7}", p, n);
+        println!("    {:<46} {:>7}", crate::replay::esc(p), n);
     }
     println!("\nChanged actions");
     for c in &diff.changes {
         let join = |v: &[std::sync::Arc<str>]| {
             v.iter()
-                .map(|s| s.to_string())
+                .map(|s| crate::replay::esc(s).into_owned())
                 .collect::<Vec<_>>()
                 .join(", ")
         };
         println!(
             "  line {:>6}  {:<22} {:<24} {:<30} {} [{}] -> {} [{}]  ({})",
             c.line,
-            c.agent,
-            c.action,
-            c.resource,
+            crate::replay::esc(&c.agent),
+            crate::replay::esc(&c.action),
+            crate::replay::esc(&c.resource),
             c.from.verdict.as_str(),
             join(&c.from.reasons),
             c.to.verdict.as_str(),

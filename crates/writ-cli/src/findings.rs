@@ -224,7 +224,12 @@ fn print_table(
             group.len()
         )?;
         for f in group {
-            writeln!(out, "  {:<30} {}", f.code.as_str(), f.subject)?;
+            writeln!(
+                out,
+                "  {:<30} {}",
+                f.code.as_str(),
+                crate::replay::esc(&f.subject)
+            )?;
             writeln!(out, "    {}", f.message)?;
             for e in &f.inventory {
                 writeln!(out, "    at {}:{}:{}  {}", e.file, e.line, e.column, e.note)?;

@@ -101,7 +101,10 @@ impl ResultSink for Writer<'_> {
     }
 }
 
+/// `s` escaped for a terminal (see [`writ_core::display`]) and cut to `n`
+/// characters.
 fn clip(s: &str, n: usize) -> String {
+    let s = writ_core::display::escaped(s);
     if s.chars().count() <= n {
         s.to_string()
     } else {
@@ -256,6 +259,11 @@ fn run_stored(args: &Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Untrusted text (ids, messages) escaped for a terminal.
+pub(crate) fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    writ_core::display::escaped(s)
+}
+
 fn counts_row(name: &str, c: &VerdictCounts) -> String {
     let mut s = format!("  {:<40} {:>7}", clip(name, 40), c.total);
     for v in Verdict::ALL {
@@ -289,18 +297,18 @@ pub fn print_summary(s: &ReplaySummary, out: &mut dyn Write) -> std::io::Result<
     let mut by_policy: Vec<(&String, &u64)> = s.by_policy.iter().collect();
     by_policy.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     for (p, n) in by_policy {
-        writeln!(out, "  {:<48} {:>7}", p, n)?;
+        writeln!(out, "  {:<48} {:>7}", esc(p), n)?;
     }
     if !s.policy_errors.is_empty() {
         writeln!(out, "\nPolicies that failed to evaluate")?;
         for (p, n) in &s.policy_errors {
-            writeln!(out, "  {:<48} {:>7}", p, n)?;
+            writeln!(out, "  {:<48} {:>7}", esc(p), n)?;
         }
     }
     if !s.request_errors.is_empty() {
         writeln!(out, "\nActions whose request could not be built")?;
         for (m, n) in &s.request_errors {
-            writeln!(out, "  {:>7}  {}", n, m)?;
+            writeln!(out, "  {:>7}  {}", n, esc(m))?;
         }
     }
     writeln!(
@@ -309,7 +317,7 @@ pub fn print_summary(s: &ReplaySummary, out: &mut dyn Write) -> std::io::Result<
         s.shadow_agents.len()
     )?;
     for (a, n) in &s.shadow_agents {
-        writeln!(out, "  {:<60} {:>7}", a, n)?;
+        writeln!(out, "  {:<60} {:>7}", esc(a), n)?;
     }
     writeln!(
         out,

@@ -314,8 +314,8 @@ pub fn traces(cmd: TracesCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
                     "{:>7}  {}  {:<44} {:<24} {}",
                     a.line,
                     a.ts,
-                    a.agent,
-                    a.action,
+                    crate::replay::esc(&a.agent),
+                    crate::replay::esc(&a.action),
                     a.verdict.as_deref().unwrap_or("")
                 );
             }
@@ -327,7 +327,12 @@ pub fn traces(cmd: TracesCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
             }
             if errors {
                 for e in ws.trace_set_errors(info.id)? {
-                    println!("line {}:{}: {}", e.line, e.column, e.message);
+                    println!(
+                        "line {}:{}: {}",
+                        e.line,
+                        e.column,
+                        crate::replay::esc(&e.message)
+                    );
                 }
             }
         }

@@ -34,6 +34,30 @@ fn check_passes_on_both_sample_versions() {
 }
 
 #[test]
+fn validator_warnings_are_located_and_fail_only_with_deny_warnings() {
+    let (_d, p) = sample_copy();
+    // Cedar's validator calls a policy that can never apply an impossible
+    // policy: a warning, not an error.
+    std::fs::write(
+        p.join("policies/zz-never.cedar"),
+        "@id(\"never\")\npermit(principal, action, resource) when { false };\n",
+    )
+    .expect("write");
+    let o = writ(&["check", s(&p)]);
+    assert!(o.status.success(), "a warning alone passes: {}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("warning[policy-warning]"), "{out}");
+    assert!(out.contains("zz-never.cedar:1:1"), "located: {out}");
+    assert!(out.contains("impossible"), "{out}");
+    let o = writ(&["check", s(&p), "--deny-warnings"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("--deny-warnings"), "{}", text(&o));
+    // Errors still fail without the flag.
+    std::fs::write(p.join("policies/zz-bad.cedar"), "permit(principal,").expect("write");
+    assert_eq!(writ(&["check", s(&p)]).status.code(), Some(1));
+}
+
+#[test]
 fn syntax_error_is_located_with_a_caret() {
     let (_d, p) = sample_copy();
     let file = p.join("policies/baseline.cedar");

@@ -214,6 +214,9 @@ pub fn check_files(
                 None
             }
         });
+    if let (Some(schema), Some(f)) = (&schema, &files.schema) {
+        diags.extend(now_diagnostics(&f.shown, &f.text, schema));
+    }
     let sources_list: Vec<PolicySource<'_>> = files
         .policies
         .iter()
@@ -301,6 +304,40 @@ pub fn check_files(
     }
 }
 
+/// A warning for each action whose context declares `now` with a shape Writ
+/// does not fill (see [`crate::evaluate::NowRule`]), located at the `now`
+/// declaration when it can be found in the schema's text.
+fn now_diagnostics(shown: &Path, text: &str, schema: &ProjectSchema) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for action in schema.actions() {
+        if let crate::evaluate::NowRule::CallerOnly { shape } = crate::evaluate::now_rule(action) {
+            out.push(
+                Diagnostic::warning(
+                    "schema-now-not-filled",
+                    shown,
+                    find_word(text, "now").map(|at| Span::new(at, 3)),
+                    format!(
+                        "action {} declares `context.now` as a {shape}: Writ fills `now` from the request time only when it is a String or a datetime, so replay uses the recorded value and `writ serve` needs the caller's value (with --trust-request-time)",
+                        crate::display::escaped(&action.uid.to_string())
+                    ),
+                )
+                .with_hint("declare `now: datetime` (or String) to have Writ fill it, or send `now` with every request"),
+            );
+        }
+    }
+    out
+}
+
+/// The byte offset of the first occurrence of `word` as a whole word.
+fn find_word(text: &str, word: &str) -> Option<usize> {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).map(|(at, _)| at).find(|&at| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(is_word) && !after.is_some_and(is_word)
+    })
+}
+
 trait LocateInPolicy {
     fn with_related_if_missing(self, catalog: &PolicyCatalog, id: &str) -> Self;
 }
@@ -324,4 +361,23 @@ impl LocateInPolicy for Diagnostic {
 /// Today's date in UTC.
 pub fn today_utc() -> time::Date {
     time::OffsetDateTime::now_utc().date()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_now_that_writ_cannot_fill_is_a_located_warning() {
+        let text = "entity U;\ntype Clock = { now: { hour: Long } };\naction \"watch\" appliesTo { principal: [U], resource: [U], context: Clock };\naction \"read\" appliesTo { principal: [U], resource: [U], context: { now: datetime } };\n";
+        let (schema, _) =
+            ProjectSchema::load(Path::new("schema.cedarschema"), text).expect("schema");
+        let diags = now_diagnostics(Path::new("schema.cedarschema"), text, &schema);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        let d = &diags[0];
+        assert_eq!(d.code, "schema-now-not-filled");
+        assert!(!d.is_error());
+        assert!(d.message.contains("Action::\"watch\""), "{}", d.message);
+        assert_eq!(d.span.map(|s| &text[s.start..s.end]), Some("now"));
+    }
 }

@@ -45,10 +45,10 @@ pub struct EntityTypeShape {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ActionLookupError {
     /// No declared action has this uid or id.
-    #[error("action `{0}` is not declared in the schema")]
+    #[error("action `{}` is not declared in the schema", crate::display::escaped(.0))]
     NotDeclared(String),
     /// A bare id declared in several namespaces.
-    #[error("action `{name}` is declared in several namespaces ({}); name one by its uid, e.g. `{}`", candidates.join(", "), candidates.first().map(String::as_str).unwrap_or_default())]
+    #[error("action `{}` is declared in several namespaces ({}); name one by its uid, e.g. `{}`", crate::display::escaped(name), crate::display::escaped(&candidates.join(", ")), crate::display::escaped(candidates.first().map(String::as_str).unwrap_or_default()))]
     Ambiguous {
         /// The name as given.
         name: String,
