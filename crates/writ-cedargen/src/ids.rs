@@ -62,12 +62,11 @@ pub fn json_string_ascii(s: &str) -> String {
     out
 }
 
-/// Whether every character of `s` is written the same way (or with the
-/// same escape) in JSON and in Cedar's syntax, so a uid literal means the
-/// same id read either way.
+/// Whether a uid literal in Cedar's syntax (see [`cedar_string`]) reads
+/// back as the same id when its quoted part is read as a JSON string (as
+/// Writ reads uid strings today).
 pub fn same_in_json_and_cedar(s: &str) -> bool {
-    s.chars()
-        .all(|c| matches!(c, '"' | '\\' | '\n' | '\r' | '\t') || !c.is_control())
+    serde_json::from_str::<String>(&cedar_string(s)).is_ok_and(|back| back == s)
 }
 
 #[cfg(test)]

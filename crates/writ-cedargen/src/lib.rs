@@ -53,6 +53,10 @@ pub struct GenOptions {
     /// Requests Cedar must refuse (wrong types, undeclared attributes,
     /// missing required ones, undeclared actions, groups as actions).
     pub invalid_requests: bool,
+    /// Unqualified references from a named namespace to a type of the
+    /// empty namespace (`Folder` inside `namespace N2`), which Cedar
+    /// resolves to the empty namespace's type.
+    pub root_types_from_namespaces: bool,
     /// Ids in Cedar run-tests uid strings that read differently in JSON and
     /// Cedar syntax (control characters other than `\n`, `\r`, `\t`).
     pub cedar_syntax_uids_in_tests: bool,
@@ -72,6 +76,7 @@ impl GenOptions {
             namespaced_principals: true,
             invalid_requests: true,
             cedar_syntax_uids_in_tests: true,
+            root_types_from_namespaces: true,
         }
     }
 
@@ -89,6 +94,7 @@ impl GenOptions {
             namespaced_principals: true,
             invalid_requests: true,
             cedar_syntax_uids_in_tests: false,
+            root_types_from_namespaces: false,
         }
     }
 
@@ -111,6 +117,7 @@ impl GenOptions {
                 "namespaced_principals" => &mut self.namespaced_principals,
                 "invalid_requests" => &mut self.invalid_requests,
                 "cedar_syntax_uids_in_tests" => &mut self.cedar_syntax_uids_in_tests,
+                "root_types_from_namespaces" => &mut self.root_types_from_namespaces,
                 other => return Err(format!("unknown generator switch `{other}`")),
             };
             *flag = on;

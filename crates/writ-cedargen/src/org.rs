@@ -117,3 +117,72 @@ impl Iterator for OrgStream {
         })
     }
 }
+
+impl Org {
+    /// The organisation as a differential [`crate::Case`] whose stream is
+    /// `requests` non-repeating requests of [`OrgStream`] for `seed`.
+    pub fn to_case(&self, seed: u64, requests: usize) -> crate::Case {
+        use crate::model::{Action, Attr, EntityType, Ext, SchemaModel, Ty};
+        let actions = (0..self.tools)
+            .map(|t| Action {
+                ns: String::new(),
+                id: format!("t{t}"),
+                groups: vec![],
+                principals: vec!["Agent".into()],
+                resources: vec!["Resource".into()],
+                context: vec![
+                    Attr {
+                        name: "n".into(),
+                        ty: Ty::Long,
+                        required: true,
+                    },
+                    Attr {
+                        name: "amount".into(),
+                        ty: Ty::Ext(Ext::Decimal),
+                        required: false,
+                    },
+                ],
+                is_group: false,
+            })
+            .collect();
+        let model = SchemaModel {
+            namespaces: vec![String::new()],
+            entity_types: ["Team", "Agent", "Resource"]
+                .iter()
+                .map(|n| EntityType {
+                    name: n.to_string(),
+                    attrs: vec![],
+                    parents: vec![],
+                    tags: false,
+                })
+                .collect(),
+            actions,
+        };
+        let policies: Vec<crate::GenPolicy> = self
+            .policies_text
+            .split_inclusive(";\n")
+            .map(|text| crate::GenPolicy {
+                id: text.split('"').nth(1).unwrap_or_default().to_string(),
+                text: text.trim_end().to_string(),
+                template: false,
+            })
+            .collect();
+        let pool: Vec<GenRequest> = OrgStream::new(self, seed).take(requests).collect();
+        crate::Case {
+            seed,
+            options: crate::GenOptions::today(),
+            model,
+            schema_text: self.schema_text.clone(),
+            entities: self.entities.clone(),
+            policies_b: policies
+                .iter()
+                .filter(|p| !p.id.ends_with("-t0"))
+                .cloned()
+                .collect(),
+            policies,
+            links: vec![],
+            stream: (0..pool.len()).collect(),
+            pool,
+        }
+    }
+}

@@ -121,10 +121,15 @@ pub fn schema_model(g: &mut G, options: &GenOptions) -> SchemaModel {
             tags: g.chance(0.4),
         })
         .collect();
+    let res_parent = if options.root_types_from_namespaces {
+        "Folder"
+    } else {
+        "A::B::Tool"
+    };
     entity_types.push(EntityType {
         name: "A::B::Res".into(),
         attrs: attrs(g, entity_menu(owner), 0.4),
-        parents: vec!["Folder".into()],
+        parents: vec![res_parent.into()],
         tags: g.chance(0.5),
     });
 
@@ -175,8 +180,16 @@ pub fn schema_model(g: &mut G, options: &GenOptions) -> SchemaModel {
                 ids.push(odd);
             }
         }
+        // Types this namespace may name.
+        let nameable =
+            |t: &&str| options.root_types_from_namespaces || ns.is_empty() || t.contains("::");
+        let mut ns_principals: Vec<&str> = principals.iter().copied().filter(nameable).collect();
+        if ns_principals.is_empty() {
+            ns_principals = principals.clone();
+        }
+        let ns_resources: Vec<&str> = RESOURCE_TYPES.iter().copied().filter(nameable).collect();
         for id in ids {
-            let who = *g.pick(&principals);
+            let who = *g.pick(&ns_principals);
             actions.push(Action {
                 ns: ns.into(),
                 id,
@@ -185,8 +198,8 @@ pub fn schema_model(g: &mut G, options: &GenOptions) -> SchemaModel {
                 } else {
                     vec![]
                 },
-                principals: nonempty_subset(g, &principals, 0.6),
-                resources: nonempty_subset(g, &RESOURCE_TYPES, 0.5),
+                principals: nonempty_subset(g, &ns_principals, 0.6),
+                resources: nonempty_subset(g, &ns_resources, 0.5),
                 context: attrs(g, context_menu(who), 0.45),
                 is_group: false,
             });
