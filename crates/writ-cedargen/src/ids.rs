@@ -62,6 +62,11 @@ pub fn json_string_ascii(s: &str) -> String {
     out
 }
 
+/// Whether JSON and Cedar write `s` the same way (same escapes).
+pub fn same_escapes(s: &str) -> bool {
+    json_string(s) == cedar_string(s)
+}
+
 /// Whether a uid literal in Cedar's syntax (see [`cedar_string`]) reads
 /// back as the same id when its quoted part is read as a JSON string (as
 /// Writ reads uid strings today).

@@ -37,8 +37,13 @@ pub struct GenOptions {
     /// Requests naming such an ambiguous action by its bare id (the fixed
     /// engine must refuse them with a request error naming the candidates).
     pub ambiguous_bare_spelling: bool,
-    /// Action ids (and group ids) with odd characters.
+    /// Action ids (and group ids) with odd characters that JSON and Cedar
+    /// write alike (quotes, backslashes, `\n`, `\t`, non-ASCII, emoji,
+    /// spaces, the empty id).
     pub odd_action_ids: bool,
+    /// Action ids with characters Cedar writes as `\u{..}` (C0 controls,
+    /// DEL, C1, ESC, zero-width and combining marks).
+    pub control_action_ids: bool,
     /// Entity ids with odd characters.
     pub odd_entity_ids: bool,
     /// Qualified action ids spelt with `\uXXXX` escapes inside the literal.
@@ -69,6 +74,7 @@ impl GenOptions {
             shared_bare_ids: true,
             ambiguous_bare_spelling: true,
             odd_action_ids: true,
+            control_action_ids: true,
             odd_entity_ids: true,
             escaped_spellings: true,
             offset_args: true,
@@ -86,7 +92,8 @@ impl GenOptions {
         GenOptions {
             shared_bare_ids: false,
             ambiguous_bare_spelling: false,
-            odd_action_ids: false,
+            odd_action_ids: true,
+            control_action_ids: false,
             odd_entity_ids: true,
             escaped_spellings: false,
             offset_args: false,
@@ -110,6 +117,7 @@ impl GenOptions {
                 "shared_bare_ids" => &mut self.shared_bare_ids,
                 "ambiguous_bare_spelling" => &mut self.ambiguous_bare_spelling,
                 "odd_action_ids" => &mut self.odd_action_ids,
+                "control_action_ids" => &mut self.control_action_ids,
                 "odd_entity_ids" => &mut self.odd_entity_ids,
                 "escaped_spellings" => &mut self.escaped_spellings,
                 "offset_args" => &mut self.offset_args,

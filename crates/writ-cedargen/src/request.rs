@@ -81,7 +81,7 @@ pub fn pool(g: &mut G, model: &SchemaModel, ents: &Ents, options: &GenOptions) -
     let n = g.range(4, 14);
     let actions: Vec<_> = model.requestable().collect();
     let principals = principal_types(options);
-    (0..n)
+    let mut pool: Vec<GenRequest> = (0..n)
         .map(|_| {
             let a = *g.pick(&actions);
             let mut action = (a.ns.clone(), a.id.clone());
@@ -151,18 +151,41 @@ pub fn pool(g: &mut G, model: &SchemaModel, ents: &Ents, options: &GenOptions) -
                 context,
             }
         })
-        .collect()
+        .collect();
+    // Twins: the same request with the same bare action id in another
+    // namespace (what a reuse key holding the bare id confuses).
+    for i in 0..pool.len() {
+        let declaring: Vec<String> = model
+            .namespaces_declaring(&pool[i].action.1)
+            .into_iter()
+            .filter(|ns| *ns != pool[i].action.0)
+            .map(str::to_string)
+            .collect();
+        if declaring.is_empty() || !g.chance(0.6) {
+            continue;
+        }
+        let mut twin = pool[i].clone();
+        twin.action.0 = g.pick(&declaring).clone();
+        if twin.spelling == Spelling::Bare {
+            twin.spelling = Spelling::Qualified;
+        }
+        pool.push(twin);
+    }
+    pool
 }
 
-/// A stream of pool indexes, skewed so a few requests repeat many times.
+/// A stream of pool indexes where a few hot requests repeat many times.
 pub fn stream(g: &mut G, pool: usize) -> Vec<usize> {
     let len = g.range(20, 60);
+    // A few hot requests take half the stream.
+    let hot: Vec<usize> = (0..3).map(|_| g.below(pool)).collect();
     (0..len)
         .map(|_| {
-            // Squaring a uniform draw favours small indexes.
-            let a = g.below(pool);
-            let b = g.below(pool);
-            a.min(b)
+            if g.chance(0.5) {
+                *g.pick(&hot)
+            } else {
+                g.below(pool)
+            }
         })
         .collect()
 }

@@ -1,6 +1,6 @@
 //! Random schema models over a fixed skeleton of namespaces and types.
 
-use crate::ids::ODD_IDS;
+use crate::ids::{same_escapes, ODD_IDS};
 use crate::model::{Action, Attr, EntityType, Ext, SchemaModel, Ty};
 use crate::rng::G;
 use crate::GenOptions;
@@ -169,8 +169,19 @@ pub fn schema_model(g: &mut G, options: &GenOptions) -> SchemaModel {
         if ns == "N1" || ns == "N2" {
             ids.push(shared("write"));
         }
-        if options.odd_action_ids {
-            let odd = g.pick(ODD_IDS).to_string();
+        if options.odd_action_ids || options.control_action_ids {
+            let odd_ids: Vec<&str> = ODD_IDS
+                .iter()
+                .copied()
+                .filter(|id| {
+                    if same_escapes(id) {
+                        options.odd_action_ids
+                    } else {
+                        options.control_action_ids
+                    }
+                })
+                .collect();
+            let odd = g.pick(&odd_ids).to_string();
             let odd = if options.shared_bare_ids && !ns.is_empty() {
                 odd
             } else {

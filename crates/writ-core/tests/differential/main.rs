@@ -16,8 +16,9 @@
 //!   differential -- --ignored long_run` prints how many cases and requests
 //!   it compared; `WRIT_DIFF_SEED=N` starts elsewhere.
 //! - Survey: `cargo test -p writ-core --test differential -- --ignored
-//!   survey --nocapture` runs with every switch on and prints each mismatch
-//!   class found, with one minimized report per class (it does not fail).
+//!   survey --nocapture` runs today's switches plus one more, for each
+//!   switch, and prints each mismatch class found (`WRIT_DIFF_REPORTS=1`
+//!   adds one minimized report per class); it never fails.
 //!
 //! On a mismatch the test prints a minimized, reproducible report: seed,
 //! switches, schema, policies, entities, the trace lines, and both answers.
@@ -120,35 +121,66 @@ fn long_run() {
     );
 }
 
+/// Every generator switch, for the survey.
+const SWITCHES: [&str; 11] = [
+    "shared_bare_ids",
+    "shared_bare_ids,ambiguous_bare_spelling",
+    "control_action_ids",
+    "-odd_entity_ids,-odd_action_ids,-invalid_requests",
+    "escaped_spellings",
+    "offset_args",
+    "templates",
+    "namespaced_principals",
+    "invalid_requests",
+    "root_types_from_namespaces",
+    "cedar_syntax_uids_in_tests",
+];
+
 #[test]
-#[ignore = "survey of mismatch classes with every switch on; prints, never fails"]
+#[ignore = "survey of mismatch classes per generator switch; prints, never fails"]
 fn survey() {
     let _g = lock();
-    let options = match std::env::var("WRIT_DIFF_SWITCHES") {
-        Ok(_) => self::options(),
-        Err(_) => GenOptions::full(),
+    let count = env_u64("WRIT_DIFF_CASES", 40);
+    // One run per switch (today's switches plus that one), or the run
+    // WRIT_DIFF_SWITCHES names.
+    let runs: Vec<(String, GenOptions)> = match std::env::var("WRIT_DIFF_SWITCHES") {
+        Ok(s) => vec![(s, options())],
+        Err(_) => SWITCHES
+            .iter()
+            .map(|s| {
+                let o = GenOptions::today().with_switches(s).expect("known switch");
+                (s.to_string(), o)
+            })
+            .collect(),
     };
-    let count = env_u64("WRIT_DIFF_CASES", 200);
-    let mut classes: std::collections::BTreeMap<String, (usize, u64, paths::Mismatch)> =
-        Default::default();
-    for seed in 0..count {
-        let case = generate(seed, &options);
-        for m in run_case(&case).mismatches {
-            let class = report::class(&m);
-            let e = classes.entry(class).or_insert((0, seed, m.clone()));
-            e.0 += 1;
+    for (name, options) in runs {
+        let mut classes: std::collections::BTreeMap<String, (usize, u64, paths::Mismatch)> =
+            Default::default();
+        for seed in 0..count {
+            let case = generate(seed, &options);
+            for m in run_case(&case).mismatches {
+                let e = classes
+                    .entry(report::class(&m))
+                    .or_insert((0, seed, m.clone()));
+                e.0 += 1;
+            }
         }
-    }
-    println!("survey: {count} cases, {} mismatch classes", classes.len());
-    for (class, (n, seed, m)) in &classes {
         println!(
-            "\n=== {n} x {class}\n    first at seed {seed}: want {}\n    got {}",
-            m.want, m.got
+            "\n##### switch {name}: {count} cases, {} mismatch classes",
+            classes.len()
         );
-    }
-    if std::env::var("WRIT_DIFF_REPORTS").is_ok() {
-        for (_, seed, m) in classes.values() {
-            println!("{}", report::minimized(&generate(*seed, &options), m));
+        for (class, (n, seed, m)) in &classes {
+            println!(
+                "=== {n} x {class}\n    first at seed {seed}, entry {:?}: want {}\n    got {}",
+                m.at,
+                report::shown(&m.want),
+                report::shown(&m.got)
+            );
+        }
+        if std::env::var("WRIT_DIFF_REPORTS").is_ok() {
+            for (_, seed, m) in classes.values() {
+                println!("{}", report::minimized(&generate(*seed, &options), m));
+            }
         }
     }
 }

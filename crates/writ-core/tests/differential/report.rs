@@ -6,9 +6,36 @@ use crate::paths::{run_case, trace, Mismatch};
 use crate::reference::Reference;
 use writ_cedargen::Case;
 
+/// `s` with control characters (other than newlines) escaped, so a
+/// generated id cannot drive the terminal that shows a report.
+pub fn shown(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// A short class for grouping mismatches: the path, and both answers with
 /// quoted names and numbers blanked.
 pub fn class(m: &Mismatch) -> String {
+    if m.at.is_none() {
+        // Whole-case refusals: keep the code, drop the id-bearing detail.
+        let head: Vec<&str> = m.got.split(": ").take(2).collect();
+        let why = [
+            "not a valid escape",
+            "needs to be normalized",
+            "not supported",
+        ]
+        .into_iter()
+        .find(|k| m.got.contains(k))
+        .unwrap_or("");
+        return shown(&format!("{} | got {} .. {why}", m.path, head.join(": ")));
+    }
     fn blank(s: &str) -> String {
         let mut out = String::new();
         let mut inside: Option<char> = None;
@@ -41,7 +68,12 @@ pub fn class(m: &Mismatch) -> String {
             s.split(" reasons").next().unwrap_or(s).to_string()
         }
     };
-    format!("{} | want {} | got {}", m.path, kind(&m.want), kind(&m.got))
+    shown(&format!(
+        "{} | want {} | got {}",
+        m.path,
+        kind(&m.want),
+        kind(&m.got)
+    ))
 }
 
 fn still_fails(case: &Case, path: &str) -> Option<Mismatch> {
@@ -121,5 +153,5 @@ pub fn minimized(case: &Case, first: &Mismatch) -> String {
         small.entities,
         trace(&small)
     ));
-    s
+    shown(&s)
 }
