@@ -62,6 +62,7 @@ fn with_content(
         policies: policies.into(),
         schema: schema.into(),
         entities: entities.into(),
+        links: None,
     }
 }
 

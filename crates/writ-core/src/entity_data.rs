@@ -220,6 +220,27 @@ pub fn merge(
     }
 }
 
+/// The project's entities as one Cedar entities JSON array: the
+/// inventory's (see [`crate::inventory::to_entities_json`]) followed by
+/// `entities.json`'s, as written. No action entities: Cedar adds those from
+/// the schema. What bundles and pushes carry.
+pub fn project_entities_json(project: &crate::project::Project) -> Value {
+    let mut all = Vec::new();
+    if project.files.inventory.is_some() {
+        if let Value::Array(items) =
+            crate::inventory::to_entities_json(&project.inventory, &project.schema)
+        {
+            all.extend(items);
+        }
+    }
+    if let Some(f) = &project.files.entities {
+        if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(&f.text) {
+            all.extend(items);
+        }
+    }
+    Value::Array(all)
+}
+
 /// An error's message with the causes Cedar keeps in `source()`.
 fn full_message(err: &dyn std::error::Error) -> String {
     let mut message = err.to_string();
