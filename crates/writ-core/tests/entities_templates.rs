@@ -383,3 +383,89 @@ fn templates_are_named_by_cedar_number_too() {
     assert_eq!(project.policies.by_cedar_name("policy0"), Some("owner-full-access"));
 }
 
+
+#[test]
+fn diff_compares_templates_by_id_and_links_by_link_id() {
+    let from = check_project(&native(), today_utc())
+        .project
+        .expect("checks");
+    let dir = copy_project(&native());
+    let sharing = dir.path().join("policies/sharing.cedar");
+    let text = std::fs::read_to_string(&sharing).expect("read");
+    std::fs::write(
+        &sharing,
+        text.replacen(
+            "  action == Action::\"view\",\n  resource in ?resource\n);",
+            "  action == Action::\"view\",\n  resource in ?resource\n)\nwhen { context.mfa };",
+            1,
+        ),
+    )
+    .expect("write");
+    let links_path = dir.path().join("links.json");
+    let links = std::fs::read_to_string(&links_path).expect("read");
+    let links = links
+        .replacen("User::\\\"carol\\\"", "User::\\\"alice\\\"", 1)
+        .replacen(
+            "[\n",
+            "[\n  {\"template_id\": \"viewer\", \"link_id\": \"carol-views-budget\", \"args\": {\"?principal\": \"User::\\\"carol\\\"\", \"?resource\": \"Document::\\\"budget\\\"\"}},\n",
+            1,
+        );
+    std::fs::write(&links_path, links).expect("write");
+    let report = check_project(dir.path(), today_utc());
+    let to = report
+        .project
+        .unwrap_or_else(|| panic!("{:#?}", report.diagnostics));
+    let entries = writ_core::diff::text_diff(&from, &to);
+    let names: Vec<(&str, writ_core::diff::TextChange)> =
+        entries.iter().map(|e| (e.name.as_str(), e.change)).collect();
+    use writ_core::diff::TextChange::*;
+    assert_eq!(
+        names,
+        [
+            ("template viewer", Changed),
+            ("link carol-edits-specs", Changed),
+            ("link carol-views-budget", Added),
+        ]
+    );
+    let link = &entries[1].unified;
+    assert!(
+        link.contains("-?principal = User::\"carol\"") && link.contains("+?principal = User::\"alice\""),
+        "{link}"
+    );
+}
+
+#[test]
+fn a_cedar_run_tests_file_runs_with_entities_and_links() {
+    use writ_core::scenario::{run_cedar_tests_with, CedarTestInputs, TestRun};
+    let dir = native();
+    // The Cedar CLI takes one policy file: the project's, concatenated in
+    // the order Writ reads them.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let all = tmp.path().join("policies.cedar");
+    let text = ["base.cedar", "sharing.cedar"]
+        .iter()
+        .map(|f| std::fs::read_to_string(dir.join("policies").join(f)).expect("read"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&all, text).expect("write");
+    let inputs = CedarTestInputs {
+        policies: &all,
+        schema: Some(&dir.join("schema.cedarschema")),
+        entities: Some(&dir.join("entities.json")),
+        links: Some(&dir.join("links.json")),
+    };
+    let mut run = TestRun::default();
+    run_cedar_tests_with(&inputs, &dir.join("requests/tests.json"), &mut run).expect("runs");
+    let failed: Vec<_> = run.cases.iter().filter(|c| !c.passed).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert!(run.cases.len() >= 6);
+
+    // Without the links, the cases that rely on a link fail.
+    let inputs = CedarTestInputs {
+        links: None,
+        ..inputs
+    };
+    let mut run = TestRun::default();
+    run_cedar_tests_with(&inputs, &dir.join("requests/tests.json"), &mut run).expect("runs");
+    assert!(run.failed() > 0);
+}
