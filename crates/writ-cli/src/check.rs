@@ -84,11 +84,7 @@ fn print_templates(p: &writ_core::project::Project) {
         println!(
             "template  {}  {} {}  ({} link(s))",
             shown(&t.info.id),
-            if t.info.effect == cedar_policy::Effect::Permit {
-                "permit"
-            } else {
-                "forbid"
-            },
+            t.info.effect_name(),
             t.slots.join(" "),
             links
         );

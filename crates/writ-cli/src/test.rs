@@ -29,7 +29,8 @@ pub struct Args {
     /// instead of each suite's bound one.
     #[arg(long, requires = "suite")]
     traces: Option<String>,
-    /// For Cedar test files: the policies, as `cedar run-tests --policies` takes them.
+    /// For Cedar test files: the policies, as `cedar run-tests --policies` takes them
+    /// (or a folder of *.cedar files, read in name order).
     #[arg(long)]
     policies: Option<PathBuf>,
     /// For Cedar test files: the schema.

@@ -69,6 +69,16 @@ pub struct PolicyInfo {
     pub text: String,
 }
 
+impl PolicyInfo {
+    /// `permit` or `forbid`.
+    pub fn effect_name(&self) -> &'static str {
+        match self.effect {
+            Effect::Permit => "permit",
+            Effect::Forbid => "forbid",
+        }
+    }
+}
+
 /// One policy template (a policy with `?principal` and/or `?resource`
 /// slots), as Writ shows it. Its fields mean what they mean for a policy;
 /// `@step_up` on a template applies to every policy linked from it.

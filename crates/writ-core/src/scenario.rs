@@ -572,7 +572,8 @@ pub fn run_cedar_tests(
 /// What a Cedar `run-tests` file runs against.
 #[derive(Debug, Clone, Copy)]
 pub struct CedarTestInputs<'a> {
-    /// The policy file (static policies and templates).
+    /// The policy file (static policies and templates), or a folder of
+    /// `*.cedar` files read in name order.
     pub policies: &'a Path,
     /// The schema, if any.
     pub schema: Option<&'a Path>,
@@ -605,18 +606,44 @@ pub fn run_cedar_tests_with(
             column,
             message,
         };
-    let policy_text = read(policies)?;
-    let sources = [crate::policies::PolicySource {
-        path: policies,
-        text: &policy_text,
-    }];
+    // One file, or a folder of `*.cedar` files read in name order (as a
+    // project's policies/ folder is).
+    let policy_files: Vec<PathBuf> = if policies.is_dir() {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(policies)
+            .map_err(|source| ScenarioError::Io {
+                path: policies.to_path_buf(),
+                source,
+            })?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "cedar"))
+            .collect();
+        found.sort();
+        found
+    } else {
+        vec![policies.to_path_buf()]
+    };
+    let mut policy_texts = Vec::with_capacity(policy_files.len());
+    for f in &policy_files {
+        policy_texts.push(read(f)?);
+    }
+    let sources: Vec<crate::policies::PolicySource<'_>> = policy_files
+        .iter()
+        .zip(&policy_texts)
+        .map(|(path, text)| crate::policies::PolicySource { path, text })
+        .collect();
     let (mut catalog, diags) = crate::policies::parse_policy_files(&sources);
     if let Some(d) = diags.iter().find(|d| d.is_error()) {
+        let text = policy_files
+            .iter()
+            .zip(&policy_texts)
+            .find(|(f, _)| **f == d.file)
+            .map_or("", |(_, t)| t.as_str());
         let (l, c) = d
             .span
-            .map(|s| crate::diagnostic::line_column(&policy_text, s.start))
+            .map(|s| crate::diagnostic::line_column(text, s.start))
             .unwrap_or((0, 0));
-        return Err(malformed(policies, l, c, d.message.clone()));
+        return Err(malformed(&d.file, l, c, d.message.clone()));
     }
     let schema = match schema {
         Some(p) => {
