@@ -542,11 +542,21 @@ fn links_go_to_cedar_agent_as_static_policies_or_are_refused_with_the_reason() {
     assert!(b.links.is_some(), "the bundle carries links.json");
     let t = cedar_agent::translate(&b).expect("translates");
     let ids: BTreeSet<String> = t.policies.iter().map(|p| p.id.clone()).collect();
-    for link in ["bob-views-roadmap", "carol-edits-specs", "eng-reviews-specs", "lock-finance"] {
+    for link in [
+        "bob-views-roadmap",
+        "carol-edits-specs",
+        "eng-reviews-specs",
+        "lock-finance",
+    ] {
         assert!(ids.contains(link), "{link} missing from {ids:?}");
     }
     for p in &t.policies {
-        assert!(!p.content.contains('?'), "a slot left in {}: {}", p.id, p.content);
+        assert!(
+            !p.content.contains('?'),
+            "a slot left in {}: {}",
+            p.id,
+            p.content
+        );
     }
     let bob = t
         .policies
@@ -591,7 +601,12 @@ fn avp_export_writes_templates_links_with_placeholders_and_an_apply_order() {
     for t in &e.templates {
         let body: Value =
             serde_json::from_slice(&std::fs::read(out.join(&t.file)).unwrap()).unwrap();
-        let keys: BTreeSet<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+        let keys: BTreeSet<&str> = body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         assert_eq!(
             keys,
             BTreeSet::from(["clientToken", "description", "policyStoreId", "statement"])
@@ -602,12 +617,26 @@ fn avp_export_writes_templates_links_with_placeholders_and_an_apply_order() {
     let body = |file: &str| -> Value {
         serde_json::from_slice(&std::fs::read(out.join(file)).unwrap()).unwrap()
     };
-    let bob = e.links.iter().find(|l| l.id == "bob-views-roadmap").expect("bob");
+    let bob = e
+        .links
+        .iter()
+        .find(|l| l.id == "bob-views-roadmap")
+        .expect("bob");
     let linked = &body(&bob.file)["definition"]["templateLinked"];
     assert_eq!(linked["policyTemplateId"], "{{template:viewer}}");
-    assert_eq!(linked["principal"], json!({"entityType": "User", "entityId": "bob"}));
-    assert_eq!(linked["resource"], json!({"entityType": "Document", "entityId": "roadmap"}));
-    let lock = e.links.iter().find(|l| l.id == "lock-finance").expect("lock");
+    assert_eq!(
+        linked["principal"],
+        json!({"entityType": "User", "entityId": "bob"})
+    );
+    assert_eq!(
+        linked["resource"],
+        json!({"entityType": "Document", "entityId": "roadmap"})
+    );
+    let lock = e
+        .links
+        .iter()
+        .find(|l| l.id == "lock-finance")
+        .expect("lock");
     let linked = &body(&lock.file)["definition"]["templateLinked"];
     assert!(linked.get("principal").is_none());
     // The apply order: schema, templates, static policies, links.
@@ -642,7 +671,9 @@ fn avp_export_writes_templates_links_with_placeholders_and_an_apply_order() {
         bob_body["definition"]["templateLinked"]["policyTemplateId"],
         "TPLviewer000001"
     );
-    assert!(!files.iter().any(|(_, v)| v.to_string().contains("{{template:")));
+    assert!(!files
+        .iter()
+        .any(|(_, v)| v.to_string().contains("{{template:")));
     // A linked template without an id is an error naming it.
     let mut partial = ids.clone();
     partial.remove("editor");

@@ -64,9 +64,15 @@ pub fn run(args: Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
 /// The entity data, templates and links of a project that checked.
 fn print_templates(p: &writ_core::project::Project) {
     if p.files.entities.is_some() {
+        // Cedar adds the schema's actions as entities; count the data's own.
+        let data = p
+            .entities
+            .iter()
+            .filter(|e| e.uid().type_name().basename() != "Action")
+            .count();
         println!(
             "entities  {} (entities.json{})",
-            p.entities.iter().count(),
+            data,
             if p.files.inventory.is_some() {
                 " merged with inventory.toml"
             } else {

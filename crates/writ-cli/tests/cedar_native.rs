@@ -17,8 +17,14 @@ fn native() -> std::path::PathBuf {
 fn check_lists_templates_and_links() {
     let out = ok(writ(&["check", s(&native())]));
     assert!(out.contains(": ok (3 policies, 0 agents, 0 tools"), "{out}");
-    assert!(out.contains("template  viewer  permit ?principal ?resource  (1 link(s))"), "{out}");
-    assert!(out.contains("link      bob-views-roadmap -> viewer"), "{out}");
+    assert!(
+        out.contains("template  viewer  permit ?principal ?resource  (1 link(s))"),
+        "{out}"
+    );
+    assert!(
+        out.contains("link      bob-views-roadmap -> viewer"),
+        "{out}"
+    );
     assert!(out.contains("entities  "), "{out}");
 }
 
@@ -46,8 +52,13 @@ fn a_cedar_run_tests_file_passes_with_entities_and_links() {
     let out = ok(writ(&with.iter().map(String::as_str).collect::<Vec<_>>()));
     assert!(out.contains("8 passed, 0 failed"), "{out}");
     let without: Vec<String> = args(false);
-    let (out, _) = fails(writ(&without.iter().map(String::as_str).collect::<Vec<_>>()));
-    assert!(out.contains("FAIL  bob views the roadmap through his link"), "{out}");
+    let (out, _) = fails(writ(
+        &without.iter().map(String::as_str).collect::<Vec<_>>(),
+    ));
+    assert!(
+        out.contains("FAIL  bob views the roadmap through his link"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -111,7 +122,16 @@ fn export_avp_fills_template_ids_from_apply_ids() {
     // First export: placeholders.
     let out = ok(writ_in(
         tmp.path(),
-        &["export", "avp", "--bundle", "b", "--trust", "release.pub.pem", "--out", "avp1"],
+        &[
+            "export",
+            "avp",
+            "--bundle",
+            "b",
+            "--trust",
+            "release.pub.pem",
+            "--out",
+            "avp1",
+        ],
     ));
     assert!(out.contains("4 CreatePolicyTemplate bodies"), "{out}");
     let body = std::fs::read_to_string(tmp.path().join("avp1/policies/bob-views-roadmap.json"))
@@ -127,8 +147,16 @@ fn export_avp_fills_template_ids_from_apply_ids() {
     ok(writ_in(
         tmp.path(),
         &[
-            "export", "avp", "--bundle", "b", "--trust", "release.pub.pem", "--out", "avp2",
-            "--apply-ids", "ids.json",
+            "export",
+            "avp",
+            "--bundle",
+            "b",
+            "--trust",
+            "release.pub.pem",
+            "--out",
+            "avp2",
+            "--apply-ids",
+            "ids.json",
         ],
     ));
     let body: Value = serde_json::from_str(
@@ -136,7 +164,10 @@ fn export_avp_fills_template_ids_from_apply_ids() {
             .expect("linked body"),
     )
     .expect("json");
-    assert_eq!(body["definition"]["templateLinked"]["policyTemplateId"], "T1");
+    assert_eq!(
+        body["definition"]["templateLinked"]["policyTemplateId"],
+        "T1"
+    );
 
     // An id missing: nothing written, the template named.
     std::fs::write(tmp.path().join("some.json"), r#"{"viewer": "T1"}"#).expect("write");
@@ -144,8 +175,16 @@ fn export_avp_fills_template_ids_from_apply_ids() {
         writ_in(
             tmp.path(),
             &[
-                "export", "avp", "--bundle", "b", "--trust", "release.pub.pem", "--out", "avp3",
-                "--apply-ids", "some.json",
+                "export",
+                "avp",
+                "--bundle",
+                "b",
+                "--trust",
+                "release.pub.pem",
+                "--out",
+                "avp3",
+                "--apply-ids",
+                "some.json",
             ],
         ),
         1,

@@ -364,10 +364,7 @@ fn sides_by_id(from: &Project, to: &Project) -> Vec<TextSides> {
             .map(|l| (format!("link {}", l.id), link_text(l)))
             .collect()
     };
-    for (old, new) in [
-        (templates(from), templates(to)),
-        (links(from), links(to)),
-    ] {
+    for (old, new) in [(templates(from), templates(to)), (links(from), links(to))] {
         for (name, text) in &old {
             match new.iter().find(|(n, _)| n == name) {
                 None => out.push(entry(name, TextChange::Removed, text, "")),

@@ -104,7 +104,8 @@ impl Scanner<'_> {
                             start: key_start,
                             end: self.at,
                         };
-                        let key: String = serde_json::from_str(&self.text[key_start..self.at]).ok()?;
+                        let key: String =
+                            serde_json::from_str(&self.text[key_start..self.at]).ok()?;
                         self.skip_ws();
                         self.expect(b':')?;
                         let v = self.value()?;
@@ -206,7 +207,10 @@ mod tests {
         let items = root.items();
         assert_eq!(items.len(), 2);
         let first = &text[items[0].span().start..items[0].span().end];
-        assert!(first.starts_with("{\"uid\"") && first.ends_with("1}"), "{first}");
+        assert!(
+            first.starts_with("{\"uid\"") && first.ends_with("1}"),
+            "{first}"
+        );
         let uid = items[0].member("uid").expect("uid");
         assert_eq!(
             &text[uid.span().start..uid.span().end],

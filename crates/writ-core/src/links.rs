@@ -147,7 +147,9 @@ fn link_one(
                 at.entry(),
                 format!("link {n} is not a JSON object"),
             )
-            .with_hint("each link is {\"template_id\": ..., \"link_id\": ..., \"args\": {...}}")]);
+            .with_hint(
+                "each link is {\"template_id\": ..., \"link_id\": ..., \"args\": {...}}",
+            )]);
     };
     for key in fields.keys().filter(|k| !KEYS.contains(&k.as_str())) {
         diags.push(
@@ -253,7 +255,9 @@ fn link_one(
                     other.span.map(|s| Span::new(s.start, 1)),
                     format!("`{lid}` is defined here"),
                 )
-                .with_hint("decisions name policies and links by id, so they must differ; rename the link"),
+                .with_hint(
+                    "decisions name policies and links by id, so they must differ; rename the link",
+                ),
             );
         } else {
             seen.insert(lid.clone(), at.value("link_id"));
@@ -288,10 +292,7 @@ fn link_one(
                             at.error(
                                 "links-extra-slot",
                                 at.arg_key(slot),
-                                format!(
-                                    "link {n}: template `{}` has no {slot} slot",
-                                    t.info.id
-                                ),
+                                format!("link {n}: template `{}` has no {slot} slot", t.info.id),
                             )
                             .with_related(
                                 t.info.file.clone(),
@@ -316,8 +317,8 @@ fn link_one(
                 };
                 match EntityUid::from_str(text) {
                     Ok(uid) => {
-                        let declared = schema
-                            .is_none_or(|s| s.entity_types().any(|t| t == uid.type_name()));
+                        let declared =
+                            schema.is_none_or(|s| s.entity_types().any(|t| t == uid.type_name()));
                         if !declared {
                             diags.push(
                                 at.error(
@@ -392,7 +393,10 @@ fn link_one(
         diags.push(at.error(
             "links-link",
             at.entry(),
-            format!("link {n}: Cedar could not link template `{}`: {e}", template.info.id),
+            format!(
+                "link {n}: Cedar could not link template `{}`: {e}",
+                template.info.id
+            ),
         ));
         return Some(diags);
     }

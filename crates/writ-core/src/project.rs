@@ -418,11 +418,9 @@ fn link_diagnostic(
             inner.message
         ),
     )
-    .with_hint(
-        inner
-            .hint
-            .unwrap_or_else(|| "link the template with entities of the types its scope and the schema allow".to_string()),
-    );
+    .with_hint(inner.hint.unwrap_or_else(|| {
+        "link the template with entities of the types its scope and the schema allow".to_string()
+    }));
     d.severity = severity;
     if let Some(t) = catalog.template(&link.template) {
         d = d.with_related(

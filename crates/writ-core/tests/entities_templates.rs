@@ -77,7 +77,8 @@ fn cedar_policy_set(dir: &Path) -> PolicySet {
         .collect();
     files.sort();
     for f in files {
-        let parsed = PolicySet::from_str(&std::fs::read_to_string(f).expect("read")).expect("parse");
+        let parsed =
+            PolicySet::from_str(&std::fs::read_to_string(f).expect("read")).expect("parse");
         for p in parsed.policies() {
             let id = p.annotation("id").expect("@id");
             set.add(p.new_id(PolicyId::new(id))).expect("add");
@@ -277,7 +278,11 @@ fn an_entity_that_does_not_fit_the_schema_is_located() {
 fn with_links(links: &str) -> (CheckReport, String, tempfile::TempDir) {
     let dir = copy_project(&native());
     std::fs::write(dir.path().join("links.json"), links).expect("write");
-    (check_project(dir.path(), today_utc()), links.to_string(), dir)
+    (
+        check_project(dir.path(), today_utc()),
+        links.to_string(),
+        dir,
+    )
 }
 
 #[test]
@@ -380,9 +385,11 @@ fn templates_are_named_by_cedar_number_too() {
     let (report, _, _dir) = with_links(links);
     let project = report.project.expect("links by number");
     assert_eq!(project.policies.links[0].template, "viewer");
-    assert_eq!(project.policies.by_cedar_name("policy0"), Some("owner-full-access"));
+    assert_eq!(
+        project.policies.by_cedar_name("policy0"),
+        Some("owner-full-access")
+    );
 }
-
 
 #[test]
 fn diff_compares_templates_by_id_and_links_by_link_id() {
@@ -416,8 +423,10 @@ fn diff_compares_templates_by_id_and_links_by_link_id() {
         .project
         .unwrap_or_else(|| panic!("{:#?}", report.diagnostics));
     let entries = writ_core::diff::text_diff(&from, &to);
-    let names: Vec<(&str, writ_core::diff::TextChange)> =
-        entries.iter().map(|e| (e.name.as_str(), e.change)).collect();
+    let names: Vec<(&str, writ_core::diff::TextChange)> = entries
+        .iter()
+        .map(|e| (e.name.as_str(), e.change))
+        .collect();
     use writ_core::diff::TextChange::*;
     assert_eq!(
         names,
@@ -429,7 +438,8 @@ fn diff_compares_templates_by_id_and_links_by_link_id() {
     );
     let link = &entries[1].unified;
     assert!(
-        link.contains("-?principal = User::\"carol\"") && link.contains("+?principal = User::\"alice\""),
+        link.contains("-?principal = User::\"carol\"")
+            && link.contains("+?principal = User::\"alice\""),
         "{link}"
     );
 }

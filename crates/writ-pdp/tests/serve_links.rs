@@ -23,8 +23,9 @@ fn a_bundle_with_links_is_signed_and_serve_decides_with_them() {
 
     // links.json is in the bundle and in the signed manifest.
     let bundle = writ_bundle::bundle::read(&b).expect("reads");
-    let verified = writ_bundle::bundle::verify(&bundle, &trusted(), time::OffsetDateTime::now_utc())
-        .expect("verifies");
+    let verified =
+        writ_bundle::bundle::verify(&bundle, &trusted(), time::OffsetDateTime::now_utc())
+            .expect("verifies");
     assert!(verified.manifest.files.contains_key("links.json"));
     let links: Value = serde_json::from_slice(&bundle.files["links.json"]).expect("json");
     assert_eq!(links.as_array().map(Vec::len), Some(5));
@@ -43,7 +44,10 @@ fn a_bundle_with_links_is_signed_and_serve_decides_with_them() {
         "links.json".into(),
         br#"[{"template_id":"editor","link_id":"x","args":{"?principal":"User::\"bob\"","?resource":"Folder::\"finance\""}}]"#.to_vec(),
     );
-    assert!(writ_bundle::bundle::verify(&tampered, &trusted(), time::OffsetDateTime::now_utc()).is_err());
+    assert!(
+        writ_bundle::bundle::verify(&tampered, &trusted(), time::OffsetDateTime::now_utc())
+            .is_err()
+    );
 
     // Serve decides as the project's evaluator (Cedar, see writ-core's
     // entities_templates test) does.

@@ -321,7 +321,15 @@ fn entity_data_and_links_are_stored_and_checked_out_byte_for_byte() {
     let project = check_project(&target, today_utc()).project.expect("checks");
     assert_eq!(project.policies.links.len(), 5);
     // An edit of links.json goes through the same check as the rest.
-    let broken = ws.commit_edits(c.id(), [("links.json", "[{\"template_id\": \"nope\", \"link_id\": \"x\", \"args\": {}}]")], "ana", "break");
+    let broken = ws.commit_edits(
+        c.id(),
+        [(
+            "links.json",
+            "[{\"template_id\": \"nope\", \"link_id\": \"x\", \"args\": {}}]",
+        )],
+        "ana",
+        "break",
+    );
     assert!(matches!(broken, Err(StoreError::Invalid(_))), "{broken:?}");
 }
 

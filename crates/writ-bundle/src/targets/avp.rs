@@ -280,10 +280,11 @@ pub fn bodies_with(
         linked.insert("policyTemplateId".into(), json!(template_id));
         for (slot, key) in [("?principal", "principal"), ("?resource", "resource")] {
             if let Some(v) = l.args.get(slot) {
-                let uid = cedar_policy::EntityUid::from_str(v).map_err(|e| TargetError::Content {
-                    file: super::LINKS_FILE.to_string(),
-                    message: format!("link `{}`: {slot} `{v}`: {e}", l.policy.id),
-                })?;
+                let uid =
+                    cedar_policy::EntityUid::from_str(v).map_err(|e| TargetError::Content {
+                        file: super::LINKS_FILE.to_string(),
+                        message: format!("link `{}`: {slot} `{v}`: {e}", l.policy.id),
+                    })?;
                 linked.insert(
                     key.into(),
                     json!({
