@@ -24,6 +24,9 @@ pub const POLICIES: &str = "policies.cedar";
 pub const SCHEMA: &str = "schema.cedarschema";
 /// The entities' file name.
 pub const ENTITIES: &str = "entities.json";
+/// The template links' file name (the Cedar CLI's links format; only in
+/// bundles of projects that link templates).
+pub const LINKS: &str = "links.json";
 /// The identity map's file name: workload identity to agent id. Optional
 /// when read (bundles made before it existed do not have it).
 pub const IDENTITIES: &str = "identities.json";
@@ -77,8 +80,12 @@ pub struct BundleInputs {
     pub policies: String,
     /// The schema in Cedar's human syntax.
     pub schema: String,
-    /// The inventory's entities as Cedar entity JSON.
+    /// The project's entities (inventory and `entities.json` merged) as
+    /// Cedar entity JSON.
     pub entities: String,
+    /// The template links (see [`links_text`]); `None` leaves `links.json`
+    /// out.
+    pub links: Option<String>,
     /// The identity map as JSON (see [`identities_text`]); `None` leaves
     /// `identities.json` out.
     pub identities: Option<String>,
@@ -97,12 +104,13 @@ pub struct Bundle {
     pub files: BTreeMap<String, Vec<u8>>,
 }
 
-/// Every policy of the project, in catalogue order, each with its `@id`
-/// (added in front of the policy when its source has none, so the bundle
-/// names policies as Writ does).
+/// Every policy of the project, then every template, in catalogue order,
+/// each with its `@id` (added in front of the policy when its source has
+/// none, so the bundle names policies as Writ does).
 pub fn policies_text(project: &writ_core::project::Project) -> String {
     let mut out = String::new();
-    for p in &project.policies.policies {
+    let templates = project.policies.templates.iter().map(|t| &t.info);
+    for p in project.policies.policies.iter().chain(templates) {
         if !out.is_empty() {
             out.push('\n');
         }
@@ -118,12 +126,25 @@ pub fn policies_text(project: &writ_core::project::Project) -> String {
     out
 }
 
-/// The inventory's Cedar entities as pretty JSON text.
+/// The project's Cedar entities (the inventory's and `entities.json`'s) as
+/// pretty JSON text.
 pub fn entities_text(project: &writ_core::project::Project) -> String {
-    let json = writ_core::inventory::to_entities_json(&project.inventory, &project.schema);
+    let json = writ_core::entity_data::project_entities_json(project);
     let mut s = serde_json::to_string_pretty(&json).unwrap_or_else(|_| "[]".into());
     s.push('\n');
     s
+}
+
+/// The project's template links in the Cedar CLI's format (template ids as
+/// Writ ids), or `None` when it links no template.
+pub fn links_text(project: &writ_core::project::Project) -> Option<String> {
+    if project.policies.links.is_empty() {
+        return None;
+    }
+    let json = writ_core::links::to_links_json(&project.policies);
+    let mut s = serde_json::to_string_pretty(&json).unwrap_or_else(|_| "[]".into());
+    s.push('\n');
+    Some(s)
 }
 
 /// The inventory's identity map as pretty JSON text: an object from every
@@ -149,6 +170,7 @@ pub fn inputs_from_project(
         policies: policies_text(project),
         schema: project.schema.cedarschema_text.clone(),
         entities: entities_text(project),
+        links: links_text(project),
         identities: Some(identities_text(project)),
         approvals,
         created: created.to_string(),
@@ -227,6 +249,9 @@ pub fn build(inputs: &BundleInputs, key: &SigningKey) -> Result<Bundle, BundleEr
     files.insert(ENTITIES.into(), inputs.entities.clone().into_bytes());
     if let Some(identities) = &inputs.identities {
         files.insert(IDENTITIES.into(), identities.clone().into_bytes());
+    }
+    if let Some(links) = &inputs.links {
+        files.insert(LINKS.into(), links.clone().into_bytes());
     }
     let manifest = Manifest {
         format: FORMAT,

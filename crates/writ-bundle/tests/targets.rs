@@ -62,6 +62,7 @@ fn with_content(
         policies: policies.into(),
         schema: schema.into(),
         entities: entities.into(),
+        links: None,
     }
 }
 
@@ -533,4 +534,149 @@ fn avp_descriptions_are_cut_to_150_characters_and_names_are_safe() {
         .unwrap();
     assert_eq!(d.chars().count(), 150);
     assert_eq!(files[2].1["definition"]["static"]["description"], "");
+}
+
+#[test]
+fn links_go_to_cedar_agent_as_static_policies_or_are_refused_with_the_reason() {
+    let (_d, b) = sample_bundle("cedar-native");
+    assert!(b.links.is_some(), "the bundle carries links.json");
+    let t = cedar_agent::translate(&b).expect("translates");
+    let ids: BTreeSet<String> = t.policies.iter().map(|p| p.id.clone()).collect();
+    for link in [
+        "bob-views-roadmap",
+        "carol-edits-specs",
+        "eng-reviews-specs",
+        "lock-finance",
+    ] {
+        assert!(ids.contains(link), "{link} missing from {ids:?}");
+    }
+    for p in &t.policies {
+        assert!(
+            !p.content.contains('?'),
+            "a slot left in {}: {}",
+            p.id,
+            p.content
+        );
+    }
+    let bob = t
+        .policies
+        .iter()
+        .find(|p| p.id == "bob-views-roadmap")
+        .expect("bob's link");
+    assert!(bob.content.contains("User::\"bob\"") && bob.content.contains("Document::\"roadmap\""));
+    // The legal-hold forbid reads entity tags (Cedar 4): the push is refused.
+    assert!(t.untranslated.iter().any(|u| u.id == "legal-hold-freezes"));
+    assert!(t.refusal().is_some());
+    // The entities of entities.json are what cedar-agent gets.
+    let sent = t.entities.as_array().expect("array");
+    assert!(sent.iter().any(|e| e["uid"]["id"] == "carol"));
+
+    // A linked forbid that does not translate refuses the push too, named
+    // by its link id.
+    let templated = VerifiedBundle {
+        verified: b.verified.clone(),
+        policies: "@id(\"base\")\npermit(principal, action, resource);\n@id(\"hold\")\nforbid(principal, action, resource in ?resource) when { resource.hasTag(\"x\") };\n".into(),
+        schema: b.schema.clone(),
+        entities: "[]".into(),
+        links: Some(r#"[{"template_id":"hold","link_id":"hold-specs","args":{"?resource":"Folder::\"specs\""}}]"#.into()),
+    };
+    let t = cedar_agent::translate(&templated).expect("translates");
+    let u = t
+        .untranslated
+        .iter()
+        .find(|u| u.id == "hold-specs")
+        .expect("the link is reported");
+    assert_eq!(u.effect, "forbid");
+    assert!(t.refusal().expect("refused").contains("hold-specs"));
+}
+
+#[test]
+fn avp_export_writes_templates_links_with_placeholders_and_an_apply_order() {
+    let (dir, b) = sample_bundle("cedar-native");
+    let store = "PSEXAMPLEabcdefg111111";
+    let out = dir.path().join("avp");
+    let e = avp::export(&b, store, &out).expect("written");
+    assert_eq!(e.templates.len(), 4);
+    assert_eq!(e.links.len(), 5);
+    for t in &e.templates {
+        let body: Value =
+            serde_json::from_slice(&std::fs::read(out.join(&t.file)).unwrap()).unwrap();
+        let keys: BTreeSet<&str> = body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            BTreeSet::from(["clientToken", "description", "policyStoreId", "statement"])
+        );
+        cedar_policy::Template::parse(None, body["statement"].as_str().unwrap())
+            .expect("a Cedar template");
+    }
+    let body = |file: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(out.join(file)).unwrap()).unwrap()
+    };
+    let bob = e
+        .links
+        .iter()
+        .find(|l| l.id == "bob-views-roadmap")
+        .expect("bob");
+    let linked = &body(&bob.file)["definition"]["templateLinked"];
+    assert_eq!(linked["policyTemplateId"], "{{template:viewer}}");
+    assert_eq!(
+        linked["principal"],
+        json!({"entityType": "User", "entityId": "bob"})
+    );
+    assert_eq!(
+        linked["resource"],
+        json!({"entityType": "Document", "entityId": "roadmap"})
+    );
+    let lock = e
+        .links
+        .iter()
+        .find(|l| l.id == "lock-finance")
+        .expect("lock");
+    let linked = &body(&lock.file)["definition"]["templateLinked"];
+    assert!(linked.get("principal").is_none());
+    // The apply order: schema, templates, static policies, links.
+    let index = body("index.json");
+    let order: Vec<&str> = index["apply_order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(order[0], "schema.json");
+    let pos = |f: &str| order.iter().position(|o| *o == f).unwrap();
+    for t in &e.templates {
+        assert!(pos(&t.file) < pos(&bob.file));
+    }
+    assert_eq!(order.len(), 1 + 4 + e.policies.len() + 5);
+
+    // With the ids AVP assigned, the bodies name them.
+    let ids: std::collections::BTreeMap<String, String> = [
+        ("viewer", "TPLviewer000001"),
+        ("editor", "TPLeditor000002"),
+        ("team-reviewer", "TPLreview000003"),
+        ("edits-need-approval", "TPLapprove00004"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    let (e2, files) = avp::bodies_with(&b, store, Some(&ids)).expect("filled");
+    assert!(e2.links.iter().all(|l| l.template_id_filled));
+    let bob_body = &files.iter().find(|(f, _)| *f == bob.file).expect("bob").1;
+    assert_eq!(
+        bob_body["definition"]["templateLinked"]["policyTemplateId"],
+        "TPLviewer000001"
+    );
+    assert!(!files
+        .iter()
+        .any(|(_, v)| v.to_string().contains("{{template:")));
+    // A linked template without an id is an error naming it.
+    let mut partial = ids.clone();
+    partial.remove("editor");
+    let err = avp::bodies_with(&b, store, Some(&partial)).expect_err("refused");
+    assert!(err.to_string().contains("editor"), "{err}");
 }

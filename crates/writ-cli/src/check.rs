@@ -43,14 +43,17 @@ pub fn run(args: Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
             }
             let (e, w) = (report.error_count(), report.warning_count());
             match &report.project {
-                Some(p) if e == 0 => println!(
-                    "{}: ok ({} policies, {} agents, {} tools, {} warning(s))",
-                    args.project.display(),
-                    p.policies.policies.len(),
-                    p.inventory.agent.len(),
-                    p.inventory.tool.len(),
-                    w
-                ),
+                Some(p) if e == 0 => {
+                    println!(
+                        "{}: ok ({} policies, {} agents, {} tools, {} warning(s))",
+                        args.project.display(),
+                        p.policies.policies.len(),
+                        p.inventory.agent.len(),
+                        p.inventory.tool.len(),
+                        w
+                    );
+                    print_templates(p);
+                }
                 _ => println!("{}: {e} error(s), {w} warning(s)", args.project.display()),
             }
         }
@@ -65,4 +68,66 @@ pub fn run(args: Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The entity data, templates and links of a project that checked.
+fn print_templates(p: &writ_core::project::Project) {
+    if p.files.entities.is_some() {
+        // Cedar adds the schema's actions as entities; count the data's own.
+        let data = p
+            .entities
+            .iter()
+            .filter(|e| e.uid().type_name().basename() != "Action")
+            .count();
+        println!(
+            "entities  {} (entities.json{})",
+            data,
+            if p.files.inventory.is_some() {
+                " merged with inventory.toml"
+            } else {
+                ""
+            }
+        );
+    }
+    for t in &p.policies.templates {
+        let links = p
+            .policies
+            .links
+            .iter()
+            .filter(|l| l.template == t.info.id)
+            .count();
+        println!(
+            "template  {}  {} {}  ({} link(s))",
+            shown(&t.info.id),
+            t.info.effect_name(),
+            t.slots.join(" "),
+            links
+        );
+    }
+    for l in &p.policies.links {
+        let args: Vec<String> = l
+            .args
+            .iter()
+            .map(|(k, v)| format!("{k}={}", shown(v)))
+            .collect();
+        println!(
+            "link      {} -> {}  {}",
+            shown(&l.id),
+            shown(&l.template),
+            args.join(" ")
+        );
+    }
+}
+
+/// Text with control characters escaped, so ids cannot drive the terminal.
+fn shown(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }

@@ -33,6 +33,11 @@ pub struct AvpArgs {
     /// The policy store id written into every body (default: a placeholder to replace).
     #[arg(long, value_name = "ID", default_value = avp::PLACEHOLDER_POLICY_STORE_ID)]
     policy_store_id: String,
+    /// A JSON object from template @id to the policy template id AVP
+    /// assigned it (after applying templates/*.json): the linked bodies then
+    /// hold those ids instead of `{{template:<@id>}}` placeholders.
+    #[arg(long, value_name = "FILE")]
+    apply_ids: Option<PathBuf>,
 }
 
 /// Runs an export subcommand.
@@ -46,8 +51,11 @@ fn export_avp(a: AvpArgs) -> anyhow::Result<ExitCode> {
     avp::check_policy_store_id(&a.policy_store_id)
         .map_err(|e| anyhow::anyhow!("--policy-store-id: {e}"))?;
     let trusted = bundle::read_trusted(&a.trust)?;
-    let result = targets::open_verified(&a.bundle, &trusted, time::OffsetDateTime::now_utc())
-        .and_then(|b| avp::export(&b, &a.policy_store_id, &a.out));
+    let apply_ids = a.apply_ids.as_deref().map(avp::read_apply_ids).transpose();
+    let result = apply_ids.and_then(|ids| {
+        targets::open_verified(&a.bundle, &trusted, time::OffsetDateTime::now_utc())
+            .and_then(|b| avp::export_with(&b, &a.policy_store_id, &a.out, ids.as_ref()))
+    });
     match result {
         Ok(e) => {
             println!(
@@ -55,6 +63,20 @@ fn export_avp(a: AvpArgs) -> anyhow::Result<ExitCode> {
                 a.out.display(),
                 e.policies.len()
             );
+            if !e.templates.is_empty() || !e.links.is_empty() {
+                let filled = e.links.iter().all(|l| l.template_id_filled);
+                println!(
+                    "templates {} CreatePolicyTemplate bodies in templates/, {} template-linked CreatePolicy bodies in policies/{}",
+                    e.templates.len(),
+                    e.links.len(),
+                    if filled || e.links.is_empty() {
+                        ""
+                    } else {
+                        " (template ids are {{template:<@id>}} placeholders: apply templates/ first, then rerun with --apply-ids)"
+                    }
+                );
+                println!("order     index.json apply_order");
+            }
             println!("version   {}", e.policy_version);
             println!("digest    {}", e.bundle_digest);
             println!("store id  {}", e.policy_store_id);

@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use writ_core::scenario::{run_cedar_tests, ScenarioRunner, TestRun};
+use writ_core::scenario::{run_cedar_tests_with, CedarTestInputs, ScenarioRunner, TestRun};
 
 /// Arguments of `writ test`.
 #[derive(clap::Args)]
@@ -14,7 +14,7 @@ pub struct Args {
     paths: Vec<PathBuf>,
     /// Run suites stored in the workspace instead of files: a suite's name
     /// (repeatable), or `all`.
-    #[arg(long, value_name = "NAME|all", conflicts_with_all = ["project", "policies", "schema"])]
+    #[arg(long, value_name = "NAME|all", conflicts_with_all = ["project", "policies", "schema", "entities", "links"])]
     suite: Vec<String>,
     /// With --suite: run against this stored version instead of each
     /// suite's bound one.
@@ -29,12 +29,21 @@ pub struct Args {
     /// instead of each suite's bound one.
     #[arg(long, requires = "suite")]
     traces: Option<String>,
-    /// For Cedar test files: the policies, as `cedar run-tests --policies` takes them.
+    /// For Cedar test files: the policies, as `cedar run-tests --policies` takes them
+    /// (or a folder of *.cedar files, read in name order).
     #[arg(long)]
     policies: Option<PathBuf>,
     /// For Cedar test files: the schema.
     #[arg(long)]
     schema: Option<PathBuf>,
+    /// For Cedar test files: entities (Cedar's entities JSON) every test
+    /// starts from; each test's own `entities` are added to them.
+    #[arg(long, requires = "policies")]
+    entities: Option<PathBuf>,
+    /// For Cedar test files: template links (the Cedar CLI's links.json
+    /// format) for the templates in --policies.
+    #[arg(long, requires = "policies")]
+    links: Option<PathBuf>,
     /// Write JUnit XML here.
     #[arg(long)]
     junit: Option<PathBuf>,
@@ -96,7 +105,13 @@ pub fn run(args: Args, g: &crate::output::GlobalArgs) -> anyhow::Result<ExitCode
                 .policies
                 .as_deref()
                 .context("Cedar test files need --policies (and usually --schema), as `cedar run-tests` does")?;
-            run_cedar_tests(policies, args.schema.as_deref(), &path, &mut run)?;
+            let inputs = CedarTestInputs {
+                policies,
+                schema: args.schema.as_deref(),
+                entities: args.entities.as_deref(),
+                links: args.links.as_deref(),
+            };
+            run_cedar_tests_with(&inputs, &path, &mut run)?;
         } else {
             runner.run_file(&path, &mut run)?;
         }

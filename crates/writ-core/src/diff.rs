@@ -323,8 +323,9 @@ fn place_in_file(p: &Project, id: &str) -> Option<(String, usize)> {
 }
 
 /// The text changes with both texts, policies matched by id only
-/// (changed and removed in the old version's order, then added ones), then
-/// the schema, then the inventory.
+/// (changed and removed in the old version's order, then added ones),
+/// templates and links the same way, then the schema, the inventory and
+/// the entity data.
 fn sides_by_id(from: &Project, to: &Project) -> Vec<TextSides> {
     let mut out = Vec::new();
     let entry = |name: &str, change, old: &str, new: &str| TextSides {
@@ -348,6 +349,35 @@ fn sides_by_id(from: &Project, to: &Project) -> Vec<TextSides> {
             out.push(entry(&q.id, TextChange::Added, "", &q.text));
         }
     }
+    // Templates by `@id`, links by link id.
+    let templates = |p: &Project| -> Vec<(String, String)> {
+        p.policies
+            .templates
+            .iter()
+            .map(|t| (format!("template {}", t.info.id), t.info.text.clone()))
+            .collect()
+    };
+    let links = |p: &Project| -> Vec<(String, String)> {
+        p.policies
+            .links
+            .iter()
+            .map(|l| (format!("link {}", l.id), link_text(l)))
+            .collect()
+    };
+    for (old, new) in [(templates(from), templates(to)), (links(from), links(to))] {
+        for (name, text) in &old {
+            match new.iter().find(|(n, _)| n == name) {
+                None => out.push(entry(name, TextChange::Removed, text, "")),
+                Some((_, t)) if t != text => out.push(entry(name, TextChange::Changed, text, t)),
+                Some(_) => {}
+            }
+        }
+        for (name, text) in &new {
+            if !old.iter().any(|(n, _)| n == name) {
+                out.push(entry(name, TextChange::Added, "", text));
+            }
+        }
+    }
     let file_pairs = [
         (
             "schema",
@@ -358,6 +388,11 @@ fn sides_by_id(from: &Project, to: &Project) -> Vec<TextSides> {
             "inventory",
             from.files.inventory.as_ref(),
             to.files.inventory.as_ref(),
+        ),
+        (
+            "entities",
+            from.files.entities.as_ref(),
+            to.files.entities.as_ref(),
         ),
     ];
     for (name, a, b) in file_pairs {
@@ -372,8 +407,19 @@ fn sides_by_id(from: &Project, to: &Project) -> Vec<TextSides> {
     out
 }
 
+/// A link as text lines, for diffing: its template, then each slot value.
+fn link_text(l: &crate::policies::LinkInfo) -> String {
+    let mut s = format!("template = {}\n", l.template);
+    for (k, v) in &l.args {
+        s.push_str(&format!("{k} = {v}\n"));
+    }
+    s
+}
+
 /// The text changes between two projects as unified diffs: policies
-/// matched by id, then the schema, then the inventory.
+/// matched by id, templates by `@id` (named `template <id>`), links by
+/// link id (`link <id>`, shown as their template and slot values), then
+/// the schema, the inventory and `entities.json`.
 pub fn text_diff(from: &Project, to: &Project) -> Vec<TextDiffEntry> {
     sides_by_id(from, to)
         .into_iter()

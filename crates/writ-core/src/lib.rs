@@ -14,7 +14,9 @@
 //! - [`policies`] parses policy files and names each policy by its `@id`.
 //! - [`schema`] and [`shape`] compile the schema's request and entity types
 //!   so requests are checked without re-validating each one with Cedar.
-//! - [`inventory`] reads `inventory.toml` and builds the Cedar entities.
+//! - [`inventory`] reads `inventory.toml` and builds the Cedar entities;
+//!   [`entity_data`] reads `entities.json` and merges the two;
+//!   [`links`] links templates from `links.json`.
 //! - [`trace`] reads Writ's native JSON Lines trace; [`resolve`] maps agent
 //!   identities to principals (unknown ones are shadow agents).
 //! - [`projection`] finds which context attributes the policies can read per
@@ -40,6 +42,7 @@ pub mod decision_log;
 pub mod diagnostic;
 pub mod diff;
 pub mod display;
+pub mod entity_data;
 pub mod evaluate;
 pub mod faults;
 pub mod findings;
@@ -47,6 +50,8 @@ pub mod format;
 pub mod ingest;
 pub mod inventory;
 pub mod inventory_edit;
+pub mod json_locate;
+pub mod links;
 pub mod locate;
 pub mod policies;
 pub mod policy_index;

@@ -4,9 +4,13 @@
 //! name policies with `@id("...")`, so Writ renames every policy to its `@id`
 //! (or `<file stem>:<index>` with a warning when it has none) and checks that
 //! ids are unique across all files of a project.
+//!
+//! Templates (policies with `?principal` / `?resource` slots) are named the
+//! same way and share the id space; [`crate::links`] links them from
+//! `links.json` into the same policy set, under their link ids.
 
 use crate::diagnostic::{from_miette, Diagnostic, Severity, Span};
-use cedar_policy::{Effect, Policy, PolicyId, PolicySet};
+use cedar_policy::{Effect, Policy, PolicyId, PolicySet, Template};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -42,11 +46,13 @@ impl StepUp {
 /// One policy as Writ shows it.
 #[derive(Debug, Clone)]
 pub struct PolicyInfo {
-    /// The Writ id (`@id`, or `<file stem>:<index>`).
+    /// The Writ id (`@id`, or `<file stem>:<index>`; for a template-linked
+    /// policy, its link id).
     pub id: String,
-    /// The file the policy came from.
+    /// The file the policy came from (for a linked policy, the links file).
     pub file: PathBuf,
-    /// Where the policy's text sits in its file, when it could be located.
+    /// Where the policy's text sits in its file, when it could be located
+    /// (for a linked policy, where its link sits in the links file).
     pub span: Option<Span>,
     /// Permit or forbid.
     pub effect: Effect,
@@ -58,30 +64,130 @@ pub struct PolicyInfo {
     pub control: Option<String>,
     /// Every annotation, by key.
     pub annotations: BTreeMap<String, String>,
-    /// The policy's source text.
+    /// The policy's source text (for a linked policy, the template's text
+    /// with its slots filled).
     pub text: String,
 }
 
+impl PolicyInfo {
+    /// `permit` or `forbid`.
+    pub fn effect_name(&self) -> &'static str {
+        match self.effect {
+            Effect::Permit => "permit",
+            Effect::Forbid => "forbid",
+        }
+    }
+}
+
+/// One policy template (a policy with `?principal` and/or `?resource`
+/// slots), as Writ shows it. Its fields mean what they mean for a policy;
+/// `@step_up` on a template applies to every policy linked from it.
+#[derive(Debug, Clone)]
+pub struct TemplateInfo {
+    /// What the template shares with a policy: id, file, span, effect,
+    /// annotations, text.
+    pub info: PolicyInfo,
+    /// Its slots, as written (`?principal`, `?resource`), sorted.
+    pub slots: Vec<String>,
+    /// The name the Cedar CLI gives it when it has no `@id` (`policyN`,
+    /// see [`PolicyCatalog::by_cedar_name`]).
+    pub cedar_name: String,
+}
+
+/// One template-linked policy: a link of `links.json`.
+#[derive(Debug, Clone)]
+pub struct LinkInfo {
+    /// The link id: the policy id decisions name.
+    pub id: String,
+    /// The Writ id of the template it links.
+    pub template: String,
+    /// The slot values (`?principal` -> `User::"bob"`), as Cedar prints them.
+    pub args: BTreeMap<String, String>,
+    /// The linked policy as decisions show it (file and span: the link in
+    /// the links file; effect and annotations, `@step_up` included: the
+    /// template's).
+    pub policy: PolicyInfo,
+}
+
 /// The policies of one project: the Cedar policy set (with Writ ids) and
-/// what Writ knows about each policy.
+/// what Writ knows about each policy, template and link.
 #[derive(Debug, Clone)]
 pub struct PolicyCatalog {
-    /// The Cedar policy set, every policy renamed to its Writ id.
+    /// The Cedar policy set: every static policy and template renamed to its
+    /// Writ id, and every link under its link id.
     pub set: PolicySet,
-    /// Every policy in file order, then source order.
+    /// Every static policy in file order, then source order.
     pub policies: Vec<PolicyInfo>,
+    /// Every template in file order, then source order.
+    pub templates: Vec<TemplateInfo>,
+    /// Every link, in the order of the links file.
+    pub links: Vec<LinkInfo>,
     index: HashMap<String, usize>,
+    template_index: HashMap<String, usize>,
+    link_index: HashMap<String, usize>,
+    cedar_names: HashMap<String, String>,
+}
+
+impl Default for PolicyCatalog {
+    fn default() -> Self {
+        PolicyCatalog {
+            set: PolicySet::new(),
+            policies: Vec::new(),
+            templates: Vec::new(),
+            links: Vec::new(),
+            index: HashMap::new(),
+            template_index: HashMap::new(),
+            link_index: HashMap::new(),
+            cedar_names: HashMap::new(),
+        }
+    }
 }
 
 impl PolicyCatalog {
-    /// The policy with Writ id `id`.
+    /// The policy that decisions name `id`: a static policy, or a
+    /// template-linked policy by its link id.
     pub fn get(&self, id: &str) -> Option<&PolicyInfo> {
-        self.index.get(id).map(|&i| &self.policies[i])
+        self.index
+            .get(id)
+            .map(|&i| &self.policies[i])
+            .or_else(|| self.link(id).map(|l| &l.policy))
     }
 
-    /// The position of policy `id` in [`PolicyCatalog::policies`].
+    /// The position of static policy `id` in [`PolicyCatalog::policies`].
     pub fn position(&self, id: &str) -> Option<usize> {
         self.index.get(id).copied()
+    }
+
+    /// The template with Writ id `id`.
+    pub fn template(&self, id: &str) -> Option<&TemplateInfo> {
+        self.template_index.get(id).map(|&i| &self.templates[i])
+    }
+
+    /// The link with link id `id`.
+    pub fn link(&self, id: &str) -> Option<&LinkInfo> {
+        self.link_index.get(id).map(|&i| &self.links[i])
+    }
+
+    /// Whether `id` names a static policy, a template or a link.
+    pub fn uses_id(&self, id: &str) -> bool {
+        self.index.contains_key(id)
+            || self.template_index.contains_key(id)
+            || self.link_index.contains_key(id)
+    }
+
+    /// The Writ id of what the Cedar CLI calls `name` when given this
+    /// project's policy files concatenated: `policyN` is the Nth policy or
+    /// template (counting both, from 0) of the files in the order Writ reads
+    /// them (`policies/*.cedar` sorted by file name, byte order), in source
+    /// order within each file.
+    pub fn by_cedar_name(&self, name: &str) -> Option<&str> {
+        self.cedar_names.get(name).map(String::as_str)
+    }
+
+    /// Records a link made in [`PolicyCatalog::set`].
+    pub(crate) fn push_link(&mut self, link: LinkInfo) {
+        self.link_index.insert(link.id.clone(), self.links.len());
+        self.links.push(link);
     }
 }
 
@@ -93,14 +199,65 @@ pub struct PolicySource<'a> {
     pub text: &'a str,
 }
 
+/// A parsed statement of a file: a static policy or a template.
+enum Statement<'a> {
+    Static(&'a Policy),
+    Template(&'a Template),
+}
+
+impl Statement<'_> {
+    fn text(&self) -> String {
+        match self {
+            Statement::Static(p) => p.to_string(),
+            Statement::Template(t) => t.to_string(),
+        }
+    }
+    fn annotation(&self, key: &str) -> Option<&str> {
+        match self {
+            Statement::Static(p) => p.annotation(key),
+            Statement::Template(t) => t.annotation(key),
+        }
+    }
+    fn annotations(&self) -> BTreeMap<String, String> {
+        let pairs: Vec<(&str, &str)> = match self {
+            Statement::Static(p) => p.annotations().collect(),
+            Statement::Template(t) => t.annotations().collect(),
+        };
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+    fn effect(&self) -> Effect {
+        match self {
+            Statement::Static(p) => p.effect(),
+            Statement::Template(t) => t.effect(),
+        }
+    }
+    fn cedar_id(&self) -> &PolicyId {
+        match self {
+            Statement::Static(p) => p.id(),
+            Statement::Template(t) => t.id(),
+        }
+    }
+}
+
 /// Parses every policy file, assigns Writ ids and reports every problem.
-/// Returns the catalogue of the policies that parsed (possibly partial when
-/// there are errors) and the diagnostics.
+/// Templates are named like policies (`@id`, or `<file stem>:<index>`) and
+/// share their id space. Returns the catalogue of what parsed (possibly
+/// partial when there are errors) and the diagnostics.
 pub fn parse_policy_files(sources: &[PolicySource<'_>]) -> (PolicyCatalog, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut infos: Vec<PolicyInfo> = Vec::new();
+    let mut templates: Vec<TemplateInfo> = Vec::new();
     let mut renamed: Vec<Policy> = Vec::new();
+    let mut renamed_templates: Vec<Template> = Vec::new();
+    // Every id in use, policies and templates alike: (file, span, text) of its first use.
+    let mut used: HashMap<String, (PathBuf, Option<Span>, String)> = HashMap::new();
     let mut index: HashMap<String, usize> = HashMap::new();
+    let mut template_index: HashMap<String, usize> = HashMap::new();
+    let mut cedar_names: HashMap<String, String> = HashMap::new();
+    let mut cedar_counter = 0usize;
 
     for src in sources {
         let parsed = match PolicySet::from_str(src.text) {
@@ -115,33 +272,32 @@ pub fn parse_policy_files(sources: &[PolicySource<'_>]) -> (PolicyCatalog, Vec<D
                 continue;
             }
         };
-        if parsed.templates().next().is_some() {
-            diags.push(
-                Diagnostic::error(
-                    "policy-template",
-                    src.path,
-                    None,
-                    "policy templates (with ?principal or ?resource slots) are not supported in a Writ project",
-                )
-                .with_hint("write a static policy for each principal or resource instead"),
-            );
-        }
-        let mut in_order: Vec<&Policy> = parsed.policies().collect();
-        in_order.sort_by_key(|p| cedar_index(p.id()));
+        let mut in_order: Vec<Statement<'_>> = parsed
+            .policies()
+            .map(Statement::Static)
+            .chain(parsed.templates().map(Statement::Template))
+            .collect();
+        in_order.sort_by_key(|s| cedar_index(s.cedar_id()));
         let stem = src
             .path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let mut cursor = 0usize;
-        for (n, policy) in in_order.into_iter().enumerate() {
-            let text = policy.to_string();
+        for (n, statement) in in_order.into_iter().enumerate() {
+            let cedar_name = format!("policy{}", cedar_counter);
+            cedar_counter += 1;
+            let text = statement.text();
             let span = src.text[cursor..].find(&text).map(|at| {
                 let start = cursor + at;
                 cursor = start + text.len();
                 Span::new(start, text.len())
             });
-            let id = match policy.annotation("id") {
+            let what = match statement {
+                Statement::Static(_) => "policy",
+                Statement::Template(_) => "template",
+            };
+            let id = match statement.annotation("id") {
                 Some(id) if !id.trim().is_empty() => id.to_string(),
                 Some(_) => {
                     diags.push(
@@ -162,15 +318,14 @@ pub fn parse_policy_files(sources: &[PolicySource<'_>]) -> (PolicyCatalog, Vec<D
                             "policy-id-missing",
                             src.path,
                             span.map(|s| Span::new(s.start, 1)),
-                            format!("policy has no @id annotation; it is shown as `{id}`"),
+                            format!("{what} has no @id annotation; it is shown as `{id}`"),
                         )
-                        .with_hint("add @id(\"...\") above the policy so it keeps its name when files change"),
+                        .with_hint(format!("add @id(\"...\") above the {what} so it keeps its name when files change")),
                     );
                     id
                 }
             };
-            if let Some(&first) = index.get(&id) {
-                let prev: &PolicyInfo = &infos[first];
+            if let Some((file, first_span, first_text)) = used.get(&id) {
                 diags.push(
                     Diagnostic::error(
                         "policy-id-duplicate",
@@ -179,88 +334,118 @@ pub fn parse_policy_files(sources: &[PolicySource<'_>]) -> (PolicyCatalog, Vec<D
                         format!("policy id `{id}` is used more than once"),
                     )
                     .with_related(
-                        prev.file.clone(),
-                        prev.span.and_then(|s| id_span_in(&prev.text, s.start)),
+                        file.clone(),
+                        first_span.and_then(|s| id_span_in(first_text, s.start)),
                         "first used here",
                     )
                     .with_hint(
-                        "policy ids must be unique across all policy files; rename one of them",
+                        "policy and template ids must be unique across all policy files; rename one of them",
                     ),
                 );
                 continue;
             }
-            let annotations: BTreeMap<String, String> = policy
-                .annotations()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            let step_up = match policy.annotation("step_up") {
-                None => None,
-                Some(v) => match StepUp::parse(v) {
-                    Some(s) if policy.effect() == Effect::Forbid => Some(s),
-                    Some(_) => {
-                        diags.push(
-                            Diagnostic::error(
-                                "policy-step-up-permit",
-                                src.path,
-                                span.map(|s| Span::new(s.start, 1)),
-                                format!("policy `{id}` is a permit but carries @step_up"),
-                            )
-                            .with_hint("@step_up marks a forbid that human approval or elevation lifts; put it on the forbid"),
-                        );
-                        None
-                    }
-                    None => {
-                        diags.push(
-                            Diagnostic::error(
-                                "policy-step-up-value",
-                                src.path,
-                                span.map(|s| Span::new(s.start, 1)),
-                                format!("unknown @step_up value `{v}` on policy `{id}`"),
-                            )
-                            .with_hint(
-                                "use @step_up(\"human_approval\") or @step_up(\"elevation\")",
-                            ),
-                        );
-                        None
-                    }
-                },
-            };
-            index.insert(id.clone(), infos.len());
-            renamed.push(policy.new_id(PolicyId::new(&id)));
-            infos.push(PolicyInfo {
-                id,
+            used.insert(id.clone(), (src.path.to_path_buf(), span, text.clone()));
+            cedar_names.insert(cedar_name.clone(), id.clone());
+            let annotations = statement.annotations();
+            let step_up = read_step_up(&statement, &id, src.path, span, &mut diags);
+            let info = PolicyInfo {
+                id: id.clone(),
                 file: src.path.to_path_buf(),
                 span,
-                effect: policy.effect(),
+                effect: statement.effect(),
                 step_up,
                 description: annotations.get("description").cloned(),
                 control: annotations.get("control").cloned(),
                 annotations,
                 text,
-            });
+            };
+            match statement {
+                Statement::Static(policy) => {
+                    index.insert(id.clone(), infos.len());
+                    renamed.push(policy.new_id(PolicyId::new(&id)));
+                    infos.push(info);
+                }
+                Statement::Template(template) => {
+                    let mut slots: Vec<String> =
+                        template.slots().map(ToString::to_string).collect();
+                    slots.sort();
+                    slots.dedup();
+                    template_index.insert(id.clone(), templates.len());
+                    renamed_templates.push(template.new_id(PolicyId::new(&id)));
+                    templates.push(TemplateInfo {
+                        info,
+                        slots,
+                        cedar_name,
+                    });
+                }
+            }
         }
     }
 
     let mut set = PolicySet::new();
-    for p in renamed {
-        // Ids were checked unique above, so adding cannot collide.
-        if let Err(e) = set.add(p) {
-            diags.push(Diagnostic::error(
-                "policy-set",
-                PathBuf::new(),
-                None,
-                e.to_string(),
-            ));
-        }
+    // Ids were checked unique above, so adding cannot collide.
+    let mut added: Vec<Result<(), cedar_policy::PolicySetError>> =
+        renamed.into_iter().map(|p| set.add(p)).collect();
+    added.extend(renamed_templates.into_iter().map(|t| set.add_template(t)));
+    for e in added.into_iter().filter_map(Result::err) {
+        diags.push(Diagnostic::error(
+            "policy-set",
+            PathBuf::new(),
+            None,
+            e.to_string(),
+        ));
     }
     (
         PolicyCatalog {
             set,
             policies: infos,
+            templates,
+            links: Vec::new(),
             index,
+            template_index,
+            link_index: HashMap::new(),
+            cedar_names,
         },
         diags,
     )
+}
+
+/// Reads `@step_up`, which only a forbid may carry.
+fn read_step_up(
+    statement: &Statement<'_>,
+    id: &str,
+    path: &Path,
+    span: Option<Span>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<StepUp> {
+    let v = statement.annotation("step_up")?;
+    match StepUp::parse(v) {
+        Some(s) if statement.effect() == Effect::Forbid => Some(s),
+        Some(_) => {
+            diags.push(
+                Diagnostic::error(
+                    "policy-step-up-permit",
+                    path,
+                    span.map(|s| Span::new(s.start, 1)),
+                    format!("policy `{id}` is a permit but carries @step_up"),
+                )
+                .with_hint("@step_up marks a forbid that human approval or elevation lifts; put it on the forbid"),
+            );
+            None
+        }
+        None => {
+            diags.push(
+                Diagnostic::error(
+                    "policy-step-up-value",
+                    path,
+                    span.map(|s| Span::new(s.start, 1)),
+                    format!("unknown @step_up value `{v}` on policy `{id}`"),
+                )
+                .with_hint("use @step_up(\"human_approval\") or @step_up(\"elevation\")"),
+            );
+            None
+        }
+    }
 }
 
 /// The numeric suffix of Cedar's default ids (`policy12` -> 12).

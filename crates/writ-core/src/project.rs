@@ -1,8 +1,12 @@
-//! A policy project on disk: `schema.cedarschema`, `policies/*.cedar` and
-//! `inventory.toml`, loaded and checked like a compiler checks code.
+//! A policy project on disk: `schema.cedarschema`, `policies/*.cedar` (static
+//! policies and templates), and the entities: `inventory.toml` and/or
+//! `entities.json` (at least one of the two), plus `links.json` when the
+//! project links templates. Loaded and checked like a compiler checks code.
 
 use crate::diagnostic::{from_miette, Diagnostic, Severity, SourceMap, Span};
+use crate::entity_data::{self, EntityEntry};
 use crate::inventory::{self, Inventory};
+use crate::links;
 use crate::policies::{parse_policy_files, PolicyCatalog, PolicySource};
 use crate::schema::ProjectSchema;
 use cedar_policy::{Entities, ValidationMode, Validator};
@@ -18,6 +22,10 @@ pub const SCHEMA_FILES: [&str; 3] = [
 pub const INVENTORY_FILE: &str = "inventory.toml";
 /// The folder holding policy files.
 pub const POLICY_DIR: &str = "policies";
+/// The entity data file name (Cedar's entities JSON).
+pub const ENTITIES_FILE: &str = entity_data::ENTITIES_FILE;
+/// The template links file name (the Cedar CLI's links format).
+pub const LINKS_FILE: &str = links::LINKS_FILE;
 
 /// One file of a project, as read from disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +47,10 @@ pub struct ProjectFiles {
     pub policies: Vec<ProjectFile>,
     /// The inventory file, if found.
     pub inventory: Option<ProjectFile>,
+    /// The entity data file (`entities.json`), if found.
+    pub entities: Option<ProjectFile>,
+    /// The template links file (`links.json`), if found.
+    pub links: Option<ProjectFile>,
 }
 
 impl ProjectFiles {
@@ -122,23 +134,60 @@ impl ProjectFiles {
                 .with_hint("create policies/ and put the .cedar files in it"),
             ),
         }
-        if root.join(INVENTORY_FILE).is_file() {
-            files.inventory = read(INVENTORY_FILE, &mut diags);
-        } else {
+        for (name, slot) in [
+            (INVENTORY_FILE, &mut files.inventory),
+            (ENTITIES_FILE, &mut files.entities),
+            (LINKS_FILE, &mut files.links),
+        ] {
+            if root.join(name).is_file() {
+                *slot = read(name, &mut diags);
+            }
+        }
+        if !root.join(INVENTORY_FILE).is_file() && !root.join(ENTITIES_FILE).is_file() {
             diags.push(
-                Diagnostic::error("project-no-inventory", root.join(INVENTORY_FILE), None, "the project has no inventory.toml")
-                    .with_hint("add inventory.toml listing the teams, agents and tools (see docs/inventory.md)"),
+                Diagnostic::error("project-no-inventory", root.join(INVENTORY_FILE), None, "the project has neither inventory.toml nor entities.json")
+                    .with_hint("add inventory.toml listing the teams, agents and tools (see docs/inventory.md), or entities.json with the entities in Cedar's JSON format"),
             );
         }
         (files, diags)
     }
 
-    /// Every file, schema first, then policies, then inventory.
+    /// Every file: schema, policies, inventory, entity data, links.
     pub fn all(&self) -> impl Iterator<Item = &ProjectFile> {
         self.schema
             .iter()
             .chain(self.policies.iter())
             .chain(self.inventory.iter())
+            .chain(self.entities.iter())
+            .chain(self.links.iter())
+    }
+
+    /// Every file, mutable, in the order of [`ProjectFiles::all`].
+    pub fn all_mut(&mut self) -> impl Iterator<Item = &mut ProjectFile> {
+        self.schema
+            .iter_mut()
+            .chain(self.policies.iter_mut())
+            .chain(self.inventory.iter_mut())
+            .chain(self.entities.iter_mut())
+            .chain(self.links.iter_mut())
+    }
+
+    /// Files `f` where its relative path says it belongs: `policies/...` is
+    /// a policy file, the inventory, entity data and links files by name,
+    /// anything else is the schema. Used to rebuild a project from stored
+    /// files.
+    pub fn place(&mut self, f: ProjectFile) {
+        if f.relative.starts_with(POLICY_DIR) {
+            self.policies.push(f);
+        } else if f.relative == INVENTORY_FILE {
+            self.inventory = Some(f);
+        } else if f.relative == ENTITIES_FILE {
+            self.entities = Some(f);
+        } else if f.relative == LINKS_FILE {
+            self.links = Some(f);
+        } else {
+            self.schema = Some(f);
+        }
     }
 }
 
@@ -153,9 +202,10 @@ pub struct Project {
     pub schema: ProjectSchema,
     /// The policies.
     pub policies: PolicyCatalog,
-    /// The inventory.
+    /// The inventory (empty when the project has no inventory.toml).
     pub inventory: Inventory,
-    /// The inventory's Cedar entities, validated against the schema.
+    /// The Cedar entities: the inventory's merged with `entities.json`'s,
+    /// validated against the schema.
     pub entities: Entities,
 }
 
@@ -225,13 +275,25 @@ pub fn check_files(
             text: &f.text,
         })
         .collect();
-    let (catalog, policy_diags) = parse_policy_files(&sources_list);
+    let (mut catalog, policy_diags) = parse_policy_files(&sources_list);
     diags.extend(policy_diags);
+    if let Some(f) = &files.links {
+        diags.extend(links::link_templates(
+            &mut catalog,
+            &f.shown,
+            &f.text,
+            schema.as_ref().map(|s| &s.schema),
+        ));
+    }
     if let Some(schema) = &schema {
         let validator = Validator::new(schema.schema.clone());
         let result = validator.validate(&catalog.set, ValidationMode::Strict);
         for e in result.validation_errors() {
             let id = e.policy_id().to_string();
+            if let Some(link) = catalog.link(&id) {
+                diags.push(link_diagnostic(&catalog, link, Severity::Error, e));
+                continue;
+            }
             let file = catalog.get(&id).map(|p| p.file.clone()).unwrap_or_default();
             diags.push(
                 from_miette("policy-validation", Severity::Error, &file, 0, e)
@@ -240,6 +302,13 @@ pub fn check_files(
         }
         for w in result.validation_warnings() {
             let id = w.policy_id().to_string();
+            // A link whose policy the validator warns about (it can never
+            // apply, its values do not fit the scope) was given ill-typed
+            // values: an error, unlike the same warning on a policy.
+            if let Some(link) = catalog.link(&id) {
+                diags.push(link_diagnostic(&catalog, link, Severity::Error, w));
+                continue;
+            }
             let file = catalog.get(&id).map(|p| p.file.clone()).unwrap_or_default();
             diags.push(from_miette(
                 "policy-warning",
@@ -256,32 +325,36 @@ pub fn check_files(
         diags.extend(inv_diags);
         inventory = inv;
     }
+    let entity_file: Option<Vec<EntityEntry>> = files.entities.as_ref().map(|f| {
+        let (entries, d) = entity_data::read_entities_file(&f.shown, &f.text);
+        diags.extend(d);
+        entries
+    });
     let mut entities = None;
-    if let (Some(inv), Some(schema), Some(f)) = (&inventory, &schema, &files.inventory) {
-        diags.extend(inventory::check_against_schema(&f.shown, inv, schema));
-        let json = inventory::to_entities_json(inv, schema);
-        match Entities::from_json_value(json, Some(&schema.schema)) {
-            Ok(e) => entities = Some(e),
-            Err(e) => {
-                let message = e.to_string();
-                let span = inventory::entity_spans(inv)
-                    .into_iter()
-                    .find(|(uid, _)| message.contains(uid.as_str()))
-                    .map(|(_, s)| s);
-                diags.push(
-                    Diagnostic::error(
-                        "inventory-entities",
-                        &f.shown,
-                        span,
-                        format!("the inventory does not fit the schema: {message}"),
-                    )
-                    .with_hint(
-                        "declare the attribute in the schema's entity type, or fix the entry",
-                    ),
-                );
+    if let Some(schema) = &schema {
+        let inventory_part = match (&inventory, &files.inventory) {
+            (Some(inv), Some(f)) => {
+                diags.extend(inventory::check_against_schema(&f.shown, inv, schema));
+                let places = inventory_places(inv);
+                Some((f, inventory::to_entities_json(inv, schema), places))
             }
-        }
+            _ => None,
+        };
+        let (merged, d) = entity_data::merge(
+            inventory_part
+                .as_ref()
+                .map(|(f, json, places)| (f.shown.as_path(), json.clone(), places.as_slice())),
+            entity_file.as_deref().unwrap_or(&[]),
+            &schema.schema,
+        );
+        diags.extend(d);
+        entities = merged;
     }
+    // A project without inventory.toml has an empty inventory.
+    let inventory = match (&files.inventory, inventory) {
+        (None, _) if files.entities.is_some() => Some(Inventory::default()),
+        (_, inv) => inv,
+    };
     diags.sort_by(|a, b| {
         (&a.file, a.span.map(|s| s.start)).cmp(&(&b.file, b.span.map(|s| s.start)))
     });
@@ -336,6 +409,64 @@ fn find_word(text: &str, word: &str) -> Option<usize> {
         let after = text[at + word.len()..].chars().next();
         !before.is_some_and(is_word) && !after.is_some_and(is_word)
     })
+}
+
+/// The places of the inventory's entities, as uids.
+fn inventory_places(inv: &Inventory) -> Vec<entity_data::InventoryPlace> {
+    use cedar_policy::{EntityId, EntityTypeName, EntityUid};
+    let uid = |ty: &str, id: &str| -> Option<EntityUid> {
+        let ty: EntityTypeName = ty.parse().ok()?;
+        Some(EntityUid::from_type_name_and_id(ty, EntityId::new(id)))
+    };
+    let span_of = |r: std::ops::Range<usize>| Span::new(r.start, r.end - r.start);
+    let teams = inv.team.iter().map(|t| ("Team", &t.id));
+    let agents = inv.agent.iter().map(|a| ("Agent", &a.id));
+    let tools = inv.tool.iter().map(|t| ("Tool", &t.name));
+    teams
+        .chain(agents)
+        .chain(tools)
+        .filter_map(|(ty, id)| Some((uid(ty, id.get_ref())?, span_of(id.span()))))
+        .collect()
+}
+
+/// A validation problem of a template-linked policy, located at its link
+/// in the links file (the template is the related place).
+fn link_diagnostic(
+    catalog: &PolicyCatalog,
+    link: &crate::policies::LinkInfo,
+    severity: Severity,
+    err: &dyn miette::Diagnostic,
+) -> Diagnostic {
+    let inner = from_miette("link-validation", severity, &link.policy.file, 0, err);
+    let args: Vec<String> = link
+        .args
+        .iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect();
+    let mut d = Diagnostic::error(
+        "link-validation",
+        &link.policy.file,
+        link.policy.span,
+        format!(
+            "link `{}` (template `{}`, {}): {}",
+            link.id,
+            link.template,
+            args.join(", "),
+            inner.message
+        ),
+    )
+    .with_hint(inner.hint.unwrap_or_else(|| {
+        "link the template with entities of the types its scope and the schema allow".to_string()
+    }));
+    d.severity = severity;
+    if let Some(t) = catalog.template(&link.template) {
+        d = d.with_related(
+            t.info.file.clone(),
+            t.info.span.map(|s| Span::new(s.start, 1)),
+            "the template",
+        );
+    }
+    d
 }
 
 trait LocateInPolicy {

@@ -534,6 +534,7 @@ struct CedarTest {
     #[serde(default)]
     name: Option<String>,
     request: CedarRequest,
+    #[serde(default)]
     entities: serde_json::Value,
     decision: Decision,
     #[serde(default)]
@@ -559,6 +560,39 @@ pub fn run_cedar_tests(
     tests: &Path,
     run: &mut TestRun,
 ) -> Result<(), ScenarioError> {
+    let inputs = CedarTestInputs {
+        policies,
+        schema,
+        entities: None,
+        links: None,
+    };
+    run_cedar_tests_with(&inputs, tests, run)
+}
+
+/// What a Cedar `run-tests` file runs against.
+#[derive(Debug, Clone, Copy)]
+pub struct CedarTestInputs<'a> {
+    /// The policy file (static policies and templates), or a folder of
+    /// `*.cedar` files read in name order.
+    pub policies: &'a Path,
+    /// The schema, if any.
+    pub schema: Option<&'a Path>,
+    /// Entities (Cedar's entities JSON) every test starts from; each test's
+    /// own `entities` are added to them (a uid in both is an error).
+    pub entities: Option<&'a Path>,
+    /// Template links (the Cedar CLI's links format).
+    pub links: Option<&'a Path>,
+}
+
+/// Runs a Cedar `run-tests` JSON file against `inputs`: the policies
+/// with the templates linked by `inputs.links`, deciding each test with the
+/// entities of `inputs.entities` plus the test's own.
+pub fn run_cedar_tests_with(
+    inputs: &CedarTestInputs<'_>,
+    tests: &Path,
+    run: &mut TestRun,
+) -> Result<(), ScenarioError> {
+    let (policies, schema) = (inputs.policies, inputs.schema);
     let read = |p: &Path| {
         std::fs::read_to_string(p).map_err(|source| ScenarioError::Io {
             path: p.to_path_buf(),
@@ -572,18 +606,44 @@ pub fn run_cedar_tests(
             column,
             message,
         };
-    let policy_text = read(policies)?;
-    let sources = [crate::policies::PolicySource {
-        path: policies,
-        text: &policy_text,
-    }];
-    let (catalog, diags) = crate::policies::parse_policy_files(&sources);
+    // One file, or a folder of `*.cedar` files read in name order (as a
+    // project's policies/ folder is).
+    let policy_files: Vec<PathBuf> = if policies.is_dir() {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(policies)
+            .map_err(|source| ScenarioError::Io {
+                path: policies.to_path_buf(),
+                source,
+            })?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "cedar"))
+            .collect();
+        found.sort();
+        found
+    } else {
+        vec![policies.to_path_buf()]
+    };
+    let mut policy_texts = Vec::with_capacity(policy_files.len());
+    for f in &policy_files {
+        policy_texts.push(read(f)?);
+    }
+    let sources: Vec<crate::policies::PolicySource<'_>> = policy_files
+        .iter()
+        .zip(&policy_texts)
+        .map(|(path, text)| crate::policies::PolicySource { path, text })
+        .collect();
+    let (mut catalog, diags) = crate::policies::parse_policy_files(&sources);
     if let Some(d) = diags.iter().find(|d| d.is_error()) {
+        let text = policy_files
+            .iter()
+            .zip(&policy_texts)
+            .find(|(f, _)| **f == d.file)
+            .map_or("", |(_, t)| t.as_str());
         let (l, c) = d
             .span
-            .map(|s| crate::diagnostic::line_column(&policy_text, s.start))
+            .map(|s| crate::diagnostic::line_column(text, s.start))
             .unwrap_or((0, 0));
-        return Err(malformed(policies, l, c, d.message.clone()));
+        return Err(malformed(&d.file, l, c, d.message.clone()));
     }
     let schema = match schema {
         Some(p) => {
@@ -605,31 +665,67 @@ pub fn run_cedar_tests(
         }
         None => None,
     };
+    if let Some(links) = inputs.links {
+        let text = read(links)?;
+        let diags = crate::links::link_templates(
+            &mut catalog,
+            links,
+            &text,
+            schema.as_ref().map(|s| &s.schema),
+        );
+        if let Some(d) = diags.iter().find(|d| d.is_error()) {
+            return Err(located(links, &text, d));
+        }
+    }
+    let mut base_entities: Vec<serde_json::Value> = Vec::new();
+    if let Some(path) = inputs.entities {
+        let text = read(path)?;
+        let (entries, diags) = crate::entity_data::read_entities_file(path, &text);
+        if let Some(d) = diags.iter().find(|d| d.is_error()) {
+            return Err(located(path, &text, d));
+        }
+        if let Some(s) = &schema {
+            let (_, diags) = crate::entity_data::merge(None, &entries, &s.schema);
+            if let Some(d) = diags.iter().find(|d| d.is_error()) {
+                return Err(located(path, &text, d));
+            }
+        }
+        base_entities = entries.into_iter().map(|e| e.json).collect();
+    }
     let tests_text = read(tests)?;
     let cases: Vec<CedarTest> = serde_json::from_str(&tests_text)
         .map_err(|e| malformed(tests, e.line(), e.column(), e.to_string()))?;
-    // Cedar's CLI names unannotated policies policy0, policy1, ...
+    // Cedar's CLI names unannotated policies and templates policy0,
+    // policy1, ... (both counted).
     let rename = |id: &str| -> String {
         if catalog.get(id).is_some() {
             return id.to_string();
         }
-        id.strip_prefix("policy")
-            .and_then(|n| n.parse::<usize>().ok())
-            .and_then(|n| catalog.policies.get(n))
-            .map(|p| p.id.clone())
+        catalog
+            .by_cedar_name(id)
+            .map(str::to_string)
             .unwrap_or_else(|| id.to_string())
     };
     let suite = tests.display().to_string();
     for (i, t) in cases.iter().enumerate() {
         let name = t.name.clone().unwrap_or_else(|| format!("test {}", i + 1));
-        let entities_json = match &t.entities {
+        let own: serde_json::Value = match &t.entities {
             serde_json::Value::String(p) => {
                 let path = tests.parent().unwrap_or(Path::new(".")).join(p);
                 let text = read(&path)?;
                 serde_json::from_str(&text)
                     .map_err(|e| malformed(&path, e.line(), e.column(), e.to_string()))?
             }
+            serde_json::Value::Null => serde_json::Value::Array(Vec::new()),
             other => other.clone(),
+        };
+        let entities_json = match own {
+            serde_json::Value::Array(items) => {
+                let mut all = base_entities.clone();
+                all.extend(items);
+                serde_json::Value::Array(all)
+            }
+            other => other,
         };
         let entities = cedar_policy::Entities::from_json_value(
             entities_json,
@@ -674,6 +770,23 @@ pub fn run_cedar_tests(
         ));
     }
     Ok(())
+}
+
+/// A diagnostic of `path` (whose text is `text`) as a located error.
+fn located(path: &Path, text: &str, d: &crate::diagnostic::Diagnostic) -> ScenarioError {
+    let (line, column) = d
+        .position
+        .or_else(|| {
+            d.span
+                .map(|s| crate::diagnostic::line_column(text, s.start))
+        })
+        .unwrap_or((0, 0));
+    ScenarioError::Malformed {
+        path: path.to_path_buf(),
+        line,
+        column,
+        message: d.message.clone(),
+    }
 }
 
 /// Removes `.` and `dir/..` pairs from a path without touching the disk,

@@ -153,12 +153,23 @@ impl ActiveBundle {
         let (schema, _) = ProjectSchema::load(Path::new(bundle::SCHEMA), text(bundle::SCHEMA)?)
             .map_err(|d| invalid(bundle::SCHEMA, first(d)))?;
         let policies_path = Path::new(bundle::POLICIES);
-        let (catalog, diags) = parse_policy_files(&[PolicySource {
+        let (mut catalog, diags) = parse_policy_files(&[PolicySource {
             path: policies_path,
             text: text(bundle::POLICIES)?,
         }]);
         if diags.iter().any(|d| d.is_error()) {
             return Err(invalid(bundle::POLICIES, first(diags)));
+        }
+        if b.files.contains_key(bundle::LINKS) {
+            let diags = writ_core::links::link_templates(
+                &mut catalog,
+                Path::new(bundle::LINKS),
+                text(bundle::LINKS)?,
+                Some(&schema.schema),
+            );
+            if diags.iter().any(|d| d.is_error()) {
+                return Err(invalid(bundle::LINKS, first(diags)));
+            }
         }
         let entities =
             cedar_policy::Entities::from_json_str(text(bundle::ENTITIES)?, Some(&schema.schema))

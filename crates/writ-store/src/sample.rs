@@ -67,13 +67,7 @@ fn project(name: &str, files: &[(&str, &str)]) -> ProjectFiles {
             shown: PathBuf::from(format!("sample/{name}/{path}")),
             text: text.to_string(),
         };
-        if path.starts_with("policies/") {
-            p.policies.push(f);
-        } else if *path == "inventory.toml" {
-            p.inventory = Some(f);
-        } else {
-            p.schema = Some(f);
-        }
+        p.place(f);
     }
     p
 }

@@ -1,5 +1,5 @@
 //! Policy versions: immutable snapshots of a project (schema, policy files,
-//! inventory), addressed by the SHA-256 of their canonical content.
+//! inventory, entity data, template links), addressed by the SHA-256 of their canonical content.
 
 use crate::audit;
 use crate::error::{Result, StoreError};
@@ -140,10 +140,7 @@ impl Workspace {
         let (id, mut files) = self.version_files(base)?;
         for (path, text) in edits {
             let file = files
-                .schema
-                .iter_mut()
-                .chain(files.inventory.iter_mut())
-                .chain(files.policies.iter_mut())
+                .all_mut()
                 .find(|f| f.relative == path)
                 .ok_or_else(|| {
                     StoreError::Invalid(format!("{path} is not a file of version {}", &id[..12]))
@@ -266,16 +263,10 @@ impl Workspace {
             })?;
             let f = ProjectFile {
                 shown: root.join(&path),
-                relative: path.clone(),
+                relative: path,
                 text,
             };
-            if path.starts_with(writ_core::project::POLICY_DIR) {
-                files.policies.push(f);
-            } else if path == writ_core::project::INVENTORY_FILE {
-                files.inventory = Some(f);
-            } else {
-                files.schema = Some(f);
-            }
+            files.place(f);
         }
         Ok((id, files))
     }

@@ -286,6 +286,54 @@ fn checkout_restores_every_byte() {
 }
 
 #[test]
+fn entity_data_and_links_are_stored_and_checked_out_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut ws, _) = new_workspace(dir.path());
+    let src = sample("cedar-native");
+    let files = project(&src);
+    assert!(files.entities.is_some() && files.links.is_some() && files.inventory.is_none());
+    let c = ws.commit_version(&files, "ana", "cedar-native").unwrap();
+    let (_, stored) = ws.version_files(c.id()).unwrap();
+    assert_eq!(
+        stored.entities.as_ref().map(|f| f.text.as_str()),
+        files.entities.as_ref().map(|f| f.text.as_str())
+    );
+    assert_eq!(
+        stored.links.as_ref().map(|f| f.text.as_str()),
+        files.links.as_ref().map(|f| f.text.as_str())
+    );
+    let target = dir.path().join("out");
+    ws.checkout_version(c.id(), &target).unwrap();
+    let got = tree(&target);
+    let want: Vec<&str> = vec![
+        "entities.json",
+        "links.json",
+        "policies/base.cedar",
+        "policies/sharing.cedar",
+        "schema.cedarschema",
+    ];
+    assert_eq!(got.keys().map(String::as_str).collect::<Vec<_>>(), want);
+    for rel in want {
+        let original = std::fs::read(src.join(rel)).unwrap();
+        assert!(got[rel] == original, "{rel} differs");
+    }
+    // The checked-out folder is the same project, links and all.
+    let project = check_project(&target, today_utc()).project.expect("checks");
+    assert_eq!(project.policies.links.len(), 5);
+    // An edit of links.json goes through the same check as the rest.
+    let broken = ws.commit_edits(
+        c.id(),
+        [(
+            "links.json",
+            "[{\"template_id\": \"nope\", \"link_id\": \"x\", \"args\": {}}]",
+        )],
+        "ana",
+        "break",
+    );
+    assert!(matches!(broken, Err(StoreError::Invalid(_))), "{broken:?}");
+}
+
+#[test]
 fn checkout_into_an_empty_folder_works_and_a_non_empty_one_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (mut ws, _) = new_workspace(dir.path());

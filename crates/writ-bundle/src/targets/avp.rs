@@ -13,11 +13,22 @@
 //! that `aws verifiedpermissions put-schema --cli-input-json file://schema.json`
 //! and `create-policy --cli-input-json file://policies/<id>.json` take them
 //! as they are.
+//!
+//! A bundle with templates also gets one `templates/<id>.json` per template
+//! (a `CreatePolicyTemplate` body) and one `policies/<link id>.json` per
+//! link (a template-linked `CreatePolicy` body). AVP assigns a template its
+//! id when it is created, so a linked body names its template with the
+//! placeholder `{{template:<@id>}}` ([`template_placeholder`]) unless the
+//! ids are given ([`bodies_with`], `writ export avp --apply-ids FILE`);
+//! `index.json` lists every file in the order to apply them
+//! (`apply_order`: schema, templates, static policies, links).
 
 use super::{bundle_policies, schema_json, TargetError, VerifiedBundle};
 use serde::Serialize;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 /// The policy store id written when none is given.
 pub const PLACEHOLDER_POLICY_STORE_ID: &str = "REPLACE-WITH-POLICY-STORE-ID";
@@ -57,6 +68,13 @@ pub struct AvpExport {
     pub schema: String,
     /// The `CreatePolicy` bodies, in the bundle's order.
     pub policies: Vec<ExportedPolicy>,
+    /// The `CreatePolicyTemplate` bodies, in the bundle's order.
+    pub templates: Vec<ExportedTemplate>,
+    /// The template-linked `CreatePolicy` bodies, in `links.json`'s order.
+    pub links: Vec<ExportedLink>,
+    /// Every file, in the order to apply them: the schema, the templates
+    /// (note each id AVP assigns), the static policies, the links.
+    pub apply_order: Vec<String>,
 }
 
 /// Checks a policy store id against AVP's documented constraints.
@@ -75,11 +93,75 @@ pub fn check_policy_store_id(id: &str) -> Result<(), String> {
     }
 }
 
+/// One template written.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportedTemplate {
+    /// The template's `@id`.
+    pub id: String,
+    /// The file, relative to the output folder.
+    pub file: String,
+    /// The `clientToken` (SHA-256 of the id and statement).
+    pub client_token: String,
+    /// What linked bodies hold until the AVP id is known, e.g. `{{template:viewer}}`.
+    pub placeholder: String,
+}
+
+/// One template-linked policy written.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportedLink {
+    /// The link id.
+    pub id: String,
+    /// The template's `@id`.
+    pub template: String,
+    /// The file, relative to the output folder.
+    pub file: String,
+    /// The `clientToken` (SHA-256 of the link id, template and values).
+    pub client_token: String,
+    /// Whether the body holds the template's AVP id (`--apply-ids`) or
+    /// still its placeholder.
+    pub template_id_filled: bool,
+}
+
+/// The placeholder a template-linked body holds for the id AVP assigns to
+/// template `id`: `{{template:<id>}}`.
+pub fn template_placeholder(id: &str) -> String {
+    format!("{{{{template:{id}}}}}")
+}
+
 /// The `PutSchema` body and the `CreatePolicy` bodies for a verified
-/// bundle, with their file names; nothing written.
+/// bundle, with their file names; nothing written. Linked bodies hold
+/// template placeholders (see [`bodies_with`]).
 pub fn bodies(
     bundle: &VerifiedBundle,
     policy_store_id: &str,
+) -> Result<(AvpExport, Vec<(String, Value)>), TargetError> {
+    bodies_with(bundle, policy_store_id, None)
+}
+
+/// Reads an `--apply-ids` file: a JSON object from template `@id` to the
+/// policy template id AVP assigned it.
+pub fn read_apply_ids(path: &Path) -> Result<BTreeMap<String, String>, TargetError> {
+    let content = |message: String| TargetError::Content {
+        file: path.display().to_string(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| content(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        content(format!(
+            "line {} column {}: {e} (expected {{\"<template @id>\": \"<AVP policy template id>\", ...}})",
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
+/// As [`bodies`]; with `apply_ids` (template `@id` -> AVP policy template
+/// id) the linked bodies hold the AVP ids instead of placeholders, and every
+/// template a link uses must be in the map.
+pub fn bodies_with(
+    bundle: &VerifiedBundle,
+    policy_store_id: &str,
+    apply_ids: Option<&BTreeMap<String, String>>,
 ) -> Result<(AvpExport, Vec<(String, Value)>), TargetError> {
     check_policy_store_id(policy_store_id).map_err(TargetError::Url)?;
     let schema = schema_json(&bundle.schema)?;
@@ -134,12 +216,119 @@ pub fn bodies(
             description_truncated: truncated,
         });
     }
+    let (templates_in, links_in) = super::bundle_templates(bundle)?;
+    if let Some(ids) = apply_ids {
+        let known: std::collections::BTreeSet<&str> =
+            templates_in.iter().map(|t| t.id.as_str()).collect();
+        let missing: std::collections::BTreeSet<&str> = links_in
+            .iter()
+            .map(|l| l.template.as_str())
+            .filter(|t| !ids.contains_key(*t))
+            .collect();
+        if !missing.is_empty() {
+            return Err(TargetError::Content {
+                file: "--apply-ids".to_string(),
+                message: format!(
+                    "no AVP template id for {} (give one for every linked template)",
+                    missing.into_iter().collect::<Vec<_>>().join(", ")
+                ),
+            });
+        }
+        if let Some(unknown) = ids.keys().find(|k| !known.contains(k.as_str())) {
+            return Err(TargetError::Content {
+                file: "--apply-ids".to_string(),
+                message: format!("the bundle has no template `{unknown}`"),
+            });
+        }
+    }
+    let mut template_names = std::collections::BTreeSet::new();
+    let mut templates = Vec::new();
+    for t in templates_in {
+        let statement = t.text.trim().to_string();
+        let token = crate::sha256_hex(format!("template\n{}\n{}", t.id, statement).as_bytes());
+        let token: String = token.chars().take(MAX_CLIENT_TOKEN_CHARS).collect();
+        let file = format!("templates/{}.json", unique_name(&t.id, &mut template_names));
+        let description: String = t
+            .description
+            .unwrap_or_default()
+            .chars()
+            .take(MAX_DESCRIPTION_CHARS)
+            .collect();
+        files.push((
+            file.clone(),
+            json!({
+                "policyStoreId": policy_store_id,
+                "clientToken": token,
+                "description": description,
+                "statement": statement,
+            }),
+        ));
+        templates.push(ExportedTemplate {
+            placeholder: template_placeholder(&t.id),
+            id: t.id,
+            file,
+            client_token: token,
+        });
+    }
+    let mut links = Vec::new();
+    for l in links_in {
+        let mut linked = serde_json::Map::new();
+        let template_id = match apply_ids {
+            Some(ids) => ids.get(&l.template).cloned().unwrap_or_default(),
+            None => template_placeholder(&l.template),
+        };
+        linked.insert("policyTemplateId".into(), json!(template_id));
+        for (slot, key) in [("?principal", "principal"), ("?resource", "resource")] {
+            if let Some(v) = l.args.get(slot) {
+                let uid =
+                    cedar_policy::EntityUid::from_str(v).map_err(|e| TargetError::Content {
+                        file: super::LINKS_FILE.to_string(),
+                        message: format!("link `{}`: {slot} `{v}`: {e}", l.policy.id),
+                    })?;
+                linked.insert(
+                    key.into(),
+                    json!({
+                        "entityType": uid.type_name().to_string(),
+                        "entityId": uid.id().unescaped(),
+                    }),
+                );
+            }
+        }
+        let token = crate::sha256_hex(
+            format!("link\n{}\n{}\n{:?}", l.policy.id, l.template, l.args).as_bytes(),
+        );
+        let token: String = token.chars().take(MAX_CLIENT_TOKEN_CHARS).collect();
+        let file = format!("policies/{}.json", unique_name(&l.policy.id, &mut names));
+        files.push((
+            file.clone(),
+            json!({
+                "policyStoreId": policy_store_id,
+                "clientToken": token,
+                "definition": { "templateLinked": Value::Object(linked) },
+            }),
+        ));
+        links.push(ExportedLink {
+            id: l.policy.id,
+            template: l.template,
+            file,
+            client_token: token,
+            template_id_filled: apply_ids.is_some(),
+        });
+    }
+    let apply_order = std::iter::once("schema.json".to_string())
+        .chain(templates.iter().map(|t| t.file.clone()))
+        .chain(policies.iter().map(|p| p.file.clone()))
+        .chain(links.iter().map(|l| l.file.clone()))
+        .collect();
     let export = AvpExport {
         policy_version: bundle.verified.manifest.policy_version.clone(),
         bundle_digest: bundle.verified.digest.clone(),
         policy_store_id: policy_store_id.to_string(),
         schema: "schema.json".to_string(),
         policies,
+        templates,
+        links,
+        apply_order,
     };
     Ok((export, files))
 }
@@ -179,6 +368,17 @@ pub fn export(
     policy_store_id: &str,
     out: &Path,
 ) -> Result<AvpExport, TargetError> {
+    export_with(bundle, policy_store_id, out, None)
+}
+
+/// As [`export`], with the AVP ids of the templates filled into the linked
+/// bodies (see [`bodies_with`]).
+pub fn export_with(
+    bundle: &VerifiedBundle,
+    policy_store_id: &str,
+    out: &Path,
+    apply_ids: Option<&BTreeMap<String, String>>,
+) -> Result<AvpExport, TargetError> {
     if out.exists() {
         return Err(TargetError::Write {
             path: out.display().to_string(),
@@ -188,7 +388,7 @@ pub fn export(
             ),
         });
     }
-    let (export, files) = bodies(bundle, policy_store_id)?;
+    let (export, files) = bodies_with(bundle, policy_store_id, apply_ids)?;
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -204,6 +404,9 @@ pub fn export(
     };
     let result = (|| {
         std::fs::create_dir_all(tmp.join("policies")).map_err(|e| werr(&tmp, e))?;
+        if !export.templates.is_empty() {
+            std::fs::create_dir_all(tmp.join("templates")).map_err(|e| werr(&tmp, e))?;
+        }
         let index = serde_json::to_value(&export).unwrap_or(Value::Null);
         for (file, body) in files
             .iter()

@@ -202,7 +202,11 @@ pub fn translate(bundle: &VerifiedBundle) -> Result<Translation, TargetError> {
 
     let mut policies = Vec::new();
     let mut untranslated = Vec::new();
-    for p in bundle_policies(&bundle.policies)? {
+    // Template-linked policies go as the static policies they link to
+    // (cedar-agent has no templates), under their link ids.
+    let (_, links) = super::bundle_templates(bundle)?;
+    let linked = links.into_iter().map(|l| l.policy);
+    for p in bundle_policies(&bundle.policies)?.into_iter().chain(linked) {
         let mut reasons = Vec::new();
         let mut attributes = BTreeSet::new();
         for scope in ["principal", "action", "resource"] {

@@ -24,6 +24,8 @@ pub const POLICIES_FILE: &str = "policies.cedar";
 pub const SCHEMA_FILE: &str = "schema.cedarschema";
 /// The file of a bundle holding its entities (Cedar entity JSON).
 pub const ENTITIES_FILE: &str = "entities.json";
+/// The file of a bundle holding its template links, when it has any.
+pub const LINKS_FILE: &str = "links.json";
 
 /// The content of a verified bundle, as text.
 #[derive(Debug, Clone)]
@@ -36,6 +38,8 @@ pub struct VerifiedBundle {
     pub schema: String,
     /// `entities.json`.
     pub entities: String,
+    /// `links.json`, when the bundle links templates.
+    pub links: Option<String>,
 }
 
 /// Errors of delivering a bundle to an enforcement point.
@@ -129,6 +133,10 @@ pub fn open_verified(
         policies: text(POLICIES_FILE)?,
         schema: text(SCHEMA_FILE)?,
         entities: text(ENTITIES_FILE)?,
+        links: match b.files.contains_key(LINKS_FILE) {
+            true => Some(text(LINKS_FILE)?),
+            false => None,
+        },
         verified,
     })
 }
@@ -189,6 +197,94 @@ pub(crate) fn bundle_policies(text: &str) -> Result<Vec<BundlePolicy>, TargetErr
         });
     }
     Ok(out)
+}
+
+/// One template of a bundle.
+#[derive(Debug, Clone)]
+pub(crate) struct BundleTemplate {
+    pub id: String,
+    pub description: Option<String>,
+    pub text: String,
+}
+
+/// One template-linked policy of a bundle: the template's `@id`, the slot
+/// values, and the linked policy (named by its link id).
+#[derive(Debug, Clone)]
+pub(crate) struct BundleLink {
+    pub template: String,
+    pub args: std::collections::BTreeMap<String, String>,
+    pub policy: BundlePolicy,
+}
+
+/// The bundle's templates (in file order) and links (in `links.json`
+/// order), linked with Cedar 4 as `writ serve` links them.
+pub(crate) fn bundle_templates(
+    bundle: &VerifiedBundle,
+) -> Result<(Vec<BundleTemplate>, Vec<BundleLink>), TargetError> {
+    use writ_core::policies::{parse_policy_files, PolicySource};
+    let path = Path::new(POLICIES_FILE);
+    let (mut catalog, diags) = parse_policy_files(&[PolicySource {
+        path,
+        text: &bundle.policies,
+    }]);
+    let first_error = |file: &str, diags: &[writ_core::diagnostic::Diagnostic]| {
+        diags
+            .iter()
+            .find(|d| d.is_error())
+            .map(|d| TargetError::Content {
+                file: file.to_string(),
+                message: d.message.clone(),
+            })
+    };
+    if let Some(e) = first_error(POLICIES_FILE, &diags) {
+        return Err(e);
+    }
+    if let Some(links) = &bundle.links {
+        let diags =
+            writ_core::links::link_templates(&mut catalog, Path::new(LINKS_FILE), links, None);
+        if let Some(e) = first_error(LINKS_FILE, &diags) {
+            return Err(e);
+        }
+    }
+    let templates = catalog
+        .templates
+        .iter()
+        .map(|t| BundleTemplate {
+            id: t.info.id.clone(),
+            description: t.info.description.clone(),
+            text: t.info.text.clone(),
+        })
+        .collect();
+    let mut links = Vec::with_capacity(catalog.links.len());
+    for l in &catalog.links {
+        let policy = catalog
+            .set
+            .policy(&cedar_policy::PolicyId::new(&l.id))
+            .ok_or_else(|| TargetError::Content {
+                file: LINKS_FILE.to_string(),
+                message: format!("link `{}` is missing after linking", l.id),
+            })?;
+        let est = policy.to_json().map_err(|e| TargetError::Content {
+            file: LINKS_FILE.to_string(),
+            message: format!("link `{}`: {e}", l.id),
+        })?;
+        // The linked policy as static Cedar text (slots filled).
+        let text = cedar_policy::Policy::from_json(None, est.clone())
+            .map(|p| p.to_string())
+            .unwrap_or_else(|_| l.policy.text.clone());
+        links.push(BundleLink {
+            template: l.template.clone(),
+            args: l.args.clone(),
+            policy: BundlePolicy {
+                id: l.id.clone(),
+                forbid: l.policy.effect == cedar_policy::Effect::Forbid,
+                description: l.policy.description.clone(),
+                text,
+                est,
+            },
+        });
+    }
+    Ok((templates, links))
 }
 
 /// The bundle's schema as Cedar 4's JSON schema.
