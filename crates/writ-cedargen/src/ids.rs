@@ -62,6 +62,23 @@ pub fn json_string_ascii(s: &str) -> String {
     out
 }
 
+/// A string literal in Cedar's syntax with every character outside
+/// printable ASCII written as a `\u{..}` escape: the same string in a
+/// spelling Cedar reads but does not print (not its normal form).
+pub fn cedar_string_escaped(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            ' '..='~' => out.push(c),
+            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Whether JSON and Cedar write `s` the same way (same escapes).
 pub fn same_escapes(s: &str) -> bool {
     json_string(s) == cedar_string(s)

@@ -1,6 +1,6 @@
 //! Request pools and streams with heavy repetition.
 
-use crate::ids::{json_string, json_string_ascii};
+use crate::ids::{cedar_string, cedar_string_escaped};
 use crate::model::{action_type, SchemaModel};
 use crate::rng::G;
 use crate::schema::{principal_types, RESOURCE_TYPES};
@@ -45,19 +45,20 @@ impl GenRequest {
         match self.spelling {
             Spelling::Bare => self.action.1.clone(),
             Spelling::Qualified => {
-                format!("{}::{}", self.action_type(), json_string(&self.action.1))
+                format!("{}::{}", self.action_type(), cedar_string(&self.action.1))
             }
             Spelling::QualifiedEscaped => format!(
                 "{}::{}",
                 self.action_type(),
-                json_string_ascii(&self.action.1)
+                cedar_string_escaped(&self.action.1)
             ),
         }
     }
 
-    /// The trace's `agent` text: a uid literal, id as a JSON string literal.
+    /// The trace's `agent` text: a uid literal in Cedar's syntax (Writ reads
+    /// trace uids with Cedar's parser).
     pub fn agent_text(&self) -> String {
-        format!("{}::{}", self.principal.0, json_string(&self.principal.1))
+        format!("{}::{}", self.principal.0, cedar_string(&self.principal.1))
     }
 
     /// The request as one line of Writ's native trace.

@@ -204,8 +204,8 @@ fn org_evaluator() -> Evaluator {
     for a in 0..ORG_AGENTS {
         for t in 0..ORG_TOOLS {
             policies.push_str(&format!(
-                "@id(\"a{a}-t{t}\")\npermit(principal == Agent::\"a{a}\", action == Action::\"t{t}\", resource) when {{ context.n % {} != 0 }};\n",
-                2 + (a + t) % 5
+                "@id(\"a{a}-t{t}\")\npermit(principal == Agent::\"a{a}\", action == Action::\"t{t}\", resource) when {{ context.n >= {} }};\n",
+                (a * t) % 7
             ));
         }
     }

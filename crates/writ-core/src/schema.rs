@@ -265,10 +265,11 @@ fn compile(json: &Value, schema: &Schema) -> Result<Compiled, String> {
                         .map_err(|e| format!("entity type {name}: {e}"))?,
                     None => RecordShape::default(),
                 };
+                // References in a resolved schema are absolute already.
                 let parents = def
                     .get("memberOfTypes")
                     .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(Value::as_str).map(&qualify).collect())
+                    .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
                     .unwrap_or_default();
                 let enum_ids = def.get("enum").and_then(Value::as_array).map(|ids| {
                     ids.iter()
@@ -473,6 +474,23 @@ namespace N2 { entity U; action "a" appliesTo { principal: [U], resource: [U] };
         }
         out.push('"');
         out
+    }
+
+    #[test]
+    fn empty_namespace_types_used_inside_a_namespace_stay_unqualified() {
+        let src = r#"entity Folder; type T = { x: Long };
+namespace N2 { entity Doc in [Folder] = { f: Folder, t: T }; entity Own; type L = { y: Own };
+  action "a" appliesTo { principal: [Folder], resource: [Doc], context: { who: Folder, own: Own, l: L, t: T } }; }"#;
+        let (s, _) = ProjectSchema::load(Path::new("s.cedarschema"), src).expect("loads");
+        let a = s.action("a").expect("a");
+        assert_eq!(a.principals, ["Folder"]);
+        assert_eq!(a.resources, ["N2::Doc"]);
+        let shape = |n: &str| a.context.attribute(n).map(|x| x.shape.clone());
+        assert_eq!(shape("who"), Some(crate::shape::Shape::Entity("Folder".into())));
+        assert_eq!(shape("own"), Some(crate::shape::Shape::Entity("N2::Own".into())));
+        assert!(matches!(shape("l"), Some(crate::shape::Shape::Record(_))));
+        assert!(matches!(shape("t"), Some(crate::shape::Shape::Record(_))));
+        assert_eq!(s.entity_types["N2::Doc"].parents, ["Folder"]);
     }
 
     #[test]

@@ -267,11 +267,10 @@ impl<'a> ShapeCompiler<'a> {
         Ok(RecordShape { attributes, open })
     }
 
-    fn lookup_common(&self, ns: &str, name: &str) -> Option<&'a Value> {
-        self.common
-            .get(&qualify(ns, name))
-            .or_else(|| self.common.get(name))
-            .copied()
+    /// A common type by the name a resolved schema uses for it: absolute
+    /// (`T` is the empty namespace's, `N2::L` is N2's).
+    fn lookup_common(&self, _ns: &str, name: &str) -> Option<&'a Value> {
+        self.common.get(name).copied()
     }
 }
 
@@ -292,12 +291,12 @@ fn qualify(ns: &str, name: &str) -> String {
     }
 }
 
-fn qualify_type(ns: &str, name: &str) -> String {
-    if ns.is_empty() || name.contains("::") {
-        name.to_string()
-    } else {
-        format!("{ns}::{name}")
-    }
+/// An entity type name as a resolved schema writes references: already
+/// absolute (`Folder` inside `namespace N2` is the empty namespace's
+/// `Folder` when that is what Cedar resolved it to; N2's own would read
+/// `N2::Folder`), so it is taken as it is.
+fn qualify_type(_ns: &str, name: &str) -> String {
+    name.to_string()
 }
 
 /// What the value check needs besides shapes: which extension literals
