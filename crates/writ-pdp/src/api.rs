@@ -84,6 +84,8 @@ pub struct DecideContext<'a> {
     pub trust_request_time: bool,
     /// The server's clock now.
     pub now: OffsetDateTime,
+    /// The SPIFFE ID of the connection's verified client certificate.
+    pub peer: Option<&'a str>,
 }
 
 /// One decided request: the answer and its decision log entry (not yet
@@ -203,11 +205,30 @@ pub fn decide(req: &AuthorizeRequest, cx: &DecideContext<'_>) -> Result<Decided,
         }
         None => rfc3339(now),
     };
-    // The action and the resource.
+    for (field, v) in [
+        ("principal", &req.principal),
+        ("action", &req.action),
+        ("resource", &req.resource),
+        ("on_behalf_of", &req.on_behalf_of),
+    ] {
+        if let Some(v) = v {
+            if v.len() > crate::server::MAX_UID_BYTES {
+                return Err(malformed(format!(
+                    "`{field}` is {} bytes long; at most {} are accepted",
+                    v.len(),
+                    crate::server::MAX_UID_BYTES
+                )));
+            }
+        }
+    }
+    // The action, passed on as sent (a namespaced uid such as
+    // `Ns::Action::"read"` keeps its namespace; the engine reads it). Only
+    // the unnamespaced `Action::"id"`, which means exactly the bare `id`,
+    // is written as the bare id the trace records use.
     let action = match req.action.as_deref().map(str::trim) {
         None | Some("") => return Err(malformed("`action` is missing".into())),
         Some(a) => match parse_uid_literal(a) {
-            Some((ty, id)) if ty == "Action" || ty.ends_with("::Action") => id,
+            Some(("Action", id)) => id,
             _ => a.to_string(),
         },
     };
@@ -257,6 +278,7 @@ pub fn decide(req: &AuthorizeRequest, cx: &DecideContext<'_>) -> Result<Decided,
         Presented {
             principal: req.principal.as_deref().filter(|p| !p.trim().is_empty()),
             token: req.token.as_deref().filter(|t| !t.trim().is_empty()),
+            peer: cx.peer,
         },
         now,
         &|agent| active.resolve_agent(agent),
@@ -340,6 +362,7 @@ mod tests {
             identity,
             trust_request_time: trust,
             now: OffsetDateTime::now_utc(),
+            peer: None,
         }
     }
 

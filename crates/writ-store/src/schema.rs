@@ -159,6 +159,14 @@ CREATE TABLE bundles (
     exported_by TEXT NOT NULL
 ) STRICT;
 "#,
+    // 4 -> 5: bundle sequence numbers per release channel (see
+    // `channels.rs`): the last sequence handed out in each channel.
+    r#"
+CREATE TABLE bundle_channels (
+    channel       TEXT PRIMARY KEY,
+    last_sequence INTEGER NOT NULL CHECK (last_sequence >= 1)
+) STRICT;
+"#,
 ];
 
 /// The format this build writes.

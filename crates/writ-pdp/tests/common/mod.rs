@@ -238,6 +238,8 @@ pub fn config(bundle: &Path) -> ServerConfig {
     let mut cfg = ServerConfig::new(bundle.to_path_buf(), trusted());
     cfg.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     cfg.watch_interval = Duration::from_millis(100);
+    // Asserted principals without caller authentication: 127.0.0.1 only.
+    cfg.insecure_loopback = true;
     cfg
 }
 
