@@ -252,10 +252,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                 info.expires.as_deref().unwrap_or("never")
             );
         }
+        let stop = writ_pdp::server::shutdown_signal_installed();
         let scheme = if has_tls { "https" } else { "http" };
         println!("listening on {scheme}://{addr}");
         std::io::stdout().flush().ok();
-        match server.run(writ_pdp::server::shutdown_signal()).await {
+        match server.run(stop).await {
             Ok(report) => {
                 if let Some(l) = report.log {
                     eprintln!(

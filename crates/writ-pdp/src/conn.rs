@@ -139,7 +139,7 @@ async fn http<T: AsyncRead + AsyncWrite + Unpin + Send + 'static>(
 ) {
     let peer = Arc::new(peer);
     let svc = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-        req.extensions_mut().insert(axum::Extension(peer.clone()));
+        req.extensions_mut().insert(peer.clone());
         let mut app = app.clone();
         async move { tower_service::Service::call(&mut app, req).await }
     });
