@@ -49,7 +49,7 @@ fn idle_slow_and_surplus_connections_are_closed() {
     // ...so a fifth is closed at once.
     let mut extra = TcpStream::connect(server.addr).unwrap();
     let (took, closed) = closed_within(&mut extra, Duration::from_secs(5));
-    assert!(closed && took < Duration::from_millis(500), "{took:?} {closed}");
+    assert!(closed && took < Duration::from_secs(2), "{took:?} {closed}");
     // The idle ones are closed by the idle timeout.
     for c in &mut idle {
         let (took, closed) = closed_within(c, Duration::from_secs(10));
