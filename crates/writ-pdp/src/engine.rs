@@ -161,6 +161,18 @@ pub fn load(
     ActiveBundle::build(path, &b, verified, now)
 }
 
+/// The ids a bare inventory id may name: those of the entities whose type
+/// is exactly `Agent` (the type the resolver gives a bare id). Agents of a
+/// namespaced type (`N1::Agent::"x"`) are keyed by their full uid and are
+/// named by it, so `N1::Agent::"x"` and `N2::Agent::"x"` never collide.
+fn inventory_agent_ids(entities: &cedar_policy::Entities) -> Vec<String> {
+    entities
+        .iter()
+        .filter(|e| e.uid().type_name().to_string() == "Agent")
+        .map(|e| e.uid().id().unescaped().to_string())
+        .collect()
+}
+
 impl ActiveBundle {
     /// Builds the engine of a verified bundle: schema, policies (named by
     /// their `@id`), entities, and the identity map when the bundle has one.
@@ -202,11 +214,7 @@ impl ActiveBundle {
         let entities =
             cedar_policy::Entities::from_json_str(text(bundle::ENTITIES)?, Some(&schema.schema))
                 .map_err(|e| invalid(bundle::ENTITIES, e.to_string()))?;
-        let agent_ids: Vec<String> = entities
-            .iter()
-            .filter(|e| e.uid().type_name().basename() == "Agent")
-            .map(|e| e.uid().id().unescaped().to_string())
-            .collect();
+        let agent_ids = inventory_agent_ids(&entities);
         let identities: BTreeMap<String, String> = match b.files.get(bundle::IDENTITIES) {
             Some(bytes) => serde_json::from_slice(bytes)
                 .map_err(|e| invalid(bundle::IDENTITIES, e.to_string()))?,
@@ -313,5 +321,28 @@ impl ActiveBundle {
                 (p.principal, o)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agents_of_namespaced_types_are_not_found_by_bare_id() {
+        let entities = cedar_policy::Entities::from_json_str(
+            r#"[
+                {"uid": {"type": "N1::Agent", "id": "x"}, "attrs": {}, "parents": []},
+                {"uid": {"type": "N2::Agent", "id": "x"}, "attrs": {}, "parents": []},
+                {"uid": {"type": "Agent", "id": "y"}, "attrs": {}, "parents": []}
+            ]"#,
+            None,
+        )
+        .expect("entities");
+        assert_eq!(inventory_agent_ids(&entities), vec!["y".to_string()]);
+        let r = Resolver::from_identities(Vec::new(), inventory_agent_ids(&entities));
+        let p1 = r.resolve("N1::Agent::\"x\"");
+        let p2 = r.resolve("N2::Agent::\"x\"");
+        assert_ne!(p1.ty, p2.ty);
     }
 }
