@@ -281,9 +281,7 @@ pub fn build(inputs: &BundleInputs, key: &SigningKey) -> Result<Bundle, BundleEr
         check_channel_name(c).map_err(BundleError::Invalid)?;
     }
     if inputs.sequence == Some(0) {
-        return Err(BundleError::Invalid(
-            "a bundle sequence starts at 1".into(),
-        ));
+        return Err(BundleError::Invalid("a bundle sequence starts at 1".into()));
     }
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     files.insert(POLICIES.into(), inputs.policies.clone().into_bytes());
@@ -554,7 +552,11 @@ fn scan_extension_headers(path: &Path) -> Result<(), VerifyError> {
         let entry = entry.map_err(|e| unreadable(format!("damaged archive ({e})")))?;
         let h = entry.header();
         let t = h.entry_type();
-        if t.is_gnu_longname() || t.is_gnu_longlink() || t.is_pax_local_extensions() || t.is_pax_global_extensions() {
+        if t.is_gnu_longname()
+            || t.is_gnu_longlink()
+            || t.is_pax_local_extensions()
+            || t.is_pax_global_extensions()
+        {
             let size = h.size().map_err(|e| unreadable(e.to_string()))?;
             if size > MAX_EXTENSION_HEADER_BYTES {
                 return Err(VerifyError::TooLarge(format!(

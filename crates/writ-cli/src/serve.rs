@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 use writ_bundle::bundle;
 use writ_pdp::identity::{IdentityConfig, IdentityMode};
-use writ_pdp::rollback::ChannelConfig;
 use writ_pdp::log_writer::LogConfig;
+use writ_pdp::rollback::ChannelConfig;
 use writ_pdp::{Server, ServerConfig};
 
 /// Arguments of `writ serve`.

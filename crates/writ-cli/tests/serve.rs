@@ -45,10 +45,7 @@ fn served_decisions_equal_writ_replay_and_sigterm_flushes_the_log() {
         .collect();
     let records = records();
     assert_eq!(expected.len(), 2400);
-    let requests: Vec<Value> = records
-        .iter()
-        .map(asserted_request_for)
-        .collect();
+    let requests: Vec<Value> = records.iter().map(asserted_request_for).collect();
     let answers = decide_all(&http, &server.base, &requests, 400);
     for (i, (a, e)) in answers.iter().zip(&expected).enumerate() {
         let decision = e["decision"].as_str().unwrap();
@@ -114,7 +111,13 @@ fn a_tampered_or_expired_bundle_does_not_start_and_exits_with_its_code() {
     std::fs::write(&p, text.replacen("support-bot\"", "deploy-agent\"", 1)).unwrap();
     let (code, err) = serve(
         ws.dir.path(),
-        &["--bundle", "bad", "--trust", "release.pub.pem", "--insecure-loopback"],
+        &[
+            "--bundle",
+            "bad",
+            "--trust",
+            "release.pub.pem",
+            "--insecure-loopback",
+        ],
     )
     .err()
     .expect("refuses");
@@ -139,7 +142,13 @@ fn a_tampered_or_expired_bundle_does_not_start_and_exits_with_its_code() {
     ));
     let (code, err) = serve(
         ws.dir.path(),
-        &["--bundle", "old", "--trust", "release.pub.pem", "--insecure-loopback"],
+        &[
+            "--bundle",
+            "old",
+            "--trust",
+            "release.pub.pem",
+            "--insecure-loopback",
+        ],
     )
     .err()
     .expect("refuses");

@@ -62,14 +62,19 @@ fn an_older_bundle_is_refused_live_and_at_restart_and_the_newer_keeps_deciding()
     };
     let out = ok(verify("b2", &["--channel", "prod", "--min-sequence", "2"]));
     assert!(out.contains("channel  prod sequence 2"), "{out}");
-    let err = exits(verify("b1", &["--channel", "prod", "--min-sequence", "2"]), 25);
+    let err = exits(
+        verify("b1", &["--channel", "prod", "--min-sequence", "2"]),
+        25,
+    );
     assert!(err.contains("rollback"), "{err}");
     let err = exits(verify("b1", &["--channel", "staging"]), 24);
     assert!(err.contains("channel `prod`"), "{err}");
 
     // A request v2 decides differently from v1.
     let (d1, d2) = (replayed(&ws, &ws.v1), replayed(&ws, &ws.v2));
-    let i = (0..d1.len()).find(|&i| d1[i] != d2[i]).expect("v2 changes a decision");
+    let i = (0..d1.len())
+        .find(|&i| d1[i] != d2[i])
+        .expect("v2 changes a decision");
     let req = asserted_request_for(&records()[i]);
 
     common::copy_dir(&ws.path("b2"), &ws.path("live"));
@@ -101,7 +106,10 @@ fn an_older_bundle_is_refused_live_and_at_restart_and_the_newer_keeps_deciding()
     let bundle = |http: &ureq::Agent| -> Value {
         serde_json::from_str(&get(http, &url("/v1/bundle")).1).expect("json")
     };
-    let b2_digest = bundle(&http)["active"]["digest"].as_str().unwrap().to_string();
+    let b2_digest = bundle(&http)["active"]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(bundle(&http)["active"]["sequence"], 2);
     let state: Value =
         serde_json::from_slice(&std::fs::read(ws.path("state/prod.state.json")).unwrap()).unwrap();
@@ -133,7 +141,10 @@ fn an_older_bundle_is_refused_live_and_at_restart_and_the_newer_keeps_deciding()
     assert_eq!(health["status"], "degraded", "{health}");
     assert_eq!(health["sequence"], 2, "{health}");
     assert_eq!(health["rejected_bundles"], 1, "{health}");
-    assert!(health["seconds_until_expiry"].as_i64().unwrap() > 86_400, "{health}");
+    assert!(
+        health["seconds_until_expiry"].as_i64().unwrap() > 86_400,
+        "{health}"
+    );
     let (_, metrics) = get(&http, &url("/metrics"));
     for needle in [
         "writ_pdp_bundle_rejections_total{result=\"rollback\"} 1",
@@ -153,8 +164,17 @@ fn an_older_bundle_is_refused_live_and_at_restart_and_the_newer_keeps_deciding()
     ok(ws.by(
         "alice",
         &[
-            "bundle", "export", &ws.v2, "--key", "release.pem", "--out", "stg", "--channel",
-            "staging", "--expires-in", "30d",
+            "bundle",
+            "export",
+            &ws.v2,
+            "--key",
+            "release.pem",
+            "--out",
+            "stg",
+            "--channel",
+            "staging",
+            "--expires-in",
+            "30d",
         ],
     ));
     let mut other = first.clone();
@@ -164,11 +184,21 @@ fn an_older_bundle_is_refused_live_and_at_restart_and_the_newer_keeps_deciding()
     // A bundle without expiry is refused unless allowed.
     ok(ws.by(
         "alice",
-        &["bundle", "export", &ws.v2, "--key", "release.pem", "--out", "forever"],
+        &[
+            "bundle",
+            "export",
+            &ws.v2,
+            "--key",
+            "release.pem",
+            "--out",
+            "forever",
+        ],
     ));
     let mut forever = first.clone();
     forever[1] = "forever";
-    let (code, err) = serve(ws.dir.path(), &forever).err().expect("refuses no expiry");
+    let (code, err) = serve(ws.dir.path(), &forever)
+        .err()
+        .expect("refuses no expiry");
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("--allow-no-expiry"), "{err}");
     forever.push("--allow-no-expiry");
@@ -199,7 +229,10 @@ fn verified_mode_decides_only_what_the_request_proves() {
     let oidc = rec["agent"].as_str().unwrap().to_string();
     let identities: Value =
         serde_json::from_slice(&std::fs::read(ws.path("b1/identities.json")).unwrap()).unwrap();
-    let id = identities[&oidc].as_str().expect("the agent's inventory id").to_string();
+    let id = identities[&oidc]
+        .as_str()
+        .expect("the agent's inventory id")
+        .to_string();
 
     // --jwks: verified mode (the default with a JWKS).
     let server = serve(
@@ -255,9 +288,12 @@ fn verified_mode_decides_only_what_the_request_proves() {
     assert_eq!(code, Some(0), "{err}");
 
     // Asserted mode refuses to start without caller authentication...
-    let (code, err) = serve(ws.dir.path(), &["--bundle", "b1", "--trust", "release.pub.pem"])
-        .err()
-        .expect("refuses");
+    let (code, err) = serve(
+        ws.dir.path(),
+        &["--bundle", "b1", "--trust", "release.pub.pem"],
+    )
+    .err()
+    .expect("refuses");
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("authenticate"), "{err}");
     // ...and with token keys.

@@ -38,7 +38,11 @@ fn ca(name: &str) -> Ca {
 }
 
 /// A leaf certificate signed by `ca`: (chain PEM, key PEM, DER, key DER).
-fn leaf(ca: &Ca, sans: Vec<rcgen::SanType>, client: bool) -> (String, String, CertificateDer<'static>, Vec<u8>) {
+fn leaf(
+    ca: &Ca,
+    sans: Vec<rcgen::SanType>,
+    client: bool,
+) -> (String, String, CertificateDer<'static>, Vec<u8>) {
     let key = rcgen::KeyPair::generate().expect("key");
     let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
     params.subject_alt_names = sans;
@@ -48,7 +52,12 @@ fn leaf(ca: &Ca, sans: Vec<rcgen::SanType>, client: bool) -> (String, String, Ce
         rcgen::ExtendedKeyUsagePurpose::ServerAuth
     }];
     let cert = params.signed_by(&key, &ca.issuer).expect("signs");
-    (cert.pem(), key.serialize_pem(), cert.der().clone(), key.serialize_der())
+    (
+        cert.pem(),
+        key.serialize_pem(),
+        cert.der().clone(),
+        key.serialize_der(),
+    )
 }
 
 /// POSTs over TLS (optionally with a client certificate); `Err` when the
@@ -68,7 +77,10 @@ fn post_tls(
         .with_root_certificates(roots);
     let cfg = match client {
         Some((cert, key)) => builder
-            .with_client_auth_cert(vec![cert], PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)))
+            .with_client_auth_cert(
+                vec![cert],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)),
+            )
             .map_err(|e| e.to_string())?,
         None => builder.with_no_client_auth(),
     };
@@ -110,7 +122,15 @@ fn a_client_certificate_spiffe_id_names_the_agent_and_nothing_else_gets_in() {
     let trace = common::root().join("scenarios/traces/recorded.jsonl");
     let replayed: Vec<Value> = ok(ws.by(
         "alice",
-        &["replay", "--project", &format!("@{}", ws.v1), "--traces", s(&trace), "--format", "jsonl"],
+        &[
+            "replay",
+            "--project",
+            &format!("@{}", ws.v1),
+            "--traces",
+            s(&trace),
+            "--format",
+            "jsonl",
+        ],
     ))
     .lines()
     .map(|l| serde_json::from_str(l).expect("jsonl"))
@@ -119,7 +139,10 @@ fn a_client_certificate_spiffe_id_names_the_agent_and_nothing_else_gets_in() {
     let i = (0..records.len())
         .find(|&i| {
             replayed[i]["decision"] == "allow"
-                && records[i]["agent"].as_str().unwrap().starts_with("spiffe://")
+                && records[i]["agent"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("spiffe://")
         })
         .expect("an allowed SPIFFE action");
     let spiffe = records[i]["agent"].as_str().unwrap().to_string();
@@ -137,8 +160,11 @@ fn a_client_certificate_spiffe_id_names_the_agent_and_nothing_else_gets_in() {
     );
     let uri = |u: &str| rcgen::SanType::URI(u.try_into().unwrap());
     let (_, _, agent_der, agent_key) = leaf(&root, vec![uri(&spiffe)], true);
-    let (_, _, other_der, other_key) =
-        leaf(&root, vec![uri("spiffe://acme.example/agents/nobody")], true);
+    let (_, _, other_der, other_key) = leaf(
+        &root,
+        vec![uri("spiffe://acme.example/agents/nobody")],
+        true,
+    );
     let stranger = ca("another CA");
     let (_, _, strange_der, strange_key) = leaf(&stranger, vec![uri(&spiffe)], true);
     std::fs::write(ws.path("server.pem"), server_pem).unwrap();
@@ -162,23 +188,43 @@ fn a_client_certificate_spiffe_id_names_the_agent_and_nothing_else_gets_in() {
         ],
     )
     .unwrap_or_else(|(c, e)| panic!("{c:?}: {e}"));
-    let addr = server.base.strip_prefix("https://").expect("https").to_string();
+    let addr = server
+        .base
+        .strip_prefix("https://")
+        .expect("https")
+        .to_string();
 
     // The certificate's SPIFFE ID is the agent: replay's decision.
-    let (status, a) = post_tls(&addr, &root.der, Some((agent_der.clone(), agent_key.clone())), &req)
-        .expect("answers");
+    let (status, a) = post_tls(
+        &addr,
+        &root.der,
+        Some((agent_der.clone(), agent_key.clone())),
+        &req,
+    )
+    .expect("answers");
     assert_eq!(status, 200, "{a}");
     assert_eq!(a["decision"], "Allow", "{a}");
     // Another agent's certificate does not get that decision, and cannot
     // claim the first agent by principal.
-    let (_, a) = post_tls(&addr, &root.der, Some((other_der.clone(), other_key.clone())), &req)
-        .expect("answers");
+    let (_, a) = post_tls(
+        &addr,
+        &root.der,
+        Some((other_der.clone(), other_key.clone())),
+        &req,
+    )
+    .expect("answers");
     assert_eq!(a["decision"], "Deny", "{a}");
     let mut claim = req.clone();
     claim["principal"] = json!(spiffe);
     let (_, a) = post_tls(&addr, &root.der, Some((other_der, other_key)), &claim).expect("answers");
     assert_eq!(a["decision"], "Deny", "{a}");
-    assert!(a["denied_because"].as_str().unwrap().contains("does not name"), "{a}");
+    assert!(
+        a["denied_because"]
+            .as_str()
+            .unwrap()
+            .contains("does not name"),
+        "{a}"
+    );
     // No certificate, or one from another CA: no answer.
     assert!(post_tls(&addr, &root.der, None, &claim).is_err());
     assert!(post_tls(&addr, &root.der, Some((strange_der, strange_key)), &claim).is_err());

@@ -52,10 +52,7 @@ fn a_served_decision_log_replays_to_the_same_changes_as_the_original_traces() {
         ],
     )
     .unwrap_or_else(|(code, err)| panic!("writ serve did not start ({code:?}): {err}"));
-    let requests: Vec<Value> = records()
-        .iter()
-        .map(asserted_request_for)
-        .collect();
+    let requests: Vec<Value> = records().iter().map(asserted_request_for).collect();
     let answers = decide_all(&client(), &server.base, &requests, 500);
     assert!(answers.iter().all(|a| a.get("denied_because").is_none()));
     let (code, err) = server.terminate();

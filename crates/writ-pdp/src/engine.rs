@@ -118,7 +118,11 @@ struct Shard {
 
 /// The estimated memory of one cache entry.
 fn entry_bytes(key: &str, o: &Outcome) -> usize {
-    let text: usize = o.reasons.iter().map(|r| r.to_string().len() + 32).sum::<usize>()
+    let text: usize = o
+        .reasons
+        .iter()
+        .map(|r| r.to_string().len() + 32)
+        .sum::<usize>()
         + o.errors
             .iter()
             .map(|e| e.policy.to_string().len() + e.message.len() + 64)

@@ -408,7 +408,10 @@ pub fn read_spiffe_bundle(path: &Path) -> Result<SpiffeBundle, IdentityError> {
             }
             Some("x509-svid") => {
                 let certs = item.get("x5c").and_then(Value::as_array).ok_or_else(|| {
-                    fail(format!("key {} (x509-svid) has no `x5c` certificate list", i + 1))
+                    fail(format!(
+                        "key {} (x509-svid) has no `x5c` certificate list",
+                        i + 1
+                    ))
                 })?;
                 for c in certs {
                     let der = c
@@ -666,7 +669,11 @@ impl IdentityConfig {
                 .is_some_and(|k| sv.keys.iter().any(|key| key.kid.as_deref() == Some(k))),
             (None, _) => false,
         };
-        let cfg = if use_svid { self.svid.as_ref() } else { self.jwt.as_ref() };
+        let cfg = if use_svid {
+            self.svid.as_ref()
+        } else {
+            self.jwt.as_ref()
+        };
         let cfg = cfg.ok_or(IdentityError::NoJwks)?;
         let agent = self.verify_token_with(cfg, token, now)?;
         Ok(Identified {
@@ -849,35 +856,35 @@ impl IdentityConfig {
 
 /// Checks that `aud` names a configured audience.
 fn check_audience(jwt: &JwtConfig, claims: &Map<String, Value>) -> Result<(), IdentityError> {
-        let aud: Vec<&str> = match claims.get("aud") {
-            None | Some(Value::Null) => return Err(IdentityError::MissingClaim("aud")),
-            Some(Value::String(a)) => vec![a.as_str()],
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| {
-                    v.as_str().ok_or(IdentityError::BadClaim {
-                        claim: "aud",
-                        problem: "holds a value that is not a string".into(),
-                    })
-                })
-                .collect::<Result<_, _>>()?,
-            Some(_) => {
-                return Err(IdentityError::BadClaim {
+    let aud: Vec<&str> = match claims.get("aud") {
+        None | Some(Value::Null) => return Err(IdentityError::MissingClaim("aud")),
+        Some(Value::String(a)) => vec![a.as_str()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str().ok_or(IdentityError::BadClaim {
                     claim: "aud",
-                    problem: "is neither a string nor a list of strings".into(),
+                    problem: "holds a value that is not a string".into(),
                 })
-            }
-        };
-        if !aud.iter().any(|a| jwt.audiences.iter().any(|c| c == a)) {
-            return Err(IdentityError::Audience {
-                got: if aud.is_empty() {
-                    "(empty)".into()
-                } else {
-                    list(&aud)
-                },
-                expected: list(&jwt.audiences),
-            });
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => {
+            return Err(IdentityError::BadClaim {
+                claim: "aud",
+                problem: "is neither a string nor a list of strings".into(),
+            })
         }
+    };
+    if !aud.iter().any(|a| jwt.audiences.iter().any(|c| c == a)) {
+        return Err(IdentityError::Audience {
+            got: if aud.is_empty() {
+                "(empty)".into()
+            } else {
+                list(&aud)
+            },
+            expected: list(&jwt.audiences),
+        });
+    }
     Ok(())
 }
 
@@ -1290,7 +1297,11 @@ mod tests {
     fn verified_mode_refuses_a_principal_without_proof_and_takes_the_certificate() {
         let cfg = IdentityConfig::none().with_mode(IdentityMode::Verified);
         let now = OffsetDateTime::now_utc();
-        for p in ["support-bot", "Agent::\"support-bot\"", "spiffe://acme.example/bot"] {
+        for p in [
+            "support-bot",
+            "Agent::\"support-bot\"",
+            "spiffe://acme.example/bot",
+        ] {
             let err = cfg
                 .identify(
                     Presented {
@@ -1323,7 +1334,10 @@ mod tests {
             },
             now,
         );
-        assert!(matches!(other, Err(IdentityError::Mismatch { .. })), "{other:?}");
+        assert!(
+            matches!(other, Err(IdentityError::Mismatch { .. })),
+            "{other:?}"
+        );
     }
 
     #[test]

@@ -138,7 +138,11 @@ impl Metrics {
             cache_bytes.clone(),
         );
         let open_connections = Gauge::default();
-        registry.register("open_connections", "Connections open now", open_connections.clone());
+        registry.register(
+            "open_connections",
+            "Connections open now",
+            open_connections.clone(),
+        );
         let connections_refused = Counter::default();
         registry.register(
             "connections_refused",

@@ -305,20 +305,30 @@ mod tests {
             Err(RollbackError::NoState { .. })
         ));
         let g = Guard::open(cfg(dir.path(), Some(2), false)).expect("opens");
-        let e = g.admit(&manifest("prod", 1), "d1", "t").expect_err("below min");
+        let e = g
+            .admit(&manifest("prod", 1), "d1", "t")
+            .expect_err("below min");
         assert_eq!(e.exit_code(), 25, "{e}");
         g.admit(&manifest("prod", 2), "d2", "t").expect("first");
-        g.admit(&manifest("prod", 2), "d2", "t").expect("same again");
-        let e = g.admit(&manifest("prod", 2), "dX", "t").expect_err("same seq, other digest");
+        g.admit(&manifest("prod", 2), "d2", "t")
+            .expect("same again");
+        let e = g
+            .admit(&manifest("prod", 2), "dX", "t")
+            .expect_err("same seq, other digest");
         assert_eq!(e.label(), "rollback");
         g.admit(&manifest("prod", 5), "d5", "t").expect("higher");
-        let e = g.admit(&manifest("staging", 9), "s", "t").expect_err("channel");
+        let e = g
+            .admit(&manifest("staging", 9), "s", "t")
+            .expect_err("channel");
         assert_eq!(e.exit_code(), 24, "{e}");
         let mut old = manifest("prod", 9);
         old.format = 1;
         old.channel = None;
         old.sequence = None;
-        assert_eq!(g.admit(&old, "o", "t").expect_err("format 1").exit_code(), 24);
+        assert_eq!(
+            g.admit(&old, "o", "t").expect_err("format 1").exit_code(),
+            24
+        );
         // A restart reads the highest accepted sequence back.
         let g = Guard::open(cfg(dir.path(), None, false)).expect("reopens");
         assert_eq!(g.current().expect("state").sequence, 5);
@@ -338,7 +348,9 @@ mod tests {
         // Make the state path a folder: the rename over it fails.
         std::fs::create_dir(g.state_path()).expect("mkdir");
         std::fs::write(g.state_path().join("x"), b"x").expect("fills");
-        let e = g.admit(&manifest("prod", 3), "d3", "t").expect_err("cannot write");
+        let e = g
+            .admit(&manifest("prod", 3), "d3", "t")
+            .expect_err("cannot write");
         assert!(matches!(e, RollbackError::Write { .. }), "{e}");
         assert!(g.current().is_none());
     }

@@ -4,10 +4,10 @@
 use crate::api::{self, AuthorizeRequest, AuthorizeResponse, DecideContext, Decided};
 use crate::engine::{self, ActiveBundle, BundleInfo, LoadError};
 use crate::identity::{IdentityConfig, IdentityMode};
-use crate::rollback::{ChannelConfig, Guard};
-use crate::tls::TlsConfig;
 use crate::log_writer::{DecisionLog, LogConfig, LogWorker};
 use crate::metrics::Metrics;
+use crate::rollback::{ChannelConfig, Guard};
+use crate::tls::TlsConfig;
 use arc_swap::ArcSwapOption;
 use axum::body::{to_bytes, Body};
 use axum::extract::{Extension, State};
@@ -186,9 +186,11 @@ impl AppState {
     fn set_active(&self, b: ActiveBundle) {
         self.metrics
             .set_bundle(&b.info.version, &b.info.digest, &b.info.key_id);
-        self.metrics
-            .bundle_sequence
-            .set(b.info.sequence.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX)));
+        self.metrics.bundle_sequence.set(
+            b.info
+                .sequence
+                .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX)),
+        );
         self.active.store(Some(Arc::new(b)));
     }
 
@@ -321,7 +323,9 @@ impl Server {
     pub async fn bind(cfg: ServerConfig) -> Result<Server, ServeError> {
         check_config(&cfg)?;
         let tls = match &cfg.tls {
-            Some(t) => Some(crate::tls::acceptor(t).map_err(|e| ServeError::Config(e.to_string()))?),
+            Some(t) => {
+                Some(crate::tls::acceptor(t).map_err(|e| ServeError::Config(e.to_string()))?)
+            }
             None => None,
         };
         let guard = match cfg.channel.clone() {
@@ -774,7 +778,9 @@ struct Health {
 async fn health(State(state): State<Arc<AppState>>) -> Response {
     let active = state.active.load_full();
     let now = OffsetDateTime::now_utc();
-    let left = active.as_ref().and_then(|b| b.info.seconds_until_expiry(now));
+    let left = active
+        .as_ref()
+        .and_then(|b| b.info.seconds_until_expiry(now));
     let warn = i64::try_from(state.expiry_warning.as_secs()).unwrap_or(i64::MAX);
     let last_rejected = state.last_rejected.lock().ok().and_then(|r| r.clone());
     let (status, word, reason) = match &active {
@@ -849,7 +855,9 @@ async fn bundle_info(State(state): State<Arc<AppState>>, headers: HeaderMap) -> 
     let now = OffsetDateTime::now_utc();
     let view = BundleView {
         expired: active.as_ref().is_some_and(|b| b.info.expired_at(now)),
-        seconds_until_expiry: active.as_ref().and_then(|b| b.info.seconds_until_expiry(now)),
+        seconds_until_expiry: active
+            .as_ref()
+            .and_then(|b| b.info.seconds_until_expiry(now)),
         channel_state: state.guard.as_ref().and_then(Guard::current),
         active: active.map(|b| b.info.clone()),
         last_rejected: state.last_rejected.lock().ok().and_then(|r| r.clone()),

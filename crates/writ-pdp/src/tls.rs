@@ -32,7 +32,8 @@ pub fn read_pem_certs(path: &Path) -> Result<Vec<Vec<u8>>, TlsError> {
         .map_err(|e| TlsError(format!("cannot read {}: {e}", path.display())))?;
     let mut out = Vec::new();
     for c in iter {
-        let c = c.map_err(|e| TlsError(format!("{}: not PEM certificates: {e}", path.display())))?;
+        let c =
+            c.map_err(|e| TlsError(format!("{}: not PEM certificates: {e}", path.display())))?;
         out.push(c.as_ref().to_vec());
     }
     if out.is_empty() {
@@ -55,8 +56,12 @@ pub fn acceptor(cfg: &TlsConfig) -> Result<tokio_rustls::TlsAcceptor, TlsError> 
         .into_iter()
         .map(CertificateDer::from)
         .collect();
-    let key = PrivateKeyDer::from_pem_file(&cfg.key)
-        .map_err(|e| TlsError(format!("{}: no usable PEM private key: {e}", cfg.key.display())))?;
+    let key = PrivateKeyDer::from_pem_file(&cfg.key).map_err(|e| {
+        TlsError(format!(
+            "{}: no usable PEM private key: {e}",
+            cfg.key.display()
+        ))
+    })?;
     let builder = rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| TlsError(e.to_string()))?;
@@ -69,10 +74,12 @@ pub fn acceptor(cfg: &TlsConfig) -> Result<tokio_rustls::TlsAcceptor, TlsError> 
                 .add(CertificateDer::from(der.clone()))
                 .map_err(|e| TlsError(format!("a client CA certificate is not usable: {e}")))?;
         }
-        let verifier =
-            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
-                .build()
-                .map_err(|e| TlsError(format!("client certificate verifier: {e}")))?;
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            Arc::new(roots),
+            provider(),
+        )
+        .build()
+        .map_err(|e| TlsError(format!("client certificate verifier: {e}")))?;
         builder.with_client_cert_verifier(verifier)
     };
     let mut server = builder

@@ -16,7 +16,8 @@ use writ_pdp::log_writer::LogConfig;
 /// returns how long that took and whether it closed.
 fn closed_within(tcp: &mut TcpStream, limit: Duration) -> (Duration, bool) {
     let started = Instant::now();
-    tcp.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
     let mut buf = [0u8; 1024];
     while started.elapsed() < limit {
         match tcp.read(&mut buf) {
@@ -57,7 +58,8 @@ fn idle_slow_and_surplus_connections_are_closed() {
     }
     // A slowloris sending one header byte every 100 ms is cut off.
     let mut slow = TcpStream::connect(server.addr).unwrap();
-    slow.set_write_timeout(Some(Duration::from_secs(1))).unwrap();
+    slow.set_write_timeout(Some(Duration::from_secs(1)))
+        .unwrap();
     let header = b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     let started = Instant::now();
     let mut cut = false;
@@ -76,7 +78,11 @@ fn idle_slow_and_surplus_connections_are_closed() {
         cut = closed;
     }
     assert!(cut, "the slow client kept its connection");
-    assert!(started.elapsed() < Duration::from_secs(6), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
     // The server still answers, and counted what it closed.
     let http = client();
     let (status, m) = get(&http, &server.url("/metrics"));

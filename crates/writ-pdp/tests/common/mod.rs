@@ -107,12 +107,15 @@ impl Tokens {
         let key = jsonwebtoken::EncodingKey::from_ed_pem(pem.as_bytes()).expect("ed key");
         // The SPIFFE trust bundle: one JWT-SVID key of another key pair.
         let svid = ed25519_dalek::SigningKey::from_bytes(&[8; 32]);
-        let sx =
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(svid.verifying_key().as_bytes());
+        let sx = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(svid.verifying_key().as_bytes());
         let bundle = json!({"spiffe_sequence": 1, "keys": [{"kty": "OKP", "crv": "Ed25519", "x": sx, "kid": "svid-1", "use": "jwt-svid"}]});
         let spiffe_bundle = dir.join("spiffe-bundle.json");
-        std::fs::write(&spiffe_bundle, serde_json::to_vec_pretty(&bundle).expect("json"))
-            .expect("write bundle");
+        std::fs::write(
+            &spiffe_bundle,
+            serde_json::to_vec_pretty(&bundle).expect("json"),
+        )
+        .expect("write bundle");
         let spem = svid
             .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
             .expect("pem");
