@@ -133,7 +133,7 @@ pub fn export_version(
         .collect();
     let mut inputs = bundle::inputs_from_project(&id, &project, approvals, &created, expires);
     // The sequence is taken last, once everything else is known to be good.
-    let sequence = ws.next_bundle_sequence(&channel, actor)?;
+    let sequence = ws.next_bundle_sequence(&channel)?;
     inputs.channel = Some(channel.clone());
     inputs.sequence = Some(sequence);
     inputs.audit = options.audit.clone();
@@ -162,6 +162,8 @@ pub fn export_version(
             archive: options.archive,
             created: inputs.created.clone(),
             expires: inputs.expires.clone(),
+            channel: Some(channel.clone()),
+            sequence: i64::try_from(sequence).ok(),
         },
         actor,
     )?;
