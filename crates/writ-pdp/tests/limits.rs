@@ -159,3 +159,42 @@ fn the_decision_cache_stays_under_its_byte_cap() {
         serde_json::from_value(records[0].clone()).expect("record");
     assert_eq!(active.decide(&r).1.decision, active.decide(&r).1.decision);
 }
+
+#[test]
+fn health_turns_degraded_before_expiry_and_counts_the_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("b");
+    let now = OffsetDateTime::now_utc();
+    write_bundle(
+        "v1",
+        &b,
+        now - time::Duration::days(1),
+        Some(now + time::Duration::hours(2)),
+    );
+    let mut cfg = config(&b);
+    cfg.expiry_warning = Duration::from_secs(24 * 3600);
+    let server = start(cfg).expect("starts");
+    let http = client();
+    let (status, h) = get(&http, &server.url("/v1/health"));
+    assert_eq!(status, 200, "{h}");
+    let h: serde_json::Value = serde_json::from_str(&h).unwrap();
+    assert_eq!(h["status"], "degraded", "{h}");
+    let left = h["seconds_until_expiry"].as_i64().unwrap();
+    assert!((7000..=7200).contains(&left), "{h}");
+    let (_, m) = get(&http, &server.url("/metrics"));
+    let gauge: i64 = m
+        .lines()
+        .find_map(|l| l.strip_prefix("writ_pdp_bundle_expiry_seconds "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("the expiry gauge");
+    assert!((7000..=7200).contains(&gauge), "{m}");
+    server.stop().expect("stops");
+    // A bundle without expiry does not start unless allowed.
+    let forever = dir.path().join("forever");
+    write_bundle("v1", &forever, now - time::Duration::days(1), None);
+    let err = start(config(&forever)).err().expect("refused");
+    assert!(err.to_string().contains("--allow-no-expiry"), "{err}");
+    let mut cfg = config(&forever);
+    cfg.require_expiry = false;
+    start(cfg).expect("allowed").stop().expect("stops");
+}
