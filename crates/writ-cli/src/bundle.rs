@@ -10,7 +10,8 @@ use writ_bundle::bundle;
 #[derive(clap::Subcommand)]
 pub enum BundleCommand {
     /// Export an approved version as a signed bundle (a folder, or a
-    /// .tar.gz with --archive). The same inputs give a byte-identical bundle.
+    /// .tar.gz with --archive). The same inputs give a byte-identical bundle,
+    /// but for the sequence: each export takes the next one of its channel.
     Export {
         /// Version id or unique prefix (it must be approved).
         version: String,

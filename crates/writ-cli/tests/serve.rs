@@ -165,6 +165,8 @@ fn a_tampered_or_expired_bundle_does_not_start_and_exits_with_its_code() {
             "--out",
             "b1.tar.gz",
             "--archive",
+            "--expires-in",
+            "30d",
         ],
     ));
     let server = serve(
