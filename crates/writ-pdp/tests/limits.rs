@@ -192,7 +192,9 @@ fn health_turns_degraded_before_expiry_and_counts_the_seconds() {
     // A bundle without expiry does not start unless allowed.
     let forever = dir.path().join("forever");
     write_bundle("v1", &forever, now - time::Duration::days(1), None);
-    let err = start(config(&forever)).err().expect("refused");
+    let Err(err) = start(config(&forever)) else {
+        panic!("a bundle without expiry was served");
+    };
     assert!(err.to_string().contains("--allow-no-expiry"), "{err}");
     let mut cfg = config(&forever);
     cfg.require_expiry = false;
