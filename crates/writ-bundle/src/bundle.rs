@@ -12,8 +12,17 @@ use std::path::{Component, Path, PathBuf};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-/// The bundle format this build writes and reads.
-pub const FORMAT: u32 = 1;
+/// The bundle format this build writes. Format 2 added the signed
+/// `channel`, `sequence` and `audit` fields (rollback protection).
+pub const FORMAT: u32 = 2;
+/// The oldest bundle format this build still reads (`writ bundle verify`);
+/// `writ serve --channel` needs [`FORMAT`].
+pub const MIN_FORMAT: u32 = 1;
+/// The longest channel name.
+pub const MAX_CHANNEL_BYTES: usize = 64;
+/// The largest tar extension header (GNU long name or link, PAX record
+/// set) a bundle archive may hold; a larger one is refused before it is read.
+pub const MAX_EXTENSION_HEADER_BYTES: u64 = 64 * 1024;
 /// The manifest's file name.
 pub const MANIFEST: &str = "manifest.json";
 /// The signature envelope's file name.
@@ -50,12 +59,33 @@ pub struct Approval {
     pub comment: Option<String>,
 }
 
+/// The workspace's audit trail as it was when a bundle was made: its head
+/// hash and event count (signed in the manifest; checked elsewhere).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditMark {
+    /// The hash of the newest audit event.
+    pub head: String,
+    /// How many audit events the trail held.
+    pub count: u64,
+}
+
 /// `manifest.json`: what the signature covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     /// The bundle format ([`FORMAT`]).
     pub format: u32,
+    /// The release channel (`prod`, `staging`, ...); format 2 and later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// The bundle's sequence number in its channel, allocated by the
+    /// workspace and increasing with every export; format 2 and later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<u64>,
+    /// The workspace's audit head and count before this export, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<AuditMark>,
     /// The policy version's id in the workspace.
     pub policy_version: String,
     /// When the bundle was made (RFC 3339).
@@ -95,6 +125,29 @@ pub struct BundleInputs {
     pub created: String,
     /// The expiry time (RFC 3339).
     pub expires: Option<String>,
+    /// The release channel (see [`check_channel_name`]).
+    pub channel: Option<String>,
+    /// The sequence number in the channel (allocated by the workspace).
+    pub sequence: Option<u64>,
+    /// The audit head and count to sign into the manifest.
+    pub audit: Option<AuditMark>,
+}
+
+/// Checks a channel name: 1 to 64 bytes of lower-case ASCII letters,
+/// digits, `-`, `_` and `.`, starting with a letter or digit.
+pub fn check_channel_name(channel: &str) -> Result<(), String> {
+    let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c);
+    if channel.is_empty() || channel.len() > MAX_CHANNEL_BYTES {
+        return Err(format!(
+            "channel `{channel}` must be 1 to {MAX_CHANNEL_BYTES} bytes long"
+        ));
+    }
+    if !channel.chars().all(ok_char) || !channel.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Err(format!(
+            "channel `{channel}` may hold only lower-case letters, digits, `-`, `_` and `.`, starting with a letter or digit (e.g. prod, staging)"
+        ));
+    }
+    Ok(())
 }
 
 /// A bundle in memory: file name to bytes.
@@ -175,6 +228,9 @@ pub fn inputs_from_project(
         approvals,
         created: created.to_string(),
         expires,
+        channel: None,
+        sequence: None,
+        audit: None,
     }
 }
 
@@ -243,6 +299,12 @@ pub fn build(inputs: &BundleInputs, key: &SigningKey) -> Result<Bundle, BundleEr
             )));
         }
     }
+    if let Some(c) = &inputs.channel {
+        check_channel_name(c).map_err(BundleError::Invalid)?;
+    }
+    if inputs.sequence == Some(0) {
+        return Err(BundleError::Invalid("a bundle sequence starts at 1".into()));
+    }
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     files.insert(POLICIES.into(), inputs.policies.clone().into_bytes());
     files.insert(SCHEMA.into(), inputs.schema.clone().into_bytes());
@@ -255,6 +317,9 @@ pub fn build(inputs: &BundleInputs, key: &SigningKey) -> Result<Bundle, BundleEr
     }
     let manifest = Manifest {
         format: FORMAT,
+        channel: inputs.channel.clone(),
+        sequence: inputs.sequence,
+        audit: inputs.audit.clone(),
         policy_version: inputs.policy_version.clone(),
         created: inputs.created.clone(),
         expires: inputs.expires.clone(),
@@ -433,6 +498,7 @@ pub fn read(path: &Path) -> Result<Bundle, VerifyError> {
             files.insert(name, bytes);
         }
     } else {
+        scan_extension_headers(path)?;
         let f = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
         let gz = flate2::read::GzDecoder::new(f);
         let mut archive = tar::Archive::new(gz);
@@ -482,6 +548,49 @@ pub fn read(path: &Path) -> Result<Bundle, VerifyError> {
         }
     }
     Ok(Bundle { files })
+}
+
+/// Looks at every raw header of a `.tar.gz` (without reading any entry's
+/// content into memory) and refuses extension headers (GNU long name or
+/// long link, PAX) larger than [`MAX_EXTENSION_HEADER_BYTES`], and
+/// archives of more than a few times [`MAX_ENTRIES`] raw entries. The tar
+/// reader would otherwise read such a header whole into memory before any
+/// other limit applies.
+fn scan_extension_headers(path: &Path) -> Result<(), VerifyError> {
+    let unreadable = |detail: String| VerifyError::Unreadable {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let f = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(f));
+    let entries = archive
+        .entries()
+        .map_err(|e| unreadable(format!("not a .tar.gz archive ({e})")))?
+        .raw(true);
+    for (i, entry) in entries.enumerate() {
+        if i >= MAX_ENTRIES * 4 {
+            return Err(VerifyError::TooLarge(format!(
+                "more than {} raw archive entries",
+                MAX_ENTRIES * 4
+            )));
+        }
+        let entry = entry.map_err(|e| unreadable(format!("damaged archive ({e})")))?;
+        let h = entry.header();
+        let t = h.entry_type();
+        if t.is_gnu_longname()
+            || t.is_gnu_longlink()
+            || t.is_pax_local_extensions()
+            || t.is_pax_global_extensions()
+        {
+            let size = h.size().map_err(|e| unreadable(e.to_string()))?;
+            if size > MAX_EXTENSION_HEADER_BYTES {
+                return Err(VerifyError::TooLarge(format!(
+                    "an archive extension header (entry type {t:?}) of {size} bytes; at most {MAX_EXTENSION_HEADER_BYTES} are accepted"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn files_len_check(size: u64, total: &mut u64) -> Result<bool, VerifyError> {
@@ -598,8 +707,31 @@ pub fn verify(
         file: MANIFEST.into(),
         detail: e.to_string(),
     })?;
-    if manifest.format != FORMAT {
+    if !(MIN_FORMAT..=FORMAT).contains(&manifest.format) {
         return Err(VerifyError::UnsupportedFormat(manifest.format));
+    }
+    if manifest.format < 2
+        && (manifest.channel.is_some() || manifest.sequence.is_some() || manifest.audit.is_some())
+    {
+        return Err(VerifyError::Malformed {
+            file: MANIFEST.into(),
+            detail: format!(
+                "format {} has no `channel`, `sequence` or `audit` fields",
+                manifest.format
+            ),
+        });
+    }
+    if let Some(c) = &manifest.channel {
+        check_channel_name(c).map_err(|detail| VerifyError::Malformed {
+            file: MANIFEST.into(),
+            detail,
+        })?;
+    }
+    if manifest.sequence == Some(0) {
+        return Err(VerifyError::Malformed {
+            file: MANIFEST.into(),
+            detail: "its sequence is 0; sequences start at 1".into(),
+        });
     }
     for required in [POLICIES, SCHEMA, ENTITIES] {
         if !manifest.files.contains_key(required) {
@@ -661,6 +793,62 @@ pub fn verify(
         manifest,
         key_id,
     })
+}
+
+/// What a deployment expects of a bundle's release channel: its name and
+/// the lowest sequence it still accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelExpectation {
+    /// The channel the bundle must belong to.
+    pub channel: String,
+    /// The lowest acceptable sequence (`None`: any).
+    pub min_sequence: Option<u64>,
+}
+
+/// Checks a verified manifest against a channel expectation: format
+/// [`FORMAT`] or later, the same channel, a sequence, at least
+/// `min_sequence`. This is what refuses a rolled-back bundle.
+pub fn check_channel(m: &Manifest, want: &ChannelExpectation) -> Result<(), VerifyError> {
+    if m.format < 2 {
+        return Err(VerifyError::Channel {
+            expected: want.channel.clone(),
+            detail: format!(
+                "it is a format {} bundle, which has no channel or sequence; re-export it with `writ bundle export --channel {}`",
+                m.format, want.channel
+            ),
+        });
+    }
+    match &m.channel {
+        Some(c) if *c == want.channel => {}
+        Some(c) => {
+            return Err(VerifyError::Channel {
+                expected: want.channel.clone(),
+                detail: format!("it belongs to channel `{c}`"),
+            })
+        }
+        None => {
+            return Err(VerifyError::Channel {
+                expected: want.channel.clone(),
+                detail: "it names no channel".into(),
+            })
+        }
+    }
+    let Some(seq) = m.sequence else {
+        return Err(VerifyError::Channel {
+            expected: want.channel.clone(),
+            detail: "it carries no sequence number".into(),
+        });
+    };
+    if let Some(min) = want.min_sequence {
+        if seq < min {
+            return Err(VerifyError::Rollback {
+                channel: want.channel.clone(),
+                sequence: seq,
+                detail: format!("the lowest accepted sequence is {min}"),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Reads the trusted public keys from SPKI PEM files.

@@ -142,8 +142,28 @@ pub enum VerifyError {
         at: String,
     },
     /// A bundle format this build does not know.
-    #[error("bundle format {0} is not supported (this Writ knows format {known})", known = crate::bundle::FORMAT)]
+    #[error("bundle format {0} is not supported (this Writ reads formats {min} to {known})", min = crate::bundle::MIN_FORMAT, known = crate::bundle::FORMAT)]
     UnsupportedFormat(u32),
+    /// The bundle is not of the expected release channel (or an older
+    /// format without one, or without a sequence).
+    #[error("the bundle is refused for channel `{expected}`: {detail}")]
+    Channel {
+        /// The channel expected.
+        expected: String,
+        /// What the bundle is instead.
+        detail: String,
+    },
+    /// The bundle's sequence is lower than the lowest accepted (a rollback
+    /// to an older bundle), or equal with another digest.
+    #[error("rollback refused: bundle sequence {sequence} of channel `{channel}`: {detail}")]
+    Rollback {
+        /// The channel.
+        channel: String,
+        /// The bundle's sequence.
+        sequence: u64,
+        /// The lowest accepted sequence, or what else is wrong.
+        detail: String,
+    },
 }
 
 impl VerifyError {
@@ -164,6 +184,8 @@ impl VerifyError {
             VerifyError::Expired { .. } => 21,
             VerifyError::NotYetValid { .. } => 22,
             VerifyError::UnsupportedFormat(_) => 23,
+            VerifyError::Channel { .. } => 24,
+            VerifyError::Rollback { .. } => 25,
         }
     }
 }

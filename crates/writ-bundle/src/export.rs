@@ -19,7 +19,16 @@ pub struct ExportOptions {
     pub expires_in: Option<String>,
     /// The expiry time (RFC 3339); ignored when `expires_in` is given.
     pub expires: Option<String>,
+    /// The release channel (default [`DEFAULT_CHANNEL`]); the workspace
+    /// hands out the bundle's sequence number in it.
+    pub channel: Option<String>,
+    /// The workspace's audit head and count to sign into the manifest
+    /// (handed in as values; not checked here).
+    pub audit: Option<bundle::AuditMark>,
 }
+
+/// The release channel of an export that names none.
+pub const DEFAULT_CHANNEL: &str = "prod";
 
 /// What an export did.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -36,6 +45,10 @@ pub struct Exported {
     pub created: String,
     /// Its expiry time.
     pub expires: Option<String>,
+    /// Its release channel.
+    pub channel: String,
+    /// Its sequence number in the channel.
+    pub sequence: u64,
     /// Where it was written (absolute).
     pub path: PathBuf,
 }
@@ -67,6 +80,11 @@ pub fn export_version(
     if out.symlink_metadata().is_ok() {
         return Err(BundleError::Exists(out.to_path_buf()));
     }
+    let channel = options
+        .channel
+        .clone()
+        .unwrap_or_else(|| DEFAULT_CHANNEL.to_string());
+    bundle::check_channel_name(&channel).map_err(BundleError::Invalid)?;
     let key = keys::read_private(key_path)?;
     let created = match &options.created {
         Some(c) => bundle::format_time(bundle::parse_time(c)?),
@@ -113,7 +131,12 @@ pub fn export_version(
             comment: a.comment.clone(),
         })
         .collect();
-    let inputs = bundle::inputs_from_project(&id, &project, approvals, &created, expires);
+    let mut inputs = bundle::inputs_from_project(&id, &project, approvals, &created, expires);
+    // The sequence is taken last, once everything else is known to be good.
+    let sequence = ws.next_bundle_sequence(&channel)?;
+    inputs.channel = Some(channel.clone());
+    inputs.sequence = Some(sequence);
+    inputs.audit = options.audit.clone();
     let b = bundle::build(&inputs, &key)?;
     if options.archive {
         b.write_archive(out)?;
@@ -139,6 +162,8 @@ pub fn export_version(
             archive: options.archive,
             created: inputs.created.clone(),
             expires: inputs.expires.clone(),
+            channel: Some(channel.clone()),
+            sequence: i64::try_from(sequence).ok(),
         },
         actor,
     )?;
@@ -150,6 +175,8 @@ pub fn export_version(
             digest: b.digest(),
             created: inputs.created,
             expires: inputs.expires,
+            channel,
+            sequence,
             path,
         },
         b,

@@ -301,7 +301,112 @@ fn kind(e: &VerifyError) -> &'static str {
         VerifyError::Expired { .. } => "expired",
         VerifyError::NotYetValid { .. } => "not-yet-valid",
         VerifyError::UnsupportedFormat(_) => "format",
+        VerifyError::Channel { .. } => "channel",
+        VerifyError::Rollback { .. } => "rollback",
     }
+}
+
+/// A `.tar.gz` (made with the system's gzip, fast) whose first entry is an
+/// extension header of `size` bytes of zeros.
+fn huge_extension_header(path: &Path, ty: tar::EntryType, size: u64) {
+    use std::io::Write as _;
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(ty);
+    h.set_size(size);
+    h.set_mode(0o644);
+    let _ = h.set_path("././@LongLink");
+    h.set_cksum();
+    let mut gz = Command::new("gzip")
+        .arg("-1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::fs::File::create(path).expect("creates"))
+        .spawn()
+        .expect("gzip runs");
+    let mut input = gz.stdin.take().expect("stdin");
+    input.write_all(h.as_bytes()).expect("header");
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..size.div_ceil(1 << 20) {
+        input.write_all(&zeros).expect("zeros");
+    }
+    drop(input);
+    assert!(gz.wait().expect("gzip ends").success());
+}
+
+#[test]
+fn oversized_archive_extension_headers_are_refused_before_they_are_read() {
+    if Command::new("gzip").arg("--version").output().is_err() {
+        eprintln!("skipped: no gzip on this machine");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (name, ty) in [
+        ("longname.tar.gz", tar::EntryType::GNULongName),
+        ("pax.tar.gz", tar::EntryType::XHeader),
+    ] {
+        let path = dir.path().join(name);
+        huge_extension_header(&path, ty, 256 << 20);
+        assert!(std::fs::metadata(&path).unwrap().len() < 2 << 20);
+        let started = std::time::Instant::now();
+        let err = bundle::read(&path).expect_err("refused");
+        assert_eq!(kind(&err), "too-large", "{name}: {err}");
+        assert!(err.to_string().contains("extension header"), "{err}");
+        assert_eq!(err.exit_code(), 12);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{name}: took {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+#[test]
+fn format_two_signs_channel_sequence_and_audit_and_channel_checks_apply() {
+    let key = fixed_key(7);
+    let mut i = inputs(Some("2026-12-30T10:00:00.000Z"));
+    i.channel = Some("prod".into());
+    i.sequence = Some(7);
+    i.audit = Some(bundle::AuditMark {
+        head: "ab".repeat(32),
+        count: 12,
+    });
+    let b = bundle::build(&i, &key).unwrap();
+    let v = bundle::verify(&b, &trusted(&key), AT).unwrap();
+    assert_eq!(v.manifest.format, 2);
+    assert_eq!(v.manifest.channel.as_deref(), Some("prod"));
+    assert_eq!(v.manifest.sequence, Some(7));
+    assert_eq!(v.manifest.audit.as_ref().map(|a| a.count), Some(12));
+    let want = |channel: &str, min: Option<u64>| bundle::ChannelExpectation {
+        channel: channel.into(),
+        min_sequence: min,
+    };
+    bundle::check_channel(&v.manifest, &want("prod", Some(7))).expect("ok");
+    assert_eq!(
+        bundle::check_channel(&v.manifest, &want("prod", Some(8)))
+            .unwrap_err()
+            .exit_code(),
+        25
+    );
+    assert_eq!(
+        bundle::check_channel(&v.manifest, &want("staging", None))
+            .unwrap_err()
+            .exit_code(),
+        24
+    );
+    // Without a sequence: refused for a channel.
+    let mut i = inputs(Some("2026-12-30T10:00:00.000Z"));
+    i.channel = Some("prod".into());
+    let b = bundle::build(&i, &key).unwrap();
+    let v = bundle::verify(&b, &trusted(&key), AT).unwrap();
+    assert_eq!(
+        bundle::check_channel(&v.manifest, &want("prod", None))
+            .unwrap_err()
+            .exit_code(),
+        24
+    );
+    // Bad channel names are refused when building.
+    let mut i = inputs(None);
+    i.channel = Some("Prod!".into());
+    assert!(bundle::build(&i, &key).is_err());
 }
 
 #[test]

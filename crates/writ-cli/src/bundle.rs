@@ -10,7 +10,8 @@ use writ_bundle::bundle;
 #[derive(clap::Subcommand)]
 pub enum BundleCommand {
     /// Export an approved version as a signed bundle (a folder, or a
-    /// .tar.gz with --archive). The same inputs give a byte-identical bundle.
+    /// .tar.gz with --archive). The same inputs give a byte-identical bundle,
+    /// but for the sequence: each export takes the next one of its channel.
     Export {
         /// Version id or unique prefix (it must be approved).
         version: String,
@@ -32,6 +33,10 @@ pub enum BundleCommand {
         /// When the bundle expires (RFC 3339).
         #[arg(long, value_name = "TIME")]
         expires: Option<String>,
+        /// The release channel; the workspace gives the bundle the next
+        /// sequence number of this channel (signed in the manifest).
+        #[arg(long, value_name = "NAME", default_value = writ_bundle::export::DEFAULT_CHANNEL)]
+        channel: String,
     },
     /// Verify a bundle (folder or .tar.gz): signature by a trusted key,
     /// every hash, no file missing or extra, not expired. Each failure has
@@ -48,6 +53,14 @@ pub enum BundleCommand {
         /// Print the verified manifest as JSON.
         #[arg(long)]
         json: bool,
+        /// Also require this release channel (a format 2 bundle with a
+        /// sequence number); exit 24 otherwise.
+        #[arg(long, value_name = "NAME")]
+        channel: Option<String>,
+        /// Also require a sequence number of at least N (exit 25 for a
+        /// lower one: a rollback).
+        #[arg(long, value_name = "N", requires = "channel")]
+        min_sequence: Option<u64>,
     },
     /// List the bundles exported from this workspace, newest first.
     List,
@@ -64,15 +77,35 @@ pub fn bundle(cmd: BundleCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
             created,
             expires_in,
             expires,
+            channel,
         } => export(
-            g, &version, &key, &out, archive, created, expires_in, expires,
+            g,
+            &version,
+            &key,
+            &out,
+            writ_bundle::export::ExportOptions {
+                archive,
+                created,
+                expires_in,
+                expires,
+                channel: Some(channel),
+                audit: None,
+            },
         ),
         BundleCommand::Verify {
             path,
             trust,
             at,
             json,
-        } => verify(&path, &trust, at.as_deref(), json),
+            channel,
+            min_sequence,
+        } => {
+            let want = channel.map(|channel| bundle::ChannelExpectation {
+                channel,
+                min_sequence,
+            });
+            verify(&path, &trust, at.as_deref(), json, want.as_ref())
+        }
         BundleCommand::List => {
             let ws = g.open()?;
             for b in ws.bundles()? {
@@ -97,24 +130,14 @@ pub fn bundle(cmd: BundleCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn export(
     g: &GlobalArgs,
     version: &str,
     key_path: &std::path::Path,
     out: &std::path::Path,
-    archive: bool,
-    created: Option<String>,
-    expires_in: Option<String>,
-    expires: Option<String>,
+    options: writ_bundle::export::ExportOptions,
 ) -> anyhow::Result<ExitCode> {
     let mut ws = g.open()?;
-    let options = writ_bundle::export::ExportOptions {
-        archive,
-        created,
-        expires_in,
-        expires,
-    };
     let (e, _) =
         writ_bundle::export::export_version(&mut ws, version, key_path, out, &options, &g.actor())?;
     println!(
@@ -125,6 +148,7 @@ fn export(
     );
     println!("key id   {}", e.key_id);
     println!("digest   {}", e.digest);
+    println!("channel  {} sequence {}", e.channel, e.sequence);
     println!("created  {}", e.created);
     println!("expires  {}", e.expires.as_deref().unwrap_or("never"));
     Ok(ExitCode::SUCCESS)
@@ -135,13 +159,19 @@ fn verify(
     trust: &[PathBuf],
     at: Option<&str>,
     json: bool,
+    want: Option<&bundle::ChannelExpectation>,
 ) -> anyhow::Result<ExitCode> {
     let trusted = bundle::read_trusted(trust)?;
     let at = match at {
         Some(t) => bundle::parse_time(t)?,
         None => time::OffsetDateTime::now_utc(),
     };
-    let result = bundle::read(path).and_then(|b| bundle::verify(&b, &trusted, at));
+    let result = bundle::read(path)
+        .and_then(|b| bundle::verify(&b, &trusted, at))
+        .and_then(|v| match want {
+            Some(w) => bundle::check_channel(&v.manifest, w).map(|()| v),
+            None => Ok(v),
+        });
     match result {
         Ok(v) => {
             if json {
@@ -158,6 +188,9 @@ fn verify(
                 let m = &v.manifest;
                 println!("verified {}", path.display());
                 println!("version  {}", m.policy_version);
+                if let (Some(c), Some(n)) = (&m.channel, m.sequence) {
+                    println!("channel  {c} sequence {n}");
+                }
                 println!("key id   {}", v.key_id);
                 println!("digest   {}", v.digest);
                 println!("created  {}", m.created);

@@ -89,7 +89,7 @@ enum Command {
     #[command(subcommand)]
     Schema(schema::SchemaCommand),
     /// Serve decisions over HTTP from a verified signed bundle (the policy decision point).
-    Serve(serve::Args),
+    Serve(Box<serve::Args>),
     /// Load a verified bundle into a running enforcement point (cedar-agent).
     #[command(subcommand)]
     Push(push::PushCommand),
@@ -130,7 +130,7 @@ fn main() -> ExitCode {
         Command::Report(a) => report::run(a, g),
         Command::Profiles(c) => profiles::profiles(c),
         Command::Schema(c) => schema::schema(c),
-        Command::Serve(a) => serve::run(a),
+        Command::Serve(a) => serve::run(*a),
         Command::Push(c) => push::push(c),
         Command::Export(c) => export::export(c),
     };

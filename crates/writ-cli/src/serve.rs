@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 use writ_bundle::bundle;
-use writ_pdp::identity::IdentityConfig;
+use writ_pdp::identity::{IdentityConfig, IdentityMode};
 use writ_pdp::log_writer::LogConfig;
+use writ_pdp::rollback::ChannelConfig;
 use writ_pdp::{Server, ServerConfig};
 
 /// Arguments of `writ serve`.
@@ -72,6 +73,65 @@ pub struct Args {
     /// A context attribute to mask in the decision log (repeatable; dotted paths reach into records).
     #[arg(long, value_name = "FIELD", requires = "decision_log")]
     mask_context: Vec<String>,
+    /// Who the principal is: `verified` (only what the request proves: a
+    /// token or a client certificate) or `asserted` (as a trusted gateway
+    /// names it). Default: verified when --jwks, --spiffe-bundle or
+    /// --tls-client-ca is given, else asserted.
+    #[arg(long, value_name = "MODE", value_parser = ["verified", "asserted"])]
+    identity_mode: Option<String>,
+    /// A SPIFFE trust bundle (JSON): its `jwt-svid` keys check JWT-SVIDs
+    /// (with --audience); its `x509-svid` CA certificates check client
+    /// certificates (needs --tls-cert).
+    #[arg(long, value_name = "FILE")]
+    spiffe_bundle: Option<PathBuf>,
+    /// Serve HTTPS with this certificate chain (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Require client certificates chaining to these CA certificates (PEM);
+    /// a certificate's SPIFFE ID (URI SAN) names the agent in verified mode.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_client_ca: Option<PathBuf>,
+    /// Asserted mode without caller authentication, listening on 127.0.0.1
+    /// only (a local trial; never in production).
+    #[arg(long)]
+    insecure_loopback: bool,
+    /// Follow this release channel: refuse bundles of other channels, of
+    /// the older format, and with a lower sequence than accepted before.
+    #[arg(long, value_name = "NAME", requires = "state_dir")]
+    channel: Option<String>,
+    /// Where the highest accepted sequence is kept (JSON, synced before a
+    /// bundle is activated).
+    #[arg(long, value_name = "DIR", requires = "channel")]
+    state_dir: Option<PathBuf>,
+    /// The lowest sequence accepted (needed with an empty --state-dir,
+    /// unless --accept-first).
+    #[arg(long, value_name = "N", requires = "channel")]
+    min_sequence: Option<u64>,
+    /// With an empty --state-dir, accept whatever sequence comes first (logged).
+    #[arg(long, requires = "channel")]
+    accept_first: bool,
+    /// Serve a bundle that has no expiry (otherwise refused).
+    #[arg(long)]
+    allow_no_expiry: bool,
+    /// Health turns `degraded` this long before the bundle expires (30d, 24h, 90m...).
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    expiry_warning: String,
+    /// The decision cache's cap, in bytes (estimated).
+    #[arg(long, default_value_t = writ_pdp::engine::DEFAULT_CACHE_BYTES)]
+    cache_bytes: usize,
+    /// The most connections open at once; more are closed at once.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// The longest a client may take to send a request's headers (and the
+    /// TLS handshake), in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    header_timeout_ms: u64,
+    /// How long a connection may stay without traffic, in milliseconds.
+    #[arg(long, default_value_t = 60_000)]
+    idle_timeout_ms: u64,
 }
 
 /// Runs `writ serve` until Ctrl-C or SIGTERM.
@@ -83,10 +143,38 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     let trusted = bundle::read_trusted(&a.trust)?;
-    let identity = match &a.jwks {
+    let mut identity = match &a.jwks {
         Some(path) => IdentityConfig::from_jwks_file(path, a.audience.clone(), a.issuer.clone())?,
         None => IdentityConfig::none(),
     };
+    let mut client_roots = Vec::new();
+    if let Some(path) = &a.spiffe_bundle {
+        let b = writ_pdp::identity::read_spiffe_bundle(path)?;
+        client_roots.extend(b.x509_roots.iter().cloned());
+        identity = identity.with_spiffe_bundle(path, &b, a.audience.clone())?;
+    }
+    if let Some(path) = &a.tls_client_ca {
+        client_roots.extend(writ_pdp::tls::read_pem_certs(path)?);
+    }
+    if !client_roots.is_empty() && a.tls_cert.is_none() {
+        anyhow::bail!("client certificates (--tls-client-ca, or a SPIFFE bundle's x509-svid keys) need TLS: pass --tls-cert and --tls-key");
+    }
+    let mode = match a.identity_mode.as_deref() {
+        Some("verified") => IdentityMode::Verified,
+        Some(_) => IdentityMode::Asserted,
+        None if identity.checks_tokens() || !client_roots.is_empty() => IdentityMode::Verified,
+        None => IdentityMode::Asserted,
+    };
+    let identity = identity.with_mode(mode);
+    let tls = match (&a.tls_cert, &a.tls_key) {
+        (Some(cert), Some(key)) => Some(writ_pdp::tls::TlsConfig {
+            cert: cert.clone(),
+            key: key.clone(),
+            client_roots,
+        }),
+        _ => None,
+    };
+    let expiry_warning = bundle::parse_duration(&a.expiry_warning)?;
     let bearer_token = match &a.bearer_token_file {
         Some(p) => {
             let t = std::fs::read_to_string(p)
@@ -118,6 +206,24 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         keep: a.log_keep,
         mask: a.mask_context.clone(),
     });
+    cfg.channel = match (&a.channel, &a.state_dir) {
+        (Some(channel), Some(dir)) => Some(ChannelConfig {
+            channel: channel.clone(),
+            state_dir: dir.clone(),
+            min_sequence: a.min_sequence,
+            accept_first: a.accept_first,
+        }),
+        _ => None,
+    };
+    cfg.require_expiry = !a.allow_no_expiry;
+    cfg.expiry_warning = Duration::from_secs(expiry_warning.whole_seconds().max(0) as u64);
+    cfg.cache_bytes = a.cache_bytes;
+    cfg.max_connections = a.max_connections.max(1);
+    cfg.header_timeout = Duration::from_millis(a.header_timeout_ms.max(1));
+    cfg.idle_timeout = Duration::from_millis(a.idle_timeout_ms.max(1));
+    cfg.tls = tls;
+    cfg.insecure_loopback = a.insecure_loopback;
+    let has_tls = cfg.tls.is_some();
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = a.workers {
         builder.worker_threads(usize::from(n));
@@ -137,16 +243,20 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         let addr = server.local_addr().context("no bound address")?;
         if let Some(info) = server.bundle_info() {
             eprintln!(
-                "serving bundle {} (version {}, key {}, expires {})",
+                "serving bundle {} (version {}, key {}, channel {}, sequence {}, expires {})",
                 info.digest,
                 &info.version[..info.version.len().min(12)],
                 info.key_id,
+                info.channel.as_deref().unwrap_or("-"),
+                info.sequence.map_or("-".to_string(), |n| n.to_string()),
                 info.expires.as_deref().unwrap_or("never")
             );
         }
-        println!("listening on http://{addr}");
+        let stop = writ_pdp::server::shutdown_signal_installed();
+        let scheme = if has_tls { "https" } else { "http" };
+        println!("listening on {scheme}://{addr}");
         std::io::stdout().flush().ok();
-        match server.run(writ_pdp::server::shutdown_signal()).await {
+        match server.run(stop).await {
             Ok(report) => {
                 if let Some(l) = report.log {
                     eprintln!(

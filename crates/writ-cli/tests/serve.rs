@@ -10,7 +10,6 @@ use serde_json::{json, Value};
 #[test]
 fn served_decisions_equal_writ_replay_and_sigterm_flushes_the_log() {
     let ws = approved_and_exported();
-    let mut tokens = Tokens::new(ws.dir.path());
     let server = serve(
         ws.dir.path(),
         &[
@@ -19,10 +18,7 @@ fn served_decisions_equal_writ_replay_and_sigterm_flushes_the_log() {
             "--trust",
             "release.pub.pem",
             "--trust-request-time",
-            "--jwks",
-            "jwks.json",
-            "--audience",
-            AUDIENCE,
+            "--insecure-loopback",
             "--decision-log",
             "decisions.jsonl",
         ],
@@ -49,10 +45,7 @@ fn served_decisions_equal_writ_replay_and_sigterm_flushes_the_log() {
         .collect();
     let records = records();
     assert_eq!(expected.len(), 2400);
-    let requests: Vec<Value> = records
-        .iter()
-        .map(|r| request_for(r, &mut tokens))
-        .collect();
+    let requests: Vec<Value> = records.iter().map(asserted_request_for).collect();
     let answers = decide_all(&http, &server.base, &requests, 400);
     for (i, (a, e)) in answers.iter().zip(&expected).enumerate() {
         let decision = e["decision"].as_str().unwrap();
@@ -118,7 +111,13 @@ fn a_tampered_or_expired_bundle_does_not_start_and_exits_with_its_code() {
     std::fs::write(&p, text.replacen("support-bot\"", "deploy-agent\"", 1)).unwrap();
     let (code, err) = serve(
         ws.dir.path(),
-        &["--bundle", "bad", "--trust", "release.pub.pem"],
+        &[
+            "--bundle",
+            "bad",
+            "--trust",
+            "release.pub.pem",
+            "--insecure-loopback",
+        ],
     )
     .err()
     .expect("refuses");
@@ -143,7 +142,13 @@ fn a_tampered_or_expired_bundle_does_not_start_and_exits_with_its_code() {
     ));
     let (code, err) = serve(
         ws.dir.path(),
-        &["--bundle", "old", "--trust", "release.pub.pem"],
+        &[
+            "--bundle",
+            "old",
+            "--trust",
+            "release.pub.pem",
+            "--insecure-loopback",
+        ],
     )
     .err()
     .expect("refuses");
@@ -160,11 +165,19 @@ fn a_tampered_or_expired_bundle_does_not_start_and_exits_with_its_code() {
             "--out",
             "b1.tar.gz",
             "--archive",
+            "--expires-in",
+            "30d",
         ],
     ));
     let server = serve(
         ws.dir.path(),
-        &["--bundle", "b1.tar.gz", "--trust", "release.pub.pem"],
+        &[
+            "--bundle",
+            "b1.tar.gz",
+            "--trust",
+            "release.pub.pem",
+            "--insecure-loopback",
+        ],
     )
     .unwrap_or_else(|(c, e)| panic!("{c:?}: {e}"));
     let (status, a) = post(

@@ -38,7 +38,6 @@ fn decisions(diff: &Value) -> &Value {
 #[test]
 fn a_served_decision_log_replays_to_the_same_changes_as_the_original_traces() {
     let ws = approved_and_exported();
-    let mut tokens = Tokens::new(ws.dir.path());
     let server = serve(
         ws.dir.path(),
         &[
@@ -47,19 +46,13 @@ fn a_served_decision_log_replays_to_the_same_changes_as_the_original_traces() {
             "--trust",
             "release.pub.pem",
             "--trust-request-time",
-            "--jwks",
-            "jwks.json",
-            "--audience",
-            AUDIENCE,
+            "--insecure-loopback",
             "--decision-log",
             "decisions.jsonl",
         ],
     )
     .unwrap_or_else(|(code, err)| panic!("writ serve did not start ({code:?}): {err}"));
-    let requests: Vec<Value> = records()
-        .iter()
-        .map(|r| request_for(r, &mut tokens))
-        .collect();
+    let requests: Vec<Value> = records().iter().map(asserted_request_for).collect();
     let answers = decide_all(&client(), &server.base, &requests, 500);
     assert!(answers.iter().all(|a| a.get("denied_because").is_none()));
     let (code, err) = server.terminate();

@@ -144,10 +144,8 @@ impl DecisionLogEntry {
                 id,
             })
         };
-        let action = match parse_uid_literal(&self.request.action) {
-            Some((ty, id)) if ty == "Action" || ty.ends_with("::Action") => id,
-            _ => self.request.action.clone(),
-        };
+        // The action as the caller named it: a uid keeps its namespace.
+        let action = self.request.action.clone();
         Ok(TraceRecord {
             ts: self.request_time.clone(),
             trace_id: Some(self.decision_id.clone()),

@@ -155,6 +155,28 @@ pub fn cedar_datetime(ts: &str) -> Option<String> {
     ))
 }
 
+/// The name a recorded action is counted under in summaries and diffs: the
+/// id of an action of the empty namespace written as a uid
+/// (`Action::"read_ticket"` counts as `read_ticket`, as a bare id would);
+/// any other name as written (a namespaced uid keeps its namespace).
+pub fn tool_label(action: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    if let Some(inner) = action
+        .strip_prefix("Action::\"")
+        .and_then(|r| r.strip_suffix('"'))
+    {
+        if !inner.contains(['\\', '"']) {
+            return Cow::Borrowed(inner);
+        }
+        if let Some(uid) = crate::resolve::parse_uid(action) {
+            if uid.type_name().to_string() == "Action" {
+                return Cow::Owned(uid.id().unescaped().to_string());
+            }
+        }
+    }
+    Cow::Borrowed(action)
+}
+
 /// Where replay gets its lines from: a file, or stored actions.
 pub trait LineSource {
     /// Reads the next record's text into `buf` and returns its line number,

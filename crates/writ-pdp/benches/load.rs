@@ -93,6 +93,8 @@ fn export_bundle(bin: &Path, dir: &Path) -> (PathBuf, PathBuf) {
             "release.pem",
             "--out",
             "v1-bundle",
+            "--expires-in",
+            "30d",
         ],
     );
     (dir.join("v1-bundle"), dir.join("release.pub.pem"))
@@ -115,11 +117,13 @@ fn recorded() -> Vec<writ_core::trace::TraceRecord> {
 /// The audience of the agents' tokens.
 const AUDIENCE: &str = "writ-pdp";
 
-/// Signs the OIDC agents' tokens (Ed25519) and writes the JWKS
-/// `writ serve --jwks` checks them with.
+/// Signs the OIDC agents' tokens and the SPIFFE agents' JWT-SVIDs
+/// (Ed25519) and writes the JWKS and SPIFFE trust bundle `writ serve`
+/// checks them with (verified identity mode).
 struct Tokens {
     key: jsonwebtoken::EncodingKey,
     jwks: PathBuf,
+    spiffe: PathBuf,
 }
 
 impl Tokens {
@@ -134,16 +138,31 @@ impl Tokens {
         let jwks = json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": "bench-1", "alg": "EdDSA", "use": "sig"}]});
         let path = dir.join("jwks.json");
         std::fs::write(&path, jwks.to_string()).unwrap_or_else(|e| fail(e));
+        let bundle = json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": "bench-svid", "use": "jwt-svid"}]});
+        let spiffe = dir.join("spiffe-bundle.json");
+        std::fs::write(&spiffe, bundle.to_string()).unwrap_or_else(|e| fail(e));
         let pem = sk
             .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
             .unwrap_or_else(|e| fail(e));
         let key =
             jsonwebtoken::EncodingKey::from_ed_pem(pem.as_bytes()).unwrap_or_else(|e| fail(e));
-        Tokens { key, jwks: path }
+        Tokens {
+            key,
+            jwks: path,
+            spiffe,
+        }
     }
 
-    /// A token for `oidc:<iss>|<sub>`, valid for an hour.
+    /// A token for `oidc:<iss>|<sub>`, or a JWT-SVID for a SPIFFE ID,
+    /// valid for an hour.
     fn token(&self, agent: &str) -> String {
+        if agent.starts_with("spiffe://") {
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            let claims = json!({"sub": agent, "aud": [AUDIENCE], "exp": now + 3600, "iat": now});
+            let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+            header.kid = Some("bench-svid".into());
+            return jsonwebtoken::encode(&header, &claims, &self.key).unwrap_or_else(|e| fail(e));
+        }
         let (iss, sub) = agent
             .strip_prefix("oidc:")
             .and_then(|s| s.split_once('|'))
@@ -158,8 +177,9 @@ impl Tokens {
 }
 
 /// `writ serve`'s request for a recorded action (its own time trusted, so
-/// the answer equals replay's): the agent by its SPIFFE ID or inventory id,
-/// or, for an OIDC agent, by a signed token, as a gateway would send it.
+/// the answer equals replay's): in verified identity mode each agent proves
+/// itself, an OIDC agent with a signed token, a SPIFFE agent with a
+/// JWT-SVID (another agent is named by principal).
 fn writ_body(r: &writ_core::trace::TraceRecord, tokens: &Tokens) -> Value {
     let resource = match &r.resource {
         Some(res) => format!("{}::{}", res.ty, Value::from(res.id.as_str())),
@@ -171,7 +191,7 @@ fn writ_body(r: &writ_core::trace::TraceRecord, tokens: &Tokens) -> Value {
         "context": r.context,
         "time": r.ts,
     });
-    if r.agent.starts_with("oidc:") {
+    if r.agent.starts_with("oidc:") || r.agent.starts_with("spiffe://") {
         body["token"] = Value::from(tokens.token(&r.agent));
     } else {
         body["principal"] = Value::from(r.agent.as_str());
@@ -256,7 +276,13 @@ fn wait_until_up(url: &str) {
     fail(format!("{url} did not answer within 30 s"))
 }
 
-fn start_writ(bin: &Path, dir: &Path, bundle: &Path, key: &Path, jwks: &Path) -> (Running, String) {
+fn start_writ(
+    bin: &Path,
+    dir: &Path,
+    bundle: &Path,
+    key: &Path,
+    tokens: &Tokens,
+) -> (Running, String) {
     let mut child = Command::new(bin)
         .args(["serve", "--bundle"])
         .arg(bundle)
@@ -265,7 +291,9 @@ fn start_writ(bin: &Path, dir: &Path, bundle: &Path, key: &Path, jwks: &Path) ->
         .args(["--listen", "127.0.0.1:0", "--trust-request-time"])
         .args(["--workers", &workers().to_string()])
         .arg("--jwks")
-        .arg(jwks)
+        .arg(&tokens.jwks)
+        .arg("--spiffe-bundle")
+        .arg(&tokens.spiffe)
         .args(["--audience", AUDIENCE])
         .args(if std::env::var_os("WRIT_BENCH_NO_LOG").is_some() {
             vec![]
@@ -442,7 +470,7 @@ fn main() {
     write_bodies(&writ_mix, &writ_bodies);
     write_bodies(&agent_mix, &agent_bodies);
 
-    let (_serve, writ_url) = start_writ(&writ_bin, dir, &bundle, &key, &tokens.jwks);
+    let (_serve, writ_url) = start_writ(&writ_bin, dir, &bundle, &key, &tokens);
     let (_agent, agent_url) = start_cedar_agent(&agent_bin);
     writ(
         &writ_bin,

@@ -84,6 +84,8 @@ pub struct DecideContext<'a> {
     pub trust_request_time: bool,
     /// The server's clock now.
     pub now: OffsetDateTime,
+    /// The SPIFFE ID of the connection's verified client certificate.
+    pub peer: Option<&'a str>,
 }
 
 /// One decided request: the answer and its decision log entry (not yet
@@ -203,13 +205,28 @@ pub fn decide(req: &AuthorizeRequest, cx: &DecideContext<'_>) -> Result<Decided,
         }
         None => rfc3339(now),
     };
-    // The action and the resource.
+    for (field, v) in [
+        ("principal", &req.principal),
+        ("action", &req.action),
+        ("resource", &req.resource),
+        ("on_behalf_of", &req.on_behalf_of),
+    ] {
+        if let Some(v) = v {
+            if v.len() > crate::server::MAX_UID_BYTES {
+                return Err(malformed(format!(
+                    "`{field}` is {} bytes long; at most {} are accepted",
+                    v.len(),
+                    crate::server::MAX_UID_BYTES
+                )));
+            }
+        }
+    }
+    // The action, passed on exactly as sent: the engine reads a uid with
+    // Cedar's parser (its namespace counts) and a bare id by its unique
+    // declaration.
     let action = match req.action.as_deref().map(str::trim) {
         None | Some("") => return Err(malformed("`action` is missing".into())),
-        Some(a) => match parse_uid_literal(a) {
-            Some((ty, id)) if ty == "Action" || ty.ends_with("::Action") => id,
-            _ => a.to_string(),
-        },
+        Some(a) => a.to_string(),
     };
     let resource = match req.resource.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -257,6 +274,7 @@ pub fn decide(req: &AuthorizeRequest, cx: &DecideContext<'_>) -> Result<Decided,
         Presented {
             principal: req.principal.as_deref().filter(|p| !p.trim().is_empty()),
             token: req.token.as_deref().filter(|t| !t.trim().is_empty()),
+            peer: cx.peer,
         },
         now,
         &|agent| active.resolve_agent(agent),
@@ -265,8 +283,9 @@ pub fn decide(req: &AuthorizeRequest, cx: &DecideContext<'_>) -> Result<Decided,
         Err(e) => return before(req.principal.clone().unwrap_or_default(), e.to_string()),
     };
     let mut context = req.context.clone().unwrap_or_default();
-    if given_time.is_none() {
-        // The policies see the server's clock, never a caller's `now`.
+    if !cx.trust_request_time {
+        // The policies see the server's clock, never a caller's `now`
+        // (see "context.now" in docs/decision-api.md).
         context.remove("now");
     }
     let record = TraceRecord {
@@ -340,6 +359,7 @@ mod tests {
             identity,
             trust_request_time: trust,
             now: OffsetDateTime::now_utc(),
+            peer: None,
         }
     }
 

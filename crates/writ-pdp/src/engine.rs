@@ -74,6 +74,15 @@ pub struct BundleInfo {
     pub identity_map: bool,
     /// How many policies it holds.
     pub policies: usize,
+    /// Its manifest format.
+    pub format: u32,
+    /// Its release channel (format 2 and later).
+    pub channel: Option<String>,
+    /// Its sequence number in the channel (format 2 and later).
+    pub sequence: Option<u64>,
+    /// The verified manifest.
+    #[serde(skip)]
+    pub manifest: writ_bundle::Manifest,
     #[serde(skip)]
     expires_at: Option<OffsetDateTime>,
 }
@@ -83,11 +92,44 @@ impl BundleInfo {
     pub fn expired_at(&self, now: OffsetDateTime) -> bool {
         self.expires_at.is_some_and(|e| e <= now)
     }
+
+    /// Whole seconds from `now` until the bundle expires (negative once
+    /// expired); `None` for a bundle without expiry.
+    pub fn seconds_until_expiry(&self, now: OffsetDateTime) -> Option<i64> {
+        self.expires_at.map(|e| (e - now).whole_seconds())
+    }
 }
 
-/// How many remembered outcomes a bundle keeps before it forgets them all.
-const REUSE_CAPACITY: usize = 200_000;
+/// The default cap of the decision cache (remembered outcomes), in bytes
+/// (`writ serve --cache-bytes`). Each shard forgets everything it holds
+/// when an insert would take it past its share of the cap.
+pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 const SHARDS: usize = 16;
+/// What one remembered entry costs besides its key and outcome text (map
+/// slot, `Arc`, allocation headers): an estimate on the high side.
+const ENTRY_OVERHEAD: usize = 160;
+
+/// One shard of the decision cache: the entries and their estimated bytes.
+#[derive(Default)]
+struct Shard {
+    map: FxHashMap<String, Arc<Outcome>>,
+    bytes: usize,
+}
+
+/// The estimated memory of one cache entry.
+fn entry_bytes(key: &str, o: &Outcome) -> usize {
+    let text: usize = o
+        .reasons
+        .iter()
+        .map(|r| r.to_string().len() + 32)
+        .sum::<usize>()
+        + o.errors
+            .iter()
+            .map(|e| e.policy.to_string().len() + e.message.len() + 64)
+            .sum::<usize>()
+        + o.request_error.as_ref().map_or(0, |e| e.len() + 32);
+    key.len() + std::mem::size_of::<Outcome>() + text + ENTRY_OVERHEAD
+}
 
 /// A verified bundle, ready to decide.
 pub struct ActiveBundle {
@@ -95,7 +137,8 @@ pub struct ActiveBundle {
     pub info: BundleInfo,
     evaluator: Evaluator,
     resolver: Resolver,
-    reuse: Vec<Mutex<FxHashMap<String, Arc<Outcome>>>>,
+    reuse: Vec<Mutex<Shard>>,
+    shard_cap: usize,
 }
 
 impl std::fmt::Debug for ActiveBundle {
@@ -120,6 +163,18 @@ pub fn load(
     let b = bundle::read(path).map_err(verify_err)?;
     let verified = bundle::verify(&b, trusted, now).map_err(verify_err)?;
     ActiveBundle::build(path, &b, verified, now)
+}
+
+/// The ids a bare inventory id may name: those of the entities whose type
+/// is exactly `Agent` (the type the resolver gives a bare id). Agents of a
+/// namespaced type (`N1::Agent::"x"`) are keyed by their full uid and are
+/// named by it, so `N1::Agent::"x"` and `N2::Agent::"x"` never collide.
+fn inventory_agent_ids(entities: &cedar_policy::Entities) -> Vec<String> {
+    entities
+        .iter()
+        .filter(|e| e.uid().type_name().to_string() == "Agent")
+        .map(|e| e.uid().id().unescaped().to_string())
+        .collect()
 }
 
 impl ActiveBundle {
@@ -174,11 +229,7 @@ impl ActiveBundle {
         let entities =
             cedar_policy::Entities::from_json_str(text(bundle::ENTITIES)?, Some(&schema.schema))
                 .map_err(|e| invalid(bundle::ENTITIES, e.to_string()))?;
-        let agent_ids: Vec<String> = entities
-            .iter()
-            .filter(|e| e.uid().type_name().basename() == "Agent")
-            .map(|e| e.uid().id().unescaped().to_string())
-            .collect();
+        let agent_ids = inventory_agent_ids(&entities);
         let identities: BTreeMap<String, String> = match b.files.get(bundle::IDENTITIES) {
             Some(bytes) => serde_json::from_slice(bytes)
                 .map_err(|e| invalid(bundle::IDENTITIES, e.to_string()))?,
@@ -207,14 +258,32 @@ impl ActiveBundle {
                 loaded_at: bundle::format_time(now),
                 identity_map,
                 policies,
+                format: m.format,
+                channel: m.channel.clone(),
+                sequence: m.sequence,
+                manifest: m.clone(),
                 expires_at,
             },
             evaluator,
             resolver,
-            reuse: (0..SHARDS)
-                .map(|_| Mutex::new(FxHashMap::default()))
-                .collect(),
+            reuse: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            shard_cap: DEFAULT_CACHE_BYTES / SHARDS,
         })
+    }
+
+    /// Caps the decision cache at `bytes` (estimated; see
+    /// [`DEFAULT_CACHE_BYTES`]). 0 turns the cache off.
+    pub fn with_cache_bytes(mut self, bytes: usize) -> ActiveBundle {
+        self.shard_cap = bytes / SHARDS;
+        self
+    }
+
+    /// The estimated bytes the decision cache holds now.
+    pub fn cache_bytes(&self) -> usize {
+        self.reuse
+            .iter()
+            .filter_map(|s| s.lock().ok().map(|s| s.bytes))
+            .sum()
     }
 
     /// The engine.
@@ -247,19 +316,48 @@ impl ActiveBundle {
                 let mut h = rustc_hash::FxHasher::default();
                 p.key.hash(&mut h);
                 let shard = &self.reuse[(h.finish() as usize) % SHARDS];
-                let known = shard.lock().ok().and_then(|m| m.get(&p.key).cloned());
+                let known = shard.lock().ok().and_then(|m| m.map.get(&p.key).cloned());
                 if let Some(o) = known {
                     return (p.principal, o);
                 }
                 let o = Arc::new(self.evaluator.decide(&p));
-                if let Ok(mut m) = shard.lock() {
-                    if m.len() >= REUSE_CAPACITY / SHARDS {
-                        m.clear();
+                let cost = entry_bytes(&p.key, &o);
+                if cost <= self.shard_cap {
+                    if let Ok(mut m) = shard.lock() {
+                        if m.bytes + cost > self.shard_cap {
+                            m.map = FxHashMap::default();
+                            m.bytes = 0;
+                        }
+                        if m.map.insert(p.key.clone(), o.clone()).is_none() {
+                            m.bytes += cost;
+                        }
                     }
-                    m.insert(p.key.clone(), o.clone());
                 }
                 (p.principal, o)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agents_of_namespaced_types_are_not_found_by_bare_id() {
+        let entities = cedar_policy::Entities::from_json_str(
+            r#"[
+                {"uid": {"type": "N1::Agent", "id": "x"}, "attrs": {}, "parents": []},
+                {"uid": {"type": "N2::Agent", "id": "x"}, "attrs": {}, "parents": []},
+                {"uid": {"type": "Agent", "id": "y"}, "attrs": {}, "parents": []}
+            ]"#,
+            None,
+        )
+        .expect("entities");
+        assert_eq!(inventory_agent_ids(&entities), vec!["y".to_string()]);
+        let r = Resolver::from_identities(Vec::new(), inventory_agent_ids(&entities));
+        let p1 = r.resolve("N1::Agent::\"x\"");
+        let p2 = r.resolve("N2::Agent::\"x\"");
+        assert_ne!(p1.ty, p2.ty);
     }
 }

@@ -71,6 +71,29 @@ pub enum IdentityError {
     /// A token was presented but no JWKS file is configured.
     #[error("a token was presented but no JWKS is configured to check it")]
     NoJwks,
+    /// Verified mode: the request proves no identity (no token, no client
+    /// certificate); a principal named by id or uid is not accepted.
+    #[error("no verified agent identity: this server runs in `verified` identity mode, where the agent is only what the request proves (a token, or a client certificate with a SPIFFE ID); a principal named by id or uid is not accepted")]
+    Unproven,
+    /// Asserted mode: tokens are not checked.
+    #[error("a token was presented but this server runs in `asserted` identity mode, where the gateway names the principal; send `principal` instead")]
+    TokenInAssertedMode,
+    /// A client certificate and a token name different agents.
+    #[error("the client certificate's SPIFFE ID `{peer}` and the token's identity `{token}` name different agents")]
+    PeerMismatch {
+        /// The certificate's SPIFFE ID.
+        peer: String,
+        /// The token's identity.
+        token: String,
+    },
+    /// The SPIFFE trust bundle file cannot be used.
+    #[error("SPIFFE trust bundle {}: {message}", path.display())]
+    SpiffeBundle {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// The token is not a well-formed JWT.
     #[error("token is malformed: {0}")]
     Malformed(String),
@@ -188,6 +211,10 @@ pub enum IdentityVia {
     InventoryId,
     /// A verified JWT: the agent is `oidc:<iss>|<sub>`.
     Jwt,
+    /// A verified SPIFFE JWT-SVID: the agent is its `sub` SPIFFE ID.
+    JwtSvid,
+    /// A client certificate (mTLS) whose URI SAN is a SPIFFE ID.
+    Certificate,
 }
 
 impl IdentityVia {
@@ -198,6 +225,8 @@ impl IdentityVia {
             IdentityVia::Spiffe => "spiffe",
             IdentityVia::InventoryId => "inventory_id",
             IdentityVia::Jwt => "jwt",
+            IdentityVia::JwtSvid => "jwt_svid",
+            IdentityVia::Certificate => "certificate",
         }
     }
 }
@@ -209,6 +238,43 @@ pub struct Presented<'a> {
     pub principal: Option<&'a str>,
     /// A JWT (a leading `Bearer ` is ignored).
     pub token: Option<&'a str>,
+    /// The SPIFFE ID of the verified client certificate of the connection
+    /// (mTLS), if any.
+    pub peer: Option<&'a str>,
+}
+
+/// Who the principal of a request is (see `docs/decision-api.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityMode {
+    /// Only what the request proves: a JWT (OIDC or SPIFFE JWT-SVID)
+    /// checked against the configured keys, or an mTLS client certificate
+    /// whose URI SAN is a SPIFFE ID. A principal named by id or uid alone is
+    /// refused; sent with a proof, it must name the proven agent.
+    Verified,
+    /// As sent by a trusted gateway (which authenticated the agent); the
+    /// server must authenticate its callers (bearer token or mTLS) unless
+    /// it listens on 127.0.0.1 only with `--insecure-loopback`.
+    Asserted,
+}
+
+impl IdentityMode {
+    /// `verified` or `asserted`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentityMode::Verified => "verified",
+            IdentityMode::Asserted => "asserted",
+        }
+    }
+}
+
+/// What kind of token a key set checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenKind {
+    /// An OIDC token: `iss` and `sub` required, the agent is `oidc:<iss>|<sub>`.
+    Oidc,
+    /// A SPIFFE JWT-SVID: `sub` is a SPIFFE ID, which is the agent.
+    Svid,
 }
 
 /// The agent a request names.
@@ -239,6 +305,7 @@ impl VerifyKey {
 /// The JWT part of the configuration.
 #[derive(Debug, Clone)]
 struct JwtConfig {
+    kind: TokenKind,
     path: PathBuf,
     keys: Vec<VerifyKey>,
     audiences: Vec<String>,
@@ -291,7 +358,84 @@ const TOKEN_CACHE_ENTRIES: usize = 10_000;
 #[derive(Debug, Clone)]
 pub struct IdentityConfig {
     jwt: Option<JwtConfig>,
+    svid: Option<JwtConfig>,
+    mode: IdentityMode,
     leeway: Duration,
+}
+
+/// A SPIFFE trust bundle read from its JSON (JWK Set) form: the JWT-SVID
+/// keys (`"use": "jwt-svid"`) and the X.509 CA certificates
+/// (`"use": "x509-svid"`, each a DER certificate in `x5c`).
+#[derive(Debug, Clone, Default)]
+pub struct SpiffeBundle {
+    /// The JWT-SVID keys as a JWK Set text (empty `keys` when none).
+    jwt_keys: Vec<Value>,
+    /// The X.509 CA certificates (DER), for mTLS client certificates.
+    pub x509_roots: Vec<Vec<u8>>,
+}
+
+/// Reads a SPIFFE trust bundle file (JSON: `{"keys": [...]}` with
+/// `"use": "jwt-svid"` keys and `"use": "x509-svid"` keys carrying their
+/// CA certificate in `x5c`).
+pub fn read_spiffe_bundle(path: &Path) -> Result<SpiffeBundle, IdentityError> {
+    use base64::engine::general_purpose::STANDARD;
+    let fail = |message: String| IdentityError::SpiffeBundle {
+        path: path.to_path_buf(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let doc: Value = serde_json::from_str(&text).map_err(|e| {
+        fail(format!(
+            "line {}, column {}: not JSON: {e}",
+            e.line(),
+            e.column().max(1)
+        ))
+    })?;
+    let Some(items) = doc.get("keys").and_then(Value::as_array) else {
+        return Err(fail(
+            "not a SPIFFE bundle: expected an object with a `keys` list".into(),
+        ));
+    };
+    let mut out = SpiffeBundle::default();
+    for (i, item) in items.iter().enumerate() {
+        match item.get("use").and_then(Value::as_str) {
+            Some("jwt-svid") => {
+                let mut k = item.clone();
+                if let Some(o) = k.as_object_mut() {
+                    o.remove("use");
+                }
+                out.jwt_keys.push(k);
+            }
+            Some("x509-svid") => {
+                let certs = item.get("x5c").and_then(Value::as_array).ok_or_else(|| {
+                    fail(format!(
+                        "key {} (x509-svid) has no `x5c` certificate list",
+                        i + 1
+                    ))
+                })?;
+                for c in certs {
+                    let der = c
+                        .as_str()
+                        .and_then(|b| STANDARD.decode(b).ok())
+                        .ok_or_else(|| {
+                            fail(format!("key {}: an `x5c` entry is not base64 DER", i + 1))
+                        })?;
+                    out.x509_roots.push(der);
+                }
+            }
+            other => {
+                return Err(fail(format!(
+                    "key {} has `use` {:?}; a SPIFFE bundle key is `jwt-svid` or `x509-svid`",
+                    i + 1,
+                    other.unwrap_or("(none)")
+                )))
+            }
+        }
+    }
+    if out.jwt_keys.is_empty() && out.x509_roots.is_empty() {
+        return Err(fail("holds no keys".into()));
+    }
+    Ok(out)
 }
 
 impl Default for IdentityConfig {
@@ -301,12 +445,67 @@ impl Default for IdentityConfig {
 }
 
 impl IdentityConfig {
-    /// Principals only: any token is refused.
+    /// Asserted principals only: any token is refused.
     pub fn none() -> Self {
         IdentityConfig {
             jwt: None,
+            svid: None,
+            mode: IdentityMode::Asserted,
             leeway: DEFAULT_LEEWAY,
         }
+    }
+
+    /// The identity mode.
+    pub fn mode(&self) -> IdentityMode {
+        self.mode
+    }
+
+    /// The configuration in another identity mode.
+    pub fn with_mode(mut self, mode: IdentityMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Whether token keys (a JWKS or SPIFFE JWT-SVID keys) are configured.
+    pub fn checks_tokens(&self) -> bool {
+        self.jwt.is_some() || self.svid.is_some()
+    }
+
+    /// Adds the JWT-SVID keys of a SPIFFE bundle (read from `path`):
+    /// JWT-SVIDs must carry one of `audiences`. Switches to verified mode.
+    /// A bundle without JWT-SVID keys leaves tokens as they were.
+    pub fn with_spiffe_bundle(
+        mut self,
+        path: &Path,
+        bundle: &SpiffeBundle,
+        audiences: Vec<String>,
+    ) -> Result<Self, IdentityError> {
+        self.mode = IdentityMode::Verified;
+        if bundle.jwt_keys.is_empty() {
+            return Ok(self);
+        }
+        let fail = |message: String| IdentityError::SpiffeBundle {
+            path: path.to_path_buf(),
+            message,
+        };
+        let audiences: Vec<String> = audiences.into_iter().filter(|a| !a.is_empty()).collect();
+        if audiences.is_empty() {
+            return Err(fail(
+                "no token audience is configured: name the audience (`aud`) JWT-SVIDs must carry"
+                    .into(),
+            ));
+        }
+        let text = serde_json::json!({"keys": bundle.jwt_keys}).to_string();
+        let keys = parse_jwks(&text).map_err(fail)?;
+        self.svid = Some(JwtConfig {
+            kind: TokenKind::Svid,
+            path: path.to_path_buf(),
+            keys,
+            audiences,
+            issuer: None,
+            cache: Arc::default(),
+        });
+        Ok(self)
     }
 
     /// Principals, and tokens verified by the keys of a JWK Set file (RSA,
@@ -338,7 +537,10 @@ impl IdentityConfig {
         }
         let keys = parse_jwks(&text).map_err(fail)?;
         Ok(IdentityConfig {
+            svid: None,
+            mode: IdentityMode::Verified,
             jwt: Some(JwtConfig {
+                kind: TokenKind::Oidc,
                 path: path.to_path_buf(),
                 keys,
                 audiences,
@@ -398,36 +600,99 @@ impl IdentityConfig {
     ) -> Result<Identified, IdentityError> {
         let principal = p.principal.filter(|s| !s.is_empty());
         let token = p.token.map(strip_bearer).filter(|s| !s.is_empty());
-        match (principal, token) {
-            (None, None) => Err(IdentityError::Missing),
-            (Some(pr), None) => classify_principal(pr, false),
-            (pr, Some(tok)) => {
-                let agent = self.verify_token(tok, now)?;
-                if let Some(pr) = pr {
-                    let named = classify_principal(pr, true)?;
-                    let same = named.agent == agent
-                        || matches!(
-                            (resolve(&named.agent), resolve(&agent)),
-                            (Some(a), Some(b)) if a == b
-                        );
-                    if !same {
-                        return Err(IdentityError::Mismatch {
-                            principal: pr.to_string(),
-                            token: agent,
-                        });
-                    }
+        let peer = p.peer.filter(|s| !s.is_empty());
+        let same = |a: &str, b: &str| {
+            a == b
+                || matches!(
+                    (resolve(a), resolve(b)),
+                    (Some(x), Some(y)) if x == y
+                )
+        };
+        if self.mode == IdentityMode::Asserted {
+            // The gateway named the principal; tokens and certificates do
+            // not name agents here.
+            if token.is_some() {
+                return Err(IdentityError::TokenInAssertedMode);
+            }
+            return match principal {
+                Some(pr) => classify_principal(pr, true),
+                None => Err(IdentityError::Missing),
+            };
+        }
+        // Verified: only what the request proves.
+        let from_token = match token {
+            Some(tok) => Some(self.verify_token(tok, now)?),
+            None => None,
+        };
+        let proven = match (from_token, peer) {
+            (None, None) => return Err(IdentityError::Unproven),
+            (Some(t), None) => t,
+            (None, Some(pe)) => Identified {
+                agent: pe.to_string(),
+                via: IdentityVia::Certificate,
+            },
+            (Some(t), Some(pe)) => {
+                if !same(pe, &t.agent) {
+                    return Err(IdentityError::PeerMismatch {
+                        peer: pe.to_string(),
+                        token: t.agent,
+                    });
                 }
-                Ok(Identified {
-                    agent,
-                    via: IdentityVia::Jwt,
-                })
+                t
+            }
+        };
+        if let Some(pr) = principal {
+            let named = classify_principal(pr, true)?;
+            if !same(&named.agent, &proven.agent) {
+                return Err(IdentityError::Mismatch {
+                    principal: pr.to_string(),
+                    token: proven.agent,
+                });
             }
         }
+        Ok(proven)
     }
 
-    /// Verifies a token and returns `oidc:<iss>|<sub>`.
-    fn verify_token(&self, token: &str, now: OffsetDateTime) -> Result<String, IdentityError> {
-        let jwt = self.jwt.as_ref().ok_or(IdentityError::NoJwks)?;
+    /// Verifies a token with the key set that holds its key: the SPIFFE
+    /// JWT-SVID keys when its `kid` is theirs (or they are the only keys),
+    /// else the JWKS.
+    fn verify_token(&self, token: &str, now: OffsetDateTime) -> Result<Identified, IdentityError> {
+        let kid = token
+            .split('.')
+            .next()
+            .and_then(|h| decode_json_part(h, "header").ok())
+            .and_then(|h| h.get("kid").and_then(Value::as_str).map(str::to_string));
+        let use_svid = match (&self.svid, &self.jwt) {
+            (Some(_), None) => true,
+            (Some(sv), Some(_)) => kid
+                .as_deref()
+                .is_some_and(|k| sv.keys.iter().any(|key| key.kid.as_deref() == Some(k))),
+            (None, _) => false,
+        };
+        let cfg = if use_svid {
+            self.svid.as_ref()
+        } else {
+            self.jwt.as_ref()
+        };
+        let cfg = cfg.ok_or(IdentityError::NoJwks)?;
+        let agent = self.verify_token_with(cfg, token, now)?;
+        Ok(Identified {
+            agent,
+            via: match cfg.kind {
+                TokenKind::Oidc => IdentityVia::Jwt,
+                TokenKind::Svid => IdentityVia::JwtSvid,
+            },
+        })
+    }
+
+    /// Verifies a token against one key set and returns its agent
+    /// (`oidc:<iss>|<sub>`, or a JWT-SVID's SPIFFE ID).
+    fn verify_token_with(
+        &self,
+        jwt: &JwtConfig,
+        token: &str,
+        now: OffsetDateTime,
+    ) -> Result<String, IdentityError> {
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         if let Some(known) = jwt.cache.get(&digest) {
             self.check_times(known.exp, known.nbf, now)?;
@@ -549,6 +814,21 @@ impl IdentityConfig {
         let exp = numeric_date(claims, "exp")?.ok_or(IdentityError::MissingClaim("exp"))?;
         let nbf = numeric_date(claims, "nbf")?;
         self.check_times(exp, nbf, now)?;
+        if jwt.kind == TokenKind::Svid {
+            check_audience(jwt, claims)?;
+            let sub = string_claim(claims, "sub")?.ok_or(IdentityError::MissingClaim("sub"))?;
+            if let Some(problem) = writ_core::inventory::spiffe_problem(sub) {
+                return Err(IdentityError::BadClaim {
+                    claim: "sub",
+                    problem: format!("`{sub}` is not a SPIFFE ID ({problem})"),
+                });
+            }
+            return Ok(Verified {
+                agent: sub.to_string(),
+                exp,
+                nbf,
+            });
+        }
         let iss = string_claim(claims, "iss")?.ok_or(IdentityError::MissingClaim("iss"))?;
         if let Some(expected) = &jwt.issuer {
             if iss != expected {
@@ -558,35 +838,7 @@ impl IdentityConfig {
                 });
             }
         }
-        let aud: Vec<&str> = match claims.get("aud") {
-            None | Some(Value::Null) => return Err(IdentityError::MissingClaim("aud")),
-            Some(Value::String(a)) => vec![a.as_str()],
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| {
-                    v.as_str().ok_or(IdentityError::BadClaim {
-                        claim: "aud",
-                        problem: "holds a value that is not a string".into(),
-                    })
-                })
-                .collect::<Result<_, _>>()?,
-            Some(_) => {
-                return Err(IdentityError::BadClaim {
-                    claim: "aud",
-                    problem: "is neither a string nor a list of strings".into(),
-                })
-            }
-        };
-        if !aud.iter().any(|a| jwt.audiences.iter().any(|c| c == a)) {
-            return Err(IdentityError::Audience {
-                got: if aud.is_empty() {
-                    "(empty)".into()
-                } else {
-                    list(&aud)
-                },
-                expected: list(&jwt.audiences),
-            });
-        }
+        check_audience(jwt, claims)?;
         let sub = string_claim(claims, "sub")?.ok_or(IdentityError::MissingClaim("sub"))?;
         if sub.is_empty() || iss.is_empty() {
             return Err(IdentityError::BadClaim {
@@ -602,17 +854,48 @@ impl IdentityConfig {
     }
 }
 
+/// Checks that `aud` names a configured audience.
+fn check_audience(jwt: &JwtConfig, claims: &Map<String, Value>) -> Result<(), IdentityError> {
+    let aud: Vec<&str> = match claims.get("aud") {
+        None | Some(Value::Null) => return Err(IdentityError::MissingClaim("aud")),
+        Some(Value::String(a)) => vec![a.as_str()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str().ok_or(IdentityError::BadClaim {
+                    claim: "aud",
+                    problem: "holds a value that is not a string".into(),
+                })
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => {
+            return Err(IdentityError::BadClaim {
+                claim: "aud",
+                problem: "is neither a string nor a list of strings".into(),
+            })
+        }
+    };
+    if !aud.iter().any(|a| jwt.audiences.iter().any(|c| c == a)) {
+        return Err(IdentityError::Audience {
+            got: if aud.is_empty() {
+                "(empty)".into()
+            } else {
+                list(&aud)
+            },
+            expected: list(&jwt.audiences),
+        });
+    }
+    Ok(())
+}
+
 /// Classifies a principal presented without (or alongside) a token.
-fn classify_principal(principal: &str, with_token: bool) -> Result<Identified, IdentityError> {
+fn classify_principal(principal: &str, allow_oidc: bool) -> Result<Identified, IdentityError> {
     let bad = |problem: &str| IdentityError::Principal {
         principal: principal.to_string(),
         problem: problem.to_string(),
     };
     if principal.len() > 2048 {
         return Err(bad("is longer than 2048 bytes"));
-    }
-    if principal.chars().any(char::is_control) {
-        return Err(bad("holds control characters"));
     }
     let lower = principal.get(..7).map(str::to_ascii_lowercase);
     if lower.as_deref() == Some("spiffe:") {
@@ -628,7 +911,7 @@ fn classify_principal(principal: &str, with_token: bool) -> Result<Identified, I
         });
     }
     if principal.starts_with("oidc:") {
-        if !with_token {
+        if !allow_oidc {
             return Err(IdentityError::UnverifiedOidc(principal.to_string()));
         }
         return Ok(Identified {
@@ -935,6 +1218,7 @@ mod tests {
                 Presented {
                     principal: Some(p),
                     token: None,
+                    peer: None,
                 },
                 now,
             )
@@ -965,10 +1249,14 @@ mod tests {
             id("SPIFFE://acme.example/bot"),
             Err(IdentityError::Spiffe { .. })
         ));
-        assert!(matches!(
-            id("oidc:https://idp.example|bot"),
-            Err(IdentityError::UnverifiedOidc(_))
-        ));
+        // Asserted mode: an OIDC identity named by the gateway is as sent.
+        assert_eq!(
+            id("oidc:https://idp.example|bot").expect("asserted").agent,
+            "oidc:https://idp.example|bot"
+        );
+        // Control characters Cedar accepts in an id are not refused.
+        let del = id("Agent::\"bot\u{7f}\u{85}\"").expect("DEL and C1 in a uid");
+        assert_eq!(del.via, IdentityVia::Uid);
         assert!(id("Agent::bot").is_err());
         assert!(id("https://idp.example/bot").is_err());
         assert!(id("two words").is_err());
@@ -980,7 +1268,8 @@ mod tests {
             cfg.identify(
                 Presented {
                     principal: Some(""),
-                    token: Some("")
+                    token: Some(""),
+                    peer: None,
                 },
                 now
             ),
@@ -989,18 +1278,66 @@ mod tests {
     }
 
     #[test]
-    fn a_token_without_jwks_is_refused() {
+    fn a_token_in_asserted_mode_is_refused() {
         let err = IdentityConfig::none()
             .identify(
                 Presented {
                     principal: None,
                     token: Some("a.b.c"),
+                    peer: None,
                 },
                 OffsetDateTime::now_utc(),
             )
-            .expect_err("no jwks");
-        assert_eq!(err, IdentityError::NoJwks);
-        assert!(err.to_string().contains("no JWKS"), "{err}");
+            .expect_err("asserted mode");
+        assert_eq!(err, IdentityError::TokenInAssertedMode);
+        assert!(err.to_string().contains("asserted"), "{err}");
+    }
+
+    #[test]
+    fn verified_mode_refuses_a_principal_without_proof_and_takes_the_certificate() {
+        let cfg = IdentityConfig::none().with_mode(IdentityMode::Verified);
+        let now = OffsetDateTime::now_utc();
+        for p in [
+            "support-bot",
+            "Agent::\"support-bot\"",
+            "spiffe://acme.example/bot",
+        ] {
+            let err = cfg
+                .identify(
+                    Presented {
+                        principal: Some(p),
+                        token: None,
+                        peer: None,
+                    },
+                    now,
+                )
+                .expect_err("unproven");
+            assert_eq!(err, IdentityError::Unproven, "{p}");
+        }
+        let by_cert = cfg
+            .identify(
+                Presented {
+                    principal: None,
+                    token: None,
+                    peer: Some("spiffe://acme.example/bot"),
+                },
+                now,
+            )
+            .expect("certificate");
+        assert_eq!(by_cert.agent, "spiffe://acme.example/bot");
+        assert_eq!(by_cert.via, IdentityVia::Certificate);
+        let other = cfg.identify(
+            Presented {
+                principal: Some("spiffe://acme.example/other"),
+                token: None,
+                peer: Some("spiffe://acme.example/bot"),
+            },
+            now,
+        );
+        assert!(
+            matches!(other, Err(IdentityError::Mismatch { .. })),
+            "{other:?}"
+        );
     }
 
     #[test]

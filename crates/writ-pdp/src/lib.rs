@@ -12,16 +12,25 @@
 //! - [`metrics`]: the Prometheus metrics.
 //! - [`identity`]: who the agent is (uid, SPIFFE ID, JWT against a JWKS).
 //! - [`log_writer`]: the decision log (JSON Lines, masking, rotation).
+//! - [`rollback`]: the release channel rules and their durable state
+//!   (refusing older bundles).
+//! - [`conn`]: the accept loop: connection limit, header and idle
+//!   timeouts, TLS handshakes and client certificates.
+//! - [`tls`]: rustls (ring) server and mTLS client verification, SPIFFE IDs
+//!   of client certificates.
 //!
 //! The HTTP API is documented in `docs/decision-api.md`.
 
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod conn;
 pub mod engine;
 pub mod identity;
 pub mod log_writer;
 pub mod metrics;
+pub mod rollback;
 pub mod server;
+pub mod tls;
 
 pub use server::{Server, ServerConfig};

@@ -48,6 +48,22 @@ pub struct Metrics {
     pub reloads: Family<ReloadLabels, Counter>,
     /// HTTP requests refused before deciding (bad bearer token, too large, malformed).
     pub refused: Family<ReloadLabels, Counter>,
+    /// Bundles refused after start, by kind (verify, rollback, channel, state, expiry).
+    pub rejections: Family<ReloadLabels, Counter>,
+    /// Requests that failed caller authentication (never logged as decisions).
+    pub auth_failures: Counter,
+    /// The active bundle's sequence number (-1: none).
+    pub bundle_sequence: Gauge,
+    /// Seconds until the active bundle expires (-1: no expiry).
+    pub bundle_expiry_seconds: Gauge,
+    /// The decision cache's estimated bytes.
+    pub cache_bytes: Gauge,
+    /// Connections open now.
+    pub open_connections: Gauge,
+    /// Connections closed at once because --max-connections were open.
+    pub connections_refused: Counter,
+    /// Connections closed by the header or idle timeout, or a failed TLS handshake.
+    pub connections_timed_out: Counter,
 }
 
 impl Default for Metrics {
@@ -91,6 +107,54 @@ impl Metrics {
             "HTTP requests denied before reading them as a decision (unauthorized, too_large, malformed, timeout)",
             refused.clone(),
         );
+        let rejections = Family::<ReloadLabels, Counter>::default();
+        registry.register(
+            "bundle_rejections",
+            "Bundles refused after start, by kind (verify, rollback, channel, state, expiry)",
+            rejections.clone(),
+        );
+        let auth_failures = Counter::default();
+        registry.register(
+            "auth_failures",
+            "Requests that failed caller authentication (401; not written to the decision log)",
+            auth_failures.clone(),
+        );
+        let bundle_sequence = Gauge::default();
+        registry.register(
+            "bundle_sequence",
+            "The active bundle's sequence number in its channel (-1: none)",
+            bundle_sequence.clone(),
+        );
+        let bundle_expiry_seconds = Gauge::default();
+        registry.register(
+            "bundle_expiry_seconds",
+            "Seconds until the active bundle expires (-1: no expiry)",
+            bundle_expiry_seconds.clone(),
+        );
+        let cache_bytes = Gauge::default();
+        registry.register(
+            "cache_bytes",
+            "Estimated bytes held by the decision cache",
+            cache_bytes.clone(),
+        );
+        let open_connections = Gauge::default();
+        registry.register(
+            "open_connections",
+            "Connections open now",
+            open_connections.clone(),
+        );
+        let connections_refused = Counter::default();
+        registry.register(
+            "connections_refused",
+            "Connections closed at once because --max-connections were open",
+            connections_refused.clone(),
+        );
+        let connections_timed_out = Counter::default();
+        registry.register(
+            "connections_timed_out",
+            "Connections closed by the header or idle timeout or a failed TLS handshake",
+            connections_timed_out.clone(),
+        );
         Metrics {
             registry,
             decisions,
@@ -98,6 +162,14 @@ impl Metrics {
             bundle,
             reloads,
             refused,
+            rejections,
+            auth_failures,
+            bundle_sequence,
+            bundle_expiry_seconds,
+            cache_bytes,
+            open_connections,
+            connections_refused,
+            connections_timed_out,
         }
     }
 
@@ -131,6 +203,24 @@ impl Metrics {
                 result: result.to_string(),
             })
             .inc();
+    }
+
+    /// Counts a refused bundle by kind.
+    pub fn reject(&self, kind: &str) {
+        self.rejections
+            .get_or_create(&ReloadLabels {
+                result: kind.to_string(),
+            })
+            .inc();
+    }
+
+    /// How many bundles were refused after start.
+    pub fn rejected_total(&self) -> u64 {
+        self.reloads
+            .get_or_create(&ReloadLabels {
+                result: "rejected".into(),
+            })
+            .get()
     }
 
     /// Counts a refused HTTP request.

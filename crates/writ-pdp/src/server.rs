@@ -3,12 +3,14 @@
 
 use crate::api::{self, AuthorizeRequest, AuthorizeResponse, DecideContext, Decided};
 use crate::engine::{self, ActiveBundle, BundleInfo, LoadError};
-use crate::identity::IdentityConfig;
+use crate::identity::{IdentityConfig, IdentityMode};
 use crate::log_writer::{DecisionLog, LogConfig, LogWorker};
 use crate::metrics::Metrics;
+use crate::rollback::{ChannelConfig, Guard};
+use crate::tls::TlsConfig;
 use arc_swap::ArcSwapOption;
 use axum::body::{to_bytes, Body};
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -49,7 +51,29 @@ pub struct ServerConfig {
     pub watch_interval: Duration,
     /// The decision log, if one is written.
     pub log: Option<LogConfig>,
+    /// The release channel followed (rollback protection), if any.
+    pub channel: Option<ChannelConfig>,
+    /// Refuse bundles without an expiry (default: true).
+    pub require_expiry: bool,
+    /// How long before its expiry the bundle makes health `degraded`.
+    pub expiry_warning: Duration,
+    /// The cap of the decision cache, in (estimated) bytes.
+    pub cache_bytes: usize,
+    /// The most connections open at once; more are closed at once.
+    pub max_connections: usize,
+    /// The longest a client may take to send a request's headers (and
+    /// the TLS handshake).
+    pub header_timeout: Duration,
+    /// How long a connection may stay without any traffic.
+    pub idle_timeout: Duration,
+    /// TLS (and mTLS client authentication), if configured.
+    pub tls: Option<TlsConfig>,
+    /// Asserted mode without caller authentication, on 127.0.0.1 only.
+    pub insecure_loopback: bool,
 }
+
+/// The longest principal, action or resource string accepted, in bytes.
+pub const MAX_UID_BYTES: usize = 2048;
 
 impl ServerConfig {
     /// A configuration with the defaults: listen on 127.0.0.1:8180, no
@@ -70,6 +94,15 @@ impl ServerConfig {
             request_timeout: Duration::from_secs(5),
             watch_interval: Duration::from_secs(1),
             log: None,
+            channel: None,
+            require_expiry: true,
+            expiry_warning: Duration::from_secs(24 * 3600),
+            cache_bytes: engine::DEFAULT_CACHE_BYTES,
+            max_connections: 1024,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            tls: None,
+            insecure_loopback: false,
         }
     }
 }
@@ -91,6 +124,14 @@ pub enum ServeError {
     /// The decision log cannot be opened or closed.
     #[error("decision log: {0}")]
     Log(String),
+    /// The bundle is refused by the channel rules or the state cannot be
+    /// used (see [`crate::rollback`]).
+    #[error(transparent)]
+    Rollback(#[from] crate::rollback::RollbackError),
+    /// The configuration is not safe or not complete (identity mode, caller
+    /// authentication, expiry, TLS).
+    #[error("{0}")]
+    Config(String),
 }
 
 impl ServeError {
@@ -99,6 +140,7 @@ impl ServeError {
     pub fn exit_code(&self) -> u8 {
         match self {
             ServeError::Bundle(e) => e.exit_code(),
+            ServeError::Rollback(e) => e.exit_code(),
             _ => 1,
         }
     }
@@ -111,6 +153,8 @@ pub struct Rejected {
     pub at: String,
     /// Why.
     pub reason: String,
+    /// The kind (`verify`, `rollback`, `channel`, `state`, `expiry`).
+    pub kind: String,
 }
 
 /// The server's shared state.
@@ -118,6 +162,10 @@ pub struct Rejected {
 pub struct AppState {
     active: ArcSwapOption<ActiveBundle>,
     last_rejected: Mutex<Option<Rejected>>,
+    guard: Option<Guard>,
+    require_expiry: bool,
+    expiry_warning: Duration,
+    cache_bytes: usize,
     identity: IdentityConfig,
     trust_request_time: bool,
     bearer: Option<String>,
@@ -130,20 +178,53 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
     fn set_active(&self, b: ActiveBundle) {
         self.metrics
             .set_bundle(&b.info.version, &b.info.digest, &b.info.key_id);
+        self.metrics.bundle_sequence.set(
+            b.info
+                .sequence
+                .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX)),
+        );
         self.active.store(Some(Arc::new(b)));
     }
 
-    fn reject(&self, reason: String) {
+    fn reject(&self, kind: &str, reason: String) {
         self.metrics.reload("rejected");
+        self.metrics.reject(kind);
         if let Ok(mut r) = self.last_rejected.lock() {
             *r = Some(Rejected {
                 at: writ_bundle::bundle::format_time(OffsetDateTime::now_utc()),
                 reason,
+                kind: kind.to_string(),
             });
         }
+    }
+
+    /// The rules a verified bundle must pass before it is activated: an
+    /// expiry (unless allowed without), and the channel rules, whose state
+    /// is written durably here. `Err` is the kind and the reason.
+    fn admit(&self, b: &ActiveBundle) -> Result<(), (&'static str, ServeError)> {
+        if self.require_expiry && b.info.expires.is_none() {
+            return Err((
+                "expiry",
+                ServeError::Config(format!(
+                    "bundle {}: it has no expiry; serve requires one (export with --expires-in), or pass --allow-no-expiry",
+                    b.info.path.display()
+                )),
+            ));
+        }
+        if let Some(g) = &self.guard {
+            let now = writ_bundle::bundle::format_time(OffsetDateTime::now_utc());
+            g.admit(&b.info.manifest, &b.info.digest, &now)
+                .map_err(|e| (e.label(), ServeError::Rollback(e)))?;
+        }
+        Ok(())
     }
 
     fn write(&self, mut d: Decided, started: Instant) -> AuthorizeResponse {
@@ -170,6 +251,55 @@ pub struct Server {
     bundle_path: PathBuf,
     trusted: Vec<TrustedKey>,
     watch_interval: Duration,
+    conn: ConnLimits,
+}
+
+/// The connection limits and TLS of the accept loop.
+#[derive(Clone)]
+struct ConnLimits {
+    max_connections: usize,
+    header_timeout: Duration,
+    idle_timeout: Duration,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+}
+
+/// Refuses configurations that would let a request pick its own identity
+/// or reach the decisions without authenticating (see the identity modes
+/// in `docs/decision-api.md`).
+fn check_config(cfg: &ServerConfig) -> Result<(), ServeError> {
+    let client_auth = cfg.tls.as_ref().is_some_and(|t| !t.client_roots.is_empty());
+    match cfg.identity.mode() {
+        IdentityMode::Verified => {
+            if !cfg.identity.checks_tokens() && !client_auth {
+                return Err(ServeError::Config(
+                    "identity mode `verified` needs something to verify: --jwks, a SPIFFE trust bundle (--spiffe-bundle) or mTLS client certificates (--tls-client-ca)".into(),
+                ));
+            }
+        }
+        IdentityMode::Asserted => {
+            if cfg.identity.checks_tokens() {
+                return Err(ServeError::Config(
+                    "token keys (--jwks or a SPIFFE bundle's JWT-SVID keys) are checked only in identity mode `verified`; drop them or use --identity-mode verified".into(),
+                ));
+            }
+            if cfg.insecure_loopback {
+                if cfg.listen.ip() != std::net::IpAddr::from([127, 0, 0, 1]) {
+                    return Err(ServeError::Config(format!(
+                        "--insecure-loopback listens on 127.0.0.1 only, not {}",
+                        cfg.listen
+                    )));
+                }
+            } else if cfg.bearer_token.is_none() && !client_auth {
+                return Err(ServeError::Config(
+                    "identity mode `asserted` trusts the principal a caller names, so callers must authenticate: set --bearer-token-file or mTLS (--tls-client-ca), or, for a local trial, --insecure-loopback (127.0.0.1 only)".into(),
+                ));
+            }
+        }
+    }
+    if cfg.tls.is_none() && client_auth {
+        return Err(ServeError::Config("client certificates need TLS".into()));
+    }
+    Ok(())
 }
 
 impl std::fmt::Debug for Server {
@@ -191,7 +321,19 @@ impl Server {
     /// Loads and verifies the bundle (refusing a bad one), opens the
     /// decision log and binds the address.
     pub async fn bind(cfg: ServerConfig) -> Result<Server, ServeError> {
-        let active = engine::load(&cfg.bundle, &cfg.trusted, OffsetDateTime::now_utc())?;
+        check_config(&cfg)?;
+        let tls = match &cfg.tls {
+            Some(t) => {
+                Some(crate::tls::acceptor(t).map_err(|e| ServeError::Config(e.to_string()))?)
+            }
+            None => None,
+        };
+        let guard = match cfg.channel.clone() {
+            Some(c) => Some(Guard::open(c)?),
+            None => None,
+        };
+        let active = engine::load(&cfg.bundle, &cfg.trusted, OffsetDateTime::now_utc())?
+            .with_cache_bytes(cfg.cache_bytes);
         let (log, worker) = match cfg.log {
             Some(l) => {
                 let (log, worker) =
@@ -220,6 +362,10 @@ impl Server {
         let state = Arc::new(AppState {
             active: ArcSwapOption::empty(),
             last_rejected: Mutex::new(None),
+            guard,
+            require_expiry: cfg.require_expiry,
+            expiry_warning: cfg.expiry_warning,
+            cache_bytes: cfg.cache_bytes,
             identity: cfg.identity,
             trust_request_time: cfg.trust_request_time,
             bearer: cfg.bearer_token,
@@ -230,10 +376,14 @@ impl Server {
             log,
             metrics,
         });
+        state.admit(&active).map_err(|(_, e)| e)?;
         tracing::info!(
             version = %active.info.version,
             digest = %active.info.digest,
             key_id = %active.info.key_id,
+            channel = active.info.channel.as_deref().unwrap_or("-"),
+            sequence = active.info.sequence.unwrap_or(0),
+            identity_mode = state.identity.mode().as_str(),
             "bundle loaded"
         );
         state.set_active(active);
@@ -244,6 +394,12 @@ impl Server {
             bundle_path: cfg.bundle,
             trusted: cfg.trusted,
             watch_interval: cfg.watch_interval,
+            conn: ConnLimits {
+                max_connections: cfg.max_connections.max(1),
+                header_timeout: cfg.header_timeout,
+                idle_timeout: cfg.idle_timeout,
+                tls,
+            },
         })
     }
 
@@ -271,6 +427,7 @@ impl Server {
             bundle_path,
             trusted,
             watch_interval,
+            conn,
         } = self;
         let addr = listener.local_addr().ok();
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -282,16 +439,29 @@ impl Server {
             stop_rx,
         ));
         let app = router(state.clone());
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let (conn_stop_tx, conn_stop_rx) = tokio::sync::watch::channel(false);
+        let served = tokio::spawn(crate::conn::accept_loop(
+            listener,
+            app,
+            crate::conn::Limits {
+                max_connections: conn.max_connections,
+                header_timeout: conn.header_timeout,
+                idle_timeout: conn.idle_timeout,
+                tls: conn.tls,
+            },
+            state.clone(),
+            conn_stop_rx,
+        ));
+        shutdown.await;
+        let _ = conn_stop_tx.send(true);
+        let served = served.await;
         let _ = stop_tx.send(true);
         let _ = watcher.await;
         drop(state);
         if let Err(e) = served {
             return Err(ServeError::Listen {
                 addr: addr.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0))),
-                source: e,
+                source: std::io::Error::other(e.to_string()),
             });
         }
         let mut report = ServeReport::default();
@@ -344,8 +514,28 @@ fn authorized(state: &AppState, headers: &HeaderMap) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// A deny answered without reading a decision request (401, 413, 400,
-/// 408), logged like every other decision.
+/// The 401 answer to a caller that did not authenticate: counted in the
+/// metrics, never written to the decision log (a flood of them must not
+/// displace decision lines).
+fn unauthorized(state: &AppState) -> Response {
+    state.metrics.refuse("unauthorized");
+    state.metrics.auth_failures.inc();
+    json_response(
+        StatusCode::UNAUTHORIZED,
+        &AuthorizeResponse {
+            decision: "Deny".into(),
+            diagnostics: api::Diagnostics::default(),
+            decision_id: String::new(),
+            verdict: api::DENIED_BEFORE_POLICIES.into(),
+            denied_because: Some(
+                "missing or wrong bearer token (send `Authorization: Bearer <token>`)".into(),
+            ),
+        },
+    )
+}
+
+/// A deny answered without reading a decision request (413, 400, 408),
+/// logged like every other decision.
 fn refuse(state: &AppState, status: StatusCode, why: &str, reason: String) -> Response {
     state.metrics.refuse(why);
     let active = state.active.load_full();
@@ -364,7 +554,11 @@ fn refuse(state: &AppState, status: StatusCode, why: &str, reason: String) -> Re
 
 /// Decides one parsed request against the current bundle; a panic inside
 /// becomes a deny.
-fn decide_one(state: &AppState, req: &AuthorizeRequest) -> (StatusCode, AuthorizeResponse) {
+fn decide_one(
+    state: &AppState,
+    req: &AuthorizeRequest,
+    peer: Option<&str>,
+) -> (StatusCode, AuthorizeResponse) {
     let started = Instant::now();
     let active = state.active.load_full();
     let now = OffsetDateTime::now_utc();
@@ -376,6 +570,7 @@ fn decide_one(state: &AppState, req: &AuthorizeRequest) -> (StatusCode, Authoriz
                 identity: &state.identity,
                 trust_request_time: state.trust_request_time,
                 now,
+                peer,
             },
         )
     }));
@@ -407,12 +602,7 @@ async fn read_body(
     limit: usize,
 ) -> Result<axum::body::Bytes, Response> {
     if !authorized(state, headers) {
-        return Err(refuse(
-            state,
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "missing or wrong bearer token (send `Authorization: Bearer <token>`)".into(),
-        ));
+        return Err(unauthorized(state));
     }
     match to_bytes(body, limit).await {
         Ok(b) => Ok(b),
@@ -454,11 +644,27 @@ fn parse_body<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// What the connection proved: the SPIFFE ID of its verified client
+/// certificate, if any (set by the accept loop on every request).
+#[derive(Debug, Clone, Default)]
+pub struct Peer {
+    /// The client certificate's SPIFFE ID (URI SAN).
+    pub spiffe_id: Option<String>,
+}
+
+type PeerExt = Option<Extension<Arc<Peer>>>;
+
+fn peer_id(peer: &PeerExt) -> Option<String> {
+    peer.as_ref().and_then(|Extension(p)| p.spiffe_id.clone())
+}
+
 async fn is_authorized(
     State(state): State<Arc<AppState>>,
+    peer: PeerExt,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let peer = peer_id(&peer);
     let s = state.clone();
     with_timeout(state, async move {
         let bytes = match read_body(&s, &headers, body, s.max_body).await {
@@ -469,7 +675,7 @@ async fn is_authorized(
             Ok(r) => r,
             Err(r) => return *r,
         };
-        let (status, response) = decide_one(&s, &req);
+        let (status, response) = decide_one(&s, &req, peer.as_deref());
         json_response(status, &response)
     })
     .await
@@ -487,9 +693,11 @@ struct BatchResponse {
 
 async fn is_authorized_batch(
     State(state): State<Arc<AppState>>,
+    peer: PeerExt,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let peer = peer_id(&peer);
     let s = state.clone();
     with_timeout(state, async move {
         let bytes = match read_body(&s, &headers, body, s.max_batch_body).await {
@@ -518,7 +726,7 @@ async fn is_authorized_batch(
                 .requests
                 .into_iter()
                 .map(|v| match serde_json::from_value::<AuthorizeRequest>(v) {
-                    Ok(req) => decide_one(&state2, &req).1,
+                    Ok(req) => decide_one(&state2, &req, peer.as_deref()).1,
                     Err(e) => {
                         let started = Instant::now();
                         let d = api::deny_before(
@@ -554,42 +762,78 @@ struct Health {
     bundle_loaded: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
+    identity_mode: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    channel: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sequence: Option<u64>,
+    /// Seconds until the active bundle expires (absent: no expiry).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seconds_until_expiry: Option<i64>,
+    rejected_bundles: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_rejected: Option<Rejected>,
 }
 
 async fn health(State(state): State<Arc<AppState>>) -> Response {
     let active = state.active.load_full();
     let now = OffsetDateTime::now_utc();
-    let (status, reason) = match &active {
+    let left = active
+        .as_ref()
+        .and_then(|b| b.info.seconds_until_expiry(now));
+    let warn = i64::try_from(state.expiry_warning.as_secs()).unwrap_or(i64::MAX);
+    let last_rejected = state.last_rejected.lock().ok().and_then(|r| r.clone());
+    let (status, word, reason) = match &active {
         None => (
             StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
             Some("no valid bundle is loaded".to_string()),
         ),
         Some(b) if b.info.expired_at(now) => (
             StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
             Some(format!(
                 "the active bundle expired at {}",
                 b.info.expires.as_deref().unwrap_or_default()
             )),
         ),
-        Some(_) => match state.log.as_ref().and_then(DecisionLog::error) {
+        Some(b) => match state.log.as_ref().and_then(DecisionLog::error) {
             // Decisions that cannot be recorded are an outage for audit.
             Some(e) => (
                 StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
                 Some(format!("the decision log cannot be written: {e}")),
             ),
-            None => (StatusCode::OK, None),
+            None => match (left, &last_rejected) {
+                (Some(l), _) if l < warn => (
+                    StatusCode::OK,
+                    "degraded",
+                    Some(format!(
+                        "the active bundle expires in {l} s (at {}); deploy a new one",
+                        b.info.expires.as_deref().unwrap_or_default()
+                    )),
+                ),
+                (_, Some(r)) if r.kind == "rollback" || r.kind == "channel" => (
+                    StatusCode::OK,
+                    "degraded",
+                    Some(format!("a bundle was refused at {}: {}", r.at, r.reason)),
+                ),
+                _ => (StatusCode::OK, "ok", None),
+            },
         },
     };
     json_response(
         status,
         &Health {
-            status: if status == StatusCode::OK {
-                "ok"
-            } else {
-                "unavailable"
-            },
+            status: word,
             bundle_loaded: active.is_some(),
             reason,
+            identity_mode: state.identity.mode().as_str(),
+            channel: state.guard.as_ref().map(|g| g.channel().to_string()),
+            sequence: active.as_ref().and_then(|b| b.info.sequence),
+            seconds_until_expiry: left,
+            rejected_bundles: state.metrics.rejected_total(),
+            last_rejected,
         },
     )
 }
@@ -598,28 +842,47 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
 struct BundleView {
     active: Option<BundleInfo>,
     expired: bool,
+    seconds_until_expiry: Option<i64>,
+    channel_state: Option<crate::rollback::ChannelState>,
     last_rejected: Option<Rejected>,
 }
 
 async fn bundle_info(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     if !authorized(&state, &headers) {
-        state.metrics.refuse("unauthorized");
-        return json_response(
-            StatusCode::UNAUTHORIZED,
-            &serde_json::json!({"error": "missing or wrong bearer token"}),
-        );
+        return unauthorized(&state);
     }
     let active = state.active.load_full();
     let now = OffsetDateTime::now_utc();
     let view = BundleView {
         expired: active.as_ref().is_some_and(|b| b.info.expired_at(now)),
+        seconds_until_expiry: active
+            .as_ref()
+            .and_then(|b| b.info.seconds_until_expiry(now)),
+        channel_state: state.guard.as_ref().and_then(Guard::current),
         active: active.map(|b| b.info.clone()),
         last_rejected: state.last_rejected.lock().ok().and_then(|r| r.clone()),
     };
     json_response(StatusCode::OK, &view)
 }
 
-async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    // The metrics name the bundle digest and key id: protected like the API.
+    if !authorized(&state, &headers) {
+        return unauthorized(&state);
+    }
+    let active = state.active.load_full();
+    let now = OffsetDateTime::now_utc();
+    state.metrics.bundle_expiry_seconds.set(
+        active
+            .as_ref()
+            .and_then(|b| b.info.seconds_until_expiry(now))
+            .unwrap_or(-1),
+    );
+    state.metrics.cache_bytes.set(
+        active
+            .as_ref()
+            .map_or(0, |b| i64::try_from(b.cache_bytes()).unwrap_or(i64::MAX)),
+    );
     (
         StatusCode::OK,
         [(
@@ -713,9 +976,11 @@ async fn watch(
         pending = None;
         seen = now_fp;
         let (p, t) = (path.clone(), trusted.clone());
-        let loaded =
-            tokio::task::spawn_blocking(move || engine::load(&p, &t, OffsetDateTime::now_utc()))
-                .await;
+        let cache_bytes = state.cache_bytes;
+        let loaded = tokio::task::spawn_blocking(move || {
+            engine::load(&p, &t, OffsetDateTime::now_utc()).map(|b| b.with_cache_bytes(cache_bytes))
+        })
+        .await;
         match loaded {
             Ok(Ok(b)) => {
                 let same = state
@@ -726,6 +991,21 @@ async fn watch(
                 if same {
                     continue;
                 }
+                // Checked, and the channel state written, before the swap.
+                let st = state.clone();
+                let admitted = tokio::task::spawn_blocking(move || st.admit(&b).map(|()| b)).await;
+                let b = match admitted {
+                    Ok(Ok(b)) => b,
+                    Ok(Err((kind, e))) => {
+                        tracing::warn!(error = %e, "new bundle refused; the last good bundle keeps serving");
+                        state.reject(kind, e.to_string());
+                        continue;
+                    }
+                    Err(e) => {
+                        state.reject("verify", format!("internal error while admitting: {e}"));
+                        continue;
+                    }
+                };
                 tracing::info!(
                     version = %b.info.version,
                     digest = %b.info.digest,
@@ -737,13 +1017,42 @@ async fn watch(
             }
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "new bundle rejected; the last good bundle keeps serving");
-                state.reject(e.to_string());
+                state.reject("verify", e.to_string());
             }
             Err(e) => {
                 tracing::error!(error = %e, "loading the new bundle failed");
-                state.reject(format!("internal error while loading: {e}"));
+                state.reject("verify", format!("internal error while loading: {e}"));
             }
         }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM; the SIGTERM handler is installed when
+/// this is called (not when first polled), so a SIGTERM sent as soon as the
+/// server says it listens is not lost.
+pub fn shutdown_signal_installed() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        #[cfg(unix)]
+        let term = async move {
+            match term {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term => {}
+        }
+        tracing::info!("shutting down: finishing requests in flight");
     }
 }
 

@@ -166,6 +166,7 @@ fn with_token(cfg: &IdentityConfig, token: &str) -> Result<String, IdentityError
         Presented {
             principal: None,
             token: Some(token),
+            peer: None,
         },
         NOW,
     )
@@ -350,6 +351,7 @@ fn a_remembered_token_still_expires_and_a_forged_one_is_still_refused() {
             Presented {
                 principal: None,
                 token: Some(&token),
+                peer: None,
             },
             later,
         )
@@ -361,6 +363,7 @@ fn a_remembered_token_still_expires_and_a_forged_one_is_still_refused() {
             Presented {
                 principal: None,
                 token: Some(&token),
+                peer: None,
             },
             earlier,
         )
@@ -380,8 +383,8 @@ fn no_jwks_refuses_tokens_and_principals_must_match_tokens() {
     let dir = tempfile::tempdir().expect("tempdir");
     let key = ed25519("ed-1");
     let token = sign(&key, &claims("bot"));
-    let err = with_token(&IdentityConfig::none(), &token).expect_err("no jwks");
-    assert_eq!(err, IdentityError::NoJwks);
+    let err = with_token(&IdentityConfig::none(), &token).expect_err("asserted mode");
+    assert_eq!(err, IdentityError::TokenInAssertedMode);
 
     let cfg = config(&write_jwks(dir.path(), &[&key]), Some(ISS));
     let both = |principal: &str| {
@@ -389,6 +392,7 @@ fn no_jwks_refuses_tokens_and_principals_must_match_tokens() {
             Presented {
                 principal: Some(principal),
                 token: Some(&token),
+                peer: None,
             },
             NOW,
         )
@@ -415,6 +419,7 @@ fn no_jwks_refuses_tokens_and_principals_must_match_tokens() {
             Presented {
                 principal: Some("Agent::\"bot\""),
                 token: Some(&token),
+                peer: None,
             },
             NOW,
             &inventory,
@@ -429,6 +434,7 @@ fn no_jwks_refuses_tokens_and_principals_must_match_tokens() {
             Presented {
                 principal: Some("Agent::\"other\""),
                 token: Some(&token),
+                peer: None,
             },
             NOW,
             &inventory,
@@ -442,6 +448,7 @@ fn no_jwks_refuses_tokens_and_principals_must_match_tokens() {
             Presented {
                 principal: Some("Agent::\"bot\""),
                 token: Some(&sign(&key, &c)),
+                peer: None,
             },
             NOW
         ),
@@ -457,6 +464,7 @@ fn spiffe_ids_and_uids_pass_through() {
             Presented {
                 principal: Some(p),
                 token: None,
+                peer: None,
             },
             NOW,
         )

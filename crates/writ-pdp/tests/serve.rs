@@ -18,6 +18,13 @@ fn with_tokens(cfg: &mut writ_pdp::ServerConfig, dir: &std::path::Path) -> Token
         Some("https://login.acme.example".into()),
     )
     .expect("jwks loads");
+    let path = tokens.spiffe_bundle.clone();
+    let bundle = writ_pdp::identity::read_spiffe_bundle(&path).expect("spiffe bundle");
+    cfg.identity = cfg
+        .identity
+        .clone()
+        .with_spiffe_bundle(&path, &bundle, vec![AUDIENCE.into()])
+        .expect("svid keys load");
     tokens
 }
 
@@ -315,20 +322,22 @@ fn limits_bad_requests_and_the_bearer_token_all_deny() {
     let (status, v) = post_raw(&http, &url, &big.to_string(), Some("s3cret"));
     assert_eq!(status, 413, "{v}");
     assert_eq!(v["decision"], "Deny");
-    // An unknown agent, a token without a JWKS, an oidc principal without a
-    // token: denies with reasons, never allows.
-    for (req, words) in [
-        (
-            json!({"principal": "oidc:https://login.acme.example|hr-assistant", "action": "read_ticket", "resource": "Ticket::\"T-1\""}),
-            "token",
-        ),
+    // A token in asserted mode, an oversized principal: denies with
+    // reasons, never allows.
+    for (req, words, code) in [
         (
             json!({"token": "a.b.c", "action": "read_ticket", "resource": "Ticket::\"T-1\""}),
-            "JWKS",
+            "asserted",
+            200,
+        ),
+        (
+            json!({"principal": format!("Agent::\"{}\"", "x".repeat(3000)), "action": "read_ticket", "resource": "Ticket::\"T-1\""}),
+            "at most 2048",
+            400,
         ),
     ] {
         let (status, v) = post_raw(&http, &url, &req.to_string(), Some("s3cret"));
-        assert_eq!(status, 200, "{v}");
+        assert_eq!(status, code, "{v}");
         assert_eq!(v["decision"], "Deny", "{v}");
         let why = v["denied_because"].as_str().unwrap_or_default();
         assert!(why.to_lowercase().contains(&words.to_lowercase()), "{v}");
@@ -362,14 +371,21 @@ fn limits_bad_requests_and_the_bearer_token_all_deny() {
         v["denied_because"].as_str().unwrap().contains("at most 3"),
         "{v}"
     );
-    // Metrics: decisions by outcome, latency, the bundle, refusals.
+    // Metrics name the digest and key id: protected like the API.
     let (status, m) = get(&http, &server.url("/metrics"));
+    assert_eq!(status, 401, "{m}");
+    assert!(!m.contains("writ_pdp_active_bundle"), "{m}");
+    let (status, m) = get_with(&http, &server.url("/metrics"), "wrong");
+    assert_eq!(status, 401, "{m}");
+    // Metrics: decisions by outcome, latency, the bundle, refusals.
+    let (status, m) = get_with(&http, &server.url("/metrics"), "s3cret");
     assert_eq!(status, 200);
     for needle in [
         "writ_pdp_decisions_total{decision=\"deny\",verdict=\"denied_before_policies\"}",
         "writ_pdp_decision_latency_seconds_bucket",
         "writ_pdp_active_bundle{version=\"v1",
-        "writ_pdp_refused_requests_total{result=\"unauthorized\"} 3",
+        "writ_pdp_refused_requests_total{result=\"unauthorized\"} 5",
+        "writ_pdp_auth_failures_total 5",
         "writ_pdp_refused_requests_total{result=\"too_large\"} 2",
         "writ_pdp_refused_requests_total{result=\"timeout\"} 1",
     ] {

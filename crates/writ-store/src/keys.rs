@@ -44,6 +44,12 @@ pub struct NewBundle {
     pub created: String,
     /// The manifest's expiry time.
     pub expires: Option<String>,
+    /// The release channel (format 2 bundles).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// The sequence number in the channel (format 2 bundles).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<i64>,
 }
 
 /// A recorded bundle export.
@@ -168,8 +174,8 @@ impl Workspace {
             });
         }
         tx.execute(
-            "INSERT INTO bundles (version_id, key_id, digest, path, archive, created, expires, exported_at, exported_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO bundles (version_id, key_id, digest, path, archive, created, expires, exported_at, exported_by, channel, sequence)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 b.version_id,
                 b.key_id,
@@ -179,7 +185,9 @@ impl Workspace {
                 b.created,
                 b.expires,
                 now_rfc3339(),
-                actor
+                actor,
+                b.channel,
+                b.sequence
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -196,6 +204,8 @@ impl Workspace {
                 "archive": b.archive,
                 "created": b.created,
                 "expires": b.expires,
+                "channel": b.channel,
+                "sequence": b.sequence,
             }),
         )?;
         tx.commit()?;
@@ -205,7 +215,7 @@ impl Workspace {
     /// Every recorded bundle export, newest first.
     pub fn bundles(&self) -> Result<Vec<BundleRecord>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, version_id, key_id, digest, path, archive, created, expires, exported_at, exported_by
+            "SELECT id, version_id, key_id, digest, path, archive, created, expires, exported_at, exported_by, channel, sequence
              FROM bundles ORDER BY id DESC",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -219,6 +229,8 @@ impl Workspace {
                     archive: r.get(5)?,
                     created: r.get(6)?,
                     expires: r.get(7)?,
+                    channel: r.get(10)?,
+                    sequence: r.get(11)?,
                 },
                 exported_at: r.get(8)?,
                 exported_by: r.get(9)?,
@@ -264,8 +276,13 @@ mod tests {
             archive: false,
             created: "2026-01-01T00:00:00Z".into(),
             expires: None,
+            channel: Some("prod".into()),
+            sequence: Some(4),
         };
         let id = ws.record_bundle(&b, "carol").unwrap();
+        let listed = ws.bundles().unwrap();
+        assert_eq!(listed[0].bundle.channel.as_deref(), Some("prod"));
+        assert_eq!(listed[0].bundle.sequence, Some(4));
         let unknown = NewBundle {
             key_id: "f".repeat(32),
             ..b.clone()

@@ -20,6 +20,8 @@
 //!   review, approved, rejected) with the evidence reviewed stored as JSON.
 //! - Keys and bundles ([`keys`]): registered public signing keys and the
 //!   record of exported signed bundles.
+//! - Release channels ([`channels`]): the increasing bundle sequence number
+//!   each channel hands out (rollback protection at the decision point).
 //! - The evidence report ([`report`]): a version's inventory, findings,
 //!   policies and controls, tests, decision changes, approvals and bundles
 //!   as one self-contained HTML file.
@@ -30,6 +32,7 @@
 
 pub mod approvals;
 pub mod audit;
+pub mod channels;
 pub mod error;
 pub mod findings;
 pub mod keys;

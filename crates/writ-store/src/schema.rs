@@ -159,6 +159,18 @@ CREATE TABLE bundles (
     exported_by TEXT NOT NULL
 ) STRICT;
 "#,
+    // 4 -> 5: bundle sequence numbers per release channel (see
+    // `channels.rs`): the last sequence handed out in each channel, and
+    // each recorded bundle's channel and sequence.
+    r#"
+CREATE TABLE bundle_channels (
+    channel       TEXT PRIMARY KEY,
+    last_sequence INTEGER NOT NULL CHECK (last_sequence >= 1)
+) STRICT;
+
+ALTER TABLE bundles ADD COLUMN channel TEXT;
+ALTER TABLE bundles ADD COLUMN sequence INTEGER;
+"#,
 ];
 
 /// The format this build writes.

@@ -124,6 +124,28 @@ pub fn request_for(rec: &Value, tokens: &mut Tokens) -> Value {
     req
 }
 
+/// A recorded action as a trusted gateway sends it in asserted mode: the
+/// agent named as the principal (no token).
+pub fn asserted_request_for(rec: &Value) -> Value {
+    let mut req = json!({
+        "principal": rec["agent"],
+        "action": format!("Action::{}", Value::from(rec["action"].as_str().expect("action"))),
+        "context": rec.get("context").cloned().unwrap_or(json!({})),
+        "time": rec["ts"],
+    });
+    if let Some(r) = rec.get("resource") {
+        req["resource"] = Value::from(format!(
+            "{}::{}",
+            r["type"].as_str().expect("type"),
+            Value::from(r["id"].as_str().expect("id"))
+        ));
+    }
+    if let Some(u) = rec.get("on_behalf_of") {
+        req["on_behalf_of"] = u.clone();
+    }
+    req
+}
+
 /// A running `writ serve`.
 pub struct Serving {
     /// The process.

@@ -82,7 +82,10 @@ pub fn fresh_bundle(v: &str, out: &Path) {
 /// `https://login.acme.example`, audience `writ-pdp`.
 pub struct Tokens {
     key: jsonwebtoken::EncodingKey,
+    svid_key: jsonwebtoken::EncodingKey,
     cache: HashMap<String, String>,
+    /// The SPIFFE trust bundle (JWT-SVID key `svid-1`) beside the JWKS.
+    pub spiffe_bundle: PathBuf,
 }
 
 /// The audience tokens carry.
@@ -102,13 +105,45 @@ impl Tokens {
             .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
             .expect("pem");
         let key = jsonwebtoken::EncodingKey::from_ed_pem(pem.as_bytes()).expect("ed key");
+        // The SPIFFE trust bundle: one JWT-SVID key of another key pair.
+        let svid = ed25519_dalek::SigningKey::from_bytes(&[8; 32]);
+        let sx = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(svid.verifying_key().as_bytes());
+        let bundle = json!({"spiffe_sequence": 1, "keys": [{"kty": "OKP", "crv": "Ed25519", "x": sx, "kid": "svid-1", "use": "jwt-svid"}]});
+        let spiffe_bundle = dir.join("spiffe-bundle.json");
+        std::fs::write(
+            &spiffe_bundle,
+            serde_json::to_vec_pretty(&bundle).expect("json"),
+        )
+        .expect("write bundle");
+        let spem = svid
+            .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+            .expect("pem");
+        let svid_key = jsonwebtoken::EncodingKey::from_ed_pem(spem.as_bytes()).expect("ed key");
         (
             Tokens {
                 key,
+                svid_key,
                 cache: HashMap::new(),
+                spiffe_bundle,
             },
             path,
         )
+    }
+
+    /// A JWT-SVID for the SPIFFE ID `agent`, valid for an hour.
+    pub fn svid(&mut self, agent: &str) -> String {
+        if let Some(t) = self.cache.get(agent) {
+            return t.clone();
+        }
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let claims = json!({"sub": agent, "aud": [AUDIENCE], "exp": now + 3600, "iat": now});
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+        header.kid = Some("svid-1".into());
+        header.typ = Some("JWT".into());
+        let t = jsonwebtoken::encode(&header, &claims, &self.svid_key).expect("signs");
+        self.cache.insert(agent.to_string(), t.clone());
+        t
     }
 
     /// A token for `oidc:<iss>|<sub>`, valid for an hour.
@@ -131,8 +166,37 @@ impl Tokens {
     }
 }
 
-/// The decision request for a recorded trace line: the agent as principal
-/// (an `oidc:` agent by a token instead), the action and resource as uids,
+/// The request of [`request_for`] as a trusted gateway sends it in
+/// asserted mode: the agent named as the principal, no token.
+pub fn asserted_request_for(rec: &Value) -> Value {
+    let mut req = base_request(rec);
+    req["principal"] = rec["agent"].clone();
+    req
+}
+
+/// A trace line's request without the agent.
+fn base_request(rec: &Value) -> Value {
+    let mut req = json!({
+        "action": format!("Action::{}", Value::from(rec["action"].as_str().expect("action"))),
+        "context": rec.get("context").cloned().unwrap_or(json!({})),
+        "time": rec["ts"],
+    });
+    if let Some(r) = rec.get("resource") {
+        req["resource"] = Value::from(format!(
+            "{}::{}",
+            r["type"].as_str().expect("type"),
+            Value::from(r["id"].as_str().expect("id"))
+        ));
+    }
+    if let Some(u) = rec.get("on_behalf_of") {
+        req["on_behalf_of"] = u.clone();
+    }
+    req
+}
+
+/// The decision request for a recorded trace line in verified mode: an
+/// `oidc:` agent by an OIDC token, a SPIFFE agent by a JWT-SVID (another
+/// agent by principal), the action and resource as uids,
 /// the context, the user and the recorded time.
 pub fn request_for(rec: &Value, tokens: &mut Tokens) -> Value {
     let agent = rec["agent"].as_str().expect("agent");
@@ -143,6 +207,9 @@ pub fn request_for(rec: &Value, tokens: &mut Tokens) -> Value {
     });
     if agent.starts_with("oidc:") {
         req["token"] = Value::from(tokens.token(agent));
+    } else if agent.starts_with("spiffe://") {
+        // Verified mode: a SPIFFE agent proves itself with a JWT-SVID.
+        req["token"] = Value::from(tokens.svid(agent));
     } else {
         req["principal"] = Value::from(agent);
     }
@@ -238,6 +305,8 @@ pub fn config(bundle: &Path) -> ServerConfig {
     let mut cfg = ServerConfig::new(bundle.to_path_buf(), trusted());
     cfg.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     cfg.watch_interval = Duration::from_millis(100);
+    // Asserted principals without caller authentication: 127.0.0.1 only.
+    cfg.insecure_loopback = true;
     cfg
 }
 
@@ -318,6 +387,17 @@ pub fn post_raw(agent: &ureq::Agent, url: &str, body: &str, bearer: Option<&str>
 /// GETs a path; returns status and text.
 pub fn get(agent: &ureq::Agent, url: &str) -> (u16, String) {
     let mut resp = agent.get(url).call().expect("the server answers");
+    let status = resp.status().as_u16();
+    (status, resp.body_mut().read_to_string().expect("body"))
+}
+
+/// GETs a URL with a bearer token; returns the status and body.
+pub fn get_with(agent: &ureq::Agent, url: &str, bearer: &str) -> (u16, String) {
+    let mut resp = agent
+        .get(url)
+        .header("Authorization", &format!("Bearer {bearer}"))
+        .call()
+        .expect("the server answers");
     let status = resp.status().as_u16();
     (status, resp.body_mut().read_to_string().expect("body"))
 }
