@@ -72,6 +72,17 @@ pub struct Args {
     /// A context attribute to mask in the decision log (repeatable; dotted paths reach into records).
     #[arg(long, value_name = "FIELD", requires = "decision_log")]
     mask_context: Vec<String>,
+    /// What to answer when a decision's log line cannot be written (disk
+    /// full, file unwritable): `deny` answers such allows as denies until
+    /// the log is written again; `allow` answers as decided and only counts
+    /// the lost lines. Shown in /v1/health and /metrics.
+    #[arg(long, value_name = "deny|allow", default_value = "deny", requires = "decision_log")]
+    on_log_failure: writ_pdp::log_writer::OnFailure,
+    /// When a log line counts as written: `write` (the write of its group
+    /// returned: survives a crash of writ serve) or `sync` (also on disk,
+    /// one fdatasync per group: survives a power cut; costs throughput).
+    #[arg(long, value_name = "write|sync", default_value = "write", requires = "decision_log")]
+    log_durability: writ_pdp::log_writer::Durability,
 }
 
 /// Runs `writ serve` until Ctrl-C or SIGTERM.
@@ -117,6 +128,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         max_bytes: a.log_max_bytes,
         keep: a.log_keep,
         mask: a.mask_context.clone(),
+        on_failure: a.on_log_failure,
+        durability: a.log_durability,
     });
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = a.workers {

@@ -11,7 +11,9 @@
 //!   bundle watcher (atomic hot swap), graceful shutdown.
 //! - [`metrics`]: the Prometheus metrics.
 //! - [`identity`]: who the agent is (uid, SPIFFE ID, JWT against a JWKS).
-//! - [`log_writer`]: the decision log (JSON Lines, masking, rotation).
+//! - [`log_writer`]: the decision log (JSON Lines, masking, group commit,
+//!   recovery from write faults, rotation).
+//! - [`log_chain`]: the decision log's hash chain and its verification.
 //!
 //! The HTTP API is documented in `docs/decision-api.md`.
 
@@ -20,6 +22,7 @@
 pub mod api;
 pub mod engine;
 pub mod identity;
+pub mod log_chain;
 pub mod log_writer;
 pub mod metrics;
 pub mod server;
