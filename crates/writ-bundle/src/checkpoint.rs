@@ -88,11 +88,9 @@ pub fn write(
     let envelope = sign(payload_type, checkpoint, key);
     let mut bytes = serde_json::to_vec_pretty(&envelope).unwrap_or_default();
     bytes.push(b'\n');
-    writ_core::atomic_file::write_atomically(path, &bytes).map_err(|source| {
-        CheckpointError::Io {
-            path: path.to_path_buf(),
-            source,
-        }
+    writ_core::atomic_file::write_atomically(path, &bytes).map_err(|source| CheckpointError::Io {
+        path: path.to_path_buf(),
+        source,
     })
 }
 
@@ -144,7 +142,8 @@ pub fn read(
             },
         });
     }
-    serde_json::from_slice(&body).map_err(|e| malformed(format!("the payload is not a checkpoint: {e}")))
+    serde_json::from_slice(&body)
+        .map_err(|e| malformed(format!("the payload is not a checkpoint: {e}")))
 }
 
 #[cfg(test)]
@@ -169,10 +168,16 @@ mod tests {
         let trusted = [TrustedKey::new(k.verifying_key())];
         assert_eq!(read(&path, AUDIT_PAYLOAD_TYPE, &trusted).expect("read"), cp);
         let other = read(&path, DECISION_LOG_PAYLOAD_TYPE, &trusted).expect_err("type");
-        assert!(matches!(other, CheckpointError::WrongType { .. }), "{other}");
+        assert!(
+            matches!(other, CheckpointError::WrongType { .. }),
+            "{other}"
+        );
         let stranger = [TrustedKey::new(key(2).verifying_key())];
         let untrusted = read(&path, AUDIT_PAYLOAD_TYPE, &stranger).expect_err("key");
-        assert!(matches!(untrusted, CheckpointError::Untrusted { .. }), "{untrusted}");
+        assert!(
+            matches!(untrusted, CheckpointError::Untrusted { .. }),
+            "{untrusted}"
+        );
         // A payload edited after signing (count lowered) no longer verifies.
         let mut env: Envelope =
             serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
@@ -183,6 +188,9 @@ mod tests {
             .encode(serde_json::to_vec(&forged).expect("json"));
         std::fs::write(&path, serde_json::to_vec(&env).expect("json")).expect("write");
         let edited = read(&path, AUDIT_PAYLOAD_TYPE, &trusted).expect_err("edited");
-        assert!(matches!(edited, CheckpointError::Untrusted { .. }), "{edited}");
+        assert!(
+            matches!(edited, CheckpointError::Untrusted { .. }),
+            "{edited}"
+        );
     }
 }

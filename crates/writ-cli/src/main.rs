@@ -3,6 +3,7 @@
 
 mod bundle;
 mod check;
+mod decisions;
 mod diff;
 mod export;
 mod findings;
@@ -90,6 +91,9 @@ enum Command {
     Schema(schema::SchemaCommand),
     /// Serve decisions over HTTP from a verified signed bundle (the policy decision point).
     Serve(serve::Args),
+    /// Decision logs written by `writ serve`: verify their hash chain, sign checkpoints.
+    #[command(subcommand)]
+    Decisions(decisions::DecisionsCommand),
     /// Load a verified bundle into a running enforcement point (cedar-agent).
     #[command(subcommand)]
     Push(push::PushCommand),
@@ -131,6 +135,7 @@ fn main() -> ExitCode {
         Command::Profiles(c) => profiles::profiles(c),
         Command::Schema(c) => schema::schema(c),
         Command::Serve(a) => serve::run(a),
+        Command::Decisions(c) => decisions::decisions(c),
         Command::Push(c) => push::push(c),
         Command::Export(c) => export::export(c),
     };

@@ -76,12 +76,22 @@ pub struct Args {
     /// full, file unwritable): `deny` answers such allows as denies until
     /// the log is written again; `allow` answers as decided and only counts
     /// the lost lines. Shown in /v1/health and /metrics.
-    #[arg(long, value_name = "deny|allow", default_value = "deny", requires = "decision_log")]
+    #[arg(
+        long,
+        value_name = "deny|allow",
+        default_value = "deny",
+        requires = "decision_log"
+    )]
     on_log_failure: writ_pdp::log_writer::OnFailure,
     /// When a log line counts as written: `write` (the write of its group
     /// returned: survives a crash of writ serve) or `sync` (also on disk,
     /// one fdatasync per group: survives a power cut; costs throughput).
-    #[arg(long, value_name = "write|sync", default_value = "write", requires = "decision_log")]
+    #[arg(
+        long,
+        value_name = "write|sync",
+        default_value = "write",
+        requires = "decision_log"
+    )]
     log_durability: writ_pdp::log_writer::Durability,
 }
 

@@ -155,7 +155,10 @@ pub fn verify_files(paths: &[PathBuf], expect: Option<&Expect>) -> Result<ChainR
                     continue;
                 }
                 Ok(None) if last.is_some() => {
-                    return Err(at("a decision line without `seq`/`prev` after chained lines (inserted?)".into()))
+                    return Err(at(
+                        "a decision line without `seq`/`prev` after chained lines (inserted?)"
+                            .into(),
+                    ))
                 }
                 Ok(None) => {
                     report.unchained += 1;
@@ -167,7 +170,9 @@ pub fn verify_files(paths: &[PathBuf], expect: Option<&Expect>) -> Result<ChainR
             match &last {
                 None => {
                     if seq == 1 && prev != GENESIS {
-                        return Err(at("line 1 of the chain does not start from the genesis hash".into()));
+                        return Err(at(
+                            "line 1 of the chain does not start from the genesis hash".into(),
+                        ));
                     }
                     report.first_seq = Some(seq);
                 }
@@ -249,7 +254,11 @@ mod tests {
         let mut prev = GENESIS.to_string();
         (1..=n)
             .map(|i| {
-                let l = chain_line(i, &prev, &format!("{{\"decision_id\":\"{i:04x}\",\"request\":{{}}}}"));
+                let l = chain_line(
+                    i,
+                    &prev,
+                    &format!("{{\"decision_id\":\"{i:04x}\",\"request\":{{}}}}"),
+                );
                 prev = line_hash(&l);
                 l
             })
@@ -290,12 +299,19 @@ mod tests {
         deleted.remove(2);
         let p = write(dir.path(), "a", &deleted);
         let e = verify_files(&[p], None).expect_err("deleted");
-        assert!(e.to_string().contains(":3: line seq 4 follows seq 2: 1 line(s) are missing"), "{e}");
+        assert!(
+            e.to_string()
+                .contains(":3: line seq 4 follows seq 2: 1 line(s) are missing"),
+            "{e}"
+        );
         let mut edited = lines.clone();
         edited[1] = edited[1].replace("0002", "0bad");
         let p = write(dir.path(), "b", &edited);
         let e = verify_files(&[p], None).expect_err("edited");
-        assert!(e.to_string().contains(":3: line seq 3 does not follow"), "{e}");
+        assert!(
+            e.to_string().contains(":3: line seq 3 does not follow"),
+            "{e}"
+        );
         // Dropping the newest lines leaves a valid chain: only a checkpoint tells.
         let p = write(dir.path(), "c", &lines[..4]);
         verify_files(std::slice::from_ref(&p), None).expect("a shorter chain is a chain");
@@ -310,7 +326,11 @@ mod tests {
         assert!(e.to_string().contains("no chained line is left"), "{e}");
         // Rewritten: same length, other content at the checkpointed line.
         let mut other = chain(6);
-        other[5] = chain_line(6, &line_hash(&other[4]), "{\"decision_id\":\"forged\",\"request\":{}}");
+        other[5] = chain_line(
+            6,
+            &line_hash(&other[4]),
+            "{\"decision_id\":\"forged\",\"request\":{}}",
+        );
         let p = write(dir.path(), "e", &other);
         let e = verify_files(&[p], Some(&expect)).expect_err("rewritten");
         assert!(e.to_string().contains("rewritten"), "{e}");

@@ -1222,7 +1222,9 @@ mod fault_tests {
         };
         for round in 0..2 {
             let (log, worker) = DecisionLog::open(c.clone()).expect("open");
-            let acks: Vec<Ack> = (0..40).map(|i| log.record(entry(round * 100 + i))).collect();
+            let acks: Vec<Ack> = (0..40)
+                .map(|i| log.record(entry(round * 100 + i)))
+                .collect();
             assert!(acks.into_iter().all(Ack::written_blocking));
             drop(log);
             worker.finish().expect("finish");
@@ -1268,12 +1270,17 @@ mod fault_tests {
         std::fs::remove_file(&path).expect("delete");
         assert!(log.record(entry(2)).written_blocking());
         let text = std::fs::read_to_string(&path).expect("recreated");
-        assert!(text.contains("\"00000002\"") && !text.contains("\"00000001\""), "{text}");
+        assert!(
+            text.contains("\"00000002\"") && !text.contains("\"00000001\""),
+            "{text}"
+        );
         // Replaced by another file: written to the new one, chain continues.
         std::fs::rename(&path, dir.path().join("moved")).expect("move");
         std::fs::write(&path, "").expect("replace");
         assert!(log.record(entry(3)).written_blocking());
-        assert!(std::fs::read_to_string(&path).expect("read").contains("\"00000003\""));
+        assert!(std::fs::read_to_string(&path)
+            .expect("read")
+            .contains("\"00000003\""));
         assert_eq!(log.health().reopened, 2);
         drop(log);
         worker.finish().expect("finish");

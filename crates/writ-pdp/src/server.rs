@@ -676,7 +676,8 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
                     h.error.unwrap_or_else(|| "a write failed".into()),
                     match h.on_failure {
                         OnFailure::Deny => "allows are answered as denies until it recovers",
-                        OnFailure::Allow => "decisions are answered but not logged (--on-log-failure allow)",
+                        OnFailure::Allow =>
+                            "decisions are answered but not logged (--on-log-failure allow)",
                     }
                 )),
             ),
