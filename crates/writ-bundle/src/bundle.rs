@@ -47,6 +47,19 @@ pub struct Approval {
     pub comment: Option<String>,
 }
 
+/// The exporting workspace's audit trail as it was before the bundle's own
+/// export event: its newest event's hash and the number of events. Signed
+/// with the manifest, so `writ audit verify --bundle` detects a trail later
+/// truncated, wiped or rewritten.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditMark {
+    /// The newest event's hash.
+    pub head: String,
+    /// The number of events.
+    pub count: u64,
+}
+
 /// `manifest.json`: what the signature covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,6 +79,9 @@ pub struct Manifest {
     /// Every other file (not the manifest, not the signature): name to
     /// lower-case hex SHA-256.
     pub files: BTreeMap<String, String>,
+    /// The exporting workspace's audit trail before this export.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<AuditMark>,
 }
 
 /// What a bundle is made of.
@@ -88,6 +104,9 @@ pub struct BundleInputs {
     pub created: String,
     /// The expiry time (RFC 3339).
     pub expires: Option<String>,
+    /// The exporting workspace's audit trail before this export (a value
+    /// handed in: the builder does not read a workspace).
+    pub audit: Option<AuditMark>,
 }
 
 /// A bundle in memory: file name to bytes.
@@ -153,6 +172,7 @@ pub fn inputs_from_project(
         approvals,
         created: created.to_string(),
         expires,
+        audit: None,
     }
 }
 
@@ -239,6 +259,7 @@ pub fn build(inputs: &BundleInputs, key: &SigningKey) -> Result<Bundle, BundleEr
             .iter()
             .map(|(name, bytes)| (name.clone(), crate::sha256_hex(bytes)))
             .collect(),
+        audit: inputs.audit.clone(),
     };
     let manifest_bytes = pretty(&manifest);
     let envelope = dsse::sign(&manifest_bytes, key);

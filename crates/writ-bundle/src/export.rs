@@ -113,7 +113,13 @@ pub fn export_version(
             comment: a.comment.clone(),
         })
         .collect();
-    let inputs = bundle::inputs_from_project(&id, &project, approvals, &created, expires);
+    let mut inputs = bundle::inputs_from_project(&id, &project, approvals, &created, expires);
+    // The trail as it is before this export's own events.
+    let head = ws.audit_head()?;
+    inputs.audit = Some(bundle::AuditMark {
+        head: head.head,
+        count: head.count,
+    });
     let b = bundle::build(&inputs, &key)?;
     if options.archive {
         b.write_archive(out)?;

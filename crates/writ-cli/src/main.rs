@@ -1,6 +1,7 @@
 //! `writ`: check, format, replay, diff and test Cedar policy projects for AI
 //! agents, headlessly. Every command is a thin layer over `writ-core`.
 
+mod audit;
 mod bundle;
 mod check;
 mod decisions;
@@ -65,7 +66,7 @@ enum Command {
     Runs(ws::RunsCommand),
     /// The workspace's tamper-evident audit trail.
     #[command(subcommand)]
-    Audit(ws::AuditCommand),
+    Audit(audit::AuditCommand),
     /// Scenario suites stored in the workspace (run them with `writ test --suite`).
     #[command(subcommand)]
     Suites(suites::SuitesCommand),
@@ -124,7 +125,7 @@ fn main() -> ExitCode {
         Command::Version(c) => ws::version(c, g),
         Command::Traces(c) => ws::traces(c, g),
         Command::Runs(c) => ws::runs(c, g),
-        Command::Audit(c) => ws::audit(c, g),
+        Command::Audit(c) => audit::audit(c, g),
         Command::Suites(c) => suites::suites(c, g),
         Command::Review(a) => review::review(a, g),
         Command::Approve(a) => review::approve(a, g),
