@@ -103,6 +103,15 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
+    // A file size limit (ulimit -f) must fail the decision log's write
+    // (EFBIG: the line is not written, the allow is denied), not kill the
+    // decision point with SIGXFSZ.
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to "ignore" at start-up, before
+    // the runtime's threads exist, is sound.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let trusted = bundle::read_trusted(&a.trust)?;
     let identity = match &a.jwks {
         Some(path) => IdentityConfig::from_jwks_file(path, a.audience.clone(), a.issuer.clone())?,

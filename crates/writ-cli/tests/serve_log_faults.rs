@@ -358,3 +358,79 @@ fn a_checkpoint_catches_lines_removed_from_the_end_of_a_served_log() {
     let (_, err) = fails(verify(&cp));
     assert!(err.contains("no chained line is left"), "{err}");
 }
+
+#[test]
+fn a_file_size_limit_cuts_no_line_in_half_and_no_allow_goes_unlogged() {
+    if Command::new("prlimit").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: prlimit is not installed");
+        return;
+    }
+    let ws = approved_and_exported();
+    // `prlimit --fsize` runs writ serve with a 40 kB file size limit: the
+    // write that crosses it is cut short (then fails with EFBIG).
+    let mut child = Command::new("prlimit")
+        .arg("--fsize=40000")
+        .arg(env!("CARGO_BIN_EXE_writ"))
+        .args(["serve", "--bundle", "b1", "--trust", "release.pub.pem"])
+        .args(["--trust-request-time", "--decision-log", "decisions.jsonl"])
+        .args(["--listen", "127.0.0.1:0"])
+        .current_dir(ws.dir.path())
+        .env_remove("WRIT_WORKSPACE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("prlimit runs");
+    let mut line = String::new();
+    use std::io::BufRead as _;
+    let _ = std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line);
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("writ serve did not start: {line}"))
+        .to_string();
+    let server = Serving { child, base };
+    let http = client();
+    let mut tokens = Tokens::new(ws.dir.path());
+    let requests: Vec<Value> = records()
+        .iter()
+        .filter(|r| !r["agent"].as_str().unwrap_or("oidc:").starts_with("oidc:"))
+        .take(40)
+        .map(|r| request_for(r, &mut tokens))
+        .collect();
+    let one = format!("{}/v1/is_authorized", server.base);
+    let answers: Vec<Value> = requests.iter().map(|r| post(&http, &one, r).1).collect();
+    let i = answers
+        .iter()
+        .position(|a| a["decision"] == "Allow")
+        .expect("an allowed action");
+    let mut allowed = Vec::new();
+    let mut denied = 0;
+    for _ in 0..400 {
+        let (status, a) = post(&http, &one, &requests[i]);
+        assert_eq!(status, 200, "{a}");
+        if a["decision"] == "Allow" {
+            allowed.push(a["decision_id"].as_str().expect("id").to_string());
+        } else {
+            assert_eq!(a["verdict"], "denied_not_logged", "{a}");
+            denied += 1;
+            if denied == 5 {
+                break;
+            }
+        }
+    }
+    assert_eq!(denied, 5, "the limit was never reached");
+    let (code, err) = server.terminate();
+    assert_eq!(code, Some(1), "{err}");
+    let text = std::fs::read_to_string(ws.path("decisions.jsonl")).expect("log");
+    assert!(text.len() <= 40_000, "{}", text.len());
+    assert!(text.ends_with('\n'), "the log ends in a partial line");
+    let (ids, whole) = logged_ids(ws.dir.path());
+    assert!(whole);
+    for id in &allowed {
+        assert!(ids.contains(id), "allow {id} was answered but not logged");
+    }
+    ok(common::writ_in(
+        ws.dir.path(),
+        &["decisions", "verify", "decisions.jsonl"],
+    ));
+}
