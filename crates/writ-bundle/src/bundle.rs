@@ -59,14 +59,16 @@ pub struct Approval {
     pub comment: Option<String>,
 }
 
-/// The workspace's audit trail as it was when a bundle was made: its head
-/// hash and event count (signed in the manifest; checked elsewhere).
+/// The exporting workspace's audit trail as it was before the bundle's own
+/// export event: its newest event's hash and the number of events. Signed
+/// with the manifest, so `writ audit verify --bundle` detects a trail later
+/// truncated, wiped or rewritten.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditMark {
-    /// The hash of the newest audit event.
+    /// The newest event's hash.
     pub head: String,
-    /// How many audit events the trail held.
+    /// The number of events.
     pub count: u64,
 }
 

@@ -49,10 +49,17 @@ pub fn pae(payload_type: &str, body: &[u8]) -> Vec<u8> {
 
 /// Signs `body` with `key` into an envelope of type [`PAYLOAD_TYPE`].
 pub fn sign(body: &[u8], key: &SigningKey) -> Envelope {
+    sign_as(PAYLOAD_TYPE, body, key)
+}
+
+/// Signs `body` with `key` into an envelope of type `payload_type` (the
+/// type is covered by the signature, so one kind of signed document cannot
+/// pass for another).
+pub fn sign_as(payload_type: &str, body: &[u8], key: &SigningKey) -> Envelope {
     let b64 = base64::engine::general_purpose::STANDARD;
-    let sig = key.sign(&pae(PAYLOAD_TYPE, body));
+    let sig = key.sign(&pae(payload_type, body));
     Envelope {
-        payload_type: PAYLOAD_TYPE.to_string(),
+        payload_type: payload_type.to_string(),
         payload: b64.encode(body),
         signatures: vec![EnvelopeSignature {
             keyid: crate::keys::key_id(&key.verifying_key()),

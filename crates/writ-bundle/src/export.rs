@@ -132,11 +132,17 @@ pub fn export_version(
         })
         .collect();
     let mut inputs = bundle::inputs_from_project(&id, &project, approvals, &created, expires);
+    // The trail as it is before this export's own events (an explicit mark
+    // handed in by the caller wins).
+    let head = ws.audit_head()?;
+    inputs.audit = Some(options.audit.clone().unwrap_or(bundle::AuditMark {
+        head: head.head,
+        count: head.count,
+    }));
     // The sequence is taken last, once everything else is known to be good.
     let sequence = ws.next_bundle_sequence(&channel)?;
     inputs.channel = Some(channel.clone());
     inputs.sequence = Some(sequence);
-    inputs.audit = options.audit.clone();
     let b = bundle::build(&inputs, &key)?;
     if options.archive {
         b.write_archive(out)?;

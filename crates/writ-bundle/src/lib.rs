@@ -6,6 +6,9 @@
 //!   0600) and SPKI PEM (public), as `openssl genpkey -algorithm ed25519`
 //!   writes them, and their key id (the first 16 bytes of the SHA-256 of
 //!   the SPKI DER, as 32 lower-case hex characters).
+//! - [`checkpoint`]: signed checkpoints of a hash chain (the workspace's
+//!   audit trail, a decision log): its head and length, so a truncated or
+//!   wiped chain is detected.
 //! - [`dsse`]: the DSSE envelope and its pre-authentication encoding (PAE).
 //! - [`bundle`]: the manifest, building a bundle from a checked project,
 //!   writing it as a folder or a deterministic `.tar.gz`, reading either
@@ -23,6 +26,7 @@
 #![warn(missing_docs)]
 
 pub mod bundle;
+pub mod checkpoint;
 pub mod dsse;
 pub mod error;
 pub mod export;

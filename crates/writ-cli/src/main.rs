@@ -1,8 +1,10 @@
 //! `writ`: check, format, replay, diff and test Cedar policy projects for AI
 //! agents, headlessly. Every command is a thin layer over `writ-core`.
 
+mod audit;
 mod bundle;
 mod check;
+mod decisions;
 mod diff;
 mod export;
 mod findings;
@@ -64,7 +66,7 @@ enum Command {
     Runs(ws::RunsCommand),
     /// The workspace's tamper-evident audit trail.
     #[command(subcommand)]
-    Audit(ws::AuditCommand),
+    Audit(audit::AuditCommand),
     /// Scenario suites stored in the workspace (run them with `writ test --suite`).
     #[command(subcommand)]
     Suites(suites::SuitesCommand),
@@ -90,6 +92,9 @@ enum Command {
     Schema(schema::SchemaCommand),
     /// Serve decisions over HTTP from a verified signed bundle (the policy decision point).
     Serve(Box<serve::Args>),
+    /// Decision logs written by `writ serve`: verify their hash chain, sign checkpoints.
+    #[command(subcommand)]
+    Decisions(decisions::DecisionsCommand),
     /// Load a verified bundle into a running enforcement point (cedar-agent).
     #[command(subcommand)]
     Push(push::PushCommand),
@@ -120,7 +125,7 @@ fn main() -> ExitCode {
         Command::Version(c) => ws::version(c, g),
         Command::Traces(c) => ws::traces(c, g),
         Command::Runs(c) => ws::runs(c, g),
-        Command::Audit(c) => ws::audit(c, g),
+        Command::Audit(c) => audit::audit(c, g),
         Command::Suites(c) => suites::suites(c, g),
         Command::Review(a) => review::review(a, g),
         Command::Approve(a) => review::approve(a, g),
@@ -131,6 +136,7 @@ fn main() -> ExitCode {
         Command::Profiles(c) => profiles::profiles(c),
         Command::Schema(c) => schema::schema(c),
         Command::Serve(a) => serve::run(*a),
+        Command::Decisions(c) => decisions::decisions(c),
         Command::Push(c) => push::push(c),
         Command::Export(c) => export::export(c),
     };

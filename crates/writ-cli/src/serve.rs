@@ -132,6 +132,27 @@ pub struct Args {
     /// How long a connection may stay without traffic, in milliseconds.
     #[arg(long, default_value_t = 60_000)]
     idle_timeout_ms: u64,
+    /// What to answer when a decision's log line cannot be written (disk
+    /// full, file unwritable): `deny` answers such allows as denies until
+    /// the log is written again; `allow` answers as decided and only counts
+    /// the lost lines. Shown in /v1/health and /metrics.
+    #[arg(
+        long,
+        value_name = "deny|allow",
+        default_value = "deny",
+        requires = "decision_log"
+    )]
+    on_log_failure: writ_pdp::log_writer::OnFailure,
+    /// When a log line counts as written: `write` (the write of its group
+    /// returned: survives a crash of writ serve) or `sync` (also on disk,
+    /// one fdatasync per group: survives a power cut; costs throughput).
+    #[arg(
+        long,
+        value_name = "write|sync",
+        default_value = "write",
+        requires = "decision_log"
+    )]
+    log_durability: writ_pdp::log_writer::Durability,
 }
 
 /// Runs `writ serve` until Ctrl-C or SIGTERM.
@@ -142,6 +163,15 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
+    // A file size limit (ulimit -f) must fail the decision log's write
+    // (EFBIG: the line is not written, the allow is denied), not kill the
+    // decision point with SIGXFSZ.
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to "ignore" at start-up, before
+    // the runtime's threads exist, is sound.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let trusted = bundle::read_trusted(&a.trust)?;
     let mut identity = match &a.jwks {
         Some(path) => IdentityConfig::from_jwks_file(path, a.audience.clone(), a.issuer.clone())?,
@@ -205,6 +235,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         max_bytes: a.log_max_bytes,
         keep: a.log_keep,
         mask: a.mask_context.clone(),
+        on_failure: a.on_log_failure,
+        durability: a.log_durability,
     });
     cfg.channel = match (&a.channel, &a.state_dir) {
         (Some(channel), Some(dir)) => Some(ChannelConfig {

@@ -1,5 +1,5 @@
 //! Workspace commands: `writ init`, `writ version ...`, `writ traces ...`,
-//! `writ runs ...` and `writ audit ...`. Each opens the workspace through
+//! and `writ runs ...`. Each opens the workspace through
 //! `writ-store` and prints what it returns.
 
 use crate::output::{progress_bar, GlobalArgs};
@@ -392,41 +392,6 @@ pub fn summary_from_json(
     v: &serde_json::Value,
 ) -> anyhow::Result<writ_core::summary::ReplaySummary> {
     serde_json::from_value(v.clone()).context("the run's stored summary is not readable")
-}
-
-/// `writ audit ...`.
-#[derive(clap::Subcommand)]
-pub enum AuditCommand {
-    /// List the audit trail, oldest first.
-    List,
-    /// Check the hash chain; names the first edited, deleted or reordered event.
-    Verify,
-}
-
-/// Runs an audit subcommand.
-pub fn audit(cmd: AuditCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    let ws = g.open()?;
-    match cmd {
-        AuditCommand::List => {
-            for e in ws.audit_events()? {
-                println!(
-                    "{:>5}  {}  {:<16} {:<16} {}",
-                    e.id, e.ts, e.actor, e.kind, e.details
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        AuditCommand::Verify => match ws.verify_audit()? {
-            None => {
-                println!("audit trail intact: {} event(s)", ws.audit_events()?.len());
-                Ok(ExitCode::SUCCESS)
-            }
-            Some(b) => {
-                eprintln!("audit trail broken at event {}: {}", b.event, b.reason);
-                Ok(ExitCode::from(1))
-            }
-        },
-    }
 }
 
 /// Opens the workspace named by the global options.

@@ -170,8 +170,9 @@ fn an_approved_version_exports_as_a_signed_bundle_that_verifies() {
     ws.approve_both();
 
     // Two exports of the same version differ only in the sequence the
-    // workspace hands out (1, then 2): every other file, and every other
-    // manifest field, is byte-identical.
+    // workspace hands out (1, then 2) and in the audit head their manifest
+    // records (the first export's events come before the second): every
+    // other file, and every other manifest field, is byte-identical.
     for out in ["one.tar.gz", "two.tar.gz"] {
         ok(ws.by(
             "alice",
@@ -209,8 +210,12 @@ fn an_approved_version_exports_as_a_signed_bundle_that_verifies() {
         (1.into(), 2.into())
     );
     assert_eq!(m1["channel"], "prod");
-    m1["sequence"] = 0.into();
-    m2["sequence"] = 0.into();
+    let count = |m: &serde_json::Value| m["audit"]["count"].as_u64().expect("audit count");
+    assert!(count(&m1) < count(&m2), "{m1} {m2}");
+    for m in [&mut m1, &mut m2] {
+        m["sequence"] = 0.into();
+        m["audit"] = serde_json::Value::Null;
+    }
     assert_eq!(m1, m2);
     ok(ws.by(
         "alice",

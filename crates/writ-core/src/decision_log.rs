@@ -49,6 +49,15 @@ pub struct LoggedRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionLogEntry {
+    /// The line's position in the log's hash chain (1, 2, ...), set by the
+    /// log writer; absent in logs written before the chain existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// The SHA-256 (hex) of the previous line's bytes (64 zeros before the
+    /// first line), set by the log writer, so a deleted or edited line
+    /// breaks the chain (see `docs/decision-log.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev: Option<String>,
     /// A unique id for the decision (hex).
     pub decision_id: String,
     /// When the decision was made (RFC 3339, the server's clock).
@@ -171,6 +180,8 @@ mod tests {
 
     fn entry() -> DecisionLogEntry {
         DecisionLogEntry {
+            seq: None,
+            prev: None,
             decision_id: "00ff".into(),
             time: "2026-11-30T10:00:00.5Z".into(),
             request_time: "2026-11-02T09:15:03Z".into(),

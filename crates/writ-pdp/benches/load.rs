@@ -276,12 +276,15 @@ fn wait_until_up(url: &str) {
     fail(format!("{url} did not answer within 30 s"))
 }
 
+/// Starts `writ serve`; its decision log (unless `WRIT_BENCH_NO_LOG`) is
+/// `decisions-<durability>.jsonl` with `--log-durability <durability>`.
 fn start_writ(
     bin: &Path,
     dir: &Path,
     bundle: &Path,
     key: &Path,
     tokens: &Tokens,
+    durability: &str,
 ) -> (Running, String) {
     let mut child = Command::new(bin)
         .args(["serve", "--bundle"])
@@ -300,7 +303,10 @@ fn start_writ(
         } else {
             vec![
                 "--decision-log".into(),
-                dir.join("decisions.jsonl").into_os_string(),
+                dir.join(format!("decisions-{durability}.jsonl"))
+                    .into_os_string(),
+                "--log-durability".into(),
+                durability.into(),
             ]
         })
         .current_dir(dir)
@@ -470,7 +476,7 @@ fn main() {
     write_bodies(&writ_mix, &writ_bodies);
     write_bodies(&agent_mix, &agent_bodies);
 
-    let (_serve, writ_url) = start_writ(&writ_bin, dir, &bundle, &key, &tokens);
+    let (_serve, writ_url) = start_writ(&writ_bin, dir, &bundle, &key, &tokens, "write");
     let (_agent, agent_url) = start_cedar_agent(&agent_bin);
     writ(
         &writ_bin,
@@ -579,5 +585,50 @@ fn main() {
             w.errors,
             if w.errors == 0 { "met" } else { "missed" }
         );
+        if std::env::var_os("WRIT_BENCH_NO_LOG").is_none() {
+            durable_cost(
+                &writ_bin,
+                dir,
+                (&bundle, &key, &tokens),
+                &writ_mix,
+                seconds,
+                w,
+            );
+        }
     }
+}
+
+/// The cost of `--log-durability sync` (one fdatasync per group commit)
+/// against the default (`write`) measured above, at 16 connections.
+fn durable_cost(
+    bin: &Path,
+    dir: &Path,
+    (bundle, key, tokens): (&Path, &Path, &Tokens),
+    mix: &Path,
+    seconds: u64,
+    default: Load,
+) {
+    let (_sync, url) = start_writ(bin, dir, bundle, key, tokens, "sync");
+    let s = run_wrk(&format!("{url}/v1/is_authorized"), mix, 16, seconds);
+    println!(
+        "
+decision log durability at 16 connections (every allow waits for its line):"
+    );
+    for (name, l) in [("write", default), ("sync", s)] {
+        println!(
+            "{:>5}  {:<12} {:>10.0} {:>9.3} {:>9.3} {:>7}",
+            16,
+            format!("log {name}"),
+            l.rps,
+            l.p50_us / 1000.0,
+            l.p99_us / 1000.0,
+            l.errors
+        );
+    }
+    println!(
+        "{:>5}  cost of sync: throughput {:.2}x of write's, p99 {:+.3} ms",
+        "",
+        s.rps / default.rps.max(1e-9),
+        (s.p99_us - default.p99_us) / 1000.0
+    );
 }

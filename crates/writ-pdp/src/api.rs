@@ -155,6 +155,8 @@ pub fn deny_before(
             denied_because: Some(reason.clone()),
         },
         entry: DecisionLogEntry {
+            seq: None,
+            prev: None,
             decision_id,
             request_time: request_time.unwrap_or_else(|| time.clone()),
             time,
@@ -328,6 +330,8 @@ pub fn decide(req: &AuthorizeRequest, cx: &DecideContext<'_>) -> Result<Decided,
             denied_because: None,
         },
         entry: DecisionLogEntry {
+            seq: None,
+            prev: None,
             decision_id,
             time: rfc3339(now),
             request_time: ts,

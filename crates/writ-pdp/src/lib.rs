@@ -11,7 +11,9 @@
 //!   bundle watcher (atomic hot swap), graceful shutdown.
 //! - [`metrics`]: the Prometheus metrics.
 //! - [`identity`]: who the agent is (uid, SPIFFE ID, JWT against a JWKS).
-//! - [`log_writer`]: the decision log (JSON Lines, masking, rotation).
+//! - [`log_writer`]: the decision log (JSON Lines, masking, group commit,
+//!   recovery from write faults, rotation).
+//! - [`log_chain`]: the decision log's hash chain and its verification.
 //! - [`rollback`]: the release channel rules and their durable state
 //!   (refusing older bundles).
 //! - [`conn`]: the accept loop: connection limit, header and idle
@@ -27,6 +29,7 @@ pub mod api;
 pub mod conn;
 pub mod engine;
 pub mod identity;
+pub mod log_chain;
 pub mod log_writer;
 pub mod metrics;
 pub mod rollback;

@@ -34,6 +34,33 @@ pub struct ReloadLabels {
     pub result: String,
 }
 
+/// Labels of a decision log setting.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ModeLabels {
+    /// The setting's value (`deny`/`allow`, `write`/`sync`).
+    pub mode: String,
+}
+
+/// The decision log's metrics (set from its state at each scrape, except
+/// the counter of allows denied for want of a log line).
+#[derive(Debug, Default)]
+pub struct LogMetrics {
+    /// 1 while the log is written, 0 while writes fail.
+    pub ok: Gauge,
+    /// Decision lines that could not be written since start.
+    pub lost_lines: Gauge,
+    /// Failed writes since start.
+    pub failed_writes: Gauge,
+    /// Times the file was found deleted or replaced and reopened.
+    pub reopened: Gauge,
+    /// Allows answered as denies because their line was not written.
+    pub unlogged_denies: Counter,
+    /// 1 for the `--on-log-failure` mode in force.
+    pub on_failure: Family<ModeLabels, Gauge>,
+    /// 1 for the `--log-durability` mode in force.
+    pub durability: Family<ModeLabels, Gauge>,
+}
+
 /// Every metric the server keeps.
 #[derive(Debug)]
 pub struct Metrics {
@@ -64,6 +91,8 @@ pub struct Metrics {
     pub connections_refused: Counter,
     /// Connections closed by the header or idle timeout, or a failed TLS handshake.
     pub connections_timed_out: Counter,
+    /// The decision log's state.
+    pub log: LogMetrics,
 }
 
 impl Default for Metrics {
@@ -155,7 +184,44 @@ impl Metrics {
             "Connections closed by the header or idle timeout or a failed TLS handshake",
             connections_timed_out.clone(),
         );
+        let log = LogMetrics::default();
+        registry.register(
+            "decision_log_ok",
+            "1 while the decision log is written, 0 while writes fail",
+            log.ok.clone(),
+        );
+        registry.register(
+            "decision_log_lost_lines",
+            "Decision lines that could not be written since start",
+            log.lost_lines.clone(),
+        );
+        registry.register(
+            "decision_log_failed_writes",
+            "Failed decision log writes since start",
+            log.failed_writes.clone(),
+        );
+        registry.register(
+            "decision_log_reopened",
+            "Times the decision log was found deleted or replaced and reopened",
+            log.reopened.clone(),
+        );
+        registry.register(
+            "decision_log_unlogged_denies",
+            "Allows answered as denies because their decision log line could not be written",
+            log.unlogged_denies.clone(),
+        );
+        registry.register(
+            "decision_log_on_failure",
+            "1 for what is answered when the decision log cannot be written (--on-log-failure)",
+            log.on_failure.clone(),
+        );
+        registry.register(
+            "decision_log_durability",
+            "1 for when a decision log line counts as written (--log-durability)",
+            log.durability.clone(),
+        );
         Metrics {
+            log,
             registry,
             decisions,
             latency,
@@ -230,6 +296,34 @@ impl Metrics {
                 result: why.to_string(),
             })
             .inc();
+    }
+
+    /// Counts an allow answered as a deny for want of its log line.
+    pub fn unlogged_deny(&self) {
+        self.log.unlogged_denies.inc();
+    }
+
+    /// Sets the decision log's gauges from its state.
+    pub fn set_log(&self, h: &crate::log_writer::LogHealth) {
+        let clamp = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        self.log.ok.set(i64::from(h.ok));
+        self.log.lost_lines.set(clamp(h.lost));
+        self.log.failed_writes.set(clamp(h.failures));
+        self.log.reopened.set(clamp(h.reopened));
+        self.log.on_failure.clear();
+        self.log
+            .on_failure
+            .get_or_create(&ModeLabels {
+                mode: h.on_failure.as_str().into(),
+            })
+            .set(1);
+        self.log.durability.clear();
+        self.log
+            .durability
+            .get_or_create(&ModeLabels {
+                mode: h.durability.as_str().into(),
+            })
+            .set(1);
     }
 
     /// The metrics as OpenMetrics text.

@@ -4,7 +4,7 @@
 use crate::api::{self, AuthorizeRequest, AuthorizeResponse, DecideContext, Decided};
 use crate::engine::{self, ActiveBundle, BundleInfo, LoadError};
 use crate::identity::{IdentityConfig, IdentityMode};
-use crate::log_writer::{DecisionLog, LogConfig, LogWorker};
+use crate::log_writer::{Ack, DecisionLog, LogConfig, LogHealth, LogWorker, OnFailure};
 use crate::metrics::Metrics;
 use crate::rollback::{ChannelConfig, Guard};
 use crate::tls::TlsConfig;
@@ -227,20 +227,78 @@ impl AppState {
         Ok(())
     }
 
-    fn write(&self, mut d: Decided, started: Instant) -> AuthorizeResponse {
+    /// Queues the decision's log line; the answer waits in the returned
+    /// [`Pending`] until [`Self::settle`].
+    fn write(&self, mut d: Decided, started: Instant) -> Pending {
         let elapsed = started.elapsed();
-        self.metrics.decision(
-            &d.response.decision,
-            &d.response.verdict,
-            elapsed.as_secs_f64(),
-        );
-        if let Some(log) = &self.log {
+        let ack = self.log.as_ref().map(|log| {
             d.entry.latency_us = elapsed.as_micros().min(u128::from(u64::MAX)) as u64;
             d.entry.masked = log.mask_context(&mut d.entry.request.context);
-            log.record(d.entry);
+            log.record(d.entry)
+        });
+        Pending {
+            response: d.response,
+            ack,
+            seconds: elapsed.as_secs_f64(),
         }
-        d.response
     }
+
+    /// Whether `p`'s answer must wait for its log line: an allow, with a
+    /// log, unless `--on-log-failure allow`.
+    fn must_wait(&self, p: &Pending) -> bool {
+        p.response.decision == "Allow"
+            && p.ack.is_some()
+            && self
+                .log
+                .as_ref()
+                .is_some_and(|l| l.on_failure() == OnFailure::Deny)
+    }
+
+    /// The answer of `p` once its line is known `written` (`None`: not
+    /// waited for): an allow whose line was not written becomes a deny.
+    fn settle(&self, mut p: Pending, written: Option<bool>) -> AuthorizeResponse {
+        if written == Some(false) {
+            let why = self
+                .log
+                .as_ref()
+                .and_then(DecisionLog::error)
+                .unwrap_or_else(|| "the write failed".into());
+            p.response.decision = "Deny".into();
+            p.response.verdict = NOT_LOGGED.into();
+            p.response.diagnostics.reason.clear();
+            p.response.denied_because = Some(format!(
+                "the decision could not be written to the decision log ({why}); allows are denied until it can (--on-log-failure deny)"
+            ));
+            self.metrics.unlogged_deny();
+        }
+        self.metrics
+            .decision(&p.response.decision, &p.response.verdict, p.seconds);
+        p.response
+    }
+
+    /// [`Self::settle`] after waiting for the log line when it must.
+    async fn settled(&self, mut p: Pending) -> AuthorizeResponse {
+        let written = if self.must_wait(&p) {
+            match p.ack.take() {
+                Some(a) => Some(a.written().await),
+                None => None,
+            }
+        } else {
+            None
+        };
+        self.settle(p, written)
+    }
+}
+
+/// The verdict of an allow denied because its log line could not be written.
+pub const NOT_LOGGED: &str = "denied_not_logged";
+
+/// A decision whose answer may depend on its log line being written.
+#[derive(Debug)]
+struct Pending {
+    response: AuthorizeResponse,
+    ack: Option<Ack>,
+    seconds: f64,
 }
 
 /// A server bound to its address with its bundle loaded, not yet serving.
@@ -548,7 +606,8 @@ fn refuse(state: &AppState, status: StatusCode, why: &str, reason: String) -> Re
         None,
         reason,
     );
-    let response = state.write(d, started);
+    // A deny: it does not wait for its line.
+    let response = state.settle(state.write(d, started), None);
     json_response(status, &response)
 }
 
@@ -558,7 +617,7 @@ fn decide_one(
     state: &AppState,
     req: &AuthorizeRequest,
     peer: Option<&str>,
-) -> (StatusCode, AuthorizeResponse) {
+) -> (StatusCode, Pending) {
     let started = Instant::now();
     let active = state.active.load_full();
     let now = OffsetDateTime::now_utc();
@@ -675,7 +734,8 @@ async fn is_authorized(
             Ok(r) => r,
             Err(r) => return *r,
         };
-        let (status, response) = decide_one(&s, &req, peer.as_deref());
+        let (status, pending) = decide_one(&s, &req, peer.as_deref());
+        let response = s.settled(pending).await;
         json_response(status, &response)
     })
     .await
@@ -744,7 +804,14 @@ async fn is_authorized_batch(
         })
         .await;
         match decided {
-            Ok(responses) => json_response(StatusCode::OK, &BatchResponse { responses }),
+            Ok(pending) => {
+                // One group commit holds the whole batch's lines.
+                let mut responses = Vec::with_capacity(pending.len());
+                for p in pending {
+                    responses.push(s.settled(p).await);
+                }
+                json_response(StatusCode::OK, &BatchResponse { responses })
+            }
             Err(_) => refuse(
                 &s,
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -773,6 +840,35 @@ struct Health {
     rejected_bundles: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_rejected: Option<Rejected>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decision_log: Option<LogView>,
+}
+
+/// The decision log's state in `/v1/health`.
+#[derive(Serialize)]
+struct LogView {
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    on_failure: &'static str,
+    durability: &'static str,
+    lost_lines: u64,
+    failed_writes: u64,
+    reopened: u64,
+}
+
+impl From<LogHealth> for LogView {
+    fn from(h: LogHealth) -> LogView {
+        LogView {
+            ok: h.ok,
+            error: h.error,
+            on_failure: h.on_failure.as_str(),
+            durability: h.durability.as_str(),
+            lost_lines: h.lost,
+            failed_writes: h.failures,
+            reopened: h.reopened,
+        }
+    }
 }
 
 async fn health(State(state): State<Arc<AppState>>) -> Response {
@@ -797,14 +893,22 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
                 b.info.expires.as_deref().unwrap_or_default()
             )),
         ),
-        Some(b) => match state.log.as_ref().and_then(DecisionLog::error) {
+        Some(b) => match state.log.as_ref().map(DecisionLog::health) {
             // Decisions that cannot be recorded are an outage for audit.
-            Some(e) => (
+            Some(h) if !h.ok => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
-                Some(format!("the decision log cannot be written: {e}")),
+                Some(format!(
+                    "the decision log cannot be written: {}; {}",
+                    h.error.unwrap_or_else(|| "a write failed".into()),
+                    match h.on_failure {
+                        OnFailure::Deny => "allows are answered as denies until it recovers",
+                        OnFailure::Allow =>
+                            "decisions are answered but not logged (--on-log-failure allow)",
+                    }
+                )),
             ),
-            None => match (left, &last_rejected) {
+            _ => match (left, &last_rejected) {
                 (Some(l), _) if l < warn => (
                     StatusCode::OK,
                     "degraded",
@@ -834,6 +938,7 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
             seconds_until_expiry: left,
             rejected_bundles: state.metrics.rejected_total(),
             last_rejected,
+            decision_log: state.log.as_ref().map(|l| l.health().into()),
         },
     )
 }
@@ -883,6 +988,9 @@ async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Resp
             .as_ref()
             .map_or(0, |b| i64::try_from(b.cache_bytes()).unwrap_or(i64::MAX)),
     );
+    if let Some(log) = &state.log {
+        state.metrics.set_log(&log.health());
+    }
     (
         StatusCode::OK,
         [(

@@ -107,10 +107,9 @@ fn failed_authentication_never_reaches_the_decision_log() {
     cfg.insecure_loopback = false;
     cfg.bearer_token = Some("s3cret".into());
     cfg.log = Some(LogConfig {
-        path: log.clone(),
         max_bytes: 0,
         keep: 1,
-        mask: Vec::new(),
+        ..LogConfig::new(log.clone())
     });
     let server = start(cfg).expect("starts");
     let http = client();

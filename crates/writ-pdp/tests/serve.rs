@@ -403,10 +403,8 @@ fn shutdown_finishes_requests_in_flight_and_the_log_has_one_line_each() {
     let mut cfg = config(&b);
     cfg.trust_request_time = true;
     cfg.log = Some(LogConfig {
-        path: log.clone(),
-        max_bytes: 0,
-        keep: 0,
         mask: vec!["risk_score".into()],
+        ..LogConfig::new(log.clone())
     });
     let mut tokens = with_tokens(&mut cfg, dir.path());
     let mut server = start(cfg).expect("starts");

@@ -96,6 +96,16 @@ pub fn append(
     Ok(id)
 }
 
+/// The trail's newest event: what a signed checkpoint or a bundle manifest
+/// records, so a trail later truncated, wiped or rewritten is detected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditHead {
+    /// The newest event's hash ([`GENESIS`] for an empty trail).
+    pub head: String,
+    /// The number of events (the newest event's id; 0 for an empty trail).
+    pub count: u64,
+}
+
 /// Where the chain breaks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChainBreak {
@@ -177,6 +187,92 @@ impl Workspace {
                 ),
             }));
         }
+        // Events and head both gone: a workspace holding versions had
+        // events (every commit appends one).
+        if events.is_empty() {
+            let versions: i64 = self
+                .conn
+                .query_row("SELECT COUNT(*) FROM versions", [], |r| r.get(0))?;
+            if versions > 0 {
+                return Ok(Some(ChainBreak {
+                    event: 1,
+                    reason: format!(
+                        "the trail is empty but the workspace holds {versions} version(s): its events were deleted"
+                    ),
+                }));
+            }
+        }
         Ok(None)
+    }
+}
+
+impl Workspace {
+    /// The trail's newest event as it is now (its hash and id), for a
+    /// checkpoint or a bundle's manifest. Call it before appending the
+    /// event of the operation it is recorded by (a bundle carries the head
+    /// as it was before its own export event).
+    pub fn audit_head(&self) -> Result<AuditHead> {
+        let last: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(match last {
+            Some((id, hash)) => AuditHead {
+                head: hash,
+                count: u64::try_from(id).unwrap_or(0),
+            },
+            None => AuditHead {
+                head: GENESIS.to_string(),
+                count: 0,
+            },
+        })
+    }
+
+    /// Checks the whole chain ([`Self::verify_audit`]) and that it still
+    /// holds `mark` (from a signed checkpoint or a bundle): event
+    /// `mark.count` exists with hash `mark.head`. `what` names where the mark
+    /// comes from in the message (`the checkpoint`, `bundle b1`).
+    /// `Ok(None)` when both hold, else the first break.
+    pub fn verify_audit_against(&self, mark: &AuditHead, what: &str) -> Result<Option<ChainBreak>> {
+        if let Some(b) = self.verify_audit()? {
+            return Ok(Some(b));
+        }
+        if mark.count == 0 {
+            return Ok(None);
+        }
+        let id = i64::try_from(mark.count).unwrap_or(i64::MAX);
+        let at: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT hash FROM audit_events WHERE id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let newest = self.audit_head()?.count;
+        Ok(match at {
+            Some(h) if h == mark.head => None,
+            Some(_) => Some(ChainBreak {
+                event: id,
+                reason: format!(
+                    "event {id} is not the one {what} records (the trail was rewritten from there on)"
+                ),
+            }),
+            None => Some(ChainBreak {
+                event: id,
+                reason: if newest == 0 {
+                    format!("the trail was wiped: it holds no event but {what} records {} event(s)", mark.count)
+                } else {
+                    format!(
+                        "the trail was truncated: it ends at event {newest} but {what} records {} event(s)",
+                        mark.count
+                    )
+                },
+            }),
+        })
     }
 }

@@ -275,3 +275,54 @@ fn tampering_while_the_workspace_is_open_is_noticed() {
     );
     assert_eq!(ws.verify_audit().unwrap().expect("a break").event, 3);
 }
+
+#[test]
+fn a_recorded_head_catches_truncation_with_a_moved_head_and_a_wipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = trail(dir.path());
+    let mark = Workspace::open(&path).unwrap().audit_head().unwrap();
+    assert_eq!(mark.count, 4);
+    // The newest event deleted and the stored head moved back onto event 3:
+    // the chain alone cannot tell.
+    tamper(
+        &path,
+        "DELETE FROM audit_events WHERE id = 4;
+         UPDATE meta SET value = (SELECT id || ':' || hash FROM audit_events WHERE id = 3)
+         WHERE key = 'audit_head';",
+    );
+    let ws = Workspace::open(&path).unwrap();
+    assert_eq!(ws.verify_audit().unwrap(), None);
+    let b = ws
+        .verify_audit_against(&mark, "the checkpoint")
+        .unwrap()
+        .expect("a break");
+    assert_eq!(b.event, 4, "{b:?}");
+    assert!(
+        b.reason.contains("truncated") && b.reason.contains("the checkpoint"),
+        "{b:?}"
+    );
+    drop(ws);
+    // Everything wiped, head included: an empty trail beside versions.
+    tamper(
+        &path,
+        "DELETE FROM audit_events; DELETE FROM meta WHERE key = 'audit_head';",
+    );
+    let ws = Workspace::open(&path).unwrap();
+    let b = ws.verify_audit().unwrap().expect("a break");
+    assert!(
+        b.reason
+            .contains("empty but the workspace holds 2 version(s)"),
+        "{b:?}"
+    );
+    assert!(ws.verify_audit_against(&mark, "x").unwrap().is_some());
+}
+
+#[test]
+fn a_fresh_workspace_has_an_empty_head_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ws, _) = new_workspace(dir.path());
+    let head = ws.audit_head().unwrap();
+    assert_eq!((head.head.as_str(), head.count), (GENESIS, 0));
+    assert_eq!(ws.verify_audit().unwrap(), None);
+    assert_eq!(ws.verify_audit_against(&head, "x").unwrap(), None);
+}
