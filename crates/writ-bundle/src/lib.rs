@@ -26,6 +26,7 @@ pub mod bundle;
 pub mod dsse;
 pub mod error;
 pub mod export;
+pub mod fuzz_entry;
 pub mod keys;
 pub mod targets;
 

@@ -42,6 +42,7 @@ pub mod diff;
 pub mod evaluate;
 pub mod findings;
 pub mod format;
+pub mod fuzz_entry;
 pub mod ingest;
 pub mod inventory;
 pub mod inventory_edit;

@@ -19,6 +19,7 @@
 
 pub mod api;
 pub mod engine;
+pub mod fuzz_entry;
 pub mod identity;
 pub mod log_writer;
 pub mod metrics;
