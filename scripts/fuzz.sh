@@ -16,7 +16,10 @@
 # is `none` by default (Writ has no unsafe code; coverage guidance is what
 # matters, and builds and runs are faster): WRIT_FUZZ_SANITIZER=address
 # builds with AddressSanitizer instead.
-# Reproduce a crash: fuzz/target/x86_64-unknown-linux-gnu/release/<target> <file>
+# WRIT_FUZZ_PROFILE=dev builds with `cargo fuzz build --dev` (opt-level 1,
+# no debug info: the build is several times faster, the runs slower), which
+# is what CI's short runs use; the default is `release`.
+# Reproduce a crash: fuzz/target/x86_64-unknown-linux-gnu/<release|debug>/<target> <file>
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +32,15 @@ case "$secs" in
     ;;
 esac
 sanitizer="${WRIT_FUZZ_SANITIZER:-none}"
+profile="${WRIT_FUZZ_PROFILE:-release}"
+case "$profile" in
+  release) build_flags=(--release) bin_dir="target/x86_64-unknown-linux-gnu/release" ;;
+  dev) build_flags=(--dev) bin_dir="target/x86_64-unknown-linux-gnu/debug" ;;
+  *)
+    echo "WRIT_FUZZ_PROFILE is release or dev, not $profile" >&2
+    exit 2
+    ;;
+esac
 export RUSTC_BOOTSTRAP=1
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
@@ -39,8 +51,8 @@ fi
 
 cd fuzz
 start=$SECONDS
-echo "== cargo fuzz build -s $sanitizer (release, debug assertions)"
-cargo fuzz build -s "$sanitizer"
+echo "== cargo fuzz build ${build_flags[*]} -s $sanitizer (debug assertions on)"
+cargo fuzz build "${build_flags[@]}" -s "$sanitizer"
 echo "build: $((SECONDS - start)) s"
 
 if [ "$#" -gt 0 ]; then
@@ -48,7 +60,6 @@ if [ "$#" -gt 0 ]; then
 else
   mapfile -t targets < <(cargo fuzz list)
 fi
-bin_dir="target/x86_64-unknown-linux-gnu/release"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
