@@ -172,7 +172,7 @@ impl Decider {
         let Some((&mode, rest)) = data.split_first() else {
             return;
         };
-        let token = if mode % 2 == 0 {
+        let token = if mode.is_multiple_of(2) {
             String::from_utf8_lossy(rest).into_owned()
         } else {
             sign_claims(rest)
