@@ -1,8 +1,8 @@
 //! Replays the fuzz corpus (`fuzz/corpus/<target>/`) of writ-core's
 //! readers under plain `cargo test`: every file goes through the same entry
 //! function as its fuzz target (`writ_core::fuzz_entry`) and must not
-//! panic. Crashes the fuzzer found are kept there as `crash-*` files, and
-//! each has its own regression test below.
+//! panic. An input that crashed a target is kept there as a `crash-*` file
+//! after the fix, with its own regression test here (none so far).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
