@@ -458,11 +458,21 @@ fn check_name(name: &str) -> Result<(), VerifyError> {
 /// (`..`, absolute paths, sub-folders, links, anything but a regular file)
 /// and oversized content. Nothing is written to disk.
 pub fn read(path: &Path) -> Result<Bundle, VerifyError> {
+    read_from(path, None)
+}
+
+/// Reads a `.tar.gz` bundle held in memory, with the checks of [`read`]
+/// (errors name `<memory>` as the path). For callers that already hold
+/// the bytes, and for fuzzing.
+pub fn read_archive_bytes(bytes: &[u8]) -> Result<Bundle, VerifyError> {
+    read_from(Path::new("<memory>"), Some(bytes))
+}
+
+fn read_from(path: &Path, in_memory: Option<&[u8]>) -> Result<Bundle, VerifyError> {
     let unreadable = |detail: String| VerifyError::Unreadable {
         path: path.to_path_buf(),
         detail,
     };
-    let meta = std::fs::metadata(path).map_err(|e| unreadable(e.to_string()))?;
     let mut files = BTreeMap::new();
     let mut total = 0u64;
     let mut add = |name: String, size: u64| -> Result<(), VerifyError> {
@@ -472,7 +482,13 @@ pub fn read(path: &Path) -> Result<Bundle, VerifyError> {
             Err(VerifyError::TooLarge(format!("`{name}` is {size} bytes")))
         }
     };
-    if meta.is_dir() {
+    let is_dir = match in_memory {
+        Some(_) => false,
+        None => std::fs::metadata(path)
+            .map_err(|e| unreadable(e.to_string()))?
+            .is_dir(),
+    };
+    if is_dir {
         let entries = std::fs::read_dir(path).map_err(|e| unreadable(e.to_string()))?;
         let mut count = 0;
         for entry in entries {
@@ -500,8 +516,11 @@ pub fn read(path: &Path) -> Result<Bundle, VerifyError> {
             files.insert(name, bytes);
         }
     } else {
-        scan_extension_headers(path)?;
-        let f = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+        scan_extension_headers(path, in_memory)?;
+        let f: Box<dyn std::io::Read + '_> = match in_memory {
+            Some(bytes) => Box::new(bytes),
+            None => Box::new(std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?),
+        };
         let gz = flate2::read::GzDecoder::new(f);
         let mut archive = tar::Archive::new(gz);
         let entries = archive
@@ -558,12 +577,15 @@ pub fn read(path: &Path) -> Result<Bundle, VerifyError> {
 /// archives of more than a few times [`MAX_ENTRIES`] raw entries. The tar
 /// reader would otherwise read such a header whole into memory before any
 /// other limit applies.
-fn scan_extension_headers(path: &Path) -> Result<(), VerifyError> {
+fn scan_extension_headers(path: &Path, in_memory: Option<&[u8]>) -> Result<(), VerifyError> {
     let unreadable = |detail: String| VerifyError::Unreadable {
         path: path.to_path_buf(),
         detail,
     };
-    let f = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+    let f: Box<dyn std::io::Read + '_> = match in_memory {
+        Some(bytes) => Box::new(bytes),
+        None => Box::new(std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?),
+    };
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(f));
     let entries = archive
         .entries()

@@ -30,6 +30,7 @@ pub mod checkpoint;
 pub mod dsse;
 pub mod error;
 pub mod export;
+pub mod fuzz_entry;
 pub mod keys;
 pub mod targets;
 

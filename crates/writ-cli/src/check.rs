@@ -58,8 +58,7 @@ pub fn run(args: Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let failed =
-        report.error_count() > 0 || (args.deny_warnings && report.warning_count() > 0);
+    let failed = report.error_count() > 0 || (args.deny_warnings && report.warning_count() > 0);
     if failed && report.error_count() == 0 && matches!(args.format, Format::Human) {
         eprintln!("failing because of --deny-warnings");
     }

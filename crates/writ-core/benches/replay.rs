@@ -222,8 +222,9 @@ fn org_evaluator() -> Evaluator {
         text: &policies,
     }]);
     assert!(!diags.iter().any(|d| d.is_error()), "{diags:?}");
-    let entities = cedar_policy::Entities::from_json_value(serde_json::json!([]), Some(&schema.schema))
-        .expect("org entities");
+    let entities =
+        cedar_policy::Entities::from_json_value(serde_json::json!([]), Some(&schema.schema))
+            .expect("org entities");
     Evaluator::new(
         "org",
         catalog,
@@ -402,7 +403,15 @@ fn main() {
     let targets = [
         ("b/a", b / a, ">= 5.0", b / a >= 5.0),
         ("e/a", e / a, ">= 1.5", e / a >= 1.5),
-        ("c/b", c / b, &*format!(">= 0.9 x {cedar_scaling:.2} (Cedar's own scaling) = {:.2}", 0.9 * cedar_scaling), c / b >= 0.9 * cedar_scaling),
+        (
+            "c/b",
+            c / b,
+            &*format!(
+                ">= 0.9 x {cedar_scaling:.2} (Cedar's own scaling) = {:.2}",
+                0.9 * cedar_scaling
+            ),
+            c / b >= 0.9 * cedar_scaling,
+        ),
         ("f/naive", f / f_naive, ">= 10.0", f / f_naive >= 10.0),
         // Time, not rate: diffing two versions costs at most 30% more than
         // replaying one (as a rate ratio the target would be trivial).

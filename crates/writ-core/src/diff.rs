@@ -153,7 +153,11 @@ impl DecisionDiff {
         let agent: &str = &b.principal.id;
         self.counts.add(kind);
         entry(&mut self.by_agent, agent).add(kind);
-        entry(&mut self.by_tool, &crate::trace::tool_label(&r.record.action)).add(kind);
+        entry(
+            &mut self.by_tool,
+            &crate::trace::tool_label(&r.record.action),
+        )
+        .add(kind);
         for p in &oa.reasons {
             *entry(&mut self.responsible_from, p) += 1;
         }

@@ -47,6 +47,7 @@ pub mod evaluate;
 pub mod faults;
 pub mod findings;
 pub mod format;
+pub mod fuzz_entry;
 pub mod ingest;
 pub mod inventory;
 pub mod inventory_edit;

@@ -269,7 +269,12 @@ fn compile(json: &Value, schema: &Schema) -> Result<Compiled, String> {
                 let parents = def
                     .get("memberOfTypes")
                     .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let enum_ids = def.get("enum").and_then(Value::as_array).map(|ids| {
                     ids.iter()
@@ -486,8 +491,14 @@ namespace N2 { entity Doc in [Folder] = { f: Folder, t: T }; entity Own; type L 
         assert_eq!(a.principals, ["Folder"]);
         assert_eq!(a.resources, ["N2::Doc"]);
         let shape = |n: &str| a.context.attribute(n).map(|x| x.shape.clone());
-        assert_eq!(shape("who"), Some(crate::shape::Shape::Entity("Folder".into())));
-        assert_eq!(shape("own"), Some(crate::shape::Shape::Entity("N2::Own".into())));
+        assert_eq!(
+            shape("who"),
+            Some(crate::shape::Shape::Entity("Folder".into()))
+        );
+        assert_eq!(
+            shape("own"),
+            Some(crate::shape::Shape::Entity("N2::Own".into()))
+        );
         assert!(matches!(shape("l"), Some(crate::shape::Shape::Record(_))));
         assert!(matches!(shape("t"), Some(crate::shape::Shape::Record(_))));
         assert_eq!(s.entity_types["N2::Doc"].parents, ["Folder"]);

@@ -84,7 +84,11 @@ impl ReplaySummary {
         *self.decisions.entry(o.decision).or_default() += 1;
         let agent: &str = &ev.principal.id;
         entry(&mut self.by_agent, agent).add(o.verdict);
-        entry(&mut self.by_tool, &crate::trace::tool_label(&r.record.action)).add(o.verdict);
+        entry(
+            &mut self.by_tool,
+            &crate::trace::tool_label(&r.record.action),
+        )
+        .add(o.verdict);
         for p in &o.reasons {
             *entry(&mut self.by_policy, p) += 1;
         }

@@ -28,6 +28,7 @@
 pub mod api;
 pub mod conn;
 pub mod engine;
+pub mod fuzz_entry;
 pub mod identity;
 pub mod log_chain;
 pub mod log_writer;
