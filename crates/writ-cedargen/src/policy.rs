@@ -221,14 +221,14 @@ fn long_lit(g: &mut G) -> String {
 }
 
 fn str_lit(g: &mut G) -> String {
-    cedar_string(*g.pick(&STRINGS))
+    cedar_string(g.pick::<&str>(&STRINGS))
 }
 
 fn ext_lit(g: &mut G, x: Ext) -> String {
     format!(
         "{}({})",
         x.constructor(),
-        cedar_string(*g.pick(x.literals()))
+        cedar_string(g.pick::<&str>(x.literals()))
     )
 }
 
@@ -338,7 +338,7 @@ fn condition(g: &mut G, cx: &Ctx<'_>, action: &Action) -> String {
             attr_expr(g, cx, "resource", &attrs).unwrap_or_else(|| "resource has level".into())
         }
         5 => {
-            let k = cedar_string(*g.pick(&TAG_KEYS));
+            let k = cedar_string(g.pick::<&str>(&TAG_KEYS));
             match g.below(3) {
                 0 => format!(
                     "resource.hasTag({k}) && resource.getTag({k}) == {}",

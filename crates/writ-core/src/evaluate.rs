@@ -180,9 +180,12 @@ pub struct Evaluator {
     ext: ExtensionLiteralCheck,
     policy_ids: HashMap<String, Arc<str>>,
     type_names: shape::TypeNames,
-    actions: RwLock<FxHashMap<Box<str>, Result<Arc<ActionShape>, ActionLookupError>>>,
+    actions: RwLock<FxHashMap<Box<str>, ActionLookup>>,
     authorizer: Authorizer,
 }
+
+/// What an action name was found to name.
+type ActionLookup = Result<Arc<ActionShape>, ActionLookupError>;
 
 /// How many distinct action names an evaluator remembers the lookup of.
 const ACTION_NAME_MEMO: usize = 16_384;
@@ -482,7 +485,7 @@ impl Evaluator {
             ("resource", resource, &a.resources),
         ] {
             let ty = uid.type_name().to_string();
-            if !allowed.iter().any(|t| *t == ty) {
+            if !allowed.contains(&ty) {
                 return Err(ShapeError {
                     path: role.into(),
                     problem: format!(

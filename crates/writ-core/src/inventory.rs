@@ -600,7 +600,7 @@ pub fn check_against_schema(
             Ok(action) if uses_impact_groups => {
                 let expected = format!("impact_{}", t.impact.get_ref().as_str());
                 let declared: Vec<String> = group_ids(action);
-                if !declared.iter().any(|g| *g == expected) {
+                if !declared.contains(&expected) {
                     let found = if declared.is_empty() {
                         "no impact group".to_string()
                     } else {

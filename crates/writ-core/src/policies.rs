@@ -384,10 +384,18 @@ pub fn parse_policy_files(sources: &[PolicySource<'_>]) -> (PolicyCatalog, Vec<D
 
     let mut set = PolicySet::new();
     // Ids were checked unique above, so adding cannot collide.
-    let mut added: Vec<Result<(), cedar_policy::PolicySetError>> =
-        renamed.into_iter().map(|p| set.add(p)).collect();
-    added.extend(renamed_templates.into_iter().map(|t| set.add_template(t)));
-    for e in added.into_iter().filter_map(Result::err) {
+    let mut refused: Vec<String> = Vec::new();
+    for p in renamed {
+        if let Err(e) = set.add(p) {
+            refused.push(e.to_string());
+        }
+    }
+    for t in renamed_templates {
+        if let Err(e) = set.add_template(t) {
+            refused.push(e.to_string());
+        }
+    }
+    for e in refused {
         diags.push(Diagnostic::error(
             "policy-set",
             PathBuf::new(),
