@@ -119,6 +119,8 @@ fn a_full_disk_denies_allows_until_space_returns_and_a_deleted_log_is_recreated(
             "b1",
             "--trust",
             "release.pub.pem",
+            // Asserted principals without caller authentication: 127.0.0.1 only.
+            "--insecure-loopback",
             "--trust-request-time",
             "--decision-log",
             "logfs/decisions.jsonl",
@@ -259,6 +261,8 @@ fn with_on_log_failure_allow_a_full_disk_still_allows_and_counts_lost_lines() {
             "b1",
             "--trust",
             "release.pub.pem",
+            // Asserted principals without caller authentication: 127.0.0.1 only.
+            "--insecure-loopback",
             "--trust-request-time",
             "--decision-log",
             "logfs/decisions.jsonl",
@@ -297,6 +301,8 @@ fn a_checkpoint_catches_lines_removed_from_the_end_of_a_served_log() {
             "b1",
             "--trust",
             "release.pub.pem",
+            // Asserted principals without caller authentication: 127.0.0.1 only.
+            "--insecure-loopback",
             "--decision-log",
             "decisions.jsonl",
             "--log-max-bytes",
@@ -371,7 +377,14 @@ fn a_file_size_limit_cuts_no_line_in_half_and_no_allow_goes_unlogged() {
     let mut child = Command::new("prlimit")
         .arg("--fsize=40000")
         .arg(env!("CARGO_BIN_EXE_writ"))
-        .args(["serve", "--bundle", "b1", "--trust", "release.pub.pem"])
+        .args([
+            "serve",
+            "--bundle",
+            "b1",
+            "--trust",
+            "release.pub.pem",
+            "--insecure-loopback",
+        ])
         .args(["--trust-request-time", "--decision-log", "decisions.jsonl"])
         .args(["--listen", "127.0.0.1:0"])
         .current_dir(ws.dir.path())

@@ -153,8 +153,15 @@ impl DecisionLogEntry {
                 id,
             })
         };
-        // The action as the caller named it: a uid keeps its namespace.
-        let action = self.request.action.clone();
+        // An action of the empty namespace is stored under its id, as trace
+        // records name tools; a namespaced uid keeps its namespace (stripping
+        // it would decide `N2::Action::"a"` as another action).
+        let action = match crate::resolve::parse_uid(&self.request.action) {
+            Some(uid) if uid.type_name().to_string() == "Action" => {
+                uid.id().unescaped().to_string()
+            }
+            _ => self.request.action.clone(),
+        };
         Ok(TraceRecord {
             ts: self.request_time.clone(),
             trace_id: Some(self.decision_id.clone()),
@@ -218,6 +225,13 @@ mod tests {
         assert_eq!(back, e);
         let r = back.to_trace_record(1).expect("record");
         assert_eq!(r.action, "read_ticket");
+        // A namespaced action keeps its namespace.
+        let mut n = e.clone();
+        n.request.action = "N2::Action::\"read_ticket\"".into();
+        assert_eq!(
+            n.to_trace_record(1).expect("record").action,
+            "N2::Action::\"read_ticket\""
+        );
         assert_eq!(r.ts, "2026-11-02T09:15:03Z");
         assert_eq!(r.resource.expect("resource").id, "T-1");
         assert_eq!(r.on_behalf_of.as_deref(), Some("alice"));

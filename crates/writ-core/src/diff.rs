@@ -176,7 +176,7 @@ impl DecisionDiff {
                 line: r.line,
                 kind,
                 agent: agent.to_string(),
-                action: r.record.action.clone(),
+                action: crate::trace::tool_label(&r.record.action).into_owned(),
                 resource,
                 from: Side::from(oa.as_ref()),
                 to: Side::from(ob.as_ref()),
