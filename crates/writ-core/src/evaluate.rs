@@ -738,10 +738,13 @@ impl Evaluator {
     fn request_parts(&self, record: &TraceRecord) -> Result<RequestParts, String> {
         let principal = self.resolver.resolve(&record.agent);
         let principal = shape::make_uid(&principal.ty, &principal.id)?;
+        // An undeclared action still makes a request (Cedar's validation
+        // refuses it, with its own message, and the preview shows it); an
+        // ambiguous bare id names no action at all.
         let declared = match self.action(&record.action) {
             Ok(a) => Some(a),
-            Err(e) if self.validate_requests => return Err(e.to_string()),
-            Err(_) => None,
+            Err(e @ ActionLookupError::Ambiguous { .. }) => return Err(e.to_string()),
+            Err(ActionLookupError::NotDeclared(_)) => None,
         };
         let action = match &declared {
             Some(a) => a.uid.clone(),
