@@ -185,7 +185,7 @@ pub struct Evaluator {
 }
 
 /// What an action name was found to name.
-type ActionLookup = Result<Arc<ActionShape>, ActionLookupError>;
+type ActionLookup = Result<EntityUid, ActionLookupError>;
 
 /// How many distinct action names an evaluator remembers the lookup of.
 const ACTION_NAME_MEMO: usize = 16_384;
@@ -268,7 +268,7 @@ impl Evaluator {
     }
 
     /// The context attributes the policies that can apply to `action` read.
-    pub fn context_use(&self, action: &EntityUid) -> ContextUse {
+    pub fn context_use(&self, action: &EntityUid) -> Arc<ContextUse> {
         self.index.context_use(action, &self.entities)
     }
 
@@ -276,22 +276,36 @@ impl Evaluator {
     /// names of a trace are few, and reading a uid literal costs a Cedar
     /// parse).
     pub fn action(&self, name: &str) -> Result<Arc<ActionShape>, ActionLookupError> {
+        self.declared(name).cloned()
+    }
+
+    /// [`Evaluator::action`], borrowed from the schema: the memo keeps the
+    /// uid a name resolved to, and the shape is one lookup away.
+    fn declared(&self, name: &str) -> Result<&Arc<ActionShape>, ActionLookupError> {
         let Some(schema) = &self.schema else {
             return Err(ActionLookupError::NotDeclared(name.to_string()));
         };
-        if let Ok(known) = self.actions.read() {
-            if let Some(found) = known.get(name) {
-                return found.clone();
+        let remembered = self
+            .actions
+            .read()
+            .ok()
+            .and_then(|known| known.get(name).cloned());
+        let uid = match remembered {
+            Some(found) => found?,
+            None => {
+                let found = schema.action(name).map(|a| a.uid.clone());
+                if let Ok(mut known) = self.actions.write() {
+                    if known.len() >= ACTION_NAME_MEMO {
+                        known.clear();
+                    }
+                    known.insert(Box::from(name), found.clone());
+                }
+                found?
             }
-        }
-        let found = schema.action(name).cloned();
-        if let Ok(mut known) = self.actions.write() {
-            if known.len() >= ACTION_NAME_MEMO {
-                known.clear();
-            }
-            known.insert(Box::from(name), found.clone());
-        }
-        found
+        };
+        schema
+            .action_by_uid(&uid)
+            .ok_or_else(|| ActionLookupError::NotDeclared(name.to_string()))
     }
 
     /// The schema, if the version has one.
@@ -333,7 +347,7 @@ impl Evaluator {
             principal,
             outcome: Arc::new(Outcome::request_error(msg)),
         };
-        let declared: Option<Arc<ActionShape>> = match self.action(&record.action) {
+        let declared: Option<&'a ActionShape> = match self.declared(&record.action) {
             Ok(a) => Some(a),
             Err(e) if self.validate_requests => return Err(fail(principal, e.to_string())),
             Err(_) => None,
@@ -357,16 +371,7 @@ impl Evaluator {
             Ok(u) => u,
             Err(e) => return Err(fail(principal, e)),
         };
-        let shape: Option<&'a ActionShape> = match &declared {
-            // The shape lives in the schema the evaluator owns; the memo's
-            // Arc is a second handle to it.
-            Some(a) => self
-                .schema
-                .as_ref()
-                .and_then(|s| s.action_by_uid(&a.uid))
-                .map(|a| &**a),
-            None => None,
-        };
+        let shape = declared;
         let injections = shape
             .map(|a| Injections::for_record(a, record))
             .unwrap_or_default();
@@ -436,7 +441,7 @@ impl Evaluator {
             key.value(&value);
             context.push((name, value, attr_shape(name)));
         };
-        match &reads {
+        match &*reads {
             ContextUse::Attributes(names) => {
                 for name in names {
                     if let Some((k, _)) = record.context.get_key_value(name.as_str()) {
@@ -741,7 +746,7 @@ impl Evaluator {
         // An undeclared action still makes a request (Cedar's validation
         // refuses it, with its own message, and the preview shows it); an
         // ambiguous bare id names no action at all.
-        let declared = match self.action(&record.action) {
+        let declared = match self.declared(&record.action) {
             Ok(a) => Some(a),
             Err(e @ ActionLookupError::Ambiguous { .. }) => return Err(e.to_string()),
             Err(ActionLookupError::NotDeclared(_)) => None,

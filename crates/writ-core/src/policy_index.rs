@@ -53,8 +53,9 @@ struct ForAction {
     by_resource: FxHashMap<EntityUid, Vec<u32>>,
     /// Both pinned.
     by_both: FxHashMap<(EntityUid, EntityUid), Vec<u32>>,
-    /// What the policies of this action read from the context.
-    reads: ContextUse,
+    /// What the policies of this action read from the context (shared:
+    /// every request of the action takes it).
+    reads: Arc<ContextUse>,
 }
 
 /// Remembered per-action tables and subsets, before they are forgotten.
@@ -125,8 +126,9 @@ impl PolicyIndex {
         self.policies.is_empty()
     }
 
-    /// What the policies that can apply to `action` read from the context.
-    pub fn context_use(&self, action: &EntityUid, entities: &Entities) -> ContextUse {
+    /// What the policies that can apply to `action` read from the context
+    /// (a shared handle: no copy per request).
+    pub fn context_use(&self, action: &EntityUid, entities: &Entities) -> Arc<ContextUse> {
         self.for_action(action, entities).reads.clone()
     }
 
@@ -279,11 +281,11 @@ impl PolicyIndex {
                 _ => t.open.push(i),
             }
         }
-        t.reads = if whole {
+        t.reads = Arc::new(if whole {
             ContextUse::Whole
         } else {
             ContextUse::Attributes(attrs.into_iter().collect())
-        };
+        });
         t
     }
 }

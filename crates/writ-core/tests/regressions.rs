@@ -15,6 +15,15 @@ use writ_core::resolve::Resolver;
 use writ_core::schema::ProjectSchema;
 use writ_core::trace::Decision;
 
+/// The fault switches (feature `fault-injection`) are process-wide: a test
+/// that turns one on holds this lock for writing, every other test holds it
+/// for reading, so no test sees another's fault.
+static FAULTS: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+fn no_faults() -> std::sync::RwLockReadGuard<'static, ()> {
+    FAULTS.read().unwrap_or_else(|e| e.into_inner())
+}
+
 /// An evaluator over a schema and policies, with no entities.
 fn evaluator(schema: &str, policies: &str) -> Evaluator {
     let (schema, _) = ProjectSchema::load(Path::new("schema.cedarschema"), schema)
@@ -96,6 +105,7 @@ fn n2() -> Value {
 
 #[test]
 fn decision_reuse_keeps_namespaces_apart() {
+    let _shared = no_faults();
     let ev = evaluator(TWO_NAMESPACES, N1_ONLY);
     assert_eq!(
         cedar(
@@ -128,6 +138,7 @@ fn decision_reuse_keeps_namespaces_apart() {
 
 #[test]
 fn a_bare_action_id_of_several_namespaces_is_a_request_error_naming_them() {
+    let _shared = no_faults();
     let ev = evaluator(TWO_NAMESPACES, N1_ONLY);
     let got = run(&ev, &[record("U::\"x\"", "a", ("U", "r"), json!({}))], true);
     assert_eq!(got[0].verdict, Verdict::Error);
@@ -140,6 +151,7 @@ fn a_bare_action_id_of_several_namespaces_is_a_request_error_naming_them() {
 
 #[test]
 fn action_ids_that_need_escaping_decide_in_every_spelling() {
+    let _shared = no_faults();
     let schema = "entity U;\naction \"t\\u{9}x\\\\y\\\"z\\u{7f}\\u{b9}\" appliesTo { principal: [U], resource: [U] };";
     let policies =
         "@id(\"p\") permit(principal, action == Action::\"t\\tx\\\\y\\\"z\\u{7f}¹\", resource);";
@@ -166,6 +178,7 @@ fn action_ids_that_need_escaping_decide_in_every_spelling() {
 
 #[test]
 fn every_cedar_extension_value_form_is_accepted() {
+    let _shared = no_faults();
     let schema = r#"entity U;
 action "a" appliesTo { principal: [U], resource: [U], context: { t: datetime, d: decimal, i: ipaddr, span?: duration } };"#;
     let policies = r#"@id("p") permit(principal, action, resource) when {
@@ -210,6 +223,7 @@ action "a" appliesTo { principal: [U], resource: [U], context: { t: datetime, d:
 
 #[test]
 fn principals_of_any_cedar_type_and_with_control_characters_are_decided() {
+    let _shared = no_faults();
     let schema = r#"namespace N1 { entity User; entity Doc; action "read" appliesTo { principal: [User], resource: [Doc] }; }"#;
     let policies =
         "@id(\"p\") permit(principal == N1::User::\"a\\u{7f}\\u{85}b\", action, resource);";
@@ -236,13 +250,10 @@ fn principals_of_any_cedar_type_and_with_control_characters_are_decided() {
 mod faults_put_back {
     //! Each bug switched back on makes its regression test fail.
     use super::*;
-    use std::sync::Mutex;
     use writ_core::faults::{set, Fault};
 
-    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
     fn with<T>(fault: Fault, f: impl FnOnce() -> T) -> T {
-        let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        let _alone = FAULTS.write().unwrap_or_else(|e| e.into_inner());
         set(fault, true);
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
         set(fault, false);
