@@ -1,8 +1,9 @@
 //! Bundles: the manifest, building one from a checked project, writing it
 //! as a folder or a `.tar.gz`, reading either safely, and verifying it.
 
-use crate::dsse::{self, Envelope, PAYLOAD_TYPE};
+use crate::dsse::{self, Envelope};
 use crate::error::{BundleError, VerifyError};
+use crate::format::PAYLOAD_TYPE;
 use crate::keys;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
@@ -12,12 +13,7 @@ use std::path::{Component, Path, PathBuf};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-/// The bundle format this build writes. Format 2 added the signed
-/// `channel`, `sequence` and `audit` fields (rollback protection).
-pub const FORMAT: u32 = 2;
-/// The oldest bundle format this build still reads (`writ bundle verify`);
-/// `writ serve --channel` needs [`FORMAT`].
-pub const MIN_FORMAT: u32 = 1;
+pub use crate::format::{FORMAT, MIN_FORMAT};
 /// The longest channel name.
 pub const MAX_CHANNEL_BYTES: usize = 64;
 /// The largest tar extension header (GNU long name or link, PAX record
@@ -247,17 +243,7 @@ pub fn parse_time(text: &str) -> Result<OffsetDateTime, BundleError> {
 
 /// Formats a time as RFC 3339 in UTC with milliseconds.
 pub fn format_time(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    writ_base::time::utc_millis(t)
 }
 
 /// Parses a duration such as `30d`, `12h`, `90m`, `45s` or `2w`.
@@ -329,7 +315,7 @@ pub fn build(inputs: &BundleInputs, key: &SigningKey) -> Result<Bundle, BundleEr
         approvals: inputs.approvals.clone(),
         files: files
             .iter()
-            .map(|(name, bytes)| (name.clone(), crate::sha256_hex(bytes)))
+            .map(|(name, bytes)| (name.clone(), writ_base::sha256_hex(bytes)))
             .collect(),
     };
     let manifest_bytes = pretty(&manifest);
@@ -343,7 +329,7 @@ impl Bundle {
     /// The bundle's digest: the SHA-256 of `manifest.json`, which names
     /// every other file's hash.
     pub fn digest(&self) -> String {
-        crate::sha256_hex(self.files.get(MANIFEST).map_or(&[][..], |b| b))
+        writ_base::sha256_hex(self.files.get(MANIFEST).map_or(&[][..], |b| b))
     }
 
     /// Writes the files into a new folder `dir` (which must not exist):
@@ -782,7 +768,7 @@ pub fn verify(
         }
     }
     for (name, expected) in &manifest.files {
-        let actual = crate::sha256_hex(&bundle.files[name]);
+        let actual = writ_base::sha256_hex(&bundle.files[name]);
         if &actual != expected {
             return Err(VerifyError::HashMismatch {
                 file: name.clone(),

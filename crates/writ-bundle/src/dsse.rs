@@ -6,8 +6,7 @@ use base64::Engine as _;
 use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
-/// The payload type of a Writ bundle manifest.
-pub const PAYLOAD_TYPE: &str = "application/vnd.writ.bundle-manifest+json";
+pub use crate::format::PAYLOAD_TYPE;
 
 /// A DSSE envelope, as stored in `signature.dsse.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -36,17 +36,6 @@ pub enum BundleError {
     /// The project cannot be bundled.
     #[error("{0}")]
     Invalid(String),
-    /// The version to export is not approved.
-    #[error("version {version} is {state}, not approved; nothing was exported (submit it with `writ review {version}` and have someone other than its author run `writ approve {version}`)")]
-    NotApproved {
-        /// The short version id.
-        version: String,
-        /// Its state, in words.
-        state: &'static str,
-    },
-    /// The workspace failed.
-    #[error(transparent)]
-    Store(#[from] writ_store::StoreError),
 }
 
 /// Why a bundle did not verify. Each kind has its own exit code
@@ -89,7 +78,7 @@ pub enum VerifyError {
         detail: String,
     },
     /// The envelope's payload type is not Writ's bundle manifest type.
-    #[error("the envelope's payload type is `{found}`, not `{expected}`", expected = crate::dsse::PAYLOAD_TYPE)]
+    #[error("the envelope's payload type is `{found}`, not `{expected}`", expected = crate::format::PAYLOAD_TYPE)]
     WrongPayloadType {
         /// The type found.
         found: String,
@@ -142,7 +131,7 @@ pub enum VerifyError {
         at: String,
     },
     /// A bundle format this build does not know.
-    #[error("bundle format {0} is not supported (this Writ reads formats {min} to {known})", min = crate::bundle::MIN_FORMAT, known = crate::bundle::FORMAT)]
+    #[error("bundle format {0} is not supported (this Writ reads formats {min} to {known})", min = crate::format::MIN_FORMAT, known = crate::format::FORMAT)]
     UnsupportedFormat(u32),
     /// The bundle is not of the expected release channel (or an older
     /// format without one, or without a sequence).

@@ -20,7 +20,7 @@ pub fn key_id(key: &VerifyingKey) -> String {
         .to_public_key_der()
         .map(|d| d.as_bytes().to_vec())
         .unwrap_or_default();
-    crate::hex(&Sha256::digest(&der)[..16])
+    writ_base::hex(&Sha256::digest(&der)[..16])
 }
 
 /// A freshly generated key pair on disk.

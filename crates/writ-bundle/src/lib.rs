@@ -2,22 +2,30 @@
 //! that an approved policy version is what it loads.
 //!
 //! # Overview
+//! The modules from the bottom up (each uses only those above it in this
+//! list; `writ-testkit`'s `module_cycles` test checks it):
+//! - [`format`]: the format numbers and the manifest's payload type.
+//! - [`error`]: [`BundleError`] (making) and [`VerifyError`] (checking,
+//!   one exit code per kind).
 //! - [`keys`]: Ed25519 key pairs as PKCS#8 PEM (private, created with mode
 //!   0600) and SPKI PEM (public), as `openssl genpkey -algorithm ed25519`
 //!   writes them, and their key id (the first 16 bytes of the SHA-256 of
 //!   the SPKI DER, as 32 lower-case hex characters).
-//! - [`checkpoint`]: signed checkpoints of a hash chain (the workspace's
-//!   audit trail, a decision log): its head and length, so a truncated or
-//!   wiped chain is detected.
 //! - [`dsse`]: the DSSE envelope and its pre-authentication encoding (PAE).
 //! - [`bundle`]: the manifest, building a bundle from a checked project,
 //!   writing it as a folder or a deterministic `.tar.gz`, reading either
 //!   safely, and verifying it against trusted keys.
-//! - [`export`]: exporting an approved version of a workspace, recorded
-//!   there (the CLI's `writ bundle export` and the app's export dialog).
+//! - [`checkpoint`]: signed checkpoints of a hash chain (the workspace's
+//!   audit trail, a decision log): its head and length, so a truncated or
+//!   wiped chain is detected.
+//! - [`fuzz_entry`]: the entry points of the fuzz targets.
 //! - [`targets`]: delivering a verified bundle to enforcement points:
 //!   permitio/cedar-agent (translated for its Cedar 2) and Amazon Verified
 //!   Permissions (its `PutSchema` and `CreatePolicy` bodies).
+//!
+//! The crate knows nothing of the workspace: exporting an approved version
+//! (`writ_store::export`) gathers plain values there and calls
+//! [`bundle::build`], so the decision point links no SQLite.
 //!
 //! The same inputs always give byte-identical bundles: no time is read
 //! from the clock, JSON keys have a fixed order, archive entries are sorted
@@ -29,26 +37,10 @@ pub mod bundle;
 pub mod checkpoint;
 pub mod dsse;
 pub mod error;
-pub mod export;
+pub mod format;
 pub mod fuzz_entry;
 pub mod keys;
 pub mod targets;
 
 pub use bundle::{Approval, Bundle, BundleInputs, Manifest};
 pub use error::{BundleError, VerifyError};
-
-/// Lower-case hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
-/// Hex SHA-256 of bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex(&Sha256::digest(bytes))
-}

@@ -141,7 +141,7 @@ fn the_bundle_holds_what_the_manifest_says() {
         project.inventory.team.len() + project.inventory.agent.len() + project.inventory.tool.len()
     );
     for (name, hash) in &m.files {
-        assert_eq!(&writ_bundle::sha256_hex(&b.files[name]), hash);
+        assert_eq!(&writ_base::sha256_hex(&b.files[name]), hash);
     }
     // The envelope's payload is manifest.json, byte for byte.
     let env: Envelope = serde_json::from_slice(&b.files["signature.dsse.json"]).unwrap();
@@ -218,7 +218,7 @@ fn openssl_verifies_the_signature_over_the_pae_bytes() {
         .unwrap();
     assert!(der.status.success());
     assert_eq!(
-        &writ_bundle::sha256_hex(&der.stdout)[..32],
+        &writ_base::sha256_hex(&der.stdout)[..32],
         files.key_id.as_str()
     );
 }

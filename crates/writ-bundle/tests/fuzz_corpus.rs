@@ -3,40 +3,10 @@
 //! function as its fuzz target (`writ_bundle::fuzz_entry`) and must not
 //! panic. `regenerate_seeds` (ignored) writes the generated seeds.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
 use writ_bundle::bundle;
 use writ_bundle::fuzz_entry::{self, fixed_key, trusted, verify_at};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn corpus(target: &str) -> PathBuf {
-    root().join("fuzz/corpus").join(target)
-}
-
-/// Runs every file of `fuzz/corpus/<target>` through `entry`; fails naming
-/// each file that panicked.
-fn replay(target: &str, entry: &dyn Fn(&[u8])) -> usize {
-    let dir = corpus(target);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "{} holds no seed", dir.display());
-    let mut panicked = Vec::new();
-    for f in &files {
-        let data = std::fs::read(f).expect("read seed");
-        if catch_unwind(AssertUnwindSafe(|| entry(&data))).is_err() {
-            panicked.push(f.display().to_string());
-        }
-    }
-    assert!(panicked.is_empty(), "panicked on: {panicked:?}");
-    files.len()
-}
+use writ_testkit::fuzz::{corpus, replay};
+use writ_testkit::root;
 
 /// A bundle of the sample project `v`, signed with the fixed key and valid
 /// at [`verify_at`].

@@ -35,7 +35,7 @@ pub enum BundleCommand {
         expires: Option<String>,
         /// The release channel; the workspace gives the bundle the next
         /// sequence number of this channel (signed in the manifest).
-        #[arg(long, value_name = "NAME", default_value = writ_bundle::export::DEFAULT_CHANNEL)]
+        #[arg(long, value_name = "NAME", default_value = writ_store::export::DEFAULT_CHANNEL)]
         channel: String,
     },
     /// Verify a bundle (folder or .tar.gz): signature by a trusted key,
@@ -83,7 +83,7 @@ pub fn bundle(cmd: BundleCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
             &version,
             &key,
             &out,
-            writ_bundle::export::ExportOptions {
+            writ_store::export::ExportOptions {
                 archive,
                 created,
                 expires_in,
@@ -135,11 +135,11 @@ fn export(
     version: &str,
     key_path: &std::path::Path,
     out: &std::path::Path,
-    options: writ_bundle::export::ExportOptions,
+    options: writ_store::export::ExportOptions,
 ) -> anyhow::Result<ExitCode> {
     let mut ws = g.open()?;
     let (e, _) =
-        writ_bundle::export::export_version(&mut ws, version, key_path, out, &options, &g.actor())?;
+        writ_store::export::export_version(&mut ws, version, key_path, out, &options, &g.actor())?;
     println!(
         "exported version {} as bundle {} to {}",
         &e.version[..12],

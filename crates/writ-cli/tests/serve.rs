@@ -10,20 +10,10 @@ use serde_json::{json, Value};
 #[test]
 fn served_decisions_equal_writ_replay_and_sigterm_flushes_the_log() {
     let ws = approved_and_exported();
-    let server = serve(
+    let server = serve_b1(
         ws.dir.path(),
-        &[
-            "--bundle",
-            "b1",
-            "--trust",
-            "release.pub.pem",
-            "--trust-request-time",
-            "--insecure-loopback",
-            "--decision-log",
-            "decisions.jsonl",
-        ],
-    )
-    .unwrap_or_else(|(code, err)| panic!("writ serve did not start ({code:?}): {err}"));
+        &["--trust-request-time", "--decision-log", "decisions.jsonl"],
+    );
     let http = client();
     // What `writ replay --format jsonl` decides for v1 on the sample trace.
     let trace = common::root().join("scenarios/traces/recorded.jsonl");

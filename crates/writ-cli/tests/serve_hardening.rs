@@ -7,26 +7,6 @@ mod pdp;
 use common::{exits, ok, s};
 use pdp::*;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
-
-fn get(http: &ureq::Agent, url: &str) -> (u16, String) {
-    let mut r = http.get(url).call().expect("answers");
-    (
-        r.status().as_u16(),
-        r.body_mut().read_to_string().expect("body"),
-    )
-}
-
-fn wait_until(secs: u64, mut f: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < end {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    false
-}
 
 /// The replayed decisions (`allow`/`deny`) of a version over the sample trace.
 fn replayed(ws: &common::SampleWorkspace, v: &str) -> Vec<String> {

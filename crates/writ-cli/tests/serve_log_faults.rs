@@ -59,14 +59,6 @@ fn fill(dir: &Path) {
     panic!("the tmpfs never filled up");
 }
 
-fn get(http: &ureq::Agent, url: &str) -> (u16, String) {
-    let mut r = http.get(url).call().expect("answers");
-    (
-        r.status().as_u16(),
-        r.body_mut().read_to_string().expect("body"),
-    )
-}
-
 /// The decision ids in the log files under `dir`, and whether every file
 /// ends with a full line.
 fn logged_ids(dir: &Path) -> (Vec<String>, bool) {
@@ -90,13 +82,12 @@ fn logged_ids(dir: &Path) -> (Vec<String>, bool) {
 }
 
 /// A request the sample's v1 bundle allows (by an agent named by uid).
-fn allowed_request(dir: &Path, http: &ureq::Agent, base: &str) -> Value {
-    let mut tokens = Tokens::new(dir);
+fn allowed_request(http: &ureq::Agent, base: &str) -> Value {
     let requests: Vec<Value> = records()
         .iter()
         .filter(|r| !r["agent"].as_str().unwrap_or("oidc:").starts_with("oidc:"))
         .take(300)
-        .map(|r| request_for(r, &mut tokens))
+        .map(asserted_request_for)
         .collect();
     let answers = decide_all(http, base, &requests, 300);
     let i = answers
@@ -112,15 +103,9 @@ fn a_full_disk_denies_allows_until_space_returns_and_a_deleted_log_is_recreated(
     let Some(fs) = Tmpfs::mount(&ws.path("logfs"), "512k") else {
         return;
     };
-    let server = serve(
+    let server = serve_b1(
         ws.dir.path(),
         &[
-            "--bundle",
-            "b1",
-            "--trust",
-            "release.pub.pem",
-            // Asserted principals without caller authentication: 127.0.0.1 only.
-            "--insecure-loopback",
             "--trust-request-time",
             "--decision-log",
             "logfs/decisions.jsonl",
@@ -129,13 +114,12 @@ fn a_full_disk_denies_allows_until_space_returns_and_a_deleted_log_is_recreated(
             "--log-keep",
             "50",
         ],
-    )
-    .unwrap_or_else(|(code, err)| panic!("writ serve did not start ({code:?}): {err}"));
+    );
     let http = client();
     let one = format!("{}/v1/is_authorized", server.base);
     let batch = format!("{}/v1/is_authorized/batch", server.base);
     let health = format!("{}/v1/health", server.base);
-    let req = allowed_request(ws.dir.path(), &http, &server.base);
+    let req = allowed_request(&http, &server.base);
     let mut allowed_ids = Vec::new();
     let (status, a) = post(&http, &one, &req);
     assert_eq!(
@@ -254,25 +238,18 @@ fn with_on_log_failure_allow_a_full_disk_still_allows_and_counts_lost_lines() {
     let Some(fs) = Tmpfs::mount(&ws.path("logfs"), "256k") else {
         return;
     };
-    let server = serve(
+    let server = serve_b1(
         ws.dir.path(),
         &[
-            "--bundle",
-            "b1",
-            "--trust",
-            "release.pub.pem",
-            // Asserted principals without caller authentication: 127.0.0.1 only.
-            "--insecure-loopback",
             "--trust-request-time",
             "--decision-log",
             "logfs/decisions.jsonl",
             "--on-log-failure",
             "allow",
         ],
-    )
-    .unwrap_or_else(|(code, err)| panic!("writ serve did not start ({code:?}): {err}"));
+    );
     let http = client();
-    let req = allowed_request(ws.dir.path(), &http, &server.base);
+    let req = allowed_request(&http, &server.base);
     fill(&fs.0);
     for _ in 0..30 {
         let (_, a) = post(&http, &format!("{}/v1/is_authorized", server.base), &req);
@@ -294,24 +271,17 @@ fn with_on_log_failure_allow_a_full_disk_still_allows_and_counts_lost_lines() {
 #[test]
 fn a_checkpoint_catches_lines_removed_from_the_end_of_a_served_log() {
     let ws = approved_and_exported();
-    let server = serve(
+    let server = serve_b1(
         ws.dir.path(),
         &[
-            "--bundle",
-            "b1",
-            "--trust",
-            "release.pub.pem",
-            // Asserted principals without caller authentication: 127.0.0.1 only.
-            "--insecure-loopback",
             "--decision-log",
             "decisions.jsonl",
             "--log-max-bytes",
             "20000",
         ],
-    )
-    .unwrap_or_else(|(code, err)| panic!("writ serve did not start ({code:?}): {err}"));
+    );
     let http = client();
-    let _ = allowed_request(ws.dir.path(), &http, &server.base);
+    let _ = allowed_request(&http, &server.base);
     let (code, err) = server.terminate();
     assert_eq!(code, Some(0), "{err}");
     let log = ws.path("decisions.jsonl");
@@ -403,12 +373,11 @@ fn a_file_size_limit_cuts_no_line_in_half_and_no_allow_goes_unlogged() {
         .to_string();
     let server = Serving { child, base };
     let http = client();
-    let mut tokens = Tokens::new(ws.dir.path());
     let requests: Vec<Value> = records()
         .iter()
         .filter(|r| !r["agent"].as_str().unwrap_or("oidc:").starts_with("oidc:"))
         .take(40)
-        .map(|r| request_for(r, &mut tokens))
+        .map(asserted_request_for)
         .collect();
     let one = format!("{}/v1/is_authorized", server.base);
     let answers: Vec<Value> = requests.iter().map(|r| post(&http, &one, r).1).collect();

@@ -38,20 +38,10 @@ fn decisions(diff: &Value) -> &Value {
 #[test]
 fn a_served_decision_log_replays_to_the_same_changes_as_the_original_traces() {
     let ws = approved_and_exported();
-    let server = serve(
+    let server = serve_b1(
         ws.dir.path(),
-        &[
-            "--bundle",
-            "b1",
-            "--trust",
-            "release.pub.pem",
-            "--trust-request-time",
-            "--insecure-loopback",
-            "--decision-log",
-            "decisions.jsonl",
-        ],
-    )
-    .unwrap_or_else(|(code, err)| panic!("writ serve did not start ({code:?}): {err}"));
+        &["--trust-request-time", "--decision-log", "decisions.jsonl"],
+    );
     let requests: Vec<Value> = records().iter().map(asserted_request_for).collect();
     let answers = decide_all(&client(), &server.base, &requests, 500);
     assert!(answers.iter().all(|a| a.get("denied_because").is_none()));

@@ -142,17 +142,7 @@ pub fn parse_timestamp(ts: &str) -> Result<time::OffsetDateTime, time::error::Pa
 /// The timestamp in the form Cedar's `datetime()` accepts
 /// (`YYYY-MM-DDThh:mm:ss.sssZ`, UTC).
 pub fn cedar_datetime(ts: &str) -> Option<String> {
-    let t = parse_timestamp(ts).ok()?.to_offset(time::UtcOffset::UTC);
-    Some(format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    ))
+    parse_timestamp(ts).ok().map(writ_base::time::utc_millis)
 }
 
 /// The name a recorded action is counted under in summaries and diffs: the

@@ -4,39 +4,13 @@
 //! panic. An input that crashed a target is kept there as a `crash-*` file
 //! after the fix, with its own regression test here (none so far).
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
 use writ_core::fuzz_entry::{self, SampleProject};
 use writ_core::ingest::Format;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use writ_testkit::fuzz::replay;
+use writ_testkit::root;
 
 fn sample() -> SampleProject {
     SampleProject::load(&root().join("sample-policies/v1")).expect("sample-policies/v1 loads")
-}
-
-/// Runs every file of `fuzz/corpus/<target>` through `entry`; fails naming
-/// each file that panicked. Returns how many files ran.
-fn replay(target: &str, entry: &dyn Fn(&[u8])) -> usize {
-    let dir = root().join("fuzz/corpus").join(target);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "{} holds no seed", dir.display());
-    let mut panicked = Vec::new();
-    for f in &files {
-        let data = std::fs::read(f).expect("read seed");
-        if catch_unwind(AssertUnwindSafe(|| entry(&data))).is_err() {
-            panicked.push(f.display().to_string());
-        }
-    }
-    assert!(panicked.is_empty(), "panicked on: {panicked:?}");
-    files.len()
 }
 
 #[test]

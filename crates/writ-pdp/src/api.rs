@@ -110,11 +110,7 @@ pub fn new_decision_id() -> String {
         bytes[..8].copy_from_slice(&t.to_be_bytes());
         bytes[8..].copy_from_slice(&n.to_be_bytes());
     }
-    writ_bundle::hex(&bytes)
-}
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    writ_bundle::bundle::format_time(t)
+    writ_base::hex(&bytes)
 }
 
 fn logged_bundle(b: Option<&Arc<ActiveBundle>>) -> Option<LoggedBundle> {
@@ -145,7 +141,7 @@ pub fn deny_before(
     reason: String,
 ) -> Decided {
     let decision_id = new_decision_id();
-    let time = rfc3339(now);
+    let time = writ_base::time::utc_millis(now);
     Decided {
         response: AuthorizeResponse {
             decision: "Deny".into(),
@@ -205,7 +201,7 @@ pub fn decide(req: &AuthorizeRequest, cx: &DecideContext<'_>) -> Result<Decided,
             }
             t.to_string()
         }
-        None => rfc3339(now),
+        None => writ_base::time::utc_millis(now),
     };
     for (field, v) in [
         ("principal", &req.principal),
@@ -333,7 +329,7 @@ pub fn decide(req: &AuthorizeRequest, cx: &DecideContext<'_>) -> Result<Decided,
             seq: None,
             prev: None,
             decision_id,
-            time: rfc3339(now),
+            time: writ_base::time::utc_millis(now),
             request_time: ts,
             bundle: logged_bundle(bundle),
             agent: identified.agent,

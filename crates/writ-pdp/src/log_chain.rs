@@ -8,7 +8,6 @@
 //! the end, or every file wiped.
 
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// The `prev` of the very first line.
@@ -17,7 +16,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// The hash a line is chained by: lower-case hex SHA-256 of its bytes
 /// (without the newline).
 pub fn line_hash(line: &str) -> String {
-    writ_bundle::hex(&Sha256::digest(line.as_bytes()))
+    writ_base::sha256_hex(line.as_bytes())
 }
 
 /// Puts `seq` and `prev` first into a serialised entry `body` (a JSON

@@ -4,45 +4,15 @@
 //! not panic. `regenerate_seeds` (ignored) writes the generated seeds.
 
 use serde_json::{json, Value};
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
 use writ_bundle::fuzz_entry::verify_at;
 use writ_pdp::api::{self, AuthorizeRequest};
 use writ_pdp::fuzz_entry::{self, Decider, AUDIENCE, ISSUER};
 use writ_pdp::identity::{IdentityConfig, Presented};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn corpus(target: &str) -> PathBuf {
-    root().join("fuzz/corpus").join(target)
-}
+use writ_testkit::fuzz::{corpus, replay};
+use writ_testkit::root;
 
 fn decider() -> Decider {
     Decider::new(&root().join("sample-policies/v1")).expect("a bundle of v1 loads")
-}
-
-/// Runs every file of `fuzz/corpus/<target>` through `entry`; fails naming
-/// each file that panicked.
-fn replay(target: &str, entry: &dyn Fn(&[u8])) -> usize {
-    let dir = corpus(target);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "{} holds no seed", dir.display());
-    let mut panicked = Vec::new();
-    for f in &files {
-        let data = std::fs::read(f).expect("read seed");
-        if catch_unwind(AssertUnwindSafe(|| entry(&data))).is_err() {
-            panicked.push(f.display().to_string());
-        }
-    }
-    assert!(panicked.is_empty(), "panicked on: {panicked:?}");
-    files.len()
 }
 
 #[test]

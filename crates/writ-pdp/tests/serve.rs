@@ -11,9 +11,9 @@ use writ_pdp::identity::IdentityConfig;
 use writ_pdp::log_writer::LogConfig;
 
 fn with_tokens(cfg: &mut writ_pdp::ServerConfig, dir: &std::path::Path) -> Tokens {
-    let (tokens, jwks) = Tokens::new(dir);
+    let tokens = Tokens::new(dir);
     cfg.identity = IdentityConfig::from_jwks_file(
-        &jwks,
+        &tokens.jwks,
         vec![AUDIENCE.into()],
         Some("https://login.acme.example".into()),
     )

@@ -652,7 +652,7 @@ impl Workspace {
                             "set": evidence.set,
                             "required_approvals": evidence.required_approvals,
                             "critical_agents": evidence.critical_agents,
-                            "evidence_sha256": crate::traces::sha256_bytes(json.as_bytes()),
+                            "evidence_sha256": writ_base::sha256_hex(json.as_bytes()),
                         }),
                     )?;
                     Ok(())
@@ -707,7 +707,7 @@ impl Workspace {
                                 "baseline": fresh.baseline,
                                 "set": fresh.set,
                                 "required_approvals": fresh.required_approvals,
-                                "evidence_sha256": crate::traces::sha256_bytes(json.as_bytes()),
+                                "evidence_sha256": writ_base::sha256_hex(json.as_bytes()),
                             }),
                         )?;
                         Ok(())
@@ -952,7 +952,7 @@ impl Workspace {
         for s in self.list_suites()? {
             if s.version.as_deref() == Some(id) {
                 let text = self.suite(&s.name)?.text;
-                suites.push((s.name, crate::traces::sha256_bytes(text.as_bytes()), s.set));
+                suites.push((s.name, writ_base::sha256_hex(text.as_bytes()), s.set));
             }
         }
         Ok(Inputs {

@@ -37,17 +37,7 @@ pub fn event_hash(id: i64, ts: &str, actor: &str, kind: &str, details: &str, pre
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
-    hex(&h.finalize())
-}
-
-/// Lower-case hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
+    writ_base::hex(&h.finalize())
 }
 
 /// Appends an event inside the caller's open transaction (on `tx`), so the

@@ -20,6 +20,8 @@
 //!   review, approved, rejected) with the evidence reviewed stored as JSON.
 //! - Keys and bundles ([`keys`]): registered public signing keys and the
 //!   record of exported signed bundles.
+//! - Bundle export ([`export`]): an approved version signed as a bundle
+//!   with `writ-bundle`, the key registered and the export recorded.
 //! - Release channels ([`channels`]): the increasing bundle sequence number
 //!   each channel hands out (rollback protection at the decision point).
 //! - The evidence report ([`report`]): a version's inventory, findings,
@@ -34,6 +36,7 @@ pub mod approvals;
 pub mod audit;
 pub mod channels;
 pub mod error;
+pub mod export;
 pub mod findings;
 pub mod keys;
 pub mod report;

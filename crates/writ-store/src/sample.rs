@@ -115,7 +115,7 @@ pub fn create_sample(path: &Path, actor: &str) -> Result<SampleWorkspace> {
         let set = ws
             .import_trace_reader(
                 RECORDED_TRACE.as_bytes(),
-                &crate::traces::sha256_bytes(RECORDED_TRACE.as_bytes()),
+                &writ_base::sha256_hex(RECORDED_TRACE.as_bytes()),
                 "sample: scenarios/traces/recorded.jsonl",
                 "recorded",
                 actor,

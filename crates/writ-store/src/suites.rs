@@ -251,7 +251,7 @@ impl Workspace {
             &serde_json::json!({
                 "suite": new.name,
                 "source": new.source,
-                "sha256": crate::traces::sha256_bytes(new.text.as_bytes()),
+                "sha256": writ_base::sha256_hex(new.text.as_bytes()),
                 "cases": cases,
                 "version": version,
                 "set": set_id,

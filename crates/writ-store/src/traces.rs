@@ -191,11 +191,6 @@ fn cancelled(cancel: &AtomicBool) -> bool {
     cancel.load(Ordering::Relaxed)
 }
 
-/// The SHA-256 (hex) of some bytes.
-pub fn sha256_bytes(bytes: &[u8]) -> String {
-    audit::hex(&Sha256::digest(bytes))
-}
-
 /// The SHA-256 of a file, read in 1 MiB blocks; stops when `cancel` is set.
 fn sha256_file(path: &Path, cancel: &AtomicBool) -> Result<String> {
     use std::io::Read;
@@ -216,7 +211,7 @@ fn sha256_file(path: &Path, cancel: &AtomicBool) -> Result<String> {
         }
         h.update(&buf[..n]);
     }
-    Ok(audit::hex(&h.finalize()))
+    Ok(writ_base::hex(&h.finalize()))
 }
 
 impl Workspace {

@@ -58,7 +58,7 @@ pub fn content_hash(files: &[(String, Vec<u8>)]) -> String {
         h.update((bytes.len() as u64).to_le_bytes());
         h.update(bytes);
     }
-    audit::hex(&h.finalize())
+    writ_base::hex(&h.finalize())
 }
 
 fn files_of(project: &ProjectFiles) -> Vec<(String, Vec<u8>)> {

@@ -210,15 +210,5 @@ impl Workspace {
 /// The current time as RFC 3339 in UTC with milliseconds, fixed width so
 /// that texts sort in time order.
 pub fn now_rfc3339() -> String {
-    let t = time::OffsetDateTime::now_utc();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    writ_base::time::now_utc_millis()
 }

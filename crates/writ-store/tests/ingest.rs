@@ -61,7 +61,7 @@ fn import(
     let never = AtomicBool::new(false);
     ws.import_trace_reader_opts(
         text.as_bytes(),
-        &writ_store::traces::sha256_bytes(text.as_bytes()),
+        &writ_base::sha256_hex(text.as_bytes()),
         name,
         name,
         "tester",
@@ -255,7 +255,7 @@ fn a_span_file_without_tool_calls_reports_progress_in_bytes_and_can_be_cancelled
     )
     .expect("json");
     assert!(text.len() > 2 << 20);
-    let sha = writ_store::traces::sha256_bytes(text.as_bytes());
+    let sha = writ_base::sha256_hex(text.as_bytes());
     let cancel = AtomicBool::new(false);
     let reports = std::cell::RefCell::new(Vec::new());
     let err = ws

@@ -1,6 +1,6 @@
 //! The Bundles view: export an approved version as a signed bundle (the key
 //! and the target chosen in native dialogs, never typed paths), the history
-//! of exports and the registered keys, over `writ_bundle::export` and
+//! of exports and the registered keys, over `writ_store::export` and
 //! `writ_store::keys`.
 
 use super::dialog::{choose, Purpose};
@@ -118,12 +118,12 @@ pub async fn bundle_export(
             out = s.into();
         }
         let mut ws = open(&path)?;
-        let options = writ_bundle::export::ExportOptions {
+        let options = writ_store::export::ExportOptions {
             archive,
             expires_in: expires_days.map(|d| format!("{d}d")),
             ..Default::default()
         };
-        writ_bundle::export::export_version(&mut ws, &version, &key, &out, &options, &actor())
+        writ_store::export::export_version(&mut ws, &version, &key, &out, &options, &actor())
             .map_err(|e| e.to_string())?;
         view(&ws).map(Some)
     })

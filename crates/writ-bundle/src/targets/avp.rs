@@ -197,7 +197,7 @@ pub fn bodies_with(
             Some(d) => (d.clone(), false),
             None => (String::new(), false),
         };
-        let token = crate::sha256_hex(format!("{}\n{}", p.id, statement).as_bytes());
+        let token = writ_base::sha256_hex(format!("{}\n{}", p.id, statement).as_bytes());
         let token: String = token.chars().take(MAX_CLIENT_TOKEN_CHARS).collect();
         let file = format!("policies/{}.json", unique_name(&p.id, &mut names));
         files.push((
@@ -245,7 +245,7 @@ pub fn bodies_with(
     let mut templates = Vec::new();
     for t in templates_in {
         let statement = t.text.trim().to_string();
-        let token = crate::sha256_hex(format!("template\n{}\n{}", t.id, statement).as_bytes());
+        let token = writ_base::sha256_hex(format!("template\n{}\n{}", t.id, statement).as_bytes());
         let token: String = token.chars().take(MAX_CLIENT_TOKEN_CHARS).collect();
         let file = format!("templates/{}.json", unique_name(&t.id, &mut template_names));
         let description: String = t
@@ -294,7 +294,7 @@ pub fn bodies_with(
                 );
             }
         }
-        let token = crate::sha256_hex(
+        let token = writ_base::sha256_hex(
             format!("link\n{}\n{}\n{:?}", l.policy.id, l.template, l.args).as_bytes(),
         );
         let token: String = token.chars().take(MAX_CLIENT_TOKEN_CHARS).collect();

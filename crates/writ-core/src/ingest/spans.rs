@@ -137,19 +137,7 @@ fn agent_of(attrs: &Map<String, Value>) -> Option<&str> {
 
 /// `2026-04-30T13:17:35.632028200Z` from nanoseconds since the epoch.
 pub fn rfc3339_nanos(ns: u64) -> Option<String> {
-    let secs = i64::try_from(ns / 1_000_000_000).ok()?;
-    let nanos = ns % 1_000_000_000;
-    let t = time::OffsetDateTime::from_unix_timestamp(secs).ok()?;
-    Some(format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        nanos
-    ))
+    writ_base::time::utc_nanos_from_unix(ns)
 }
 
 /// The tool's arguments: the first of [`ARGUMENT_KEYS`] present, a JSON

@@ -1,29 +1,23 @@
 //! Helpers for the server tests: sample bundles signed with a fixed key,
-//! a real server on 127.0.0.1 (port 0) in its own runtime, an HTTP
-//! client, agent tokens, and the replay the answers are compared with.
+//! a real server on 127.0.0.1 (port 0) in its own runtime, and the replay
+//! the answers are compared with. The HTTP client, agent tokens and the
+//! sample trace as requests come from `writ-testkit` (shared with the
+//! CLI's `writ serve` tests).
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
-use ed25519_dalek::pkcs8::EncodePrivateKey as _;
-use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 use time::OffsetDateTime;
 use writ_bundle::bundle::{self, Approval, TrustedKey};
 use writ_pdp::server::{ServeError, ServeReport};
 use writ_pdp::{Server, ServerConfig};
 
-/// The repository root.
-pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The sample trace.
-pub fn recorded() -> PathBuf {
-    root().join("scenarios/traces/recorded.jsonl")
-}
+pub use writ_testkit::http::*;
+pub use writ_testkit::requests::*;
+pub use writ_testkit::root;
+pub use writ_testkit::tokens::*;
 
 /// The checked sample project `v1` or `v2`.
 pub fn project(v: &str) -> writ_core::project::Project {
@@ -76,163 +70,6 @@ pub fn fresh_bundle(v: &str, out: &Path) {
         now - time::Duration::days(1),
         Some(now + time::Duration::days(30)),
     );
-}
-
-/// The JWKS and token signer of the tests: an Ed25519 key, issuer
-/// `https://login.acme.example`, audience `writ-pdp`.
-pub struct Tokens {
-    key: jsonwebtoken::EncodingKey,
-    svid_key: jsonwebtoken::EncodingKey,
-    cache: HashMap<String, String>,
-    /// The SPIFFE trust bundle (JWT-SVID key `svid-1`) beside the JWKS.
-    pub spiffe_bundle: PathBuf,
-}
-
-/// The audience tokens carry.
-pub const AUDIENCE: &str = "writ-pdp";
-
-impl Tokens {
-    /// Writes the JWKS to `dir/jwks.json`; returns the signer and the path.
-    pub fn new(dir: &Path) -> (Tokens, PathBuf) {
-        use base64::Engine as _;
-        let sk = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
-        let x =
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sk.verifying_key().as_bytes());
-        let jwks = json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": "test-1", "alg": "EdDSA", "use": "sig"}]});
-        let path = dir.join("jwks.json");
-        std::fs::write(&path, serde_json::to_vec_pretty(&jwks).expect("json")).expect("write jwks");
-        let pem = sk
-            .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
-            .expect("pem");
-        let key = jsonwebtoken::EncodingKey::from_ed_pem(pem.as_bytes()).expect("ed key");
-        // The SPIFFE trust bundle: one JWT-SVID key of another key pair.
-        let svid = ed25519_dalek::SigningKey::from_bytes(&[8; 32]);
-        let sx = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(svid.verifying_key().as_bytes());
-        let bundle = json!({"spiffe_sequence": 1, "keys": [{"kty": "OKP", "crv": "Ed25519", "x": sx, "kid": "svid-1", "use": "jwt-svid"}]});
-        let spiffe_bundle = dir.join("spiffe-bundle.json");
-        std::fs::write(
-            &spiffe_bundle,
-            serde_json::to_vec_pretty(&bundle).expect("json"),
-        )
-        .expect("write bundle");
-        let spem = svid
-            .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
-            .expect("pem");
-        let svid_key = jsonwebtoken::EncodingKey::from_ed_pem(spem.as_bytes()).expect("ed key");
-        (
-            Tokens {
-                key,
-                svid_key,
-                cache: HashMap::new(),
-                spiffe_bundle,
-            },
-            path,
-        )
-    }
-
-    /// A JWT-SVID for the SPIFFE ID `agent`, valid for an hour.
-    pub fn svid(&mut self, agent: &str) -> String {
-        if let Some(t) = self.cache.get(agent) {
-            return t.clone();
-        }
-        let now = OffsetDateTime::now_utc().unix_timestamp();
-        let claims = json!({"sub": agent, "aud": [AUDIENCE], "exp": now + 3600, "iat": now});
-        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
-        header.kid = Some("svid-1".into());
-        header.typ = Some("JWT".into());
-        let t = jsonwebtoken::encode(&header, &claims, &self.svid_key).expect("signs");
-        self.cache.insert(agent.to_string(), t.clone());
-        t
-    }
-
-    /// A token for `oidc:<iss>|<sub>`, valid for an hour.
-    pub fn token(&mut self, agent: &str) -> String {
-        if let Some(t) = self.cache.get(agent) {
-            return t.clone();
-        }
-        let (iss, sub) = agent
-            .strip_prefix("oidc:")
-            .and_then(|s| s.split_once('|'))
-            .expect("an oidc agent");
-        let now = OffsetDateTime::now_utc().unix_timestamp();
-        let claims =
-            json!({"iss": iss, "sub": sub, "aud": AUDIENCE, "exp": now + 3600, "iat": now});
-        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
-        header.kid = Some("test-1".into());
-        let t = jsonwebtoken::encode(&header, &claims, &self.key).expect("signs");
-        self.cache.insert(agent.to_string(), t.clone());
-        t
-    }
-}
-
-/// The request of [`request_for`] as a trusted gateway sends it in
-/// asserted mode: the agent named as the principal, no token.
-pub fn asserted_request_for(rec: &Value) -> Value {
-    let mut req = base_request(rec);
-    req["principal"] = rec["agent"].clone();
-    req
-}
-
-/// A trace line's request without the agent.
-fn base_request(rec: &Value) -> Value {
-    let mut req = json!({
-        "action": format!("Action::{}", Value::from(rec["action"].as_str().expect("action"))),
-        "context": rec.get("context").cloned().unwrap_or(json!({})),
-        "time": rec["ts"],
-    });
-    if let Some(r) = rec.get("resource") {
-        req["resource"] = Value::from(format!(
-            "{}::{}",
-            r["type"].as_str().expect("type"),
-            Value::from(r["id"].as_str().expect("id"))
-        ));
-    }
-    if let Some(u) = rec.get("on_behalf_of") {
-        req["on_behalf_of"] = u.clone();
-    }
-    req
-}
-
-/// The decision request for a recorded trace line in verified mode: an
-/// `oidc:` agent by an OIDC token, a SPIFFE agent by a JWT-SVID (another
-/// agent by principal), the action and resource as uids,
-/// the context, the user and the recorded time.
-pub fn request_for(rec: &Value, tokens: &mut Tokens) -> Value {
-    let agent = rec["agent"].as_str().expect("agent");
-    let mut req = json!({
-        "action": format!("Action::{}", Value::from(rec["action"].as_str().expect("action"))),
-        "context": rec.get("context").cloned().unwrap_or(json!({})),
-        "time": rec["ts"],
-    });
-    if agent.starts_with("oidc:") {
-        req["token"] = Value::from(tokens.token(agent));
-    } else if agent.starts_with("spiffe://") {
-        // Verified mode: a SPIFFE agent proves itself with a JWT-SVID.
-        req["token"] = Value::from(tokens.svid(agent));
-    } else {
-        req["principal"] = Value::from(agent);
-    }
-    if let Some(r) = rec.get("resource") {
-        req["resource"] = Value::from(format!(
-            "{}::{}",
-            r["type"].as_str().expect("type"),
-            Value::from(r["id"].as_str().expect("id"))
-        ));
-    }
-    if let Some(u) = rec.get("on_behalf_of") {
-        req["on_behalf_of"] = u.clone();
-    }
-    req
-}
-
-/// The sample trace's records.
-pub fn records() -> Vec<Value> {
-    std::fs::read_to_string(recorded())
-        .expect("the sample trace")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json line"))
-        .collect()
 }
 
 /// What `writ replay` decides for each line of the sample trace against
@@ -348,68 +185,4 @@ pub fn start(cfg: ServerConfig) -> Result<Running, ServeError> {
             Err(e)
         }
     }
-}
-
-/// An HTTP client that returns error statuses as responses.
-pub fn client() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into()
-}
-
-/// POSTs a JSON body; returns the status and the JSON answer.
-pub fn post(agent: &ureq::Agent, url: &str, body: &Value) -> (u16, Value) {
-    post_raw(
-        agent,
-        url,
-        &serde_json::to_string(body).expect("json"),
-        None,
-    )
-}
-
-/// POSTs raw text, optionally with a bearer token; returns status and JSON.
-pub fn post_raw(agent: &ureq::Agent, url: &str, body: &str, bearer: Option<&str>) -> (u16, Value) {
-    let mut req = agent.post(url).header("content-type", "application/json");
-    if let Some(b) = bearer {
-        req = req.header("authorization", &format!("Bearer {b}"));
-    }
-    let mut resp = req.send(body).expect("the server answers");
-    let status = resp.status().as_u16();
-    let text = resp.body_mut().read_to_string().expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("JSON ({e}): {text}")),
-    )
-}
-
-/// GETs a path; returns status and text.
-pub fn get(agent: &ureq::Agent, url: &str) -> (u16, String) {
-    let mut resp = agent.get(url).call().expect("the server answers");
-    let status = resp.status().as_u16();
-    (status, resp.body_mut().read_to_string().expect("body"))
-}
-
-/// GETs a URL with a bearer token; returns the status and body.
-pub fn get_with(agent: &ureq::Agent, url: &str, bearer: &str) -> (u16, String) {
-    let mut resp = agent
-        .get(url)
-        .header("Authorization", &format!("Bearer {bearer}"))
-        .call()
-        .expect("the server answers");
-    let status = resp.status().as_u16();
-    (status, resp.body_mut().read_to_string().expect("body"))
-}
-
-/// Polls `f` every 50 ms for up to `secs` seconds.
-pub fn wait_until(secs: u64, mut f: impl FnMut() -> bool) -> bool {
-    let end = std::time::Instant::now() + Duration::from_secs(secs);
-    while std::time::Instant::now() < end {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    false
 }

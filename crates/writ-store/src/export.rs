@@ -1,12 +1,44 @@
 //! Exporting an approved version of a workspace as a signed bundle: the
-//! one path the CLI and the desktop app share.
+//! one path the CLI and the desktop app share. The workspace gathers the
+//! values (approvals, audit head, channel sequence) and hands them to
+//! `writ-bundle`, which builds and signs without knowing about SQLite.
 
-use crate::bundle::{self, Approval, Bundle};
-use crate::error::BundleError;
-use crate::keys;
+use crate::approvals::ReviewState;
+use crate::error::StoreError;
+use crate::workspace::Workspace;
 use std::path::{Path, PathBuf};
-use writ_store::approvals::ReviewState;
-use writ_store::Workspace;
+use writ_bundle::bundle::{self, Approval, Bundle};
+use writ_bundle::error::BundleError;
+use writ_bundle::keys;
+
+/// What can go wrong exporting a version.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The version to export is not approved.
+    #[error("version {version} is {state}, not approved; nothing was exported (submit it with `writ review {version}` and have someone other than its author run `writ approve {version}`)")]
+    NotApproved {
+        /// The short version id.
+        version: String,
+        /// Its state, in words.
+        state: &'static str,
+    },
+    /// The stored version does not check.
+    #[error(
+        "version {version} has {errors} error(s) in `writ check @{version}`; nothing was exported"
+    )]
+    VersionHasErrors {
+        /// The short version id.
+        version: String,
+        /// How many errors `writ check` reports.
+        errors: usize,
+    },
+    /// Building, signing or writing the bundle failed.
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    /// The workspace failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// How to export.
 #[derive(Debug, Clone, Default)]
@@ -63,11 +95,11 @@ pub fn export_version(
     out: &Path,
     options: &ExportOptions,
     actor: &str,
-) -> Result<(Exported, Bundle), BundleError> {
+) -> Result<(Exported, Bundle), ExportError> {
     let status = ws.version_status(version)?;
     let short = status.id[..12].to_string();
     if status.state != ReviewState::Approved {
-        return Err(BundleError::NotApproved {
+        return Err(ExportError::NotApproved {
             version: short,
             state: match status.state {
                 ReviewState::Draft => "a draft",
@@ -78,7 +110,7 @@ pub fn export_version(
         });
     }
     if out.symlink_metadata().is_ok() {
-        return Err(BundleError::Exists(out.to_path_buf()));
+        return Err(BundleError::Exists(out.to_path_buf()).into());
     }
     let channel = options
         .channel
@@ -117,10 +149,10 @@ pub fn export_version(
         writ_core::project::today_utc(),
     );
     let Some(project) = report.project else {
-        return Err(BundleError::Invalid(format!(
-            "version {short} has {} error(s) in `writ check @{short}`; nothing was exported",
-            report.error_count()
-        )));
+        return Err(ExportError::VersionHasErrors {
+            version: short,
+            errors: report.error_count(),
+        });
     };
     let approvals = status
         .approvals
@@ -160,7 +192,7 @@ pub fn export_version(
     )?;
     let path = absolute(out);
     let record = ws.record_bundle(
-        &writ_store::keys::NewBundle {
+        &crate::keys::NewBundle {
             version_id: id.clone(),
             key_id: key_id.clone(),
             digest: b.digest(),
