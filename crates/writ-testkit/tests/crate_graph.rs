@@ -50,11 +50,20 @@ fn closure(g: &BTreeMap<String, BTreeSet<String>>, krate: &str) -> BTreeSet<Stri
 #[test]
 fn the_decision_point_and_the_bundle_crate_link_no_workspace_store_or_sqlite() {
     let g = graph();
-    assert!(g.contains_key("writ-pdp") && g.contains_key("writ-store"), "{g:?}");
+    assert!(
+        g.contains_key("writ-pdp") && g.contains_key("writ-store"),
+        "{g:?}"
+    );
     for krate in ["writ-pdp", "writ-bundle", "writ-core", "writ-base"] {
         let c = closure(&g, krate);
-        assert!(!c.contains("writ-store"), "{krate} depends on writ-store: {c:?}");
-        assert!(!c.contains("rusqlite"), "{krate} depends on rusqlite: {c:?}");
+        assert!(
+            !c.contains("writ-store"),
+            "{krate} depends on writ-store: {c:?}"
+        );
+        assert!(
+            !c.contains("rusqlite"),
+            "{krate} depends on rusqlite: {c:?}"
+        );
     }
     // The store uses the bundle crate (exports), not the other way round.
     assert!(g["writ-store"].contains("writ-bundle"));
@@ -72,5 +81,8 @@ fn writ_base_is_at_the_bottom_and_testkit_is_only_a_dev_dependency() {
         );
     }
     let testkit = &g["writ-testkit"];
-    assert!(testkit.iter().all(|d| !d.starts_with("writ-")), "{testkit:?}");
+    assert!(
+        testkit.iter().all(|d| !d.starts_with("writ-")),
+        "{testkit:?}"
+    );
 }
