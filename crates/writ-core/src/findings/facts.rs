@@ -7,7 +7,7 @@ use super::aggregate::{IdentityActivity, Occurrences, TraceAggregate};
 use super::model::{ActionEvidence, InventoryEvidence};
 use crate::diagnostic::{line_column, Span};
 use crate::inventory::{Impact, Inventory, RiskTier};
-use crate::resolve::parse_uid_literal;
+use crate::uid::parse_uid_literal;
 use std::collections::{BTreeMap, HashMap};
 
 /// The inventory a finding run reads: the parsed inventory, its text (for
