@@ -933,7 +933,7 @@ pub fn tidy_path(path: &Path) -> PathBuf {
 }
 
 fn uid_to_ref(uid: &str) -> serde_json::Value {
-    match crate::resolve::parse_uid_literal(uid) {
+    match crate::uid::parse_uid_literal(uid) {
         Some((ty, id)) => serde_json::json!({"type": ty, "id": id}),
         None => serde_json::Value::Null,
     }

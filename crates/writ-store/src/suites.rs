@@ -230,7 +230,7 @@ impl Workspace {
             _ => {}
         }
         if replace {
-            crate::approvals::guard_suite(&tx, new.name)?;
+            crate::approvals::sql::guard_suite(&tx, new.name)?;
         }
         let now = now_rfc3339();
         let cases = scenario.case_count() as i64;
@@ -292,7 +292,7 @@ impl Workspace {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        crate::approvals::guard_suite(&tx, name)?;
+        crate::approvals::sql::guard_suite(&tx, name)?;
         let n = tx.execute("DELETE FROM suites WHERE name = ?1", [name])?;
         if n == 0 {
             return Err(StoreError::NotFound {
