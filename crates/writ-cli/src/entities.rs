@@ -16,7 +16,7 @@ pub struct Args {
     project: PathBuf,
     /// Keep the entities matching every term (case-insensitive substrings
     /// of type, id, attribute or tag values, parents); a term may name its
-    /// field: `type:Agent`, `id:bot`, `attr:high`, `tag:hold`, `parent:eng`,
+    /// field: `type:Agent`, `id:bot`, `attr:high`, `tag:case`, `parent:eng`,
     /// `source:entities.json`, and quote spaces: `attr:"Support bot"`.
     #[arg(long, value_name = "TEXT")]
     search: Option<String>,

@@ -8,7 +8,7 @@
 //! app's Entities view use: whitespace-separated terms that must all match,
 //! each a case-insensitive substring of the type, id, uid, an attribute or
 //! tag value, or a parent; a term may name its field (`type:Agent`,
-//! `id:bot`, `attr:high`, `tag:hold`, `parent:eng`, `source:entities.json`)
+//! `id:bot`, `attr:high`, `tag:case`, `parent:eng`, `source:entities.json`)
 //! and quote a value with spaces (`attr:"Support bot"`).
 
 use crate::diagnostic::line_column;
