@@ -25,8 +25,16 @@ use writ_core::policies::{parse_policy_files, PolicySource};
 use writ_core::project::{Project, ProjectFiles};
 use writ_core::schema::ProjectSchema;
 
-/// Generated projects per run (fixed, so the test takes seconds).
+/// Generated projects per run (fixed, so the test takes seconds; set
+/// `WRIT_BENCH_DIFF_CASES` for a longer run).
 const CASES: u64 = 12;
+
+fn cases() -> u64 {
+    std::env::var("WRIT_BENCH_DIFF_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(CASES)
+}
 
 /// The case as the project a stored version makes: its schema, policy
 /// file, links and entities.json read and linked as `check_files` does,
@@ -127,7 +135,8 @@ fn disagrees(want: &Answer, got: &BenchResult) -> Option<String> {
 fn the_test_bench_decides_as_cedar_on_generated_projects() {
     let (mut compared, mut request_errors) = (0usize, 0usize);
     let mut mismatches = Vec::new();
-    for seed in 0..CASES {
+    let cases = cases();
+    for seed in 0..cases {
         let case = generate(seed, &GenOptions::full());
         let reference = Reference::new(&case)
             .unwrap_or_else(|e| panic!("seed {seed}: Cedar refuses the generated case: {e}"));
@@ -155,7 +164,7 @@ fn the_test_bench_decides_as_cedar_on_generated_projects() {
         }
     }
     println!(
-        "test bench: {compared} requests of {CASES} generated projects compared with Cedar ({request_errors} request errors)"
+        "test bench: {compared} requests of {cases} generated projects compared with Cedar ({request_errors} request errors)"
     );
     assert!(compared > 100, "too few requests compared: {compared}");
     assert!(request_errors > 0, "no invalid request was composed");

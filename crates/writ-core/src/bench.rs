@@ -101,22 +101,22 @@ fn field<'a>(what: &'static str, text: &'a str, required: bool) -> Result<&'a st
 }
 
 /// Validates a composed request and builds the native trace record it
-/// stands for. The time, principal, action and resource type are trimmed
-/// (none means anything with spaces around it); the resource id is kept
-/// exactly, and may be empty, as Cedar allows.
+/// stands for. Only the time is trimmed: the principal, action and
+/// resource are kept exactly as composed (ids may start or end with spaces
+/// or other white space, such as U+0085, and Cedar tells them apart); the
+/// resource id may be empty, as Cedar allows.
 pub fn record(req: &BenchRequest) -> Result<TraceRecord, BenchError> {
     let ts = field("the request time", &req.ts, true)?.trim();
-    let agent = field("the principal", &req.agent, true)?.trim();
-    let action = field("the action", &req.action, true)?.trim();
-    let ty = field("the resource type", &req.resource_type, true)?.trim();
+    let agent = field("the principal", &req.agent, true)?;
+    let action = field("the action", &req.action, true)?;
+    let ty = field("the resource type", &req.resource_type, true)?;
     let id = field("the resource id", &req.resource_id, false)?;
     let on_behalf_of = req
         .on_behalf_of
         .as_deref()
         .map(|o| field("on_behalf_of", o, false))
         .transpose()?
-        .map(str::trim)
-        .filter(|o| !o.is_empty());
+        .filter(|o| !o.trim().is_empty());
     let size = serde_json::to_string(&req.context)
         .map_err(|e| BenchError::Invalid(e.to_string()))?
         .len();
@@ -200,7 +200,7 @@ mod tests {
 
     #[test]
     fn requests_are_checked() {
-        let ok = record(&request(" support-bot ", json!({"risk_score": 10}))).expect("valid");
+        let ok = record(&request("support-bot", json!({"risk_score": 10}))).expect("valid");
         assert_eq!(ok.agent, "support-bot");
         assert_eq!(ok.on_behalf_of, None);
         assert_eq!(ok.resource.expect("a resource").ty, "Ticket");
@@ -220,11 +220,14 @@ mod tests {
             record(&request("support-bot", big)).err(),
             Some(BenchError::ContextTooLarge)
         );
-        // The resource id is kept exactly.
-        let mut spaced = request("support-bot", json!({}));
+        // Ids are kept exactly: white space is part of them.
+        let mut spaced = request(" support-bot", json!({}));
         spaced.resource_id = " T 1 ".into();
+        spaced.action = "\u{85}read_ticket".into();
         let r = record(&spaced).expect("valid");
         assert_eq!(r.resource.expect("a resource").id, " T 1 ");
+        assert_eq!(r.agent, " support-bot");
+        assert_eq!(r.action, "\u{85}read_ticket");
     }
 
     #[test]
