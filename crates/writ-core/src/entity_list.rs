@@ -11,7 +11,6 @@
 //! `id:bot`, `attr:high`, `tag:case`, `parent:eng`, `source:entities.json`)
 //! and quote a value with spaces (`attr:"Support bot"`).
 
-use crate::diagnostic::line_column;
 use crate::display::escaped;
 use crate::project::{Project, ProjectFile};
 use cedar_policy::EntityUid;
@@ -100,25 +99,42 @@ pub fn rows(project: &Project) -> Vec<EntityRow> {
                 .into_iter()
                 .map(|(uid, span)| (uid, span.start))
                 .collect();
+        let lines = LineIndex::new(&file.text);
         if let Value::Array(items) =
             crate::inventory::to_entities_json(&project.inventory, &project.schema)
         {
             for item in &items {
                 let line = uid_of(item)
                     .and_then(|uid| places.get(&uid))
-                    .map(|&at| line_column(&file.text, at).0);
+                    .map(|&at| lines.line(at));
                 out.extend(row(item, source(file, line)));
             }
         }
     }
     if let Some(file) = &project.files.entities {
         let (entries, _) = crate::entity_data::read_entities_file(&file.shown, &file.text);
+        let lines = LineIndex::new(&file.text);
         for e in &entries {
-            let line = e.span.map(|s| line_column(&file.text, s.start).0);
+            let line = e.span.map(|s| lines.line(s.start));
             out.extend(row(&e.json, source(file, line)));
         }
     }
     out
+}
+
+/// The byte offsets of a text's line breaks, to find the line of many
+/// offsets without scanning the text for each.
+struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        LineIndex(text.match_indices('\n').map(|(i, _)| i).collect())
+    }
+
+    /// The 1-based line of byte `offset`.
+    fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|&nl| nl < offset) + 1
+    }
 }
 
 /// The entities of `project` that match `filter` (all of them for an empty
@@ -505,6 +521,19 @@ mod tests {
             .terms
             .iter()
             .all(|t| t.field == Field::Any));
+    }
+
+    #[test]
+    fn lines_are_found_as_line_column_finds_them() {
+        let text = "a\nbc\n\nd\n";
+        let index = LineIndex::new(text);
+        for at in 0..=text.len() {
+            assert_eq!(
+                index.line(at),
+                crate::diagnostic::line_column(text, at).0,
+                "{at}"
+            );
+        }
     }
 
     #[test]
