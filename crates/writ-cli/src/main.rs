@@ -6,6 +6,7 @@ mod bundle;
 mod check;
 mod decisions;
 mod diff;
+mod entities;
 mod export;
 mod findings;
 mod fmt;
@@ -54,6 +55,8 @@ enum Command {
     Diff(diff::Args),
     /// Run scenario files and Cedar `run-tests` files.
     Test(test::Args),
+    /// The entities a project decides with (inventory.toml and entities.json), searchable.
+    Entities(entities::Args),
     /// Governance findings from the inventory and a trace: shadow agents, overdue reviews, static credentials, ...
     Findings(findings::Args),
     /// Create a workspace (optionally with the bundled sample organisation).
@@ -123,6 +126,7 @@ fn main() -> ExitCode {
         Command::Replay(a) => replay::run(a, g),
         Command::Diff(a) => diff::run(a, g),
         Command::Test(a) => test::run(a, g),
+        Command::Entities(a) => entities::run(a, g),
         Command::Findings(a) => findings::run(a, g),
         Command::Init(a) => init::init(a, g),
         Command::Version(c) => version::version(c, g),

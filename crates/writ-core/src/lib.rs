@@ -39,11 +39,13 @@
 #![warn(missing_docs)]
 
 pub mod atomic_file;
+pub mod bench;
 pub mod decision_log;
 pub mod diagnostic;
 pub mod diff;
 pub mod display;
 pub mod entity_data;
+pub mod entity_list;
 pub mod evaluate;
 pub mod faults;
 pub mod findings;
