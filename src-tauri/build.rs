@@ -39,6 +39,8 @@ const COMMANDS: &[&str] = &[
     "list_suites",
     "run_suites",
     "inventory_findings",
+    "entities_count",
+    "entities_at",
     "review_show",
     "review_submit",
     "review_approve",

@@ -31,6 +31,7 @@ fn main() {
             app.manage(commands::traces::ImportJobs::default());
             app.manage(commands::traces::TableCache::default());
             app.manage(commands::runs::ReplayJobs::default());
+            app.manage(commands::entities::EntityCache::default());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -70,6 +71,8 @@ fn main() {
             commands::tests_view::list_suites,
             commands::tests_view::run_suites,
             commands::findings::inventory_findings,
+            commands::entities::entities_count,
+            commands::entities::entities_at,
             commands::approvals::review_show,
             commands::approvals::review_submit,
             commands::approvals::review_approve,

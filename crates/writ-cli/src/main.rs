@@ -6,9 +6,11 @@ mod bundle;
 mod check;
 mod decisions;
 mod diff;
+mod entities;
 mod export;
 mod findings;
 mod fmt;
+mod init;
 mod key;
 mod output;
 mod preview;
@@ -17,11 +19,13 @@ mod push;
 mod replay;
 mod report;
 mod review;
+mod runs;
 mod schema;
 mod serve;
 mod suites;
 mod test;
-mod ws;
+mod traces;
+mod version;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -51,19 +55,21 @@ enum Command {
     Diff(diff::Args),
     /// Run scenario files and Cedar `run-tests` files.
     Test(test::Args),
+    /// The entities a project decides with (inventory.toml and entities.json), searchable.
+    Entities(entities::Args),
     /// Governance findings from the inventory and a trace: shadow agents, overdue reviews, static credentials, ...
     Findings(findings::Args),
     /// Create a workspace (optionally with the bundled sample organisation).
-    Init(ws::InitArgs),
+    Init(init::InitArgs),
     /// Policy versions stored in the workspace.
     #[command(subcommand)]
-    Version(ws::VersionCommand),
+    Version(version::VersionCommand),
     /// Trace sets stored in the workspace.
     #[command(subcommand)]
-    Traces(ws::TracesCommand),
+    Traces(traces::TracesCommand),
     /// Replay runs stored in the workspace.
     #[command(subcommand)]
-    Runs(ws::RunsCommand),
+    Runs(runs::RunsCommand),
     /// The workspace's tamper-evident audit trail.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -120,11 +126,12 @@ fn main() -> ExitCode {
         Command::Replay(a) => replay::run(a, g),
         Command::Diff(a) => diff::run(a, g),
         Command::Test(a) => test::run(a, g),
+        Command::Entities(a) => entities::run(a, g),
         Command::Findings(a) => findings::run(a, g),
-        Command::Init(a) => ws::init(a, g),
-        Command::Version(c) => ws::version(c, g),
-        Command::Traces(c) => ws::traces(c, g),
-        Command::Runs(c) => ws::runs(c, g),
+        Command::Init(a) => init::init(a, g),
+        Command::Version(c) => version::version(c, g),
+        Command::Traces(c) => traces::traces(c, g),
+        Command::Runs(c) => runs::runs(c, g),
         Command::Audit(c) => audit::audit(c, g),
         Command::Suites(c) => suites::suites(c, g),
         Command::Review(a) => review::review(a, g),

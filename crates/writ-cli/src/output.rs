@@ -36,7 +36,8 @@ impl GlobalArgs {
 
     /// Opens the workspace.
     pub fn open(&self) -> anyhow::Result<writ_store::Workspace> {
-        crate::ws::open(&self.workspace)
+        writ_store::Workspace::open(&self.workspace)
+            .with_context(|| format!("cannot open workspace {}", self.workspace.display()))
     }
 }
 

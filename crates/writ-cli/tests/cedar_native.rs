@@ -192,3 +192,48 @@ fn export_avp_fills_template_ids_from_apply_ids() {
     assert!(out.contains("editor"), "{out}");
     assert!(!tmp.path().join("avp3").exists());
 }
+
+#[test]
+fn entities_lists_and_searches_the_entity_data() {
+    let dir = native();
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("entities.json")).unwrap()).unwrap();
+    let written = written.as_array().unwrap().len();
+    let all: Value =
+        serde_json::from_str(&ok(writ(&["entities", s(&dir), "--format", "json"]))).expect("JSON");
+    assert_eq!(all["total"].as_u64(), Some(written as u64));
+    assert_eq!(all["matched"], all["total"]);
+    let eng: Value = serde_json::from_str(&ok(writ(&[
+        "entities",
+        s(&dir),
+        "--search",
+        "type:USER parent:eng",
+        "--format",
+        "json",
+    ])))
+    .expect("JSON");
+    let uids: Vec<&str> = eng["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["uid"].as_str().unwrap())
+        .collect();
+    assert_eq!(uids, vec!["User::\"alice\"", "User::\"bob\""]);
+    assert_eq!(eng["rows"][0]["source"]["file"], "entities.json");
+    let table = ok(writ(&[
+        "entities",
+        s(&dir),
+        "--search",
+        "tag:\"case 2026\"",
+    ]));
+    assert!(table.contains("legal-hold: \"case 2026-17\""), "{table}");
+    assert!(
+        table
+            .trim_end()
+            .ends_with(&format!("1 of {written} entities")),
+        "{table}"
+    );
+    // A project with errors is refused, as by every command.
+    let (_, err) = fails(writ(&["entities", s(&dir.join("policies"))]));
+    assert!(err.contains("error"), "{err}");
+}

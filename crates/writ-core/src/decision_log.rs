@@ -4,8 +4,8 @@
 //!
 //! The format is documented in `docs/decision-log.md`.
 
-use crate::resolve::parse_uid_literal;
 use crate::trace::{Decision, LineError, RecordedOutcome, ResourceRef, TraceRecord};
+use crate::uid::parse_uid_literal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -156,7 +156,7 @@ impl DecisionLogEntry {
         // An action of the empty namespace is stored under its id, as trace
         // records name tools; a namespaced uid keeps its namespace (stripping
         // it would decide `N2::Action::"a"` as another action).
-        let action = match crate::resolve::parse_uid(&self.request.action) {
+        let action = match crate::uid::parse_uid(&self.request.action) {
             Some(uid) if uid.type_name().to_string() == "Action" => {
                 uid.id().unescaped().to_string()
             }

@@ -18,7 +18,8 @@
 //!   [`entity_data`] reads `entities.json` and merges the two;
 //!   [`links`] links templates from `links.json`.
 //! - [`trace`] reads Writ's native JSON Lines trace; [`resolve`] maps agent
-//!   identities to principals (unknown ones are shadow agents).
+//!   identities to principals (unknown ones are shadow agents); [`uid`] reads
+//!   Cedar uid literals as Cedar does.
 //! - [`projection`] finds which context attributes the policies can read per
 //!   action, so equal relevant requests are decided once.
 //! - [`scenario`] runs scenario files and Cedar `run-tests` files;
@@ -38,11 +39,13 @@
 #![warn(missing_docs)]
 
 pub mod atomic_file;
+pub mod bench;
 pub mod decision_log;
 pub mod diagnostic;
 pub mod diff;
 pub mod display;
 pub mod entity_data;
+pub mod entity_list;
 pub mod evaluate;
 pub mod faults;
 pub mod findings;
@@ -65,3 +68,4 @@ pub mod schema;
 pub mod shape;
 pub mod summary;
 pub mod trace;
+pub mod uid;

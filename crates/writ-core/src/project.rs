@@ -412,7 +412,7 @@ fn find_word(text: &str, word: &str) -> Option<usize> {
 }
 
 /// The places of the inventory's entities, as uids.
-fn inventory_places(inv: &Inventory) -> Vec<entity_data::InventoryPlace> {
+pub(crate) fn inventory_places(inv: &Inventory) -> Vec<entity_data::InventoryPlace> {
     use cedar_policy::{EntityId, EntityTypeName, EntityUid};
     let uid = |ty: &str, id: &str| -> Option<EntityUid> {
         let ty: EntityTypeName = ty.parse().ok()?;

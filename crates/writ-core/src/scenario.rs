@@ -2,7 +2,7 @@
 //! Cedar's own `run-tests` JSON files, with JUnit XML output.
 
 use crate::evaluate::{Evaluator, Outcome, Verdict};
-use crate::project::{check_project, CheckReport};
+use crate::project::{check_project, CheckReport, Project};
 use crate::resolve::Resolver;
 use crate::schema::ProjectSchema;
 use crate::trace::{parse_record, Decision};
@@ -83,7 +83,20 @@ struct ScenarioSpec {
     #[serde(default)]
     traces: Option<String>,
     #[serde(default)]
+    entities: Option<toml::Spanned<EntitiesSpec>>,
+    #[serde(default)]
     case: Vec<toml::Spanned<CaseSpec>>,
+}
+
+/// Entities a scenario adds to its project's: a Cedar entities JSON file
+/// (`entities = "file.json"`, relative to the scenario) or inline
+/// `[[entities]]` tables in Cedar's entity form (`uid`, `attrs`,
+/// `parents`, `tags`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum EntitiesSpec {
+    File(String),
+    Inline(Vec<toml::Value>),
 }
 
 /// The result of one case.
@@ -244,11 +257,13 @@ fn case_result(
 /// Runs scenario files, loading each named project once.
 #[derive(Default)]
 pub struct ScenarioRunner {
+    projects: HashMap<PathBuf, Project>,
+    /// Evaluators of scenarios that add no entities, one per project.
     evaluators: HashMap<PathBuf, Evaluator>,
     /// `today` for inventory checks.
     pub today: Option<time::Date>,
     /// A project every scenario runs against instead of the one it names.
-    replacement: Option<(String, Evaluator)>,
+    replacement: Option<(String, Project)>,
 }
 
 impl ScenarioRunner {
@@ -259,8 +274,8 @@ impl ScenarioRunner {
 
     /// Runs every scenario against `project` (shown as `name`) instead of
     /// the project each file names.
-    pub fn use_project(&mut self, name: String, project: &crate::project::Project) {
-        self.replacement = Some((name.clone(), Evaluator::from_project(name, project)));
+    pub fn use_project(&mut self, name: String, project: &Project) {
+        self.replacement = Some((name, project.clone()));
     }
 
     /// Runs one scenario file, appending its cases to `run`.
@@ -289,7 +304,7 @@ impl ScenarioRunner {
             .unwrap_or_else(|_| project_dir.clone());
         // A replacement project is already loaded (it may be a stored
         // `@version`, which is no folder on disk).
-        if self.replacement.is_none() && !self.evaluators.contains_key(&key) {
+        if self.replacement.is_none() && !self.projects.contains_key(&key) {
             let today = self.today.unwrap_or_else(crate::project::today_utc);
             let report: CheckReport = check_project(&project_dir, today);
             let errors = report.error_count();
@@ -297,17 +312,26 @@ impl ScenarioRunner {
                 path: project_dir.clone(),
                 errors,
             })?;
-            self.evaluators.insert(
-                key.clone(),
-                Evaluator::from_project(project_dir.display().to_string(), &project),
-            );
+            self.projects.insert(key.clone(), project);
         }
-        let ev = match &self.replacement {
-            Some((_, ev)) => ev,
-            None => match self.evaluators.get(&key) {
-                Some(ev) => ev,
+        let project = match &self.replacement {
+            Some((_, project)) => project,
+            None => match self.projects.get(&key) {
+                Some(project) => project,
                 None => return Ok(()),
             },
+        };
+        let shown = project_dir.display().to_string();
+        // Scenarios without entities of their own share one evaluator per
+        // project (and its caches); one that adds entities gets its own.
+        let own;
+        let ev = if scenario.adds_entities() {
+            own = scenario.evaluator(&shown, project, Some(base))?;
+            &own
+        } else {
+            self.evaluators
+                .entry(key)
+                .or_insert_with(|| Evaluator::from_project(shown.clone(), project))
         };
         let mut lines = HashMap::new();
         let mut total = 0;
@@ -329,7 +353,7 @@ impl ScenarioRunner {
             .unwrap_or_else(|| path.display().to_string());
         scenario.run(
             &suite,
-            &project_dir.display().to_string(),
+            &shown,
             ev,
             &lines,
             &format!("the trace has {total} lines"),
@@ -397,6 +421,104 @@ impl Scenario {
             .iter()
             .filter_map(|c| c.get_ref().line)
             .collect()
+    }
+
+    /// Whether the scenario adds entities of its own to its project's.
+    pub fn adds_entities(&self) -> bool {
+        self.spec.entities.is_some()
+    }
+
+    /// The entities file the scenario names (relative to the file), if it
+    /// reads its entities from one rather than holding them inline.
+    pub fn entities_file(&self) -> Option<&str> {
+        match self.spec.entities.as_ref().map(toml::Spanned::get_ref) {
+            Some(EntitiesSpec::File(f)) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The evaluator that decides this scenario's cases: `project`'s
+    /// (shown as `name`), with the scenario's own entities added when it
+    /// has some. `base` is the folder the scenario's paths are relative to;
+    /// `None` (a suite stored in a workspace) refuses an entities file.
+    /// An entity the project already defines, or one that does not fit the
+    /// schema, is an error located in the scenario or its entities file.
+    pub fn evaluator(
+        &self,
+        name: &str,
+        project: &Project,
+        base: Option<&Path>,
+    ) -> Result<Evaluator, ScenarioError> {
+        let Some(spec) = &self.spec.entities else {
+            return Ok(Evaluator::from_project(name, project));
+        };
+        let key_line = crate::diagnostic::line_column(&self.text, spec.span().start).0;
+        let (file, text, entries) = match spec.get_ref() {
+            EntitiesSpec::File(f) => {
+                let Some(base) = base else {
+                    return Err(self.malformed(
+                        key_line,
+                        format!("`entities = \"{f}\"` names a file, which a suite stored in a workspace cannot read; write the entities inline as [[entities]] tables"),
+                    ));
+                };
+                let path = tidy_path(&base.join(f));
+                let text = std::fs::read_to_string(&path).map_err(|source| ScenarioError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                let (entries, diags) = crate::entity_data::read_entities_file(&path, &text);
+                if let Some(d) = diags.iter().find(|d| d.is_error()) {
+                    return Err(located(&path, &text, d));
+                }
+                (Some(path), text, entries)
+            }
+            EntitiesSpec::Inline(items) => {
+                let json = serde_json::to_string_pretty(items)
+                    .map_err(|e| self.malformed(key_line, format!("entities: {e}")))?;
+                let (entries, diags) = crate::entity_data::read_entities_file(&self.shown, &json);
+                if let Some(d) = diags.iter().find(|d| d.is_error()) {
+                    return Err(self.malformed(key_line, format!("entities: {}", d.message)));
+                }
+                (None, json, entries)
+            }
+        };
+        let locate = |d: &crate::diagnostic::Diagnostic| match &file {
+            Some(path) => located(path, &text, d),
+            None => self.malformed(key_line, format!("entities: {}", d.message)),
+        };
+        for e in &entries {
+            if project.entities.get(&e.uid).is_some() {
+                let d = crate::diagnostic::Diagnostic::error(
+                    "entities-duplicate",
+                    &e.file,
+                    e.span,
+                    format!(
+                        "entity `{}` is already defined by the project; a scenario may only add entities",
+                        crate::display::escaped(&e.uid.to_string())
+                    ),
+                );
+                return Err(locate(&d));
+            }
+        }
+        let (added, diags) = crate::entity_data::merge(None, &entries, &project.schema.schema);
+        if let Some(d) = diags.iter().find(|d| d.is_error()) {
+            return Err(locate(d));
+        }
+        let Some(added) = added else {
+            return Err(self.malformed(key_line, "entities: not usable".to_string()));
+        };
+        let entities = project
+            .entities
+            .clone()
+            .add_entities(added, Some(&project.schema.schema))
+            .map_err(|e| self.malformed(key_line, format!("entities: {e}")))?;
+        Ok(Evaluator::new(
+            name,
+            project.policies.clone(),
+            Some(project.schema.clone()),
+            entities,
+            Resolver::from_inventory(&project.inventory),
+        ))
     }
 
     /// Checks every case without deciding anything: each has exactly one
@@ -811,7 +933,7 @@ pub fn tidy_path(path: &Path) -> PathBuf {
 }
 
 fn uid_to_ref(uid: &str) -> serde_json::Value {
-    match crate::resolve::parse_uid_literal(uid) {
+    match crate::uid::parse_uid_literal(uid) {
         Some((ty, id)) => serde_json::json!({"type": ty, "id": id}),
         None => serde_json::Value::Null,
     }

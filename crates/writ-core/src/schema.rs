@@ -89,7 +89,7 @@ impl ActionName {
         if crate::faults::on(crate::faults::Fault::RawActionSpelling) {
             return ActionName::Bare(name.to_string());
         }
-        match crate::resolve::parse_uid(name) {
+        match crate::uid::parse_uid(name) {
             Some(uid) => ActionName::Uid(uid),
             None => ActionName::Bare(name.to_string()),
         }

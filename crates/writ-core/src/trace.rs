@@ -158,7 +158,7 @@ pub fn tool_label(action: &str) -> std::borrow::Cow<'_, str> {
         if !inner.contains(['\\', '"']) {
             return Cow::Borrowed(inner);
         }
-        if let Some(uid) = crate::resolve::parse_uid(action) {
+        if let Some(uid) = crate::uid::parse_uid(action) {
             if uid.type_name().to_string() == "Action" {
                 return Cow::Owned(uid.id().unescaped().to_string());
             }

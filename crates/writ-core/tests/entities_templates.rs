@@ -479,3 +479,112 @@ fn a_cedar_run_tests_file_runs_with_entities_and_links() {
     run_cedar_tests_with(&inputs, &dir.join("requests/tests.json"), &mut run).expect("runs");
     assert!(run.failed() > 0);
 }
+
+/// A scenario next to a copy of the cedar-native project: `extra` is put
+/// between the header and the one case (bob edits `Document::"minutes"`).
+fn scenario_with(extra: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = copy_project(&native());
+    let file = dir.path().join("what-if.toml");
+    let text = format!(
+        r#"name = "what if"
+project = "."
+{extra}
+[[case]]
+name = "bob edits the minutes"
+expect = {{ decision = "allow", reasons = ["owner-full-access"] }}
+[case.record]
+ts = "2026-11-02T10:00:00Z"
+agent = 'User::"bob"'
+action = "edit"
+resource = {{ type = "Document", id = "minutes" }}
+context = {{ mfa = false }}
+"#
+    );
+    std::fs::write(&file, text).expect("write scenario");
+    (dir, file)
+}
+
+fn run_scenario(file: &Path) -> Result<writ_core::scenario::TestRun, String> {
+    let mut run = writ_core::scenario::TestRun::default();
+    let mut runner = writ_core::scenario::ScenarioRunner::new();
+    runner
+        .run_file(file, &mut run)
+        .map(|()| run)
+        .map_err(|e| e.to_string())
+}
+
+const MINUTES: &str = r#"[{"uid": {"type": "Document", "id": "minutes"},
+  "attrs": {"owner": {"__entity": {"type": "User", "id": "bob"}},
+            "classification": "internal",
+            "created": {"__extn": {"fn": "datetime", "arg": "2026-11-01"}}},
+  "parents": [{"type": "Folder", "id": "specs"}]}]"#;
+
+#[test]
+fn a_scenario_adds_entities_from_a_file_or_inline() {
+    // Without the document, the owner rule cannot apply.
+    let (_dir, file) = scenario_with("");
+    let run = run_scenario(&file).expect("runs");
+    assert_eq!(run.cases.len(), 1);
+    assert!(!run.cases[0].passed, "{:?}", run.cases[0]);
+
+    let (dir, file) = scenario_with(r#"entities = "minutes.json""#);
+    std::fs::write(dir.path().join("minutes.json"), MINUTES).expect("write");
+    let run = run_scenario(&file).expect("runs");
+    assert!(run.cases[0].passed, "{:?}", run.cases[0]);
+
+    let inline = r#"
+[[entities]]
+uid = { type = "Document", id = "minutes" }
+parents = [{ type = "Folder", id = "specs" }]
+[entities.attrs]
+owner = { __entity = { type = "User", id = "bob" } }
+classification = "internal"
+created = { __extn = { fn = "datetime", arg = "2026-11-01" } }
+"#;
+    let (_dir, file) = scenario_with(inline);
+    let run = run_scenario(&file).expect("runs");
+    assert!(run.cases[0].passed, "{:?}", run.cases[0]);
+
+    // The project's own entities are untouched by a scenario: the plain
+    // scenario, run after one that added the document, still fails.
+    let mut runner = writ_core::scenario::ScenarioRunner::new();
+    let mut run = writ_core::scenario::TestRun::default();
+    let (_d1, with) = scenario_with(inline);
+    let (_d2, without) = scenario_with("");
+    runner.run_file(&with, &mut run).expect("runs");
+    runner.run_file(&without, &mut run).expect("runs");
+    assert!(run.cases[0].passed && !run.cases[1].passed, "{run:?}");
+}
+
+#[test]
+fn a_scenario_entity_the_project_defines_or_that_misfits_is_located() {
+    // `User::"bob"` is the project's: redefining it is refused, located in
+    // the scenario's entities file.
+    let (dir, file) = scenario_with(r#"entities = "again.json""#);
+    std::fs::write(
+        dir.path().join("again.json"),
+        "[\n  {\"uid\": {\"type\": \"User\", \"id\": \"bob\"}, \"attrs\": {\"clearance\": 9}, \"parents\": []}\n]",
+    )
+    .expect("write");
+    let err = run_scenario(&file).expect_err("refused");
+    assert!(
+        err.contains("again.json:2:") && err.contains("already defined by the project"),
+        "{err}"
+    );
+
+    // An inline entity that does not fit the schema names the scenario
+    // line of `[[entities]]` and the attribute.
+    let (_dir, file) = scenario_with(
+        "\n[[entities]]\nuid = { type = \"User\", id = \"erin\" }\nattrs = { clearance = \"high\" }\nparents = []\n",
+    );
+    let err = run_scenario(&file).expect_err("refused");
+    assert!(
+        err.contains("what-if.toml:4:") && err.contains("clearance"),
+        "{err}"
+    );
+
+    // A missing file is an I/O error naming it.
+    let (_dir, file) = scenario_with(r#"entities = "nowhere.json""#);
+    let err = run_scenario(&file).expect_err("refused");
+    assert!(err.contains("nowhere.json"), "{err}");
+}

@@ -77,6 +77,7 @@ async fn every_control_has_an_accessible_name() {
         ("start", "#versions tbody tr"),
         ("policies", ".cm-content"),
         ("versions", "main table"),
+        ("entities", "#entities-table"),
         ("traces", "#actions"),
         ("runs", "main select"),
         ("bench", "main select"),

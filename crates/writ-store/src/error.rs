@@ -95,7 +95,7 @@ pub enum StoreError {
     Replay(#[from] writ_core::replay::ReplayError),
     /// A review step (submit, approve, reject) was refused.
     #[error(transparent)]
-    Review(#[from] crate::approvals::ReviewError),
+    Review(#[from] crate::review_state::ReviewError),
 }
 
 impl From<rusqlite::Error> for StoreError {

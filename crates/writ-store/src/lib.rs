@@ -40,6 +40,8 @@ pub mod export;
 pub mod findings;
 pub mod keys;
 pub mod report;
+mod review_sql;
+mod review_state;
 pub mod runs;
 pub mod sample;
 pub mod schema;

@@ -16,6 +16,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use writ_core::evaluate::Evaluator;
+use writ_core::project::Project;
 use writ_core::scenario::{Scenario, TestRun};
 
 /// The name that stands for every suite (`writ test --suite all`); no
@@ -152,6 +153,11 @@ fn parse(shown: &str, text: &str) -> Result<Scenario> {
     }
     let scenario = Scenario::parse(Path::new(shown), text)?;
     scenario.validate()?;
+    if let Some(file) = scenario.entities_file() {
+        return Err(StoreError::Invalid(format!(
+            "{shown}: `entities = \"{file}\"` names a file, which a suite stored in the workspace cannot read; write the entities inline as [[entities]] tables"
+        )));
+    }
     Ok(scenario)
 }
 
@@ -224,7 +230,7 @@ impl Workspace {
             _ => {}
         }
         if replace {
-            crate::approvals::guard_suite(&tx, new.name)?;
+            crate::review_sql::guard_suite(&tx, new.name)?;
         }
         let now = now_rfc3339();
         let cases = scenario.case_count() as i64;
@@ -286,7 +292,7 @@ impl Workspace {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        crate::approvals::guard_suite(&tx, name)?;
+        crate::review_sql::guard_suite(&tx, name)?;
         let n = tx.execute("DELETE FROM suites WHERE name = ?1", [name])?;
         if n == 0 {
             return Err(StoreError::NotFound {
@@ -322,7 +328,7 @@ impl Workspace {
             .map(|v| self.resolve_version(v))
             .transpose()?;
         let set_override = overrides.traces.map(|t| self.trace_set(t)).transpose()?;
-        let mut evaluators: HashMap<String, std::result::Result<Evaluator, String>> =
+        let mut evaluators: HashMap<String, std::result::Result<(Project, Evaluator), String>> =
             HashMap::new();
         let mut out = SuiteRun::default();
         for suite in suites {
@@ -364,7 +370,7 @@ impl Workspace {
         suite: &Suite,
         version: Option<&str>,
         set: Option<&(i64, String)>,
-        evaluators: &mut HashMap<String, std::result::Result<Evaluator, String>>,
+        evaluators: &mut HashMap<String, std::result::Result<(Project, Evaluator), String>>,
         run: &mut TestRun,
     ) -> std::result::Result<(), String> {
         let name = &suite.info.name;
@@ -375,11 +381,21 @@ impl Workspace {
             ));
         };
         let short = &version[..version.len().min(12)];
-        let ev = evaluators
+        let (project, shared) = evaluators
             .entry(version.to_string())
             .or_insert_with(|| self.evaluator(version))
             .as_ref()
             .map_err(|e| format!("suite `{name}` cannot run: {e}"))?;
+        // A suite adding entities of its own decides with them added.
+        let own;
+        let ev = if scenario.adds_entities() {
+            own = scenario
+                .evaluator(&format!("@{short}"), project, None)
+                .map_err(|e| format!("suite `{name}` cannot run: {e}"))?;
+            &own
+        } else {
+            shared
+        };
         let needed = scenario.trace_lines_needed();
         let mut lines = HashMap::new();
         let mut missing = String::from("the suite is bound to no trace set");
@@ -415,7 +431,7 @@ impl Workspace {
     }
 
     /// The evaluator of a stored version, or why it has none.
-    fn evaluator(&self, version: &str) -> std::result::Result<Evaluator, String> {
+    fn evaluator(&self, version: &str) -> std::result::Result<(Project, Evaluator), String> {
         let (id, files) = self.version_files(version).map_err(|e| e.to_string())?;
         let short = &id[..12];
         let report = writ_core::project::check_files(
@@ -428,6 +444,7 @@ impl Workspace {
         let project = report.project.ok_or_else(|| {
             format!("version {short} has {errors} error(s); run `writ check @{short}` to see them")
         })?;
-        Ok(Evaluator::from_project(format!("@{short}"), &project))
+        let ev = Evaluator::from_project(format!("@{short}"), &project);
+        Ok((project, ev))
     }
 }

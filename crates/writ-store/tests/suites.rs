@@ -312,3 +312,59 @@ fn overrides_and_unrunnable_suites() {
     assert_eq!(all.errors().count(), 4);
     assert_eq!((all.run.passed(), all.run.failed()), (50, 0));
 }
+
+#[test]
+fn a_stored_suite_adds_its_inline_entities_and_refuses_an_entities_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut ws, _) = new_workspace(dir.path());
+    let native = ws
+        .commit_version(&project(&sample("cedar-native")), "ann", "cedar-native")
+        .unwrap()
+        .id()
+        .to_string();
+    let sharing =
+        std::fs::read_to_string(sample("cedar-native").join("requests/sharing.toml")).unwrap();
+    // Its `line = N` case needs a set; keep the inline cases only.
+    let inline_only: String = sharing
+        .split("[[case]]")
+        .enumerate()
+        .filter(|(i, part)| *i == 0 || !part.contains("\nline = "))
+        .map(|(i, part)| {
+            if i == 0 {
+                part.to_string()
+            } else {
+                format!("[[case]]{part}")
+            }
+        })
+        .collect();
+    assert!(inline_only.contains("[[entities]]") && inline_only.contains("minutes"));
+    ws.add_suite(&new("sharing", &inline_only, Some(&native), None), "ann")
+        .unwrap();
+    let run = ws.run_suites(&["sharing"], Overrides::default()).unwrap();
+    assert_eq!(run.suites[0].error, None);
+    let minutes = run
+        .run
+        .cases
+        .iter()
+        .find(|c| c.name.contains("minutes"))
+        .expect("the minutes case ran");
+    assert!(minutes.passed, "{minutes:?}");
+    assert_eq!(run.run.failed(), 0, "{:?}", run.run.cases);
+
+    // Without its entities the same case fails: they were really used.
+    let start = inline_only.find("[[entities]]").unwrap();
+    let end = inline_only.find("[[case]]").unwrap();
+    let stripped = format!("{}{}", &inline_only[..start], &inline_only[end..]);
+    ws.add_suite(&new("bare", &stripped, Some(&native), None), "ann")
+        .unwrap();
+    let run = ws.run_suites(&["bare"], Overrides::default()).unwrap();
+    assert_eq!(run.run.failed(), 1, "{:?}", run.run.cases);
+
+    // A file means nothing inside a workspace: refused, nothing stored.
+    let with_file = format!("entities = \"extra.json\"\n{stripped}");
+    let err = ws
+        .add_suite(&new("file", &with_file, Some(&native), None), "ann")
+        .unwrap_err();
+    assert!(err.to_string().contains("inline as [[entities]]"), "{err}");
+    assert!(ws.list_suites().unwrap().iter().all(|s| s.name != "file"));
+}

@@ -13,6 +13,7 @@ pub mod bundles;
 pub mod charts;
 pub mod check;
 pub mod dialog;
+pub mod entities;
 pub mod findings;
 pub mod inventory;
 pub mod report;

@@ -909,3 +909,33 @@ export function importTraceWith(
   channel.onmessage = onProgress;
   return invoke('import_trace', { name, options, onProgress: channel });
 }
+
+// --- Entities view: every entity a version decides with (commands/entities.rs, `writ entities`) ---
+
+export interface NamedValue {
+  name: string;
+  value: string;
+}
+
+export interface EntityRow {
+  type: string;
+  id: string;
+  uid: string;
+  source: { file: string; line: number | null };
+  parents: string[];
+  attributes: NamedValue[];
+  tags: NamedValue[];
+}
+
+export interface EntityCount {
+  total: number;
+  matched: number;
+}
+
+/** How many entities `version` has, and how many match `search`. */
+export const entitiesCount = (version: string, search: string) =>
+  invoke<EntityCount>('entities_count', { version, search });
+
+/** Up to `limit` entities matching `search` from position `offset` (0-based). */
+export const entitiesAt = (version: string, search: string, offset: number, limit: number) =>
+  invoke<EntityRow[]>('entities_at', { version, search, offset, limit });

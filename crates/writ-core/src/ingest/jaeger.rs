@@ -4,8 +4,8 @@
 //! (one trace of `data` at a time); a process becomes the span's resource
 //! (`service.name` = its `serviceName`).
 
-use super::otlp::{clean, element_error, Ctx, Nanos};
-use super::read::ItemError;
+use super::sink::ItemError;
+use super::span_ctx::{clean, element_error, Ctx, Nanos};
 use super::spans::Span;
 use serde::de;
 use serde::Deserialize;

@@ -67,7 +67,7 @@
 //! `response to a non-tool request`, `response without a request`,
 //! `lifecycle event` (cassettes), `empty interaction`.
 
-use super::{IngestCounts, Item, Location, ToolCall};
+use super::item::{IngestCounts, Item, Location, ToolCall};
 use crate::trace::RecordedOutcome;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};

@@ -7,89 +7,35 @@
 //! a [`Mapping`] (a mapping profile) → [`TraceRecord`]s, counted in
 //! [`IngestCounts`].
 
+//!
+//! Modules, each using only those listed before it: `item` (what readers
+//! yield), `sink` (what a reader hands its caller, and why a read fails),
+//! `spans` (span trees to tool calls), `span_ctx` (one streamed document
+//! element's context), `jaeger`, `otlp` (the span-document driver), `mcp`,
+//! `format` (detection), `read` (the driver over every format); above
+//! them this module (the [`Mapping`]), `profile`, `preview`, `mcp_schema`.
+
 pub mod format;
+mod item;
 mod jaeger;
 mod otlp;
 pub mod read;
+mod sink;
+mod span_ctx;
 pub mod spans;
 
 pub use format::{detect, Format};
-pub use read::{read_items, IngestError, ItemError, Out, ReadOptions, Stop};
+pub use item::{IngestCounts, Item, Location, ToolCall};
+pub use read::read_items;
+pub use sink::{IngestError, ItemError, Out, ReadOptions, Stop};
 
-use crate::trace::{RecordedOutcome, TraceRecord};
-use serde::Serialize;
-use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use crate::trace::TraceRecord;
+use serde_json::Map;
 
 pub mod mcp;
 pub mod mcp_schema;
 pub mod preview;
 pub mod profile;
-
-/// Where in the input something was found: a line (JSON Lines inputs) or
-/// a JSON path within a document (`$.data[0].spans[12]`), or both.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct Location {
-    /// 1-based line number, when the input is line oriented.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<usize>,
-    /// A JSON path within the document or line.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-}
-
-impl std::fmt::Display for Location {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (&self.line, &self.path) {
-            (Some(l), Some(p)) => write!(f, "line {l}, {p}"),
-            (Some(l), None) => write!(f, "line {l}"),
-            (None, Some(p)) => write!(f, "{p}"),
-            (None, None) => write!(f, "the input"),
-        }
-    }
-}
-
-/// One recorded tool call, as the recording system saw it, before a
-/// mapping profile turns it into a Cedar request.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ToolCall {
-    /// Where it was found.
-    pub location: Location,
-    /// When it started (RFC 3339, UTC, nanosecond precision kept).
-    pub ts: String,
-    /// The acting agent as recorded (`gen_ai.agent.id` or name, found on
-    /// the span, an `invoke_agent` ancestor or the resource), if any.
-    pub agent: Option<String>,
-    /// The user the agent acted for (`enduser.id`, `user.id`, or a
-    /// configured attribute), if any.
-    pub user: Option<String>,
-    /// The tool's name.
-    pub tool: String,
-    /// The tool call id, if recorded.
-    pub call_id: Option<String>,
-    /// The tool's type (`function`, `MCPTool`, ...), if recorded.
-    pub tool_type: Option<String>,
-    /// The arguments (JSON strings already parsed), if recorded.
-    pub args: Option<Value>,
-    /// Every attribute of the span, its ancestors' agent attributes and its
-    /// resource, flattened (`key` → value), for mapping profiles to read.
-    pub attributes: Map<String, Value>,
-    /// Trace id of the recording system.
-    pub trace_id: Option<String>,
-    /// Span id (or JSON-RPC request id) of the recording system.
-    pub span_id: Option<String>,
-    /// Whether the call ran, failed or was blocked.
-    pub outcome: RecordedOutcome,
-}
-
-/// What a format reader yields.
-#[derive(Debug, Clone)]
-pub enum Item {
-    /// A record already in Writ's form (native traces, decision logs).
-    Record(Box<TraceRecord>),
-    /// A recorded tool call that a mapping turns into a record.
-    Call(Box<ToolCall>),
-}
 
 /// Turns a recorded tool call into a trace record (a mapping profile).
 pub trait Mapping: Send + Sync {
@@ -127,25 +73,5 @@ impl Mapping for PlainMapping {
             outcome: call.outcome,
             recorded_decision: None,
         })
-    }
-}
-
-/// What an import read: spans (or messages) read, actions extracted, and
-/// spans skipped by reason.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct IngestCounts {
-    /// Spans, messages or lines read.
-    pub read: u64,
-    /// Actions extracted.
-    pub actions: u64,
-    /// Items skipped, by reason (`not a tool call`, `duplicate of the
-    /// client span`, ...).
-    pub skipped: BTreeMap<String, u64>,
-}
-
-impl IngestCounts {
-    /// Counts one item skipped for `reason`.
-    pub fn skip(&mut self, reason: &str) {
-        *self.skipped.entry(reason.to_string()).or_default() += 1;
     }
 }

@@ -9,9 +9,11 @@
 //! and the rest is still read. Nanosecond times are read as integers
 //! (numbers or decimal strings), never through `f64`.
 
-use super::read::{Counting, IngestError, ItemError, Out, Position, ReadOptions, Stop};
+use super::format::Format;
+use super::item::{IngestCounts, Location};
+use super::sink::{Counting, IngestError, ItemError, Out, ReadOptions, Stop};
+use super::span_ctx::{clean, element_error, Ctx, Nanos};
 use super::spans::{Extractor, Span};
-use super::{Format, Location};
 use crate::trace::TraceLines;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -19,7 +21,6 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 use std::fmt;
 use std::io::{BufRead, Read};
-use std::rc::Rc;
 use std::sync::Arc;
 
 /// Reads an OTLP, Tempo or Jaeger input (JSON Lines of documents, or
@@ -29,7 +30,7 @@ pub(crate) fn read_spans<R: BufRead>(
     format: Format,
     opts: &ReadOptions,
     sink: &mut dyn FnMut(Out<'_>) -> Result<(), Stop>,
-) -> Result<super::IngestCounts, IngestError> {
+) -> Result<IngestCounts, IngestError> {
     let mut ext = Extractor::new(&opts.user_attributes);
     let (whole, first) = probe_first_line(&mut input)?;
     let input = std::io::Cursor::new(first).chain(input);
@@ -149,112 +150,6 @@ fn probe_first_line<R: BufRead>(input: &mut R) -> std::io::Result<(bool, Vec<u8>
     }
 }
 
-/// A serde_json error's message without its " at line L column C" tail.
-pub(crate) fn clean(e: &serde_json::Error) -> String {
-    let s = e.to_string();
-    s.split(" at line ").next().unwrap_or_default().to_string()
-}
-
-/// A position within an element's text and its line.
-pub(crate) struct LineCursor {
-    offset: usize,
-    line: usize,
-}
-
-pub(crate) struct Ctx<'c> {
-    pub format: Format,
-    /// The line, in JSON Lines mode.
-    pub line: Option<usize>,
-    /// The reader's position, in document mode.
-    pub pos: Option<Rc<Position>>,
-    pub ext: &'c mut Extractor,
-    pub sink: &'c mut dyn FnMut(Out<'_>) -> Result<(), Stop>,
-    /// Bytes read, in JSON Lines mode.
-    pub bytes: u64,
-    pub stopped: bool,
-}
-
-impl Ctx<'_> {
-    pub(crate) fn bytes(&self) -> u64 {
-        self.pos.as_ref().map_or(self.bytes, |p| p.bytes.get())
-    }
-
-    /// The line where an element whose text is `raw` starts (document
-    /// mode: the reader has just passed its end).
-    pub(crate) fn start_line(&self, raw: &str) -> Option<usize> {
-        match (&self.pos, self.line) {
-            (_, Some(l)) => Some(l),
-            (Some(p), None) => {
-                let inside = raw.bytes().filter(|&b| b == b'\n').count();
-                Some(p.line().saturating_sub(inside).max(1))
-            }
-            _ => None,
-        }
-    }
-
-    /// Where `inner` (a slice of the element text `outer`) is: the line
-    /// mode's line, or in a document the line found by counting newlines
-    /// from `cursor` (spans are visited in order, so each byte is counted
-    /// once).
-    pub(crate) fn location(
-        &self,
-        cursor: &mut Option<LineCursor>,
-        outer: &str,
-        inner: &str,
-        path: String,
-    ) -> Location {
-        let line = match (self.line, cursor.as_mut()) {
-            (Some(l), _) => Some(l),
-            (None, Some(c)) => {
-                let offset = (inner.as_ptr() as usize)
-                    .saturating_sub(outer.as_ptr() as usize)
-                    .min(outer.len());
-                if offset > c.offset {
-                    c.line += outer.as_bytes()[c.offset..offset]
-                        .iter()
-                        .filter(|&&b| b == b'\n')
-                        .count();
-                    c.offset = offset;
-                }
-                Some(c.line)
-            }
-            _ => None,
-        };
-        Location {
-            line,
-            path: Some(path),
-        }
-    }
-
-    /// A cursor at the start of the element `raw`.
-    pub(crate) fn cursor(&self, raw: &str) -> Option<LineCursor> {
-        self.start_line(raw)
-            .map(|line| LineCursor { offset: 0, line })
-    }
-
-    pub(crate) fn emit_span<E: de::Error>(&mut self, span: Span) -> Result<(), E> {
-        let bytes = self.bytes();
-        self.ext
-            .span(span, bytes, self.sink)
-            .map_err(|Stop| self.stop())
-    }
-
-    pub(crate) fn emit_error<E: de::Error>(&mut self, err: ItemError, span: bool) -> Result<(), E> {
-        let bytes = self.bytes();
-        let r = if span {
-            self.ext.bad_span(err, bytes, self.sink)
-        } else {
-            self.ext.bad_input(err, bytes, self.sink)
-        };
-        r.map_err(|Stop| self.stop())
-    }
-
-    fn stop<E: de::Error>(&mut self) -> E {
-        self.stopped = true;
-        E::custom("stopped")
-    }
-}
-
 /// The top-level object: its span array is visited element by element.
 struct DocSeed<'a, 'c>(&'a mut Ctx<'c>);
 
@@ -318,25 +213,6 @@ impl<'de> Visitor<'de> for ArraySeed<'_, '_> {
         }
         Ok(())
     }
-}
-
-/// Reports an element that could not be read.
-pub(crate) fn element_error<E: de::Error>(
-    ctx: &mut Ctx<'_>,
-    raw: &str,
-    path: &str,
-    e: &serde_json::Error,
-) -> Result<(), E> {
-    let start = ctx.start_line(raw);
-    let err = ItemError {
-        location: Location {
-            line: start.map(|s| s + e.line().saturating_sub(1)),
-            path: Some(path.to_string()),
-        },
-        column: ctx.line.is_none().then(|| e.column().max(1)),
-        message: clean(e),
-    };
-    ctx.emit_error(err, false)
 }
 
 #[derive(Deserialize)]
@@ -516,43 +392,6 @@ fn batch<E: de::Error>(ctx: &mut Ctx<'_>, raw: &str, path: &str) -> Result<(), E
         }
     }
     Ok(())
-}
-
-/// Nanoseconds since the epoch: an integer or a decimal string, never a
-/// float (values above 2^53 stay exact).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Nanos(pub u64);
-
-impl<'de> Deserialize<'de> for Nanos {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Nanos;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a time as an unsigned integer (a number or a decimal string)")
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Nanos, E> {
-                Ok(Nanos(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Nanos, E> {
-                u64::try_from(v)
-                    .map(Nanos)
-                    .map_err(|_| E::custom(format!("a time cannot be negative ({v})")))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Nanos, E> {
-                Err(E::custom(format!(
-                    "a time must be an integer, not the floating-point number {v}"
-                )))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Nanos, E> {
-                v.trim()
-                    .parse::<u64>()
-                    .map(Nanos)
-                    .map_err(|_| E::custom(format!("`{v}` is not a time as a decimal integer")))
-            }
-        }
-        d.deserialize_any(V)
-    }
 }
 
 /// A span status; only whether it is an error matters.

@@ -14,8 +14,8 @@
 //! more than [`INDEX_CAP`] spans (or [`PENDING_CAP`] tool calls) after its
 //! child is not seen, and the call falls back to the resource's agent.
 
-use super::read::{ItemError, Out, Stop};
-use super::{IngestCounts, Item, Location, ToolCall};
+use super::item::{IngestCounts, Item, Location, ToolCall};
+use super::sink::{ItemError, Out, Stop};
 use crate::trace::RecordedOutcome;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::{Map, Value};

@@ -3,7 +3,7 @@
 //! workspace is escaped.
 
 use super::controls::{parse_controls, ControlRef, Framework};
-use super::ReportData;
+use super::data::ReportData;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
