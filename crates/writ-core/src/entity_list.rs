@@ -112,7 +112,7 @@ pub fn rows(project: &Project) -> Vec<EntityRow> {
         }
     }
     if let Some(file) = &project.files.entities {
-        let (entries, _) = crate::entity_data::read_entities_file(&file.shown, &file.text);
+        let (entries, _) = crate::entities_file::read_entities_file(&file.shown, &file.text);
         let lines = LineIndex::new(&file.text);
         for e in &entries {
             let line = e.span.map(|s| lines.line(s.start));

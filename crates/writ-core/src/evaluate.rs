@@ -16,6 +16,8 @@
 //! validates the full context with the schema) and exists to prove the fast
 //! path gives identical results.
 
+pub use crate::now_rule::{now_rule, NowRule};
+
 use crate::faults::{self, Fault};
 use crate::policies::{PolicyCatalog, StepUp};
 use crate::policy_index::PolicyIndex;
@@ -853,49 +855,6 @@ impl KeyWriter {
         // Only UTF-8 was written.
         String::from_utf8(self.0)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-    }
-}
-
-/// How `context.now` is filled for an action. One rule for replay and
-/// `writ serve` (see `docs/decision-api.md`): a `now` declared as a String
-/// or a `datetime` is filled from the record's time (`ts`; serve's clock, or
-/// the caller's time with `--trust-request-time`) when the request does not
-/// set it; any other declared shape is never filled.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NowRule {
-    /// The action's context does not declare `now`.
-    NotDeclared,
-    /// `now` is a String or `datetime`: Writ fills it.
-    Filled,
-    /// `now` has another shape (e.g. a record): only the request's own value
-    /// is used (in replay the recorded one; in serve the caller's, with
-    /// `--trust-request-time`).
-    CallerOnly {
-        /// The declared shape, for messages.
-        shape: String,
-    },
-}
-
-/// The [`NowRule`] of an action.
-pub fn now_rule(action: &ActionShape) -> NowRule {
-    match action.context.attribute("now").map(|a| &a.shape) {
-        None => NowRule::NotDeclared,
-        Some(Shape::String | Shape::Extension(shape::ExtensionKind::Datetime)) => NowRule::Filled,
-        Some(other) => NowRule::CallerOnly {
-            shape: describe_shape(other),
-        },
-    }
-}
-
-fn describe_shape(s: &Shape) -> String {
-    match s {
-        Shape::Long => "Long".into(),
-        Shape::String => "String".into(),
-        Shape::Bool => "Bool".into(),
-        Shape::Set(_) => "Set".into(),
-        Shape::Record(_) => "record".into(),
-        Shape::Entity(t) => format!("entity of type {t}"),
-        Shape::Extension(k) => k.type_name().into(),
     }
 }
 

@@ -15,7 +15,8 @@
 //! - [`schema`] and [`shape`] compile the schema's request and entity types
 //!   so requests are checked without re-validating each one with Cedar.
 //! - [`inventory`] reads `inventory.toml` and builds the Cedar entities;
-//!   [`entity_data`] reads `entities.json` and merges the two;
+//!   [`entities_file`] reads `entities.json` and merges the two, and
+//!   [`entity_data`] gives a project's entities as bundles carry them;
 //!   [`links`] links templates from `links.json`.
 //! - [`trace`] reads Writ's native JSON Lines trace; [`resolve`] maps agent
 //!   identities to principals (unknown ones are shadow agents); [`uid`] reads
@@ -44,6 +45,7 @@ pub mod decision_log;
 pub mod diagnostic;
 pub mod diff;
 pub mod display;
+pub mod entities_file;
 pub mod entity_data;
 pub mod entity_list;
 pub mod evaluate;
@@ -57,6 +59,7 @@ pub mod inventory_edit;
 pub mod json_locate;
 pub mod links;
 pub mod locate;
+pub mod now_rule;
 pub mod policies;
 pub mod policy_index;
 pub mod project;

@@ -4,7 +4,7 @@
 //! project links templates. Loaded and checked like a compiler checks code.
 
 use crate::diagnostic::{from_miette, Diagnostic, Severity, SourceMap, Span};
-use crate::entity_data::{self, EntityEntry};
+use crate::entities_file::{self, EntityEntry};
 use crate::inventory::{self, Inventory};
 use crate::links;
 use crate::policies::{parse_policy_files, PolicyCatalog, PolicySource};
@@ -23,7 +23,7 @@ pub const INVENTORY_FILE: &str = "inventory.toml";
 /// The folder holding policy files.
 pub const POLICY_DIR: &str = "policies";
 /// The entity data file name (Cedar's entities JSON).
-pub const ENTITIES_FILE: &str = entity_data::ENTITIES_FILE;
+pub const ENTITIES_FILE: &str = entities_file::ENTITIES_FILE;
 /// The template links file name (the Cedar CLI's links format).
 pub const LINKS_FILE: &str = links::LINKS_FILE;
 
@@ -326,7 +326,7 @@ pub fn check_files(
         inventory = inv;
     }
     let entity_file: Option<Vec<EntityEntry>> = files.entities.as_ref().map(|f| {
-        let (entries, d) = entity_data::read_entities_file(&f.shown, &f.text);
+        let (entries, d) = entities_file::read_entities_file(&f.shown, &f.text);
         diags.extend(d);
         entries
     });
@@ -340,7 +340,7 @@ pub fn check_files(
             }
             _ => None,
         };
-        let (merged, d) = entity_data::merge(
+        let (merged, d) = entities_file::merge(
             inventory_part
                 .as_ref()
                 .map(|(f, json, places)| (f.shown.as_path(), json.clone(), places.as_slice())),
@@ -378,12 +378,12 @@ pub fn check_files(
 }
 
 /// A warning for each action whose context declares `now` with a shape Writ
-/// does not fill (see [`crate::evaluate::NowRule`]), located at the `now`
+/// does not fill (see [`crate::now_rule::NowRule`]), located at the `now`
 /// declaration when it can be found in the schema's text.
 fn now_diagnostics(shown: &Path, text: &str, schema: &ProjectSchema) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for action in schema.actions() {
-        if let crate::evaluate::NowRule::CallerOnly { shape } = crate::evaluate::now_rule(action) {
+        if let crate::now_rule::NowRule::CallerOnly { shape } = crate::now_rule::now_rule(action) {
             out.push(
                 Diagnostic::warning(
                     "schema-now-not-filled",
@@ -412,7 +412,7 @@ fn find_word(text: &str, word: &str) -> Option<usize> {
 }
 
 /// The places of the inventory's entities, as uids.
-pub(crate) fn inventory_places(inv: &Inventory) -> Vec<entity_data::InventoryPlace> {
+pub(crate) fn inventory_places(inv: &Inventory) -> Vec<entities_file::InventoryPlace> {
     use cedar_policy::{EntityId, EntityTypeName, EntityUid};
     let uid = |ty: &str, id: &str| -> Option<EntityUid> {
         let ty: EntityTypeName = ty.parse().ok()?;

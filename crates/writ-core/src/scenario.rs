@@ -466,7 +466,7 @@ impl Scenario {
                     path: path.clone(),
                     source,
                 })?;
-                let (entries, diags) = crate::entity_data::read_entities_file(&path, &text);
+                let (entries, diags) = crate::entities_file::read_entities_file(&path, &text);
                 if let Some(d) = diags.iter().find(|d| d.is_error()) {
                     return Err(located(&path, &text, d));
                 }
@@ -475,7 +475,7 @@ impl Scenario {
             EntitiesSpec::Inline(items) => {
                 let json = serde_json::to_string_pretty(items)
                     .map_err(|e| self.malformed(key_line, format!("entities: {e}")))?;
-                let (entries, diags) = crate::entity_data::read_entities_file(&self.shown, &json);
+                let (entries, diags) = crate::entities_file::read_entities_file(&self.shown, &json);
                 if let Some(d) = diags.iter().find(|d| d.is_error()) {
                     return Err(self.malformed(key_line, format!("entities: {}", d.message)));
                 }
@@ -500,7 +500,7 @@ impl Scenario {
                 return Err(locate(&d));
             }
         }
-        let (added, diags) = crate::entity_data::merge(None, &entries, &project.schema.schema);
+        let (added, diags) = crate::entities_file::merge(None, &entries, &project.schema.schema);
         if let Some(d) = diags.iter().find(|d| d.is_error()) {
             return Err(locate(d));
         }
@@ -802,12 +802,12 @@ pub fn run_cedar_tests_with(
     let mut base_entities: Vec<serde_json::Value> = Vec::new();
     if let Some(path) = inputs.entities {
         let text = read(path)?;
-        let (entries, diags) = crate::entity_data::read_entities_file(path, &text);
+        let (entries, diags) = crate::entities_file::read_entities_file(path, &text);
         if let Some(d) = diags.iter().find(|d| d.is_error()) {
             return Err(located(path, &text, d));
         }
         if let Some(s) = &schema {
-            let (_, diags) = crate::entity_data::merge(None, &entries, &s.schema);
+            let (_, diags) = crate::entities_file::merge(None, &entries, &s.schema);
             if let Some(d) = diags.iter().find(|d| d.is_error()) {
                 return Err(located(path, &text, d));
             }
