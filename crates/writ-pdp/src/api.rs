@@ -1,7 +1,7 @@
 //! The decision API's request and answer, and how one request is decided:
 //! converted to a trace record and decided by the active bundle exactly as
 //! `writ replay` decides that record. Everything that goes wrong is a deny
-//! with a reason (`denied_because`). The HTTP layer is in `server`.
+//! with a reason (`denied_because`). The HTTP layer is in `routes`.
 
 use crate::engine::ActiveBundle;
 use crate::identity::{IdentityConfig, Presented};
@@ -13,6 +13,9 @@ use time::OffsetDateTime;
 use writ_core::decision_log::{DecisionLogEntry, LoggedBundle, LoggedRequest};
 use writ_core::resolve::parse_uid_literal;
 use writ_core::trace::{Decision, RecordedOutcome, ResourceRef, TraceRecord};
+
+/// The longest principal, action or resource string accepted, in bytes.
+pub const MAX_UID_BYTES: usize = 2048;
 
 /// `POST /v1/is_authorized`: cedar-agent's request shape plus Writ's
 /// optional fields.
@@ -210,11 +213,11 @@ pub fn decide(req: &AuthorizeRequest, cx: &DecideContext<'_>) -> Result<Decided,
         ("on_behalf_of", &req.on_behalf_of),
     ] {
         if let Some(v) = v {
-            if v.len() > crate::server::MAX_UID_BYTES {
+            if v.len() > MAX_UID_BYTES {
                 return Err(malformed(format!(
                     "`{field}` is {} bytes long; at most {} are accepted",
                     v.len(),
-                    crate::server::MAX_UID_BYTES
+                    MAX_UID_BYTES
                 )));
             }
         }

@@ -4,7 +4,7 @@
 //! traffic, HTTP/1.1 through hyper, and graceful shutdown (requests in
 //! flight finish).
 
-use crate::server::{AppState, Peer};
+use crate::state::AppState;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -18,6 +18,14 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tokio::time::{Instant, Sleep};
+
+/// What the connection proved: the SPIFFE ID of its verified client
+/// certificate, if any (set by the accept loop on every request).
+#[derive(Debug, Clone, Default)]
+pub struct Peer {
+    /// The client certificate's SPIFFE ID (URI SAN).
+    pub spiffe_id: Option<String>,
+}
 
 /// The limits of the accept loop.
 #[derive(Clone)]

@@ -7,8 +7,10 @@
 //!   as `writ replay` builds one from a project, decide with reuse.
 //! - [`api`]: the request and answer of `POST /v1/is_authorized`, and how
 //!   one request becomes a trace record and a decision (fail closed).
-//! - [`server`]: the axum routes, bearer token, body limit, timeouts, the
-//!   bundle watcher (atomic hot swap), graceful shutdown.
+//! - [`server`]: configuration, binding and the serving run with graceful
+//!   shutdown, over [`routes`] (the axum routes, bearer token, body limit,
+//!   timeouts), [`bundle_watch`] (atomic hot swap), [`state`] (the shared
+//!   state) and [`serve_error`].
 //! - [`metrics`]: the Prometheus metrics.
 //! - [`identity`]: who the agent is (uid, SPIFFE ID, JWT against a JWKS).
 //! - [`log_writer`]: the decision log (JSON Lines, masking, group commit,
@@ -26,6 +28,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod bundle_watch;
 pub mod conn;
 pub mod engine;
 pub mod fuzz_entry;
@@ -34,7 +37,10 @@ pub mod log_chain;
 pub mod log_writer;
 pub mod metrics;
 pub mod rollback;
+pub mod routes;
+pub mod serve_error;
 pub mod server;
+pub mod state;
 pub mod tls;
 
 pub use server::{Server, ServerConfig};
