@@ -16,6 +16,8 @@
 //! - [`log_writer`]: the decision log (JSON Lines, masking, group commit,
 //!   recovery from write faults, rotation).
 //! - [`log_chain`]: the decision log's hash chain and its verification.
+//! - [`log_files`]: the decision log's file names (rotated files) and the
+//!   list of a log's files.
 //! - [`rollback`]: the release channel rules and their durable state
 //!   (refusing older bundles).
 //! - [`conn`]: the accept loop: connection limit, header and idle
@@ -34,6 +36,7 @@ pub mod engine;
 pub mod fuzz_entry;
 pub mod identity;
 pub mod log_chain;
+pub mod log_files;
 pub mod log_writer;
 pub mod metrics;
 pub mod rollback;

@@ -7,8 +7,10 @@
 //! count, see `writ_bundle::checkpoint`) it also detects lines removed from
 //! the end, or every file wiped.
 
+pub use crate::log_files::log_files;
+
 use serde_json::{Map, Value};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The `prev` of the very first line.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -232,22 +234,10 @@ pub fn verify_files(paths: &[PathBuf], expect: Option<&Expect>) -> Result<ChainR
     Ok(report)
 }
 
-/// The decision log files of `path`: the file itself (when present) and
-/// its rotated files `PATH.<n>`, oldest first.
-pub fn log_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut out: Vec<PathBuf> = crate::log_writer::rotated_numbers(path)?
-        .into_iter()
-        .map(|n| crate::log_writer::rotated_path(path, n))
-        .collect();
-    if path.exists() {
-        out.push(path.to_path_buf());
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn chain(n: u64) -> Vec<String> {
         let mut prev = GENESIS.to_string();
