@@ -2,7 +2,9 @@
 //! in it: which modules of one parent use each other round in a circle.
 //!
 //! Every file under `src/` is a module (`a.rs` and `a/mod.rs` are `a`,
-//! `a/b.rs` is `a::b`; `src/bin/` is left out). A module uses another when
+//! `a/b.rs` is `a::b`; `src/bin/` is left out); a file declared with a
+//! `#[path = "file.rs"] mod name;` attribute is the module `name` of its
+//! declaring module instead. A module uses another when
 //! its code names a path into it: `crate::x::…`, `super::…`, `self::…`,
 //! each also inside `use` groups. Comments, strings and `#[cfg(test)]`
 //! modules do not count. A use between two modules counts for the two
@@ -56,11 +58,33 @@ pub fn read_crate(src: &Path) -> std::io::Result<ModuleGraph> {
             graph.modules.insert(path, file.clone());
         }
     }
+    let mut texts: BTreeMap<PathBuf, String> = BTreeMap::new();
+    for file in graph.modules.values() {
+        texts.insert(file.clone(), std::fs::read_to_string(file)?);
+    }
+    // `#[path = "x.rs"] mod name;`: the file is `name` of the declaring module.
+    let mut renamed: Vec<(ModulePath, ModulePath)> = Vec::new();
+    for (module, file) in &graph.modules {
+        let dir = file.parent().unwrap_or(src);
+        for (name, rel) in path_attributes(&texts[file]) {
+            let target = dir.join(rel);
+            let found = graph.modules.iter().find(|(_, f)| same_file(f, &target));
+            if let Some((old, _)) = found {
+                let mut new = module.clone();
+                new.push(name);
+                renamed.push((old.clone(), new));
+            }
+        }
+    }
+    for (old, new) in renamed {
+        if let Some(file) = graph.modules.remove(&old) {
+            graph.modules.insert(new, file);
+        }
+    }
     let mut test_only: BTreeSet<ModulePath> = BTreeSet::new();
     let mut refs = Vec::new();
     for (path, file) in &graph.modules {
-        let text = std::fs::read_to_string(file)?;
-        let scan = scan(&strip(&text), path);
+        let scan = scan(&strip(&texts[file]), path);
         test_only.extend(scan.test_modules);
         refs.extend(scan.paths.into_iter().map(|p| (path.clone(), p)));
     }
@@ -184,6 +208,53 @@ fn module_path(src: &Path, file: &Path) -> Option<ModulePath> {
         parts.push(stem.to_string());
     }
     Some(parts)
+}
+
+/// Whether two paths name the same file (`a/./b.rs` and `a/b.rs` do).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// The `#[path = "file.rs"] mod name;` declarations of a file's text:
+/// `(name, "file.rs")` each. Other attributes and `pub` may stand between
+/// the attribute and `mod`.
+fn path_attributes(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("#[path") {
+        rest = &rest[at + "#[path".len()..];
+        let Some(value) = rest
+            .trim_start()
+            .strip_prefix('=')
+            .map(str::trim_start)
+            .and_then(|r| r.strip_prefix('"'))
+        else {
+            continue;
+        };
+        let Some(end) = value.find('"') else {
+            continue;
+        };
+        let file = value[..end].to_string();
+        let Some(after) = value[end + 1..].trim_start().strip_prefix(']') else {
+            continue;
+        };
+        // Skip further attributes and the visibility up to `mod name;`.
+        let t = tokens(&strip(after));
+        let mut i = 0;
+        while i < t.len() && t[i] != "mod" {
+            if t[i] == "fn" || t[i] == ";" || t[i] == "{" {
+                break;
+            }
+            i += 1;
+        }
+        if t.get(i).is_some_and(|s| s == "mod") && t.get(i + 2).is_some_and(|s| s == ";") {
+            out.push((t[i + 1].clone(), file));
+        }
+    }
+    out
 }
 
 /// The text with comments, string and character literals blanked out
@@ -545,5 +616,29 @@ mod tests {
         let cycles = read_crate(dir.path()).expect("reads").cycles();
         assert_eq!(cycles.len(), 1);
         assert_eq!(cycles[0].to_string(), "ingest: read / spans");
+    }
+
+    #[test]
+    fn a_path_attribute_names_the_module() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(
+            dir.path(),
+            &[
+                ("main.rs", "mod commands;"),
+                (
+                    "commands/mod.rs",
+                    "pub mod runs;\n// The view.\n#[path = \"tests.rs\"]\npub mod tests_view;",
+                ),
+                ("commands/tests.rs", "use super::runs::R;"),
+                ("commands/runs.rs", "fn f() { super::tests_view::g() }"),
+            ],
+        );
+        let g = read_crate(dir.path()).expect("reads");
+        assert!(g
+            .modules
+            .contains_key(&vec!["commands".to_string(), "tests_view".to_string()]));
+        let cycles = g.cycles();
+        assert_eq!(cycles.len(), 1, "{cycles:?}");
+        assert_eq!(cycles[0].to_string(), "commands: runs / tests_view");
     }
 }
