@@ -4,6 +4,8 @@
 //! # Overview
 //! - [`hex`] and [`sha256_hex`]: lower-case hex text of bytes and of their
 //!   SHA-256 digest (content addresses, key ids, hash chains).
+//! - [`counting`]: a reader counting the bytes and newlines read through
+//!   it, with an optional watch (progress, cancellation).
 //! - [`time`]: the fixed-width UTC timestamp texts Writ writes (RFC 3339
 //!   with milliseconds or nanoseconds and a `Z`), so that texts sort in time
 //!   order.
@@ -12,6 +14,7 @@
 
 #![warn(missing_docs)]
 
+pub mod counting;
 pub mod time;
 
 use sha2::{Digest, Sha256};

@@ -73,6 +73,7 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, Read};
+use writ_base::counting::CountingReader;
 
 /// The time given to messages recorded without one.
 pub const NO_TIME: &str = "1970-01-01T00:00:00Z";
@@ -772,20 +773,6 @@ pub struct Cassette {
     bytes: u64,
 }
 
-/// Counts bytes passing through a reader.
-struct Counting<R> {
-    inner: R,
-    bytes: u64,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.bytes += n as u64;
-        Ok(n)
-    }
-}
-
 #[derive(Default)]
 struct CassetteState {
     pairer: Pairer,
@@ -795,10 +782,8 @@ struct CassetteState {
 impl Cassette {
     /// Reads a cassette document.
     pub fn read<R: Read>(reader: R) -> Cassette {
-        let mut counting = Counting {
-            inner: reader,
-            bytes: 0,
-        };
+        let mut counting = CountingReader::new(reader);
+        let position = counting.position();
         let mut state = CassetteState::default();
         let mut de = serde_json::Deserializer::from_reader(&mut counting);
         let result = DocSeed { state: &mut state }
@@ -840,7 +825,7 @@ impl Cassette {
             out,
             counts: state.pairer.counts,
             unanswered: state.pairer.unanswered,
-            bytes: counting.bytes,
+            bytes: position.bytes.get(),
         }
     }
 

@@ -11,7 +11,7 @@
 
 use super::format::Format;
 use super::item::{IngestCounts, Location};
-use super::sink::{Counting, IngestError, ItemError, Out, ReadOptions, Stop};
+use super::sink::{IngestError, ItemError, Out, ReadOptions, Stop};
 use super::span_ctx::{clean, element_error, Ctx, Nanos};
 use super::spans::{Extractor, Span};
 use crate::trace::TraceLines;
@@ -22,6 +22,7 @@ use serde_json::{Map, Number, Value};
 use std::fmt;
 use std::io::{BufRead, Read};
 use std::sync::Arc;
+use writ_base::counting::CountingReader;
 
 /// Reads an OTLP, Tempo or Jaeger input (JSON Lines of documents, or
 /// documents one after the other) into `sink`.
@@ -81,8 +82,8 @@ pub(crate) fn read_spans<R: BufRead>(
         }
         lines.bytes_read()
     } else {
-        let counting = Counting::new(input);
-        let pos = counting.pos.clone();
+        let counting = CountingReader::new(input);
+        let pos = counting.position();
         let mut de = serde_json::Deserializer::from_reader(counting);
         loop {
             let mut ctx = Ctx {

@@ -1,13 +1,10 @@
 //! What a format reader hands its caller ([`Out`]: an item or an
 //! [`ItemError`], with its key and the bytes read), the caller's [`Stop`],
 //! the options every reader takes, why a whole read fails
-//! ([`IngestError`]), and the byte- and line-counting reader the streamed
-//! document readers share.
+//! ([`IngestError`]). The streamed document readers count bytes and lines
+//! with `writ_base::counting::CountingReader`.
 
 use super::item::{Item, Location};
-use std::cell::Cell;
-use std::io::Read;
-use std::rc::Rc;
 
 /// What a reader needs to know besides the bytes.
 #[derive(Debug, Clone, Default)]
@@ -74,53 +71,4 @@ pub enum IngestError {
     /// The sink returned [`Stop`].
     #[error("the import was stopped")]
     Stopped,
-}
-
-/// The position of a [`Counting`] reader, shared with whoever reports.
-#[derive(Debug, Default)]
-pub(crate) struct Position {
-    /// Bytes handed out.
-    pub bytes: Cell<u64>,
-    /// Newlines handed out.
-    pub newlines: Cell<u64>,
-}
-
-impl Position {
-    /// The 1-based line of the next byte.
-    pub fn line(&self) -> usize {
-        self.newlines.get() as usize + 1
-    }
-}
-
-/// A reader that counts the bytes and newlines it hands out.
-pub(crate) struct Counting<R> {
-    inner: R,
-    pub pos: Rc<Position>,
-}
-
-impl<R> Counting<R> {
-    pub fn new(inner: R) -> Self {
-        Counting {
-            inner,
-            pos: Rc::new(Position::default()),
-        }
-    }
-
-    fn note(&self, bytes: &[u8]) {
-        self.pos
-            .bytes
-            .set(self.pos.bytes.get() + bytes.len() as u64);
-        let nl = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
-        if nl > 0 {
-            self.pos.newlines.set(self.pos.newlines.get() + nl);
-        }
-    }
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.note(&buf[..n]);
-        Ok(n)
-    }
 }

@@ -6,12 +6,13 @@
 
 use super::format::Format;
 use super::item::Location;
-use super::sink::{ItemError, Out, Position, Stop};
+use super::sink::{ItemError, Out, Stop};
 use super::spans::{Extractor, Span};
 use serde::de::{self, Visitor};
 use serde::Deserialize;
 use std::fmt;
 use std::rc::Rc;
+use writ_base::counting::Position;
 
 /// A serde_json error's message without its " at line L column C" tail.
 pub(crate) fn clean(e: &serde_json::Error) -> String {

@@ -11,9 +11,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::cell::Cell;
 use std::path::Path;
-use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use writ_base::counting::{CountingReader, ReadWatch};
 use writ_core::ingest::{
     read_items, Format, IngestCounts, IngestError, Item, Location, Mapping, Out, PlainMapping,
     ReadOptions, Stop,
@@ -67,52 +67,29 @@ fn record_text(rec: TraceRecord) -> std::result::Result<(TraceRecord, String), (
 /// would not report a long run of them).
 const PROGRESS_BYTES: u64 = 1 << 20;
 
-/// A reader counting the bytes consumed through it, reporting every
-/// [`PROGRESS_BYTES`] and failing once `cancel` is set.
-struct CountedReader<'a, R> {
-    inner: R,
-    read: Rc<Cell<u64>>,
+/// What an import's reader reports: progress every [`PROGRESS_BYTES`]
+/// consumed, and a failed read once `cancel` is set (the bytes are counted
+/// by `writ_base::counting::CountingReader`).
+struct ImportWatch<'a> {
     next_tick: u64,
     tick: &'a dyn Fn(u64),
     cancel: &'a AtomicBool,
 }
 
-impl<R> CountedReader<'_, R> {
-    fn advance(&mut self, n: usize) {
-        let now = self.read.get() + n as u64;
-        self.read.set(now);
-        if now >= self.next_tick {
-            self.next_tick = now + PROGRESS_BYTES;
-            (self.tick)(now);
-        }
-    }
-
-    fn check(&self) -> std::io::Result<()> {
+impl ReadWatch for ImportWatch<'_> {
+    fn before_read(&mut self) -> std::io::Result<()> {
         if cancelled(self.cancel) {
             Err(std::io::Error::other("the import was cancelled"))
         } else {
             Ok(())
         }
     }
-}
 
-impl<R: std::io::Read> std::io::Read for CountedReader<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.check()?;
-        let n = self.inner.read(buf)?;
-        self.advance(n);
-        Ok(n)
-    }
-}
-
-impl<R: std::io::BufRead> std::io::BufRead for CountedReader<'_, R> {
-    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        self.check()?;
-        self.inner.fill_buf()
-    }
-    fn consume(&mut self, amt: usize) {
-        self.advance(amt);
-        self.inner.consume(amt);
+    fn advanced(&mut self, total: u64) {
+        if total >= self.next_tick {
+            self.next_tick = total + PROGRESS_BYTES;
+            (self.tick)(total);
+        }
     }
 }
 
@@ -349,7 +326,6 @@ impl Workspace {
         let mut count = 0i64;
         let plain = PlainMapping;
         let mapping: &dyn Mapping = opts.mapping.as_deref().unwrap_or(&plain);
-        let position = Rc::new(Cell::new(0u64));
         let (stored, bad) = (Cell::new(0u64), Cell::new(0u64));
         let tick = |bytes: u64| {
             progress(ImportProgress {
@@ -359,13 +335,15 @@ impl Workspace {
                 bad_lines: bad.get(),
             })
         };
-        let counted = CountedReader {
-            inner: reader,
-            read: position.clone(),
-            next_tick: PROGRESS_BYTES,
-            tick: &tick,
-            cancel,
-        };
+        let counted = CountingReader::with_watch(
+            reader,
+            ImportWatch {
+                next_tick: PROGRESS_BYTES,
+                tick: &tick,
+                cancel,
+            },
+        );
+        let position = counted.position();
         let mut failure: Option<StoreError> = None;
         let mut mapping_failed = 0u64;
         let read_result;
@@ -380,7 +358,7 @@ impl Workspace {
             let mut last_error_line = 0usize;
             let report = |count: i64, bad: usize| {
                 progress(ImportProgress {
-                    bytes: position.get(),
+                    bytes: position.bytes.get(),
                     total,
                     actions: count as u64,
                     bad_lines: bad as u64,
@@ -499,7 +477,7 @@ impl Workspace {
                 .entry("mapping failed".to_string())
                 .or_default() += mapping_failed;
         }
-        let total_bytes = position.get();
+        let total_bytes = position.bytes.get();
         tx.execute(
             "UPDATE trace_sets SET actions = ?1, bad_lines = ?2, bytes = ?3 WHERE id = ?4",
             params![count, errors.len() as i64, total_bytes as i64, set_id],
