@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use writ_core::evaluate::Evaluator;
 use writ_core::ingest::format::{detect, Format, DETECT_BYTES};
-use writ_core::ingest::preview::{excerpt_from_file, preview, PreviewItem};
+use writ_core::ingest::preview::{self, excerpt_from_file, PreviewItem, ReadItem};
 use writ_core::ingest::profile::Profile;
-use writ_core::ingest::read::{read_items, ReadOptions, Stop};
-use writ_core::ingest::{Item, Location};
+use writ_core::ingest::read::ReadOptions;
+use writ_core::ingest::Location;
 
 /// How the preview is printed.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -50,8 +50,6 @@ pub struct PreviewArgs {
     user_attributes: Vec<String>,
 }
 
-type Read = Result<Item, (Location, String)>;
-
 /// One-line JSON of anything serializable.
 macro_rules! compact {
     ($v:expr) => {
@@ -65,33 +63,13 @@ fn first_items(
     format: Format,
     limit: usize,
     opts: &ReadOptions,
-) -> anyhow::Result<Vec<Read>> {
-    let open = || -> anyhow::Result<std::io::BufReader<std::fs::File>> {
-        Ok(std::io::BufReader::with_capacity(
-            1 << 16,
-            std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
-        ))
-    };
-    let mut items = Vec::new();
-    let result = read_items(open()?, Some(format), opts, &mut |out| {
-        items.push(out.item.map_err(|e| {
-            let msg = match e.column {
-                Some(c) => format!("column {c}: {}", e.message),
-                None => e.message,
-            };
-            (e.location, msg)
-        }));
-        if items.len() >= limit {
-            Err(Stop)
-        } else {
-            Ok(())
-        }
-    });
-    if let Err(e) = result {
-        if items.len() < limit {
-            return Err(e).with_context(|| format!("{}", file.display()));
-        }
-    }
+) -> anyhow::Result<Vec<ReadItem>> {
+    let input = std::io::BufReader::with_capacity(
+        1 << 16,
+        std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
+    );
+    let (_, items) = preview::first_items(input, Some(format), limit, opts)
+        .with_context(|| format!("{}", file.display()))?;
     Ok(items)
 }
 
@@ -158,7 +136,7 @@ pub fn run(args: PreviewArgs, g: &crate::output::GlobalArgs) -> anyhow::Result<E
     let ev = evaluator(&args, g)?;
     let file = args.file.clone();
     let excerpt = move |loc: &Location| excerpt_from_file(&file, loc, 64 << 20);
-    let shown = preview(
+    let shown = preview::preview(
         items.into_iter(),
         &profile,
         ev.as_ref().map(|(_, e)| e),

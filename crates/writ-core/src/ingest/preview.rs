@@ -9,7 +9,11 @@
 //! [`Evaluator`] (a workspace's version) the request is built against its
 //! schema and inventory, checked, and decided; without one, with no schema
 //! (principals that are not Cedar uids become `Agent::"<identity>"`).
+//! [`first_items`] reads those items from a trace: what `writ traces
+//! preview` and the app's import preview both show.
 
+use super::format::Format;
+use super::read::{detect_reader, read_items, IngestError, ReadOptions, Stop};
 use super::{Item, Location, Mapping, ToolCall};
 use crate::evaluate::{Evaluator, Verdict};
 use crate::policies::parse_policy_files;
@@ -17,6 +21,7 @@ use crate::resolve::Resolver;
 use crate::trace::TraceRecord;
 use serde::Serialize;
 use serde_json::Value;
+use std::io::BufRead;
 
 /// One previewed item.
 #[derive(Debug, Clone, Serialize)]
@@ -57,6 +62,47 @@ pub fn excerpt_of(text: &str) -> String {
         let mut s: String = t.chars().take(EXCERPT_CHARS).collect();
         s.push('…');
         s
+    }
+}
+
+/// An item read, or where and why it could not be read (a known column
+/// leads the message: `column 7: ...`).
+pub type ReadItem = Result<Item, (Location, String)>;
+
+/// Reads the first `limit` items of `input` as `format` (`None`: detected
+/// from the first bytes), each an item or its located error, and returns
+/// the format read. Reading stops once `limit` items are in (at least one
+/// is read); an input that cannot be read as the format is an error, unless
+/// the items were all in before the reader failed.
+pub fn first_items<R: BufRead>(
+    mut input: R,
+    format: Option<Format>,
+    limit: usize,
+    opts: &ReadOptions,
+) -> Result<(Format, Vec<ReadItem>), IngestError> {
+    let format = match format {
+        Some(f) => f,
+        None => detect_reader(&mut input)?,
+    };
+    let mut items = Vec::new();
+    let read = read_items(input, Some(format), opts, &mut |out| {
+        items.push(out.item.map_err(|e| {
+            let message = match e.column {
+                Some(c) => format!("column {c}: {}", e.message),
+                None => e.message,
+            };
+            (e.location, message)
+        }));
+        if items.len() >= limit {
+            Err(Stop)
+        } else {
+            Ok(())
+        }
+    });
+    match read {
+        Ok(_) | Err(IngestError::Stopped) => Ok((format, items)),
+        Err(_) if items.len() >= limit => Ok((format, items)),
+        Err(e) => Err(e),
     }
 }
 
@@ -218,5 +264,40 @@ mod tests {
     fn excerpts_are_short() {
         let long = "x".repeat(1000);
         assert_eq!(excerpt_of(&long).chars().count(), EXCERPT_CHARS + 1);
+    }
+
+    #[test]
+    fn the_first_items_are_read_with_their_errors() {
+        let mut text = String::new();
+        for i in 0..8 {
+            text.push_str(&format!(
+                r#"{{"jsonrpc":"2.0","id":{i},"method":"tools/call","params":{{"name":"t{i}","arguments":{{}}}}}}"#
+            ));
+            text.push('\n');
+        }
+        let (format, items) =
+            first_items(text.as_bytes(), None, 3, &ReadOptions::default()).expect("reads");
+        assert_eq!(format, Format::McpJsonRpc);
+        assert_eq!(items.len(), 3);
+        assert!(items.iter().all(Result::is_ok));
+
+        let native = "{not json\n";
+        let (_, items) = first_items(
+            native.as_bytes(),
+            Some(Format::Native),
+            5,
+            &ReadOptions::default(),
+        )
+        .expect("a bad line is an item");
+        assert_eq!(items.len(), 1);
+        let (loc, message) = items[0].as_ref().expect_err("malformed");
+        assert_eq!(loc.line, Some(1));
+        assert!(!message.is_empty());
+
+        let unknown = first_items(&b"\x00\x01"[..], None, 5, &ReadOptions::default());
+        assert!(
+            matches!(unknown, Err(IngestError::Undetected { .. })),
+            "{unknown:?}"
+        );
     }
 }
