@@ -50,7 +50,6 @@ fn main() {
             commands::runs::list_runs,
             commands::runs::store_run,
             commands::runs::diff_runs,
-            commands::traces::list_actions,
             commands::traces::action_request,
             commands::traces::count_actions,
             commands::traces::actions_at,

@@ -120,22 +120,6 @@ export interface StoredAction {
   verdict: string | null;
 }
 
-export interface ActionPage {
-  rows: StoredAction[];
-  more: boolean;
-}
-
-export interface ActionQuery {
-  set: number;
-  run: number | null;
-  agent: string | null;
-  tool: string | null;
-  verdict: string | null;
-}
-
-export const listActions = (q: ActionQuery, after: number, limit: number) =>
-  invoke<ActionPage>('list_actions', { ...q, after, limit });
-
 export interface RunResult {
   run: number;
   line: number;
@@ -493,13 +477,6 @@ export interface ImportOutcome {
   set: TraceSetInfo;
   /** The first few malformed lines. */
   errors: LineError[];
-}
-
-/** Imports the chosen file as set `name`, with progress. */
-export function importTrace(name: string, onProgress: (p: ImportStage) => void): Promise<ImportOutcome> {
-  const channel = new Channel<ImportStage>();
-  channel.onmessage = onProgress;
-  return invoke<ImportOutcome>('import_trace', { name, onProgress: channel });
 }
 
 /** Stops the running import; false when none runs. */
@@ -899,7 +876,8 @@ export interface IngestCounts {
   skipped: Record<string, number>;
 }
 
-/** `importTrace` with format, profile and user attribute. */
+/** Imports the chosen file as set `name` with format, profile and user
+ * attribute, reporting progress. */
 export function importTraceWith(
   name: string,
   options: ImportChoice,
