@@ -10,6 +10,8 @@
 // Keep a console-less window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+#[cfg(test)]
+mod bindings;
 mod commands;
 mod recents;
 

@@ -64,7 +64,7 @@ pub async fn action_request(
 }
 
 /// The filters of the virtual table, as the front end sends them.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ts_rs::TS)]
 pub struct ActionQuery {
     set: i64,
     run: Option<i64>,
@@ -271,7 +271,7 @@ impl ImportJobs {
 }
 
 /// The file chosen for import, as the front end sees it (never the path).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct ChosenTrace {
     /// The file's name.
     file_name: String,
@@ -351,7 +351,7 @@ pub(crate) fn valid_set_name(name: &str) -> Result<String, String> {
 }
 
 /// Progress of an import, sent over a channel.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(tag = "stage", rename_all = "snake_case")]
 pub enum ImportStage {
     /// Reading and storing lines.
@@ -379,7 +379,7 @@ const CANCELLED: &str = "Import cancelled; nothing was stored.";
 const FIRST_ERRORS: usize = 5;
 
 /// What an import did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct ImportOutcome {
     /// The new set.
     set: TraceSetInfo,
@@ -474,7 +474,7 @@ pub async fn import_trace(
 
 /// The import options as the front end sends them: names only, never a
 /// path (a profile file is chosen with [`choose_profile_file`]).
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, ts_rs::TS)]
 pub struct ImportChoice {
     /// `auto` (or absent) to detect, else a format name (`jaeger`, ...).
     pub format: Option<String>,
@@ -587,7 +587,7 @@ impl ValidChoice {
 }
 
 /// The profile file chosen for import, as the front end sees it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct ChosenProfile {
     /// The file's name.
     file_name: String,
@@ -644,7 +644,7 @@ const PREVIEW_ITEMS: usize = 5;
 const EXCERPT_DOC_BYTES: u64 = 64 << 20;
 
 /// The mapping preview of the chosen file.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct TracePreview {
     /// The format detected from the first bytes, if any.
     detected: Option<Format>,

@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// One previewed item.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct PreviewItem {
     /// 1-based position among the items read.
     pub index: usize,
