@@ -35,6 +35,8 @@ phase() {
 
 phase "ui: npm ci && npm run build (the app embeds ui/dist)"
 (cd ui && npm ci --no-audit --no-fund && npm run build)
+phase "ui: npm run check (svelte-check, TypeScript strict; the types of ui/src/lib/bindings.ts)"
+(cd ui && npm run check)
 phase "cargo fmt --check"
 cargo fmt --all -- --check
 phase "cargo clippy -D warnings"
