@@ -35,6 +35,8 @@ phase() {
 
 phase "ui: npm ci && npm run build (the app embeds ui/dist)"
 (cd ui && npm ci --no-audit --no-fund && npm run build)
+phase "ui: npm run check (svelte-check, TypeScript strict; the types of ui/src/lib/bindings.ts)"
+(cd ui && npm run check)
 phase "cargo fmt --check"
 cargo fmt --all -- --check
 phase "cargo clippy -D warnings"
@@ -44,7 +46,7 @@ cargo test --locked --workspace --exclude writ-app --exclude writ-e2e
 phase "differential and regression tests with the engine faults put back (feature fault-injection)"
 # Each bug of issue 12 sits behind a test-only switch; the harness must catch it.
 cargo test --locked -p writ-core --features fault-injection --test differential --test regressions
-phase "cargo test -p writ-app (command adapters, and tests/differential_bench.rs: the test bench against Cedar)"
+phase "cargo test -p writ-app (command adapters, the generated ui/src/lib/bindings.ts is current, and tests/differential_bench.rs: the test bench against Cedar)"
 cargo test --locked -p writ-app
 phase "cargo build writ-app and writ-cli (the binaries the e2e tests drive)"
 # Built one package at a time: together, cargo would unify writ-cli's

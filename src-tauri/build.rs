@@ -18,7 +18,6 @@ const COMMANDS: &[&str] = &[
     "list_runs",
     "store_run",
     "diff_runs",
-    "list_actions",
     "action_request",
     "choose_trace_file",
     "import_trace",

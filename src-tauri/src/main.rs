@@ -10,6 +10,8 @@
 // Keep a console-less window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+#[cfg(test)]
+mod bindings;
 mod commands;
 mod recents;
 
@@ -50,7 +52,6 @@ fn main() {
             commands::runs::list_runs,
             commands::runs::store_run,
             commands::runs::diff_runs,
-            commands::traces::list_actions,
             commands::traces::action_request,
             commands::traces::count_actions,
             commands::traces::actions_at,

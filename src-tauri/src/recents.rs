@@ -23,7 +23,7 @@ struct Stored {
 }
 
 /// One recent workspace as the Start view lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct RecentEntry {
     /// The workspace file.
     pub path: String,

@@ -20,7 +20,7 @@ pub const MAX_BENCH_FIELD: usize = 1024;
 pub const MAX_BENCH_CONTEXT: usize = 64 << 10;
 
 /// One request composed in the test bench.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 pub struct BenchRequest {
     /// RFC 3339 time of the request (`context.now` when not given).
     pub ts: String,
@@ -57,7 +57,7 @@ pub enum BenchError {
 }
 
 /// A determining policy, with its `@description`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct BenchPolicy {
     /// Its Writ id (`@id`, or the link id).
     pub id: String,
@@ -68,7 +68,7 @@ pub struct BenchPolicy {
 }
 
 /// The test bench's answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct BenchResult {
     /// The resolved principal, `Agent::"support-bot"`.
     pub principal: String,

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// How an action's decision changed between two versions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     /// Allowed before, denied now.
@@ -35,7 +35,7 @@ impl ChangeKind {
 }
 
 /// One side of a change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Side {
     /// Decision.
     pub decision: Decision,
@@ -59,7 +59,7 @@ impl From<&Outcome> for Side {
 }
 
 /// One action whose decision changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Change {
     /// Line in the trace.
     pub line: usize,
@@ -226,7 +226,7 @@ pub enum FailOn {
 }
 
 /// How a policy's text changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum TextChange {
     /// Only in the new version.
@@ -238,7 +238,7 @@ pub enum TextChange {
 }
 
 /// A changed policy, schema or inventory, with its unified diff.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct TextDiffEntry {
     /// The policy id, or `schema` / `inventory`.
     pub name: String,
@@ -258,7 +258,7 @@ fn unified(old: &str, new: &str, from: &str, to: &str) -> String {
 
 /// A changed policy, schema or inventory with both of its full texts, for
 /// a side-by-side view.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct TextSides {
     /// The policy id, or `schema` / `inventory`.
     pub name: String,

@@ -19,7 +19,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 
 /// Where an entity is defined.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct EntitySource {
     /// The project file: `inventory.toml` or `entities.json`.
     pub file: String,
@@ -28,7 +28,7 @@ pub struct EntitySource {
 }
 
 /// An attribute or tag: its name and its value, compact and escaped.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct NamedValue {
     /// The attribute or tag name (escaped).
     pub name: String,
@@ -38,7 +38,7 @@ pub struct NamedValue {
 }
 
 /// One entity as shown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct EntityRow {
     /// Its type, `Agent` or `Ns::User`.
     #[serde(rename = "type")]

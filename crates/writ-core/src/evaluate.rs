@@ -42,7 +42,17 @@ use std::sync::{Arc, RwLock};
 
 /// How the replayed decision is classified for an analyst.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    serde::Deserialize,
+    ts_rs::TS,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
@@ -95,7 +105,7 @@ impl Verdict {
 }
 
 /// A policy that failed to evaluate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct PolicyError {
     /// The policy's Writ id.
     pub policy: Arc<str>,

@@ -6,7 +6,7 @@ use crate::project::Project;
 use serde::Serialize;
 
 /// The place of one policy's text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct PolicyLocation {
     /// The policy's Writ id.
     pub id: String,

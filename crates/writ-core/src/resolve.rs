@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap;
 use std::sync::{Arc, RwLock};
 
 /// How a recorded agent was identified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum PrincipalKind {
     /// An inventory agent, found by workload identity or inventory id.

@@ -6,7 +6,7 @@ use serde_json::{value::RawValue, Map, Value};
 use std::io::BufRead;
 
 /// What happened to the action when it was recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum RecordedOutcome {
     /// The action ran.
@@ -18,7 +18,9 @@ pub enum RecordedOutcome {
 }
 
 /// An authorization decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, ts_rs::TS,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
     /// Allowed.
@@ -47,7 +49,7 @@ impl From<cedar_policy::Decision> for Decision {
 }
 
 /// The resource an action touched.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceRef {
     /// Entity type, e.g. `Repository`.
@@ -58,7 +60,7 @@ pub struct ResourceRef {
 }
 
 /// One recorded agent action.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct TraceRecord {
     /// When it happened (RFC 3339).
@@ -82,6 +84,7 @@ pub struct TraceRecord {
     pub resource: Option<ResourceRef>,
     /// The tool's arguments as recorded (not part of the Cedar request).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "unknown")]
     pub args: Option<Box<RawValue>>,
     /// The Cedar context.
     #[serde(default)]
@@ -94,7 +97,7 @@ pub struct TraceRecord {
 }
 
 /// A line that is not a valid trace record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, ts_rs::TS)]
 #[error("line {line}, column {column}: {message}")]
 pub struct LineError {
     /// 1-based line number.

@@ -28,7 +28,7 @@ pub struct KeyInfo {
 }
 
 /// A bundle to record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct NewBundle {
     /// The bundled version (full id).
     pub version_id: String,
@@ -53,7 +53,7 @@ pub struct NewBundle {
 }
 
 /// A recorded bundle export.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct BundleRecord {
     /// Sequence number.
     pub id: i64,

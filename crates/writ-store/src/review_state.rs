@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Where a version is in its review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewState {
     /// Never submitted for review.
@@ -58,7 +58,7 @@ impl std::fmt::Display for ReviewState {
 }
 
 /// One approval of a version's current review round.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ApprovalInfo {
     /// Who approved (as given).
     pub approver: String,
@@ -69,7 +69,7 @@ pub struct ApprovalInfo {
 }
 
 /// A version's review state and the approvals of its current round.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct VersionStatus {
     /// The full version id.
     pub id: String,
@@ -81,7 +81,7 @@ pub struct VersionStatus {
 }
 
 /// One approval or rejection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ReviewDecision {
     /// `approve` or `reject`.
     pub decision: String,

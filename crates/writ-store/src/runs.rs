@@ -42,7 +42,7 @@ pub struct RunInfo {
 }
 
 /// One action's stored result in a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct RunResult {
     /// The run.
     pub run: i64,
@@ -448,7 +448,7 @@ fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunInfo> {
 
 /// One interval of a run's timeline: how many actions recorded in it the
 /// run allowed and denied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct TimeBucket {
     /// Start of the interval (Unix seconds, inclusive).
     pub start: i64,
@@ -462,7 +462,7 @@ pub struct TimeBucket {
 
 /// A run's decisions over the recorded time of its actions, in equal,
 /// consecutive intervals (empty ones included) across the trace's span.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct RunTimeline {
     /// The run.
     pub run: i64,

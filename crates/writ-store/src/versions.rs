@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use writ_core::project::{ProjectFile, ProjectFiles};
 
 /// A stored version (without its files).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct VersionInfo {
     /// The content hash (hex).
     pub id: String,

@@ -11,7 +11,7 @@ use writ_store::approvals::{ReviewOptions, ReviewRound, VersionStatus};
 const MAX_TEXT_BYTES: usize = 4096;
 
 /// A version's review, as the view shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct ReviewView {
     /// State and the approvals of the latest round.
     status: VersionStatus,

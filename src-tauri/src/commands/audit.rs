@@ -8,7 +8,7 @@ use tauri::State;
 use writ_store::audit::AuditEvent;
 
 /// One audit event as the view lists it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct AuditRow {
     /// Sequence number (1, 2, ...).
     id: i64,
@@ -27,7 +27,7 @@ pub struct AuditRow {
 }
 
 /// One page of the trail, newest first.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct AuditPage {
     /// Events in the whole trail.
     all: usize,
@@ -42,7 +42,7 @@ pub struct AuditPage {
 }
 
 /// The result of checking the hash chain.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct AuditVerification {
     /// True when every event verifies.
     ok: bool,

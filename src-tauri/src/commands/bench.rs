@@ -9,14 +9,14 @@ use writ_core::project::Project;
 use writ_core::shape::{RecordShape, Shape};
 
 /// An inventory agent, as the test bench lists it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct BenchAgent {
     id: String,
     name: String,
 }
 
 /// A declared type, serialised simply for the test bench's form.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum BenchShape {
     Long,
@@ -41,7 +41,7 @@ pub enum BenchShape {
 }
 
 /// One attribute of a record type.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct BenchAttribute {
     name: String,
     required: bool,
@@ -76,7 +76,7 @@ fn bench_attributes(r: &RecordShape) -> Vec<BenchAttribute> {
 }
 
 /// An action of the schema, with what it applies to.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct BenchAction {
     id: String,
     principals: Vec<String>,
@@ -85,7 +85,7 @@ pub struct BenchAction {
 }
 
 /// What the test bench's form is built from.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct BenchMeta {
     agents: Vec<BenchAgent>,
     /// Sorted by id; only actions that apply to something (not groups).

@@ -13,7 +13,7 @@ use writ_store::keys::BundleRecord;
 const MAX_EXPIRY_DAYS: u32 = 3650;
 
 /// A registered key, as the view lists it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct KeyRow {
     /// The key id.
     key_id: String,
@@ -26,7 +26,7 @@ pub struct KeyRow {
 }
 
 /// The exports (newest first) and the registered keys.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct BundlesView {
     /// Every export.
     bundles: Vec<BundleRecord>,

@@ -20,7 +20,7 @@ const MAX_POLICY_IDS: usize = 64;
 const MAX_POLICY_ID_BYTES: usize = 1024;
 
 /// Verdict counts of one agent or tool.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct VerdictRow {
     name: String,
     total: u64,
@@ -29,7 +29,7 @@ pub struct VerdictRow {
 }
 
 /// What the charts of one run show.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct RunCharts {
     run: i64,
     version: String,
@@ -118,7 +118,8 @@ pub async fn policy_sides(
 }
 
 /// Where the named policies are in a version.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
+#[ts(rename = "PolicyLocations")]
 pub struct Locations {
     /// The located policies, in the order asked.
     located: Vec<PolicyLocation>,

@@ -8,8 +8,9 @@ use tauri::State;
 use writ_core::diagnostic::{line_column, Severity};
 
 /// A located problem, positions 1-based (columns in characters).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct Problem {
+    #[ts(type = "\"error\" | \"warning\"")]
     severity: &'static str,
     code: &'static str,
     message: String,

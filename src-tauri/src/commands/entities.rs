@@ -47,7 +47,7 @@ impl EntityCache {
 }
 
 /// How many entities a version has, and how many match the search.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct EntityCount {
     /// All entities of the version.
     total: usize,

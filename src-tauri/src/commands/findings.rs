@@ -10,7 +10,7 @@ use writ_core::findings::{counts, find, Finding, InventoryInput, TraceInput};
 const EVIDENCE_LINES: usize = 5;
 
 /// The findings of one version (and trace set).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct FindingsReport {
     /// The version's full id.
     version: String,

@@ -8,7 +8,7 @@ use tauri::{AppHandle, State};
 use writ_store::report::{render_html, ReportOptions};
 
 /// Where the report went.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct SavedReport {
     /// The file written.
     path: String,

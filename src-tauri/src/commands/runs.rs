@@ -12,7 +12,7 @@ use writ_core::diff::{text_diff, Change, ChangeCounts, ChangeKind, DecisionDiff,
 use writ_store::runs::{RunInfo, RunResult};
 
 /// A run as the tables show it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct RunRow {
     id: i64,
     version: String,
@@ -61,7 +61,7 @@ pub fn list_runs(state: State<'_, AppState>) -> Result<Vec<RunRow>, String> {
 }
 
 /// Progress of a replay, sent over a channel.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(tag = "stage", rename_all = "snake_case")]
 pub enum Progress {
     /// Checking the version and preparing the replay.
@@ -162,7 +162,7 @@ pub fn cancel_replay(jobs: State<'_, ReplayJobs>) -> bool {
 }
 
 /// Counts of one row of the diff tables.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct Counts {
     name: String,
     total: u64,
@@ -182,7 +182,7 @@ fn counts(name: &str, c: &ChangeCounts) -> Counts {
 }
 
 /// The decision diff of two runs, as counts.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct RunDiff {
     a: i64,
     b: i64,
@@ -236,7 +236,7 @@ pub fn run_result(state: State<'_, AppState>, run: i64, line: i64) -> Result<Run
 }
 
 /// A page of the changed actions of a run diff.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct ChangePage {
     /// Changed actions matching the agent filter.
     total: usize,

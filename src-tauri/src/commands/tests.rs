@@ -8,7 +8,7 @@ use writ_core::scenario::{CaseResult, Expect};
 use writ_store::suites::{check_name, Overrides, SuiteInfo, ALL};
 
 /// A suite as the list shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct SuiteRow {
     name: String,
     title: Option<String>,
@@ -48,7 +48,8 @@ pub async fn list_suites(state: State<'_, AppState>) -> Result<Vec<SuiteRow>, St
 }
 
 /// What a case expected or got.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
+#[ts(rename = "CaseSide")]
 pub struct Side {
     decision: String,
     /// Expected: policies that must be among the determining ones;
@@ -70,7 +71,7 @@ fn expected(e: &Expect) -> Side {
 }
 
 /// One case of a run.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct CaseRow {
     /// The stored suite's name.
     suite: String,
@@ -100,7 +101,7 @@ fn case_row(suite: &str, c: &CaseResult) -> CaseRow {
 }
 
 /// How one suite went.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct SuiteResult {
     name: String,
     version: Option<String>,
@@ -111,7 +112,7 @@ pub struct SuiteResult {
 }
 
 /// Policy coverage of one version.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct CoverageRow {
     project: String,
     policies: usize,
@@ -119,7 +120,7 @@ pub struct CoverageRow {
 }
 
 /// The result of running suites.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct TestReport {
     passed: usize,
     failed: usize,

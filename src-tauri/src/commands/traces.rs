@@ -63,56 +63,8 @@ pub async fn action_request(
     .await
 }
 
-/// One page of a trace set's actions.
-#[derive(Debug, Serialize)]
-pub struct ActionPage {
-    rows: Vec<StoredAction>,
-    /// Whether more rows follow the last one.
-    more: bool,
-}
-
-/// A page of trace set `set`'s actions after line `after`, filtered by
-/// agent, tool and (with `run`) verdict; with `run`, each row carries its
-/// verdict in that run.
-#[tauri::command]
-#[allow(clippy::too_many_arguments)]
-pub async fn list_actions(
-    state: State<'_, AppState>,
-    set: i64,
-    run: Option<i64>,
-    agent: Option<String>,
-    tool: Option<String>,
-    verdict: Option<String>,
-    after: i64,
-    limit: u32,
-) -> Result<ActionPage, String> {
-    let set = valid_id("trace set", set)?;
-    let run = run.map(|r| valid_id("run", r)).transpose()?;
-    let filter = ActionFilter {
-        agent: valid_name("agent", agent)?,
-        tool: valid_name("tool", tool)?,
-        verdict: valid_verdict(verdict, run)?,
-        run,
-        ..Default::default()
-    };
-    let after = after.max(0);
-    let limit = valid_limit(limit)? as usize;
-    let path = state.path();
-    blocking(move || {
-        let ws = open(&path)?;
-        // One more than asked, to know whether a next page exists.
-        let mut rows = ws
-            .list_actions(set, &filter, after, limit + 1)
-            .map_err(|e| e.to_string())?;
-        let more = rows.len() > limit;
-        rows.truncate(limit);
-        Ok(ActionPage { rows, more })
-    })
-    .await
-}
-
 /// The filters of the virtual table, as the front end sends them.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ts_rs::TS)]
 pub struct ActionQuery {
     set: i64,
     run: Option<i64>,
@@ -319,7 +271,7 @@ impl ImportJobs {
 }
 
 /// The file chosen for import, as the front end sees it (never the path).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct ChosenTrace {
     /// The file's name.
     file_name: String,
@@ -399,7 +351,7 @@ pub(crate) fn valid_set_name(name: &str) -> Result<String, String> {
 }
 
 /// Progress of an import, sent over a channel.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(tag = "stage", rename_all = "snake_case")]
 pub enum ImportStage {
     /// Reading and storing lines.
@@ -427,7 +379,7 @@ const CANCELLED: &str = "Import cancelled; nothing was stored.";
 const FIRST_ERRORS: usize = 5;
 
 /// What an import did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct ImportOutcome {
     /// The new set.
     set: TraceSetInfo,
@@ -522,7 +474,7 @@ pub async fn import_trace(
 
 /// The import options as the front end sends them: names only, never a
 /// path (a profile file is chosen with [`choose_profile_file`]).
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, ts_rs::TS)]
 pub struct ImportChoice {
     /// `auto` (or absent) to detect, else a format name (`jaeger`, ...).
     pub format: Option<String>,
@@ -635,7 +587,7 @@ impl ValidChoice {
 }
 
 /// The profile file chosen for import, as the front end sees it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct ChosenProfile {
     /// The file's name.
     file_name: String,
@@ -692,7 +644,7 @@ const PREVIEW_ITEMS: usize = 5;
 const EXCERPT_DOC_BYTES: u64 = 64 << 20;
 
 /// The mapping preview of the chosen file.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct TracePreview {
     /// The format detected from the first bytes, if any.
     detected: Option<Format>,

@@ -13,7 +13,7 @@ use writ_store::versions::Committed;
 const MAX_MESSAGE_BYTES: usize = 4096;
 
 /// What a commit did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct CommitOutcome {
     /// The version id (the new one, or the existing one with that content).
     id: String,
@@ -74,7 +74,7 @@ pub async fn commit_edits(
 }
 
 /// Where formatting stopped: a located problem (1-based line and column).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct FormatProblem {
     message: String,
     line: Option<usize>,
@@ -82,7 +82,7 @@ pub struct FormatProblem {
 }
 
 /// The formatted text, or why the file cannot be formatted.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct FormatOutcome {
     /// The formatted text, when the file parses.
     text: Option<String>,

@@ -12,7 +12,7 @@ use writ_store::traces::TraceSetInfo;
 use writ_store::versions::VersionInfo;
 
 /// What the Start view shows.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct Overview {
     path: String,
     created: bool,
@@ -183,9 +183,10 @@ pub fn remove_recent(files: State<'_, AppFiles>, index: u32) -> Result<Vec<Recen
 }
 
 /// One file of a version.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct FileEntry {
     path: String,
+    #[ts(type = "\"schema\" | \"inventory\" | \"policy\"")]
     kind: &'static str,
     text: String,
 }

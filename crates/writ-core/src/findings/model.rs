@@ -5,8 +5,11 @@ use crate::inventory::RiskTier;
 use serde::{Deserialize, Serialize};
 
 /// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "lowercase")]
+#[ts(rename = "FindingSeverity")]
 pub enum Severity {
     /// Worth knowing.
     Low,
@@ -64,7 +67,9 @@ impl std::str::FromStr for Severity {
 }
 
 /// The kind of a finding; its stable code is [`FindingCode::as_str`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum FindingCode {
     /// An agent without an accountable owner.
@@ -127,7 +132,7 @@ impl FindingCode {
 }
 
 /// A place in the inventory file that a finding rests on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct InventoryEvidence {
     /// The inventory file as shown (`sample-policies/v2/inventory.toml`, `@8d7b576e1a2b/inventory.toml`).
     pub file: String,
@@ -140,7 +145,7 @@ pub struct InventoryEvidence {
 }
 
 /// Trace actions a finding rests on: their count and the first lines.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ActionEvidence {
     /// Where the actions are (`trace set \`recorded\``, a file path).
     pub source: String,
@@ -151,7 +156,7 @@ pub struct ActionEvidence {
 }
 
 /// One finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Finding {
     /// Stable code.
     pub code: FindingCode,

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 /// A trace file format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// Writ's native JSON Lines (one `TraceRecord` per line).

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 
 /// Where in the input something was found: a line (JSON Lines inputs) or
 /// a JSON path within a document (`$.data[0].spans[12]`), or both.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, ts_rs::TS)]
+#[ts(rename = "ItemLocation")]
 pub struct Location {
     /// 1-based line number, when the input is line oriented.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -33,7 +34,7 @@ impl std::fmt::Display for Location {
 
 /// One recorded tool call, as the recording system saw it, before a
 /// mapping profile turns it into a Cedar request.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ToolCall {
     /// Where it was found.
     pub location: Location,
@@ -75,7 +76,7 @@ pub enum Item {
 
 /// What an import read: spans (or messages) read, actions extracted, and
 /// spans skipped by reason.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct IngestCounts {
     /// Spans, messages or lines read.
     pub read: u64,

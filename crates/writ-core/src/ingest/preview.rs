@@ -24,7 +24,7 @@ use serde_json::Value;
 use std::io::BufRead;
 
 /// One previewed item.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct PreviewItem {
     /// 1-based position among the items read.
     pub index: usize,

@@ -39,8 +39,9 @@ pub fn status_names() -> Vec<String> {
 }
 
 /// A field of an agent that the table edits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "InventoryField")]
 pub enum Field {
     /// Display name (required).
     Name,
@@ -96,7 +97,7 @@ impl Field {
 }
 
 /// A workload identity to add to an agent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum NewIdentity {
     /// A SPIFFE ID (`spiffe://domain/path`).
@@ -114,7 +115,7 @@ pub enum NewIdentity {
 }
 
 /// A new agent entry with the fields the inventory requires.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct NewAgent {
     /// Inventory id (the Cedar entity id); must not exist yet.
     pub id: String,
@@ -135,7 +136,7 @@ pub struct NewAgent {
 }
 
 /// One change to the inventory text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Edit {
     /// Sets a field of an agent (`field` is an inventory key such as `owner`).

@@ -7,9 +7,11 @@ use serde::Serialize;
 use toml_edit::{Item, Table, Value};
 
 /// One workload identity of a row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(rename = "InventoryIdentity")]
 pub struct IdentityRow {
     /// `spiffe`, `oidc`, or `invalid` (neither form complete).
+    #[ts(type = "\"spiffe\" | \"oidc\" | \"invalid\"")]
     pub kind: &'static str,
     /// How the table shows it: the SPIFFE ID, `issuer | subject`, or the raw text.
     pub label: String,
@@ -17,7 +19,8 @@ pub struct IdentityRow {
 
 /// One agent as a table row. Missing required keys are empty strings;
 /// values of the wrong type are shown as their TOML text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(rename = "InventoryAgent")]
 pub struct AgentRow {
     /// Position among the `[[agent]]` entries (0-based).
     pub index: usize,
@@ -44,7 +47,8 @@ pub struct AgentRow {
 }
 
 /// A TOML syntax error, located.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(rename = "InventorySyntaxError")]
 pub struct SyntaxError {
     /// The parser's message.
     pub message: String,
@@ -56,7 +60,7 @@ pub struct SyntaxError {
 
 /// The agents of an inventory text as rows, or the syntax error that keeps
 /// them from being read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct InventoryRows {
     /// The agents (empty when the text does not parse).
     pub agents: Vec<AgentRow>,

@@ -15,7 +15,7 @@ use writ_core::diff::ChangeKind;
 use writ_core::inventory::RiskTier;
 
 /// The check of the version under review.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CheckEvidence {
     /// Errors (a version with any is not accepted for review).
     pub errors: usize,
@@ -24,7 +24,7 @@ pub struct CheckEvidence {
 }
 
 /// One suite bound to the version, run against it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SuiteEvidence {
     /// The suite's name.
     pub name: String,
@@ -50,7 +50,7 @@ impl SuiteEvidence {
 }
 
 /// The version's own replay over the trace set.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ReplayEvidence {
     /// Actions decided.
     pub actions: u64,
@@ -63,7 +63,7 @@ pub struct ReplayEvidence {
 }
 
 /// The decision diff from the baseline to the version.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DiffEvidence {
     /// Actions compared.
     pub actions: u64,
@@ -85,7 +85,7 @@ pub struct DiffEvidence {
 }
 
 /// What a review round was decided on, stored with it as JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Evidence {
     /// The version under review (full id).
     pub version: String,

@@ -16,7 +16,7 @@ use rusqlite::params;
 use serde::Serialize;
 
 /// One submission of a version for review, with its outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ReviewRound {
     /// 1 for the first submission, then 2, ...
     pub round: i64,

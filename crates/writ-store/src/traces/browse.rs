@@ -8,7 +8,7 @@ use rusqlite::{params, OptionalExtension, ToSql};
 use serde::Serialize;
 
 /// One stored action.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct StoredAction {
     /// Line in the imported file (the action's key within its set).
     pub line: i64,

@@ -8,7 +8,7 @@ use serde::Serialize;
 use writ_core::trace::LineError;
 
 /// A stored trace set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct TraceSetInfo {
     /// Id.
     pub id: i64,
