@@ -45,8 +45,8 @@ phase "cargo test (libraries and CLI)"
 cargo test --locked --workspace --exclude writ-app --exclude writ-e2e
 phase "differential and regression tests with the engine faults put back (feature fault-injection)"
 # Each bug of issue 12 sits behind a test-only switch; the harness must catch it.
-cargo test --locked -p writ-core --features fault-injection --test differential --test regressions
-phase "cargo test -p writ-app (command adapters, the generated ui/src/lib/bindings.ts is current, and tests/differential_bench.rs: the test bench against Cedar)"
+cargo test --locked -p writ-core --features fault-injection --test tests -- differential:: regressions::
+phase "cargo test -p writ-app (command adapters, the generated ui/src/lib/bindings.ts is current, and the test bench against Cedar)"
 cargo test --locked -p writ-app
 phase "cargo build writ-app and writ-cli (the binaries the e2e tests drive)"
 # Built one package at a time: together, cargo would unify writ-cli's

@@ -81,7 +81,7 @@ fn reading_from_memory_matches_reading_the_file() {
 }
 
 /// Writes the generated seeds: `cargo test -p writ-bundle --test
-/// fuzz_corpus -- --ignored regenerate_seeds`.
+/// tests -- --ignored fuzz_corpus::regenerate_seeds`.
 #[test]
 #[ignore = "writes fuzz/corpus seeds; run by hand"]
 fn regenerate_seeds() {

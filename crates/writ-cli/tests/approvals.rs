@@ -5,9 +5,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Output;
 
-mod common;
-use common::SampleWorkspace as Ws;
-use common::{both, copy_dir, fails, ok, root, s, writ_in};
+use crate::common::SampleWorkspace as Ws;
+use crate::common::{both, copy_dir, fails, ok, root, s, writ_in};
 
 /// Runs `writ` in the repository root with no workspace or user from the
 /// environment.

@@ -5,10 +5,9 @@
 //! chain alone cannot; an empty trail in a workspace holding versions is an
 //! error on its own.
 
-mod common;
-mod pdp;
-use common::{fails, ok};
-use pdp::approved_and_exported;
+use crate::common;
+use crate::common::{fails, ok};
+use crate::pdp::approved_and_exported;
 
 fn sql(ws: &common::SampleWorkspace, statements: &str) {
     rusqlite::Connection::open(&ws.file)

@@ -6,8 +6,7 @@ use base64::Engine as _;
 use std::path::Path;
 use std::process::Command;
 
-mod common;
-use common::SampleWorkspace as Ws;
+use crate::common::SampleWorkspace as Ws;
 
 /// The files of a `.tar.gz` bundle by name.
 fn writ_bundle_files(path: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
@@ -24,7 +23,7 @@ fn writ_bundle_files(path: &Path) -> std::collections::BTreeMap<String, Vec<u8>>
     }
     out
 }
-use common::{both, copy_dir, exits, ok};
+use crate::common::{both, copy_dir, exits, ok};
 
 /// Whether the `openssl` command is there (the independent check); under
 /// `CI` it must be.

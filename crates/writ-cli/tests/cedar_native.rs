@@ -5,8 +5,7 @@
 //! determining policies, and `writ export avp --apply-ids` fills the
 //! template ids of the linked bodies.
 
-mod common;
-use common::{exits, fails, ok, root, s, writ, writ_in};
+use crate::common::{exits, fails, ok, root, s, writ, writ_in};
 use serde_json::Value;
 
 fn native() -> std::path::PathBuf {

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::process::Output;
 
-mod common;
-use common::{copy_dir, root, s, writ_keeping_env as writ};
+use crate::common;
+use crate::common::{copy_dir, root, s, writ_keeping_env as writ};
 
 fn text(o: &Output) -> String {
     format!(

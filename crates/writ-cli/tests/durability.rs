@@ -16,8 +16,7 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-mod common;
-use common::{copy_dir, ok, root, s};
+use crate::common::{copy_dir, ok, root, s};
 
 /// Lines of the big generated trace: about 1.3 s to import in a debug build.
 const BIG_LINES: i64 = 30_000;

@@ -6,9 +6,9 @@
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-mod common;
-use common::SampleWorkspace as Ws;
-use common::{exits, ok};
+use crate::common;
+use crate::common::SampleWorkspace as Ws;
+use crate::common::{exits, ok};
 
 fn read_json(p: &std::path::Path) -> Value {
     serde_json::from_slice(&std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))

@@ -7,8 +7,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Output;
 
-mod common;
-use common::{both, root, s, writ};
+use crate::common::{both, root, s, writ};
 
 const TRACE: &str = "scenarios/traces/recorded.jsonl";
 const V2: &str = "sample-policies/v2";

@@ -2,9 +2,9 @@
 //! the real binary. Tests reading `../shared/samples/traces/` print
 //! `skipped: ...` when it is missing.
 
-mod common;
+use crate::common;
 
-use common::{fails, ok, root, s, writ, writ_in};
+use crate::common::{fails, ok, root, s, writ, writ_in};
 use std::path::PathBuf;
 
 fn samples() -> Option<PathBuf> {

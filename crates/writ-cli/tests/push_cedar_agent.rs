@@ -21,9 +21,9 @@ use std::time::{Duration, Instant};
 use writ_bundle::bundle::{read_trusted, TrustedKey};
 use writ_bundle::targets::{self, cedar_agent};
 
-mod common;
-use common::SampleWorkspace as Ws;
-use common::{both, exits, ok, root, s};
+use crate::common;
+use crate::common::SampleWorkspace as Ws;
+use crate::common::{both, exits, ok, root, s};
 
 /// The cedar-agent binary, or `None` (skipped) when it is not installed.
 fn cedar_agent_binary() -> Option<PathBuf> {

@@ -5,9 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 
-mod common;
-use common::SampleWorkspace as Ws;
-use common::{both, ok, version_ids};
+use crate::common::SampleWorkspace as Ws;
+use crate::common::{both, ok, version_ids};
 
 /// More commands on the sample workspace, run in its temporary folder.
 impl Ws {

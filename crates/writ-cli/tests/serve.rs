@@ -1,10 +1,9 @@
 //! End-to-end tests of `writ serve`, running the real binary on 127.0.0.1
 //! port 0 over bundles exported from a sample workspace.
 
-mod common;
-mod pdp;
-use common::{ok, s};
-use pdp::*;
+use crate::common;
+use crate::common::{ok, s};
+use crate::pdp::*;
 use serde_json::{json, Value};
 
 #[test]

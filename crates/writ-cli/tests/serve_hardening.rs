@@ -2,10 +2,9 @@
 //! bundle back (live and at a restart), and naming an agent without
 //! proving it in verified mode.
 
-mod common;
-mod pdp;
-use common::{exits, ok, s};
-use pdp::*;
+use crate::common;
+use crate::common::{exits, ok, s};
+use crate::pdp::*;
 use serde_json::{json, Value};
 
 /// The replayed decisions (`allow`/`deny`) of a version over the sample trace.

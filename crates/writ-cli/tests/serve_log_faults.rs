@@ -5,10 +5,9 @@
 //! line is ever left torn, and the chain verifies. Needs root for `mount`;
 //! skipped with a printed reason otherwise.
 
-mod common;
-mod pdp;
-use common::{fails, ok, s};
-use pdp::*;
+use crate::common;
+use crate::common::{fails, ok, s};
+use crate::pdp::*;
 use serde_json::{json, Value};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

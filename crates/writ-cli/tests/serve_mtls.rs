@@ -3,10 +3,9 @@
 //! the agent in verified mode; no certificate, or one from another CA, gets
 //! no answer at all.
 
-mod common;
-mod pdp;
-use common::{ok, s};
-use pdp::*;
+use crate::common;
+use crate::common::{ok, s};
+use crate::pdp::*;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use serde_json::{json, Value};
 use std::io::{Read as _, Write as _};

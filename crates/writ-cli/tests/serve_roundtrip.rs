@@ -3,10 +3,9 @@
 //! replay it against v1 and v2 in the workspace, and get the decision
 //! changes `writ diff` computes from the original traces.
 
-mod common;
-mod pdp;
-use common::{json, ok, s};
-use pdp::*;
+use crate::common;
+use crate::common::{json, ok, s};
+use crate::pdp::*;
 use serde_json::Value;
 
 /// The changes of a diff as sorted (agent, tool, resource, from, to) rows.

@@ -4,8 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-mod common;
-use common::{both, fails, in_temp_dir, ok, s, writ};
+use crate::common::{both, fails, in_temp_dir, ok, s, writ};
 
 struct Ws {
     _dir: tempfile::TempDir,

@@ -2,9 +2,7 @@
 //! like the native trace they were recorded from) and OTLP / Tempo /
 //! Jaeger span exports.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 /// The first `n` actions of the sample trace, as native lines and as the

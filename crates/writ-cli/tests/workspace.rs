@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-mod common;
-use common::{both, copy_dir, exits, in_temp_dir, json, ok, root, s, stderr, stdout, writ};
+use crate::common::{both, copy_dir, exits, in_temp_dir, json, ok, root, s, stderr, stdout, writ};
 
 const TRACE: &str = "scenarios/traces/recorded.jsonl";
 const V1: &str = "sample-policies/v1";

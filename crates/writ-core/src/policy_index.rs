@@ -7,7 +7,7 @@
 //! (the policies whose action scope can match it, through Cedar's action
 //! hierarchy), then by principal and resource where a policy's scope pins
 //! them with `==` or `is`. The subsets are small [`PolicySet`]s built on
-//! first use and remembered (bounded). `tests/differential.rs` compares the
+//! first use and remembered (bounded). `tests/differential/` compares the
 //! decisions with Cedar evaluating the whole set.
 
 use crate::projection::{policy_context_use, ContextUse};

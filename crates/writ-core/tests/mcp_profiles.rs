@@ -338,7 +338,7 @@ fn the_writ_profile_maps_to_the_sample_schema() {
 /// Throughput of the JSON-RPC log reader and the toolhive mapping on a
 /// generated log (200,000 calls and their responses, responses every other
 /// pair arriving first). Run with
-/// `cargo test --release -p writ-core --test mcp_profiles -- --ignored --nocapture`.
+/// `cargo test --release -p writ-core --test tests -- --ignored mcp_profiles:: --nocapture`.
 #[test]
 #[ignore]
 fn json_rpc_log_throughput() {

@@ -15,14 +15,10 @@ use writ_core::resolve::Resolver;
 use writ_core::schema::ProjectSchema;
 use writ_core::trace::Decision;
 
-/// The fault switches (feature `fault-injection`) are process-wide: a test
-/// that turns one on holds this lock for writing, every other test holds it
-/// for reading, so no test sees another's fault.
-static FAULTS: std::sync::RwLock<()> = std::sync::RwLock::new(());
-
-fn no_faults() -> std::sync::RwLockReadGuard<'static, ()> {
-    FAULTS.read().unwrap_or_else(|e| e.into_inner())
-}
+// The fault switches (feature `fault-injection`) are process-wide: a test
+// that turns one on holds `FAULTS` (in `common`) for writing, every other
+// test holds it for reading, so no test sees another's fault.
+use crate::common::no_faults;
 
 /// An evaluator over a schema and policies, with no entities.
 fn evaluator(schema: &str, policies: &str) -> Evaluator {
@@ -253,7 +249,7 @@ mod faults_put_back {
     use writ_core::faults::{set, Fault};
 
     fn with<T>(fault: Fault, f: impl FnOnce() -> T) -> T {
-        let _alone = FAULTS.write().unwrap_or_else(|e| e.into_inner());
+        let _alone = crate::common::faults_alone();
         set(fault, true);
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
         set(fault, false);

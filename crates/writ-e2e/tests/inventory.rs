@@ -1,7 +1,7 @@
 //! The inventory as an editable table in the Policies view, driven through
 //! the real window. Run under a display after building the UI, `writ-app`
 //! and `writ-cli` (see this crate's README):
-//! `xvfb-run -a cargo test -p writ-e2e --test inventory`.
+//! `xvfb-run -a cargo test -p writ-e2e --test tests -- inventory::`.
 
 use fantoccini::elements::Element;
 use fantoccini::key::Key;

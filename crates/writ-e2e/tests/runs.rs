@@ -1,7 +1,7 @@
 //! The Runs view's charts, the side-by-side policy diff, and a determining
 //! policy shown highlighted in the Policies view, through the real window.
 //! Run under a display after building the UI, `writ-app` and `writ-cli`:
-//! `xvfb-run -a cargo test -p writ-e2e --test runs`.
+//! `xvfb-run -a cargo test -p writ-e2e --test tests -- runs::`.
 
 use fantoccini::elements::Element;
 use fantoccini::Locator;

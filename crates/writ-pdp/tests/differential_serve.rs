@@ -6,14 +6,13 @@
 //! the stream is decided by it and compared with Cedar itself (the same
 //! reference as `crates/writ-core/tests/differential`).
 
-mod common;
 // The reference is shared with writ-core's harness; not every helper of it
 // is used here.
 #[path = "../../writ-core/tests/differential/reference.rs"]
 #[allow(dead_code)]
 mod reference;
 
-use common::{key, trusted};
+use crate::common::{key, trusted};
 use reference::{Answer, Reference};
 use time::OffsetDateTime;
 use writ_bundle::bundle::{self, BundleInputs};

@@ -134,8 +134,8 @@ fn generated_requests_decide_and_log_as_the_server_would() {
     );
 }
 
-/// Writes the generated seeds: `cargo test -p writ-pdp --test fuzz_corpus
-/// -- --ignored regenerate_seeds`.
+/// Writes the generated seeds: `cargo test -p writ-pdp --test tests
+/// -- --ignored fuzz_corpus::regenerate_seeds`.
 #[test]
 #[ignore = "writes fuzz/corpus seeds; run by hand"]
 fn regenerate_seeds() {

@@ -3,8 +3,7 @@
 //! authentication kept out of the decision log, and the decision cache
 //! capped in bytes.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;

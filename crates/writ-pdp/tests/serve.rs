@@ -2,8 +2,7 @@
 //! sample action decided as `writ replay` decides it, refusing bad bundles,
 //! hot swap, expiry, limits, metrics and graceful shutdown with the log.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::time::Duration;
 use time::OffsetDateTime;

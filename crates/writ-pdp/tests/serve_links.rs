@@ -3,8 +3,7 @@
 //! signed, and the server decides every request as replay does, links
 //! named as the determining policies.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 fn native_records() -> Vec<Value> {

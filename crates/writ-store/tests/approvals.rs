@@ -3,9 +3,9 @@
 //! resubmission, approved versions being final, blocked reviews and
 //! approvals, stale evidence, and the audit trail of every step.
 
-mod common;
+use crate::common;
 
-use common::{project, quiet, repo, sample};
+use crate::common::{project, quiet, repo, sample};
 use std::collections::BTreeSet;
 use writ_core::diff::ChangeKind;
 use writ_core::inventory::RiskTier;

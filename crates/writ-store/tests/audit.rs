@@ -1,8 +1,6 @@
 //! The hash-chained audit trail, and tampering behind the store's back.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::path::{Path, PathBuf};
 use writ_store::audit::{event_hash, GENESIS};
 use writ_store::Workspace;

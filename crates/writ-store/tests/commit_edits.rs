@@ -1,9 +1,7 @@
 //! Committing a stored version with edited files (what the desktop app's
 //! "Commit…" does).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn edits_become_a_new_version_with_an_audit_event() {

@@ -2,7 +2,7 @@
 //! native records and replay like the trace they were recorded from; span
 //! exports are mapped, counted, and their bad spans kept with the set.
 
-mod common;
+use crate::common;
 
 use serde_json::{json, Value};
 use std::sync::atomic::AtomicBool;

@@ -2,12 +2,10 @@
 //! and positional access to a set's actions (the count and the page at
 //! any position that a virtual table needs).
 //!
-//! `cargo test -p writ-store --release --test jobs -- --ignored --nocapture`
+//! `cargo test -p writ-store --release --test tests -- --ignored jobs:: --nocapture`
 //! also builds a 1,000,000-action workspace and prints page-fetch times.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::cell::RefCell;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};

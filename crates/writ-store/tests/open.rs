@@ -1,8 +1,6 @@
 //! Opening, creating, refusing and migrating workspace files.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use writ_store::schema::{current_format, APPLICATION_ID};
 use writ_store::{StoreError, Workspace};
 

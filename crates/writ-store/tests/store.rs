@@ -1,9 +1,7 @@
 //! API-level tests of writ-store: versions, trace sets, runs, and
 //! all-or-nothing behaviour.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use writ_core::diff::DecisionDiff;

@@ -2,9 +2,9 @@
 //! transaction, audited), listing, replacing, removing, and running them
 //! against bound or overriding versions and trace sets.
 
-mod common;
+use crate::common;
 
-use common::{new_workspace, project, quiet, repo, sample};
+use crate::common::{new_workspace, project, quiet, repo, sample};
 use writ_core::scenario::{ScenarioError, ScenarioRunner, TestRun};
 use writ_store::suites::{NewSuite, Overrides, ALL};
 use writ_store::{StoreError, Workspace};

@@ -1,26 +1,21 @@
-//! Helpers shared by the end-to-end tests of the `writ` binary.
-//!
-//! Each file under `tests/` is its own crate and uses only some of these,
-//! hence the `#[allow(dead_code)]` on every item.
+//! Helpers shared by the end-to-end tests of the `writ` binary (the
+//! modules of `tests/tests.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The repository root (where `sample-policies/` and `scenarios/` are).
-#[allow(dead_code)]
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// A path as `&str`, for command arguments.
-#[allow(dead_code)]
 pub fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
 /// Runs `writ` in the repository root with no workspace from the
 /// environment (`WRIT_WORKSPACE` and `WRIT_USER` removed; `USER` is kept).
-#[allow(dead_code)]
 pub fn writ(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_writ"))
         .args(args)
@@ -34,7 +29,6 @@ pub fn writ(args: &[&str]) -> Output {
 /// Runs `writ` in `dir` with no workspace or user from the environment
 /// (`WRIT_WORKSPACE`, `WRIT_USER` and `USER` removed), so that a command
 /// without `--as` has nobody acting.
-#[allow(dead_code)]
 pub fn writ_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_writ"))
         .args(args)
@@ -48,7 +42,6 @@ pub fn writ_in(dir: &Path, args: &[&str]) -> Output {
 
 /// Runs `writ` in the repository root with the environment untouched (for
 /// the commands that read no workspace and need no user).
-#[allow(dead_code)]
 pub fn writ_keeping_env(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_writ"))
         .args(args)
@@ -58,39 +51,33 @@ pub fn writ_keeping_env(args: &[&str]) -> Output {
 }
 
 /// Standard output as text.
-#[allow(dead_code)]
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// Standard error as text.
-#[allow(dead_code)]
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Both streams, labelled, for assertion messages.
-#[allow(dead_code)]
 pub fn both(o: &Output) -> String {
     format!("--- stdout\n{}--- stderr\n{}", stdout(o), stderr(o))
 }
 
 /// Asserts success; returns stdout.
-#[allow(dead_code)]
 pub fn ok(o: Output) -> String {
     assert!(o.status.success(), "expected success:\n{}", both(&o));
     stdout(&o)
 }
 
 /// Asserts exit code 1; returns stdout and stderr.
-#[allow(dead_code)]
 pub fn fails(o: Output) -> (String, String) {
     assert_eq!(o.status.code(), Some(1), "expected exit 1:\n{}", both(&o));
     (stdout(&o), stderr(&o))
 }
 
 /// Asserts the exit code; returns stderr.
-#[allow(dead_code)]
 pub fn exits(o: Output, code: i32) -> String {
     assert_eq!(
         o.status.code(),
@@ -102,14 +89,12 @@ pub fn exits(o: Output, code: i32) -> String {
 }
 
 /// Asserts success; returns stdout parsed as JSON.
-#[allow(dead_code)]
 pub fn json(o: Output) -> serde_json::Value {
     let text = ok(o);
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("JSON ({e}): {text}"))
 }
 
 /// A temporary folder and the path `name` in it (nothing is made there).
-#[allow(dead_code)]
 pub fn in_temp_dir(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join(name);
@@ -117,10 +102,9 @@ pub fn in_temp_dir(name: &str) -> (tempfile::TempDir, PathBuf) {
 }
 
 /// The sample workspace `s.writ`, made by `alice` in a temporary folder,
-/// with the ids of its two versions. A test file may add methods of its
-/// own (`impl SampleWorkspace` there, each test file being its own crate)
-/// for the commands it runs on it.
-#[allow(dead_code)]
+/// with the ids of its two versions. A test module may add methods of its
+/// own (`impl SampleWorkspace` there) for the commands it runs on it; all
+/// modules share one crate, so their method names must differ.
 pub struct SampleWorkspace {
     pub dir: tempfile::TempDir,
     /// The workspace file, `s.writ` in `dir`.
@@ -129,7 +113,6 @@ pub struct SampleWorkspace {
     pub v2: String,
 }
 
-#[allow(dead_code)]
 impl SampleWorkspace {
     /// Runs `writ init --sample s.writ --as alice` in a new temporary folder
     /// (with no workspace or user from the environment) and reads the
@@ -170,7 +153,6 @@ impl SampleWorkspace {
 }
 
 /// The version ids in the output of `writ version list`, newest first.
-#[allow(dead_code)]
 pub fn version_ids(list: &str) -> Vec<String> {
     list.lines()
         .filter_map(|l| l.split_whitespace().next())
@@ -179,7 +161,6 @@ pub fn version_ids(list: &str) -> Vec<String> {
 }
 
 /// Copies the folder `from` to `to`, with everything under it.
-#[allow(dead_code)]
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     for e in std::fs::read_dir(from).expect("read dir") {

@@ -3,8 +3,6 @@
 //! tokens, the sample trace as decision requests and the HTTP client come
 //! from `writ-testkit` (shared with writ-pdp's tests).
 
-#![allow(dead_code, unused_imports)]
-
 use crate::common::{ok, SampleWorkspace as Ws};
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! Every Writ decision path writ-core has, run over one generated case and
 //! compared request by request with Cedar's answer.
 
-use crate::reference::{Answer, Reference};
+use super::reference::{Answer, Reference};
 use cedar_policy::Entities;
 use rayon::ThreadPool;
 use std::path::Path;

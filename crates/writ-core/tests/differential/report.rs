@@ -2,8 +2,8 @@
 //! reproducible report (smallest stream and policy set that still disagree
 //! on the same path).
 
-use crate::paths::{run_case, trace, Mismatch};
-use crate::reference::Reference;
+use super::paths::{run_case, trace, Mismatch};
+use super::reference::Reference;
 use writ_cedargen::Case;
 
 /// `s` with control characters (other than newlines) escaped, so a

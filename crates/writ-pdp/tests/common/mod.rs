@@ -4,8 +4,6 @@
 //! sample trace as requests come from `writ-testkit` (shared with the
 //! CLI's `writ serve` tests).
 
-#![allow(dead_code, unused_imports)]
-
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;

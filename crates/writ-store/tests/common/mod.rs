@@ -1,5 +1,4 @@
 //! Shared helpers for the writ-store API tests.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

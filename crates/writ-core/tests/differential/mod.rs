@@ -8,7 +8,7 @@
 //! refuses is a Writ request error; otherwise decision, determining policies
 //! and erroring policies are equal.
 //!
-//! - CI: `cargo test -p writ-core --test differential` runs a fixed number
+//! - CI: `cargo test -p writ-core --test tests -- differential::` runs a fixed number
 //!   of seeds with every generator switch on (`GenOptions::full()`: shared
 //!   bare ids across namespaces, ids with control characters, escaped
 //!   spellings, `offset` with `args`, templates and links, namespaced
@@ -16,10 +16,10 @@
 //!   requests). `WRIT_DIFF_SWITCHES=-templates,...` turns switches off;
 //!   `WRIT_DIFF_SWITCHES=today` is the older "known gaps" set.
 //! - Long: `WRIT_DIFF_CASES=20000 cargo test -p writ-core --release --test
-//!   differential -- --ignored long_run` prints how many cases and requests
+//!   tests -- --ignored differential::long_run` prints how many cases and requests
 //!   it compared; `WRIT_DIFF_SEED=N` starts elsewhere.
-//! - Survey: `cargo test -p writ-core --test differential -- --ignored
-//!   survey --nocapture` runs today's switches plus one more, for each
+//! - Survey: `cargo test -p writ-core --test tests -- --ignored
+//!   differential::survey --nocapture` runs today's switches plus one more, for each
 //!   switch, and prints each mismatch class found (`WRIT_DIFF_REPORTS=1`
 //!   adds one minimized report per class); it never fails.
 //!
@@ -31,19 +31,17 @@ mod reference;
 mod report;
 
 use paths::run_case;
-use std::sync::Mutex;
 use writ_cedargen::{generate, organisation, GenOptions};
 
 /// Seeds per CI run (a few seconds in a debug build).
 const CI_CASES: u64 = 12;
 
-/// Tests that run cases hold this lock: the fault switches (feature
-/// `fault-injection`) are process-wide, so no case may run while a fault
-/// test has one on.
-static ENGINE: Mutex<()> = Mutex::new(());
-
-fn lock() -> std::sync::MutexGuard<'static, ()> {
-    ENGINE.lock().unwrap_or_else(|e| e.into_inner())
+/// Tests that run cases hold the shared fault lock alone: the fault
+/// switches (feature `fault-injection`) are process-wide, so no case may
+/// run while a fault test (here or in `regressions`) has one on, and the
+/// differential tests run one at a time.
+fn lock() -> std::sync::RwLockWriteGuard<'static, ()> {
+    crate::common::faults_alone()
 }
 
 /// The switches of this run: all, less those `WRIT_DIFF_SWITCHES` turns off.
@@ -110,7 +108,7 @@ fn writ_decides_as_cedar_on_a_generated_organisation() {
 }
 
 #[test]
-#[ignore = "long run: WRIT_DIFF_CASES=20000 cargo test -p writ-core --release --test differential -- --ignored long_run"]
+#[ignore = "long run: WRIT_DIFF_CASES=20000 cargo test -p writ-core --release --test tests -- --ignored differential::long_run"]
 fn long_run() {
     let _g = lock();
     let options = options();
@@ -192,7 +190,7 @@ fn survey() {
 /// With one engine fault switched on, the harness must find a mismatch
 /// within the CI case budget (issue 12, section 3). The switches are the
 /// lead's (`writ_core::faults`, feature `fault-injection`); run with
-/// `cargo test -p writ-core --features fault-injection --test differential`.
+/// `cargo test -p writ-core --features fault-injection --test tests -- differential::`.
 #[cfg(feature = "fault-injection")]
 mod faults {
     use super::*;
