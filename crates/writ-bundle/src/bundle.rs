@@ -823,7 +823,7 @@ pub fn check_channel(m: &Manifest, want: &ChannelExpectation) -> Result<(), Veri
         return Err(VerifyError::Channel {
             expected: want.channel.clone(),
             detail: format!(
-                "it is a format {} bundle, which has no channel or sequence; re-export it with `writ bundle export --channel {}`",
+                "it is a format {} bundle, which has no channel or sequence; export it again in channel `{}`",
                 m.format, want.channel
             ),
         });

@@ -18,7 +18,7 @@ pub enum BundleError {
     #[error("{0} exists already; nothing was written (choose another name, or move it away)")]
     Exists(PathBuf),
     /// A key file that is not an Ed25519 key in the expected PEM form.
-    #[error("{path} is not an Ed25519 {kind} key in PEM form ({detail}); make one with `writ key generate` or `openssl genpkey -algorithm ed25519`")]
+    #[error("{path} is not an Ed25519 {kind} key in PEM form ({detail}); generate an Ed25519 key pair and use its {kind} key")]
     BadKey {
         /// The file.
         path: PathBuf,
@@ -84,7 +84,7 @@ pub enum VerifyError {
         found: String,
     },
     /// No signature is by a trusted key.
-    #[error("the bundle is signed by key {key_ids}, which is not among the trusted keys ({trusted}); pass its public key with --trust")]
+    #[error("the bundle is signed by key {key_ids}, which is not among the trusted keys ({trusted}); trust its public key to accept it")]
     UntrustedKey {
         /// The key ids the envelope names.
         key_ids: String,

@@ -206,6 +206,7 @@ fn verify(
         }
         Err(e) => {
             eprintln!("error: {e}");
+            crate::hint::eprint(crate::hint::for_verify(&e));
             Ok(ExitCode::from(e.exit_code()))
         }
     }

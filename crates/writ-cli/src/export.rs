@@ -92,6 +92,7 @@ fn export_avp(a: AvpArgs) -> anyhow::Result<ExitCode> {
         }
         Err(e) => {
             eprintln!("error: {}: {e}; nothing was written", a.bundle.display());
+            crate::hint::eprint(crate::hint::for_target(&e));
             Ok(ExitCode::from(e.exit_code()))
         }
     }

@@ -10,6 +10,7 @@ mod entities;
 mod export;
 mod findings;
 mod fmt;
+mod hint;
 mod init;
 mod key;
 mod output;
@@ -153,6 +154,7 @@ fn main() -> ExitCode {
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
+            hint::eprint(hint::for_error(&e));
             ExitCode::from(1)
         }
     }

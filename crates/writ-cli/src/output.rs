@@ -49,15 +49,7 @@ pub fn check_ref(
 ) -> anyhow::Result<writ_core::project::CheckReport> {
     let text = reference.to_string_lossy();
     if let Some(version) = text.strip_prefix('@') {
-        let ws = g.open()?;
-        let (id, files) = ws.version_files(version)?;
-        let root = std::path::PathBuf::from(format!("@{}", &id[..12]));
-        Ok(writ_core::project::check_files(
-            &root,
-            files,
-            Vec::new(),
-            today_utc(),
-        ))
+        Ok(g.open()?.check_version(version)?.report)
     } else {
         Ok(check_project(reference, today_utc()))
     }

@@ -73,6 +73,7 @@ fn push_cedar_agent(a: CedarAgentArgs) -> anyhow::Result<ExitCode> {
         Ok(b) => b,
         Err(e) => {
             eprintln!("error: {}: {e}; nothing was sent", a.bundle.display());
+            crate::hint::eprint(crate::hint::for_target(&e));
             return Ok(ExitCode::from(e.exit_code()));
         }
     };

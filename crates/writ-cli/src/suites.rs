@@ -153,6 +153,9 @@ pub fn test(
     let broken = result.errors().count();
     for s in result.errors() {
         eprintln!("error: {}", s.error.as_deref().unwrap_or_default());
+        if let Some(p) = &s.problem {
+            crate::hint::eprint(Some(crate::hint::for_suite(p)));
+        }
     }
     Ok(if run.failed() == 0 && broken == 0 {
         ExitCode::SUCCESS
@@ -175,6 +178,9 @@ fn print(result: &SuiteRun) {
         );
         if let Some(e) = &s.error {
             println!("  not run: {e}");
+            if let Some(p) = &s.problem {
+                println!("  hint: {}", crate::hint::for_suite(p));
+            }
         }
         for c in &result.run.cases[at..at + s.cases] {
             if c.passed {

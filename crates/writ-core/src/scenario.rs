@@ -34,7 +34,7 @@ pub enum ScenarioError {
         message: String,
     },
     /// The project a scenario names has errors.
-    #[error("the project {path} has {errors} error(s); run `writ check {path}`")]
+    #[error("the project {path} has {errors} error(s); its check shows them")]
     Project {
         /// The project folder.
         path: PathBuf,

@@ -6,9 +6,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The file exists but is not a Writ workspace (or not SQLite at all).
-    #[error(
-        "{path} is not a Writ workspace (it was left untouched); create one with `writ init PATH`"
-    )]
+    #[error("{path} is not a Writ workspace (it was left untouched); create a new workspace")]
     NotAWorkspace {
         /// The file.
         path: PathBuf,
@@ -32,7 +30,7 @@ pub enum StoreError {
         detail: String,
     },
     /// No workspace at that path.
-    #[error("no workspace at {path}; create one with `writ init {path}`", path = .path.display())]
+    #[error("no workspace at {path}; create one there", path = .path.display())]
     Missing {
         /// The path.
         path: PathBuf,
@@ -63,16 +61,134 @@ pub enum StoreError {
         /// Its id.
         id: i64,
     },
-    /// A trace set name already in use.
-    #[error("a trace set named `{0}` exists already; choose another --name")]
-    NameTaken(String),
+    /// A name already in use by another thing of its kind.
+    #[error("a {what} named `{name}` exists already; choose another name")]
+    NameTaken {
+        /// What kind of thing (`trace set`, `suite`).
+        what: &'static str,
+        /// The name.
+        name: String,
+    },
+    /// A name that is not allowed for its kind of thing.
+    #[error(transparent)]
+    BadName(#[from] NameProblem),
+    /// A file or folder to create exists already; nothing was written.
+    #[error("{} exists already; choose a new path for the {what}", path.display())]
+    PathExists {
+        /// The path.
+        path: PathBuf,
+        /// What was to be created there (`workspace`, `sample workspace`).
+        what: &'static str,
+    },
+    /// A folder to write into is not empty; nothing was written.
+    #[error("{} is not empty; choose a new folder", path.display())]
+    FolderNotEmpty {
+        /// The folder.
+        path: PathBuf,
+    },
     /// A long job (import, replay) was cancelled; everything it wrote
     /// was rolled back.
     #[error("{0} was cancelled; nothing was stored")]
     Cancelled(&'static str),
-    /// Something the caller asked is not possible.
-    #[error("{0}")]
-    Invalid(String),
+    /// A stored version's check has errors, so it has no project to use.
+    #[error("version {version} has {errors} error(s); its check shows them")]
+    VersionHasErrors {
+        /// The short version id.
+        version: String,
+        /// How many errors its check reports.
+        errors: usize,
+    },
+    /// An edit names a file the version does not have.
+    #[error("{path} is not a file of version {version}")]
+    NotAFileOfVersion {
+        /// The file's relative path, as given.
+        path: String,
+        /// The short version id.
+        version: String,
+    },
+    /// A version's files as edited do not check; nothing was stored.
+    #[error("the edited project has {errors} error(s); fix them before committing")]
+    EditedProjectHasErrors {
+        /// How many errors the check of the edited files reports.
+        errors: usize,
+    },
+    /// A commit of a project without files.
+    #[error("the project has no files to commit")]
+    NothingToCommit,
+    /// A commit without a message.
+    #[error("a version needs a message saying why it exists")]
+    NoMessage,
+    /// A suite's text is larger than a stored suite may be.
+    #[error("{suite} is larger than {max_mib} MiB; a scenario file that big is not supported")]
+    SuiteTooLarge {
+        /// The suite as shown (its source or name).
+        suite: String,
+        /// The limit in MiB.
+        max_mib: usize,
+    },
+    /// A suite names an entities file, which a stored suite cannot read.
+    #[error("{suite}: `entities = \"{file}\"` names a file, which a suite stored in the workspace cannot read; write the entities inline as [[entities]] tables")]
+    SuiteReadsFile {
+        /// The suite as shown (its source or name).
+        suite: String,
+        /// The file it names.
+        file: String,
+    },
+    /// A filter by verdict without a run whose verdicts to use.
+    #[error("filtering by verdict needs a run")]
+    VerdictFilterNeedsRun,
+    /// A run asked for with a trace set it did not replay.
+    #[error("run {run} replayed trace set {run_set}, not trace set {set}")]
+    RunOfAnotherSet {
+        /// The run.
+        run: i64,
+        /// The set it replayed.
+        run_set: i64,
+        /// The set asked for.
+        set: i64,
+    },
+    /// Two runs to compare replayed different trace sets.
+    #[error("runs {a} and {b} replayed different trace sets ({set_a} and {set_b}); compare runs over the same set")]
+    RunsOfDifferentSets {
+        /// The first run.
+        a: i64,
+        /// The second run.
+        b: i64,
+        /// The set the first replayed.
+        set_a: i64,
+        /// The set the second replayed.
+        set_b: i64,
+    },
+    /// A stored run's action lies outside the run's own time span.
+    #[error("run {run}: an action's time falls outside its own span (interval {interval})")]
+    OutsideRunSpan {
+        /// The run.
+        run: i64,
+        /// The interval computed for the action.
+        interval: i64,
+    },
+    /// A string that is not a key id.
+    #[error("`{key_id}` is not a key id (32 lower-case hex characters)")]
+    NotAKeyId {
+        /// The string given.
+        key_id: String,
+    },
+    /// A trace file could not be read as a whole.
+    #[error("{}: {source}", path.display())]
+    Ingest {
+        /// The trace file.
+        path: PathBuf,
+        /// Why.
+        source: writ_core::ingest::IngestError,
+    },
+    /// A value could not be encoded as JSON to be stored or queried.
+    #[error("cannot record {what}: {source}")]
+    Encode {
+        /// What was to be recorded.
+        what: &'static str,
+        /// Why.
+        source: serde_json::Error,
+    },
     /// A scenario suite is malformed or could not be run.
     #[error(transparent)]
     Scenario(#[from] writ_core::scenario::ScenarioError),
@@ -96,6 +212,43 @@ pub enum StoreError {
     /// A review step (submit, approve, reject) was refused.
     #[error(transparent)]
     Review(#[from] crate::review_state::ReviewError),
+}
+
+/// What is wrong with a name (see [`StoreError::BadName`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameProblem {
+    /// Empty, or starts or ends with white space.
+    #[error("a {what} name must not be empty or start or end with spaces")]
+    Blank {
+        /// What kind of thing is named.
+        what: &'static str,
+    },
+    /// Longer than allowed.
+    #[error("a {what} name has at most {max} characters, `{name}` has {chars}")]
+    TooLong {
+        /// What kind of thing is named.
+        what: &'static str,
+        /// The name.
+        name: String,
+        /// The limit.
+        max: usize,
+        /// The name's length.
+        chars: usize,
+    },
+    /// Holds control characters.
+    #[error("a {what} name must not hold control characters")]
+    ControlCharacters {
+        /// What kind of thing is named.
+        what: &'static str,
+    },
+    /// A name with a meaning of its own.
+    #[error("`{name}` stands for {meaning}; choose another name")]
+    Reserved {
+        /// The name.
+        name: &'static str,
+        /// What it stands for.
+        meaning: &'static str,
+    },
 }
 
 impl From<rusqlite::Error> for StoreError {

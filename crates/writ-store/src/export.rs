@@ -15,7 +15,7 @@ use writ_bundle::keys;
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     /// The version to export is not approved.
-    #[error("version {version} is {state}, not approved; nothing was exported (submit it with `writ review {version}` and have someone other than its author run `writ approve {version}`)")]
+    #[error("version {version} is {state}, not approved; nothing was exported (submit it for review and have someone other than its author approve it)")]
     NotApproved {
         /// The short version id.
         version: String,
@@ -23,9 +23,7 @@ pub enum ExportError {
         state: &'static str,
     },
     /// The stored version does not check.
-    #[error(
-        "version {version} has {errors} error(s) in `writ check @{version}`; nothing was exported"
-    )]
+    #[error("version {version} has {errors} error(s) in its check; nothing was exported")]
     VersionHasErrors {
         /// The short version id.
         version: String,
@@ -141,19 +139,13 @@ pub fn export_version(
         (None, Some(e)) => Some(bundle::format_time(bundle::parse_time(e)?)),
         (None, None) => None,
     };
-    let (id, files) = ws.version_files(&status.id)?;
-    let report = writ_core::project::check_files(
-        &PathBuf::from(format!("@{short}")),
-        files,
-        Vec::new(),
-        writ_core::project::today_utc(),
-    );
-    let Some(project) = report.project else {
-        return Err(ExportError::VersionHasErrors {
-            version: short,
-            errors: report.error_count(),
-        });
-    };
+    let crate::checked::VersionProject { id, project, .. } =
+        ws.project(&status.id).map_err(|e| match e {
+            StoreError::VersionHasErrors { version, errors } => {
+                ExportError::VersionHasErrors { version, errors }
+            }
+            other => other.into(),
+        })?;
     let approvals = status
         .approvals
         .iter()

@@ -84,9 +84,9 @@ impl Workspace {
         actor: &str,
     ) -> Result<bool> {
         if !valid_key_id(key_id) {
-            return Err(StoreError::Invalid(format!(
-                "`{key_id}` is not a key id (32 lower-case hex characters)"
-            )));
+            return Err(StoreError::NotAKeyId {
+                key_id: key_id.to_string(),
+            });
         }
         let tx = self
             .conn

@@ -5,7 +5,8 @@
 //! - [`Workspace`] opens, creates and migrates the file (`user_version`),
 //!   refusing foreign, newer or damaged files without touching them.
 //! - Versions ([`versions`]): immutable snapshots of a project, addressed
-//!   by the SHA-256 of their canonical content.
+//!   by the SHA-256 of their canonical content; checked ([`checked`]) into
+//!   a report or a project in one place.
 //! - Trace sets ([`traces`]): imported whole in one transaction, with the
 //!   per-line error report, progress and cancel (a cancelled import leaves
 //!   nothing); filtered, keyset-paged listing, and positional access (a
@@ -35,6 +36,7 @@
 pub mod approvals;
 pub mod audit;
 pub mod channels;
+pub mod checked;
 pub mod error;
 pub mod export;
 pub mod findings;
@@ -50,5 +52,6 @@ pub mod traces;
 pub mod versions;
 pub mod workspace;
 
+pub use checked::{CheckedVersion, EditedVersion, VersionProject};
 pub use error::{Result, StoreError};
 pub use workspace::Workspace;

@@ -129,7 +129,7 @@ pub struct ReviewOptions<'a> {
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
     /// The version does not check clean.
-    #[error("version {short} has {errors} error(s) and cannot be reviewed; see them with `writ check @{short}`, fix them and commit a new version")]
+    #[error("version {short} has {errors} error(s) and cannot be reviewed; see them in its check, fix them and commit a new version")]
     CheckFailed {
         /// Short version id.
         short: String,
@@ -137,23 +137,23 @@ pub enum ReviewError {
         errors: usize,
     },
     /// No scenario suite is bound to the version.
-    #[error("no scenario suite is bound to version {short}, so nothing shows what it must decide; bind one with `writ suites add FILE --version {short}` and review again")]
+    #[error("no scenario suite is bound to version {short}, so nothing shows what it must decide; bind a suite to it and review again")]
     NoSuites {
         /// Short version id.
         short: String,
     },
     /// The workspace has no trace set to diff on.
-    #[error("the workspace holds no trace set to replay the version on; import one with `writ traces import FILE --name NAME` and review again")]
+    #[error(
+        "the workspace holds no trace set to replay the version on; import one and review again"
+    )]
     NoTraceSet,
     /// The step needs the version in review.
-    #[error("version {short} is {}, not in review; {hint}", state.words())]
+    #[error("version {short} is {}, not in review; {}", state.words(), if *state == ReviewState::Rejected { "submit it for review again (resubmit it)" } else { "submit it for review" })]
     NotInReview {
         /// Short version id.
         short: String,
         /// Its state.
         state: ReviewState,
-        /// What to do.
-        hint: String,
     },
     /// The version is approved, which is final.
     #[error("version {short} is approved, which is final; commit a new version and review that")]
@@ -180,7 +180,7 @@ pub enum ReviewError {
         agents: String,
     },
     /// Suites bound to the version fail.
-    #[error("version {short} cannot be approved: suite(s) {suites} fail against it (see `writ test --suite NAME`); fix the suite and gather the evidence again (`writ review {short}`), or reject this version and fix it in a new one")]
+    #[error("version {short} cannot be approved: suite(s) {suites} fail against it (run them to see why); fix the suite and gather the evidence again, or reject this version and fix it in a new one")]
     SuitesFail {
         /// Short version id.
         short: String,
@@ -188,20 +188,27 @@ pub enum ReviewError {
         suites: String,
     },
     /// The evidence stored with the review no longer holds.
-    #[error("the evidence reviewed for version {short} is out of date: {reason}; {hint}")]
+    #[error("the evidence reviewed for version {short} is out of date: {reason}; {}", if *approved_by_some { "approvals were given on it, so reject it and submit it for review again" } else { "gather it again" })]
     StaleEvidence {
         /// Short version id.
         short: String,
         /// What changed.
         reason: String,
-        /// What to do.
-        hint: String,
+        /// Whether approvals were given on the stale evidence (then it
+        /// must be rejected and submitted again rather than gathered again).
+        approved_by_some: bool,
+    },
+    /// The review changed while this step was being taken.
+    #[error("the review of version {short} changed meanwhile; gather its evidence again")]
+    Changed {
+        /// Short version id.
+        short: String,
     },
     /// A rejection without a reason.
-    #[error("a rejection needs a comment saying why (--comment TEXT)")]
+    #[error("a rejection needs a comment saying why")]
     CommentRequired,
     /// No name for who acts.
-    #[error("a review step needs the name of who takes it (--as NAME)")]
+    #[error("a review step needs the name of who takes it")]
     NoActor,
     /// A suite bound to an approved version cannot change.
     #[error("suite `{suite}` is bound to version {short}, which is approved and final; its suites cannot be replaced or removed; add a new suite instead")]

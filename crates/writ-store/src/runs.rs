@@ -167,23 +167,15 @@ impl Workspace {
             }
         };
         stop()?;
-        let (version_id, files) = self.version_files(version)?;
+        // The version is found, the set is found, then its errors count.
+        let checked = self.check_version(version)?;
         let set = self.trace_set(set)?;
-        let report = writ_core::project::check_files(
-            &std::path::PathBuf::from(format!("@{}", &version_id[..12])),
-            files,
-            Vec::new(),
-            writ_core::project::today_utc(),
-        );
-        let errors = report.error_count();
-        let project = report.project.ok_or_else(|| {
-            StoreError::Invalid(format!(
-                "version {} has {errors} error(s); run `writ check @{}` to see them",
-                &version_id[..12],
-                &version_id[..12]
-            ))
-        })?;
-        let ev = Evaluator::from_project(format!("@{}", &version_id[..12]), &project);
+        let crate::checked::VersionProject {
+            id: version_id,
+            short,
+            project,
+        } = checked.into_project()?;
+        let ev = Evaluator::from_project(format!("@{short}"), &project);
         let started = now_rfc3339();
         let conn = self.reopen()?;
         conn.execute_batch("BEGIN IMMEDIATE")?;
@@ -215,10 +207,15 @@ impl Workspace {
             Err(e) => return Err(e.into()),
         };
         let finished = now_rfc3339();
-        let summary = serde_json::to_value(&writer.summary)
-            .map_err(|e| StoreError::Invalid(format!("cannot record the run's summary: {e}")))?;
-        let stats_json = serde_json::to_value(&stats)
-            .map_err(|e| StoreError::Invalid(format!("cannot record the run's counters: {e}")))?;
+        let summary =
+            serde_json::to_value(&writer.summary).map_err(|source| StoreError::Encode {
+                what: "the run's summary",
+                source,
+            })?;
+        let stats_json = serde_json::to_value(&stats).map_err(|source| StoreError::Encode {
+            what: "the run's counters",
+            source,
+        })?;
         writer.conn.execute(
             "UPDATE runs SET finished_at = ?1, summary = ?2, stats = ?3 WHERE id = ?4",
             params![
@@ -314,10 +311,12 @@ impl Workspace {
     pub fn diff_runs(&self, a: i64, b: i64) -> Result<DecisionDiff> {
         let (ra, rb) = (self.run(a)?, self.run(b)?);
         if ra.set != rb.set {
-            return Err(StoreError::Invalid(format!(
-                "runs {a} and {b} replayed different trace sets ({} and {}); compare runs over the same set",
-                ra.set, rb.set
-            )));
+            return Err(StoreError::RunsOfDifferentSets {
+                a,
+                b,
+                set_a: ra.set,
+                set_b: rb.set,
+            });
         }
         let mut stmt = self.conn.prepare(
             "SELECT x.line, a.record,
@@ -545,11 +544,7 @@ impl Workspace {
             let slot = usize::try_from(b)
                 .ok()
                 .and_then(|b| buckets.get_mut(b))
-                .ok_or_else(|| {
-                    StoreError::Invalid(format!(
-                        "run {run}: an action's time falls outside its own span (interval {b})"
-                    ))
-                })?;
+                .ok_or(StoreError::OutsideRunSpan { run, interval: b })?;
             slot.allowed = u64::try_from(allowed).unwrap_or(0);
             slot.denied = u64::try_from(denied).unwrap_or(0);
         }

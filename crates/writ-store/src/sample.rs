@@ -96,10 +96,10 @@ pub struct SampleWorkspace {
 /// On any failure the half-made file is removed.
 pub fn create_sample(path: &Path, actor: &str) -> Result<SampleWorkspace> {
     if path.exists() {
-        return Err(StoreError::Invalid(format!(
-            "{} exists already; choose a new path for the sample workspace",
-            path.display()
-        )));
+        return Err(StoreError::PathExists {
+            path: path.to_path_buf(),
+            what: "sample workspace",
+        });
     }
     let result = (|| {
         let mut ws = Workspace::create(path)?;

@@ -9,12 +9,12 @@
 //! reported at file:line:column and nothing is stored.
 
 use crate::audit;
-use crate::error::{Result, StoreError};
+use crate::error::{NameProblem, Result, StoreError};
 use crate::workspace::{now_rfc3339, Workspace};
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use writ_core::evaluate::Evaluator;
 use writ_core::project::Project;
 use writ_core::scenario::{Scenario, TestRun};
@@ -98,6 +98,46 @@ pub struct SuiteOutcome {
     pub cases: usize,
     /// Why it could not run at all, as a readable message.
     pub error: Option<String>,
+    /// Why it could not run, where that is something to set up (for a
+    /// caller to add its own advice to `error`).
+    #[serde(skip)]
+    pub problem: Option<SuiteProblem>,
+}
+
+/// Why a suite could not run, where that is something to set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SuiteProblem {
+    /// The suite is bound to no version and none was named.
+    NoVersion {
+        /// The suite.
+        suite: String,
+    },
+    /// The suite has cases on trace lines but no trace set.
+    NoTraceSet {
+        /// The suite.
+        suite: String,
+    },
+    /// The version it runs against has errors.
+    VersionHasErrors {
+        /// The short version id.
+        version: String,
+    },
+}
+
+/// Why one suite did not run: the readable message and, where there is
+/// one, the typed problem.
+struct NotRun {
+    message: String,
+    problem: Option<SuiteProblem>,
+}
+
+impl From<String> for NotRun {
+    fn from(message: String) -> Self {
+        NotRun {
+            message,
+            problem: None,
+        }
+    }
 }
 
 /// The result of running suites.
@@ -121,24 +161,26 @@ impl SuiteRun {
 pub fn check_name(name: &str) -> Result<()> {
     let n = name.chars().count();
     if n == 0 || name.trim() != name {
-        return Err(StoreError::Invalid(
-            "a suite name must not be empty or start or end with spaces".into(),
-        ));
+        return Err(NameProblem::Blank { what: "suite" }.into());
     }
     if n > MAX_NAME_CHARS {
-        return Err(StoreError::Invalid(format!(
-            "a suite name has at most {MAX_NAME_CHARS} characters, `{name}` has {n}"
-        )));
+        return Err(NameProblem::TooLong {
+            what: "suite",
+            name: name.to_string(),
+            max: MAX_NAME_CHARS,
+            chars: n,
+        }
+        .into());
     }
     if name.chars().any(char::is_control) {
-        return Err(StoreError::Invalid(
-            "a suite name must not hold control characters".into(),
-        ));
+        return Err(NameProblem::ControlCharacters { what: "suite" }.into());
     }
     if name == ALL {
-        return Err(StoreError::Invalid(format!(
-            "`{ALL}` stands for every suite; choose another name"
-        )));
+        return Err(NameProblem::Reserved {
+            name: ALL,
+            meaning: "every suite",
+        }
+        .into());
     }
     Ok(())
 }
@@ -146,17 +188,18 @@ pub fn check_name(name: &str) -> Result<()> {
 /// Parses and checks a suite's text, shown as `shown` in errors.
 fn parse(shown: &str, text: &str) -> Result<Scenario> {
     if text.len() > MAX_TEXT_BYTES {
-        return Err(StoreError::Invalid(format!(
-            "{shown} is larger than {} MiB; a scenario file that big is not supported",
-            MAX_TEXT_BYTES >> 20
-        )));
+        return Err(StoreError::SuiteTooLarge {
+            suite: shown.to_string(),
+            max_mib: MAX_TEXT_BYTES >> 20,
+        });
     }
     let scenario = Scenario::parse(Path::new(shown), text)?;
     scenario.validate()?;
     if let Some(file) = scenario.entities_file() {
-        return Err(StoreError::Invalid(format!(
-            "{shown}: `entities = \"{file}\"` names a file, which a suite stored in the workspace cannot read; write the entities inline as [[entities]] tables"
-        )));
+        return Err(StoreError::SuiteReadsFile {
+            suite: shown.to_string(),
+            file: file.to_string(),
+        });
     }
     Ok(scenario)
 }
@@ -216,10 +259,10 @@ impl Workspace {
             .optional()?;
         match (exists, replace) {
             (Some(_), false) => {
-                return Err(StoreError::Invalid(format!(
-                    "a suite named `{}` exists already; choose another name, or replace it",
-                    new.name
-                )))
+                return Err(StoreError::NameTaken {
+                    what: "suite",
+                    name: new.name.to_string(),
+                })
             }
             (None, true) => {
                 return Err(StoreError::NotFound {
@@ -328,8 +371,7 @@ impl Workspace {
             .map(|v| self.resolve_version(v))
             .transpose()?;
         let set_override = overrides.traces.map(|t| self.trace_set(t)).transpose()?;
-        let mut evaluators: HashMap<String, std::result::Result<(Project, Evaluator), String>> =
-            HashMap::new();
+        let mut evaluators: HashMap<String, Result<(Project, Evaluator)>> = HashMap::new();
         let mut out = SuiteRun::default();
         for suite in suites {
             let info = &suite.info;
@@ -346,11 +388,11 @@ impl Workspace {
                 &mut evaluators,
                 &mut out.run,
             );
-            let error = match result {
-                Ok(()) => None,
+            let (error, problem) = match result {
+                Ok(()) => (None, None),
                 Err(e) => {
                     out.run.cases.truncate(before);
-                    Some(e)
+                    (Some(e.message), e.problem)
                 }
             };
             out.suites.push(SuiteOutcome {
@@ -359,6 +401,7 @@ impl Workspace {
                 set: set.map(|(_, n)| n),
                 cases: out.run.cases.len() - before,
                 error,
+                problem,
             });
         }
         Ok(out)
@@ -370,22 +413,37 @@ impl Workspace {
         suite: &Suite,
         version: Option<&str>,
         set: Option<&(i64, String)>,
-        evaluators: &mut HashMap<String, std::result::Result<(Project, Evaluator), String>>,
+        evaluators: &mut HashMap<String, Result<(Project, Evaluator)>>,
         run: &mut TestRun,
-    ) -> std::result::Result<(), String> {
+    ) -> std::result::Result<(), NotRun> {
         let name = &suite.info.name;
         let scenario = Scenario::parse(Path::new(name), &suite.text).map_err(|e| e.to_string())?;
         let Some(version) = version else {
-            return Err(format!(
-                "suite `{name}` is bound to no version; bind one (`writ suites add FILE --version V --name {name} --replace`) or run it with --version"
-            ));
+            return Err(NotRun {
+                message: format!(
+                    "suite `{name}` is bound to no version; bind it to one, or name the version to run it against"
+                ),
+                problem: Some(SuiteProblem::NoVersion {
+                    suite: name.clone(),
+                }),
+            });
         };
         let short = &version[..version.len().min(12)];
         let (project, shared) = evaluators
             .entry(version.to_string())
             .or_insert_with(|| self.evaluator(version))
             .as_ref()
-            .map_err(|e| format!("suite `{name}` cannot run: {e}"))?;
+            .map_err(|e| NotRun {
+                message: format!("suite `{name}` cannot run: {e}"),
+                problem: match e {
+                    StoreError::VersionHasErrors { version, .. } => {
+                        Some(SuiteProblem::VersionHasErrors {
+                            version: version.clone(),
+                        })
+                    }
+                    _ => None,
+                },
+            })?;
         // A suite adding entities of its own decides with them added.
         let own;
         let ev = if scenario.adds_entities() {
@@ -401,10 +459,15 @@ impl Workspace {
         let mut missing = String::from("the suite is bound to no trace set");
         if !needed.is_empty() {
             let Some((set_id, set_name)) = set else {
-                return Err(format!(
-                    "suite `{name}` has {} case(s) on trace lines but no trace set; bind one with --traces SET, or run it with --traces",
-                    needed.len()
-                ));
+                return Err(NotRun {
+                    message: format!(
+                        "suite `{name}` has {} case(s) on trace lines but no trace set; bind it to one, or name the trace set to run it with",
+                        needed.len()
+                    ),
+                    problem: Some(SuiteProblem::NoTraceSet {
+                        suite: name.clone(),
+                    }),
+                });
             };
             let mut stmt = self
                 .conn
@@ -427,24 +490,13 @@ impl Workspace {
             .unwrap_or_else(|| name.clone());
         scenario
             .run(&title, &format!("@{short}"), ev, &lines, &missing, run)
-            .map_err(|e| e.to_string())
+            .map_err(|e| NotRun::from(e.to_string()))
     }
 
     /// The evaluator of a stored version, or why it has none.
-    fn evaluator(&self, version: &str) -> std::result::Result<(Project, Evaluator), String> {
-        let (id, files) = self.version_files(version).map_err(|e| e.to_string())?;
-        let short = &id[..12];
-        let report = writ_core::project::check_files(
-            &PathBuf::from(format!("@{short}")),
-            files,
-            Vec::new(),
-            writ_core::project::today_utc(),
-        );
-        let errors = report.error_count();
-        let project = report.project.ok_or_else(|| {
-            format!("version {short} has {errors} error(s); run `writ check @{short}` to see them")
-        })?;
-        let ev = Evaluator::from_project(format!("@{short}"), &project);
-        Ok((project, ev))
+    fn evaluator(&self, version: &str) -> Result<(Project, Evaluator)> {
+        let checked = self.project(version)?;
+        let ev = Evaluator::from_project(format!("@{}", checked.short), &checked.project);
+        Ok((checked.project, ev))
     }
 }

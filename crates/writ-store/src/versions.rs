@@ -79,9 +79,7 @@ impl Workspace {
     ) -> Result<Committed> {
         let files = files_of(project);
         if files.is_empty() {
-            return Err(StoreError::Invalid(
-                "the project has no files to commit".into(),
-            ));
+            return Err(StoreError::NothingToCommit);
         }
         let id = content_hash(&files);
         let tx = self
@@ -133,33 +131,14 @@ impl Workspace {
         message: &str,
     ) -> Result<Committed> {
         if message.trim().is_empty() {
-            return Err(StoreError::Invalid(
-                "a version needs a message saying why it exists".into(),
-            ));
+            return Err(StoreError::NoMessage);
         }
-        let (id, mut files) = self.version_files(base)?;
-        for (path, text) in edits {
-            let file = files
-                .all_mut()
-                .find(|f| f.relative == path)
-                .ok_or_else(|| {
-                    StoreError::Invalid(format!("{path} is not a file of version {}", &id[..12]))
-                })?;
-            file.text = text.to_string();
-        }
-        let report = writ_core::project::check_files(
-            &PathBuf::from(format!("@{}", &id[..12])),
-            files.clone(),
-            Vec::new(),
-            writ_core::project::today_utc(),
-        );
-        let errors = report.error_count();
+        let edited = self.check_edited(base, edits)?;
+        let errors = edited.checked.report.error_count();
         if errors > 0 {
-            return Err(StoreError::Invalid(format!(
-                "the edited project has {errors} error(s); fix them before committing"
-            )));
+            return Err(StoreError::EditedProjectHasErrors { errors });
         }
-        self.commit_version(&files, author, message.trim())
+        self.commit_version(&edited.files, author, message.trim())
     }
 
     /// Resolves a version id or unique prefix (at least 4 characters).
@@ -283,10 +262,9 @@ impl Workspace {
         if dir.exists() {
             let mut entries = std::fs::read_dir(dir).map_err(io(dir))?;
             if entries.next().is_some() {
-                return Err(StoreError::Invalid(format!(
-                    "{} is not empty; check out into a new folder",
-                    dir.display()
-                )));
+                return Err(StoreError::FolderNotEmpty {
+                    path: dir.to_path_buf(),
+                });
             }
             std::fs::remove_dir(dir).map_err(io(dir))?;
         }

@@ -53,10 +53,10 @@ impl Workspace {
     /// Creates a new workspace at `path`; fails if the file exists.
     pub fn create(path: &Path) -> Result<Workspace> {
         if path.exists() {
-            return Err(StoreError::Invalid(format!(
-                "{} exists already; open it, or choose another path",
-                path.display()
-            )));
+            return Err(StoreError::PathExists {
+                path: path.to_path_buf(),
+                what: "workspace",
+            });
         }
         let conn = Connection::open_with_flags(
             path,

@@ -31,7 +31,10 @@ fn create_refuses_an_existing_file() {
     let path = dir.path().join("taken");
     std::fs::write(&path, b"keep me").unwrap();
     let err = Workspace::create(&path).unwrap_err();
-    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert!(
+        matches!(&err, StoreError::PathExists { path: p, .. } if p == &path),
+        "{err:?}"
+    );
     assert_eq!(std::fs::read(&path).unwrap(), b"keep me");
 }
 

@@ -124,7 +124,7 @@ fn an_empty_project_is_not_committed() {
     let err = ws
         .commit_version(&ProjectFiles::default(), "ana", "nothing")
         .unwrap_err();
-    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert!(matches!(err, StoreError::NothingToCommit), "{err:?}");
     assert!(ws.list_versions().unwrap().is_empty());
     assert!(ws.audit_events().unwrap().is_empty());
 }
@@ -328,7 +328,10 @@ fn entity_data_and_links_are_stored_and_checked_out_byte_for_byte() {
         "ana",
         "break",
     );
-    assert!(matches!(broken, Err(StoreError::Invalid(_))), "{broken:?}");
+    assert!(
+        matches!(broken, Err(StoreError::EditedProjectHasErrors { errors }) if errors > 0),
+        "{broken:?}"
+    );
 }
 
 #[test]
@@ -347,7 +350,7 @@ fn checkout_into_an_empty_folder_works_and_a_non_empty_one_is_refused() {
     std::fs::create_dir(&busy).unwrap();
     std::fs::write(busy.join("mine.txt"), b"do not touch").unwrap();
     let err = ws.checkout_version(c.id(), &busy).unwrap_err();
-    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert!(matches!(err, StoreError::FolderNotEmpty { .. }), "{err:?}");
     let left = tree(&busy);
     assert_eq!(left.len(), 1);
     assert_eq!(left["mine.txt"], b"do not touch");
@@ -355,7 +358,7 @@ fn checkout_into_an_empty_folder_works_and_a_non_empty_one_is_refused() {
     // Checking out into the folder that was just filled is refused too.
     assert!(matches!(
         ws.checkout_version(c.id(), &empty),
-        Err(StoreError::Invalid(_))
+        Err(StoreError::FolderNotEmpty { .. })
     ));
     // An unknown version writes nothing.
     let never = dir.path().join("never");
@@ -546,7 +549,7 @@ fn a_taken_name_is_refused() {
         .import_traces(&b, Some("week"), "ana", &quiet)
         .unwrap_err();
     assert!(
-        matches!(&err, StoreError::NameTaken(n) if n == "week"),
+        matches!(&err, StoreError::NameTaken { what: "trace set", name } if name == "week"),
         "{err:?}"
     );
     assert_eq!(ws.list_trace_sets().unwrap(), vec![first.set.clone()]);
@@ -555,7 +558,7 @@ fn a_taken_name_is_refused() {
     let c = head_of_recorded(&dir.path().join("week.jsonl"), 30);
     assert!(matches!(
         ws.import_traces(&c, None, "ana", &quiet),
-        Err(StoreError::NameTaken(_))
+        Err(StoreError::NameTaken { .. })
     ));
     // Under a free name the other content imports.
     let second = ws.import_traces(&b, Some("week2"), "ana", &quiet).unwrap();
@@ -710,7 +713,7 @@ fn list_actions_filters_and_pages() {
             10,
         )
         .unwrap_err();
-    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert!(matches!(err, StoreError::VerdictFilterNeedsRun), "{err:?}");
     // Another set's actions are not listed.
     assert!(ws
         .list_actions(set + 1, &ActionFilter::default(), 0, 10)
@@ -945,7 +948,10 @@ fn runs_over_different_sets_are_not_compared() {
     assert_eq!(rb.set, other);
     assert_eq!(rb.summary["actions"], 40);
     let err = f.ws.diff_runs(ra.id, rb.id).unwrap_err();
-    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert!(
+        matches!(err, StoreError::RunsOfDifferentSets { a, b, .. } if a == ra.id && b == rb.id),
+        "{err:?}"
+    );
     assert!(matches!(
         f.ws.diff_runs(ra.id, 999),
         Err(StoreError::NotFound { what: "run", .. })
@@ -957,7 +963,7 @@ fn runs_over_different_sets_are_not_compared() {
     };
     assert!(matches!(
         f.ws.list_actions(other, &cross, 0, 10),
-        Err(StoreError::Invalid(_))
+        Err(StoreError::RunOfAnotherSet { .. })
     ));
     let unknown = ActionFilter {
         run: Some(999),
@@ -1037,7 +1043,7 @@ fn a_version_with_errors_is_not_run() {
         .store_run(c.id(), &set.to_string(), "ana", &quiet)
         .unwrap_err();
     assert!(
-        matches!(&err, StoreError::Invalid(m) if m.contains(&c.id()[..12])),
+        matches!(&err, StoreError::VersionHasErrors { version, errors } if version == &c.id()[..12] && *errors > 0),
         "{err:?}"
     );
     assert!(ws.list_runs().unwrap().is_empty());

@@ -47,28 +47,18 @@ pub async fn check_version(
 fn check(
     path: &Path,
     version: &str,
-    mut edits: HashMap<String, String>,
+    edits: HashMap<String, String>,
 ) -> Result<Vec<Problem>, String> {
     let ws = open(path)?;
-    let (id, mut files) = ws.version_files(version).map_err(|e| e.to_string())?;
-    let mut shown_to_relative = HashMap::new();
-    for f in files
-        .schema
-        .iter_mut()
-        .chain(files.inventory.iter_mut())
-        .chain(files.policies.iter_mut())
-    {
-        if let Some(text) = edits.remove(&f.relative) {
-            f.text = text;
-        }
-        shown_to_relative.insert(f.shown.clone(), f.relative.clone());
-    }
-    if let Some(unknown) = edits.keys().next() {
-        return Err(format!("{unknown} is not a file of version {}", &id[..12]));
-    }
-    let root = PathBuf::from(format!("@{}", &id[..12]));
-    let report =
-        writ_core::project::check_files(&root, files, Vec::new(), writ_core::project::today_utc());
+    let edited = ws
+        .check_edited(version, edits.iter().map(|(p, t)| (p.as_str(), t.as_str())))
+        .map_err(|e| e.to_string())?;
+    let shown_to_relative: HashMap<PathBuf, String> = edited
+        .files
+        .all()
+        .map(|f| (f.shown.clone(), f.relative.clone()))
+        .collect();
+    let report = edited.checked.report;
     Ok(report
         .diagnostics
         .iter()

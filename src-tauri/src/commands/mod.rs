@@ -167,20 +167,16 @@ pub(crate) fn run_projects(path: &Path, a: i64, b: i64) -> Result<(Project, Proj
     ))
 }
 
-/// The checked project of a stored version (`why`: what it is needed for).
+/// The checked project of a stored version (`why`: what it is needed for,
+/// said in place of the store's advice when the version has errors).
 pub(crate) fn version_project(ws: &Workspace, version: &str, why: &str) -> Result<Project, String> {
-    let (id, files) = ws.version_files(version).map_err(|e| e.to_string())?;
-    let short = &id[..12];
-    let report = writ_core::project::check_files(
-        &PathBuf::from(format!("@{short}")),
-        files,
-        Vec::new(),
-        writ_core::project::today_utc(),
-    );
-    let errors = report.error_count();
-    report
-        .project
-        .ok_or_else(|| format!("version {short} has {errors} error(s); it cannot be {why}"))
+    match ws.project(version) {
+        Ok(checked) => Ok(checked.project),
+        Err(writ_store::StoreError::VersionHasErrors { version, errors }) => Err(format!(
+            "version {version} has {errors} error(s); it cannot be {why}"
+        )),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 #[cfg(test)]

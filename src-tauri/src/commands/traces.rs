@@ -455,9 +455,7 @@ pub async fn import_trace(
                     })
                 }
                 Err(StoreError::Cancelled(_)) => Err(CANCELLED.to_string()),
-                Err(e @ StoreError::NameTaken(_)) => Err(format!(
-                    "a trace set named `{name}` exists already; choose another name ({e})"
-                )),
+                Err(e @ StoreError::NameTaken { .. }) => Err(e.to_string()),
                 Err(e) => Err(format!("importing {} failed: {e}", file.display())),
             }
         })();

@@ -10,7 +10,6 @@ use crate::workspace::Workspace;
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use writ_core::diff::ChangeKind;
 use writ_core::inventory::RiskTier;
 
@@ -143,13 +142,7 @@ pub(crate) struct Inputs {
 impl Workspace {
     /// Errors and warnings of a stored version's check.
     pub(crate) fn check_counts(&self, id: &str) -> Result<(usize, usize)> {
-        let (_, files) = self.version_files(id)?;
-        let report = writ_core::project::check_files(
-            &PathBuf::from(format!("@{}", short(id))),
-            files,
-            Vec::new(),
-            writ_core::project::today_utc(),
-        );
+        let report = self.check_version(id)?.report;
         Ok((report.error_count(), report.warning_count()))
     }
 
@@ -225,14 +218,9 @@ impl Workspace {
 
     /// Agent id -> risk tier in a stored version's inventory.
     pub(crate) fn tiers(&self, id: &str) -> Result<BTreeMap<String, RiskTier>> {
-        let (_, files) = self.version_files(id)?;
-        let report = writ_core::project::check_files(
-            &PathBuf::from(format!("@{}", short(id))),
-            files,
-            Vec::new(),
-            writ_core::project::today_utc(),
-        );
-        Ok(report
+        Ok(self
+            .check_version(id)?
+            .report
             .project
             .map(|p| {
                 p.inventory

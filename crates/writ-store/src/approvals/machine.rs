@@ -165,19 +165,18 @@ impl Workspace {
                     if state_of(&ws.conn, &id)?.0 != state
                         || baseline_of(&ws.conn, &id)? != evidence.baseline
                     {
-                        return Err(StoreError::Invalid(format!(
-                            "the review of version {} changed while its evidence was gathered; run `writ review` again",
-                            short(&id)
-                        )));
+                        return Err(ReviewError::Changed { short: short(&id) }.into());
                     }
                     let round: i64 = ws.conn.query_row(
                         "SELECT COALESCE(MAX(round), 0) + 1 FROM reviews WHERE version_id = ?1",
                         [&id],
                         |r| r.get(0),
                     )?;
-                    let json = serde_json::to_string(&evidence).map_err(|e| {
-                        StoreError::Invalid(format!("cannot record the evidence: {e}"))
-                    })?;
+                    let json =
+                        serde_json::to_string(&evidence).map_err(|e| StoreError::Encode {
+                            what: "the evidence",
+                            source: e,
+                        })?;
                     ws.conn.execute(
                         "INSERT INTO reviews (version_id, round, state, submitted_at, submitted_by, baseline_id, set_id, required, evidence) VALUES (?1, ?2, 'in_review', ?3, ?4, ?5, ?6, ?7, ?8)",
                         params![
@@ -234,18 +233,17 @@ impl Workspace {
                         return Err(ReviewError::NoActor.into());
                     }
                     in_write_tx(self, |ws| {
-                        let json = serde_json::to_string(&fresh).map_err(|e| {
-                            StoreError::Invalid(format!("cannot record the evidence: {e}"))
-                        })?;
+                        let json =
+                            serde_json::to_string(&fresh).map_err(|e| StoreError::Encode {
+                                what: "the evidence",
+                                source: e,
+                            })?;
                         let n = ws.conn.execute(
                             "UPDATE reviews SET evidence = ?2, baseline_id = ?3, set_id = ?4, required = ?5 WHERE id = ?1 AND state = 'in_review' AND NOT EXISTS (SELECT 1 FROM review_decisions WHERE review_id = ?1)",
                             params![review, json, fresh.baseline, fresh.set, fresh.required_approvals],
                         )?;
                         if n != 1 {
-                            return Err(StoreError::Invalid(format!(
-                                "the review of version {} changed meanwhile; run `writ review` again",
-                                short(&id)
-                            )));
+                            return Err(ReviewError::Changed { short: short(&id) }.into());
                         }
                         audit::append(
                             &ws.conn,
@@ -322,7 +320,7 @@ impl Workspace {
             let now = ws.inputs(&id)?;
             if now.baseline != evidence.baseline {
                 return Err(ReviewError::StaleEvidence {
-                    hint: stale_hint(&sh, !before.is_empty()),
+                    approved_by_some: !before.is_empty(),
                     short: sh.clone(),
                     reason: format!(
                         "it was compared with {}, but the most recently approved version is now {}",
@@ -342,7 +340,7 @@ impl Workspace {
             let set = ws.trace_set(&evidence.set.to_string()).ok();
             if set.map(|s| s.sha256) != Some(evidence.set_sha256.clone()) {
                 return Err(ReviewError::StaleEvidence {
-                    hint: stale_hint(&sh, !before.is_empty()),
+                    approved_by_some: !before.is_empty(),
                     short: sh.clone(),
                     reason: format!(
                         "trace set `{}` is no longer stored as reviewed",
@@ -358,7 +356,7 @@ impl Workspace {
                 .collect();
             if now.suites != reviewed {
                 return Err(ReviewError::StaleEvidence {
-                    hint: stale_hint(&sh, !before.is_empty()),
+                    approved_by_some: !before.is_empty(),
                     short: sh.clone(),
                     reason: "the suites bound to it were added, replaced or removed since".into(),
                 }
@@ -470,27 +468,7 @@ impl Workspace {
         match state_of(&self.conn, id)? {
             (ReviewState::InReview, Some(r)) => Ok(r),
             (ReviewState::Approved, _) => Err(ReviewError::Final { short: sh }.into()),
-            (state, _) => Err(ReviewError::NotInReview {
-                hint: match state {
-                    ReviewState::Rejected => {
-                        format!("submit it again with `writ review {sh} --resubmit`")
-                    }
-                    _ => format!("submit it with `writ review {sh}`"),
-                },
-                short: sh,
-                state,
-            }
-            .into()),
+            (state, _) => Err(ReviewError::NotInReview { short: sh, state }.into()),
         }
-    }
-}
-
-/// What to do about stale evidence: gather it again, or, once someone
-/// approved what is stale, reject and submit again.
-fn stale_hint(short: &str, approved_by_some: bool) -> String {
-    if approved_by_some {
-        format!("approvals were given on it, so reject it (`writ reject {short} --comment ...`) and submit it again with `writ review {short} --resubmit`")
-    } else {
-        format!("gather it again with `writ review {short}`")
     }
 }

@@ -320,7 +320,7 @@ pub fn render_html(d: &ReportData) -> String {
 
     section(&mut out, "changes", "Decision changes", |o| {
         let Some(round) = d.rounds.last() else {
-            missing(o, "No review yet: the decision changes are measured when the version is submitted (`writ review`).");
+            missing(o, "No review yet: the decision changes are measured when the version is submitted for review.");
             return;
         };
         let e = &round.evidence;
@@ -449,10 +449,7 @@ pub fn render_html(d: &ReportData) -> String {
 
     section(&mut out, "bundles", "Signed bundles", |o| {
         if d.bundles.is_empty() {
-            missing(
-                o,
-                "No bundle has been exported of this version yet (`writ bundle export`).",
-            );
+            missing(o, "No bundle has been exported of this version yet.");
             return;
         }
         let rows: Vec<Vec<String>> = d

@@ -31,7 +31,7 @@ pub enum ReportError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// `--generated-at` is not an RFC 3339 time.
-    #[error("`{0}` is not an RFC 3339 time (like 2026-11-30T12:00:00Z); give --generated-at in that form")]
+    #[error("`{0}` is not an RFC 3339 time (like 2026-11-30T12:00:00Z); give the generation time in that form")]
     BadTime(String),
 }
 
@@ -112,9 +112,8 @@ impl Workspace {
                 );
                 match inv {
                     None => Err(format!(
-                        "{} cannot be read (run `writ check @{}` to see why)",
-                        file.relative,
-                        &id[..8]
+                        "{} cannot be read (the version's check shows why)",
+                        file.relative
                     )),
                     Some(inv) => {
                         let agg = match &traces {

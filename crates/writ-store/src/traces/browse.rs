@@ -205,8 +205,10 @@ impl Workspace {
                 ..Default::default()
             },
         )?;
-        let list = serde_json::to_string(lines)
-            .map_err(|e| StoreError::Invalid(format!("cannot list the lines: {e}")))?;
+        let list = serde_json::to_string(lines).map_err(|source| StoreError::Encode {
+            what: "the lines to list",
+            source,
+        })?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT a.line, a.ts, a.agent, a.action, a.record, r.verdict
              FROM actions a LEFT JOIN run_results r ON r.run_id = ?3 AND r.line = a.line
@@ -229,9 +231,7 @@ impl Workspace {
     /// A verdict filter needs a run, and the run must have replayed `set`.
     fn check_filter(&self, set: i64, filter: &ActionFilter) -> Result<()> {
         if filter.verdict.is_some() && filter.run.is_none() {
-            return Err(StoreError::Invalid(
-                "filtering by verdict needs a run (--run)".into(),
-            ));
+            return Err(StoreError::VerdictFilterNeedsRun);
         }
         if let Some(run) = filter.run {
             // Results are keyed by line only: another set's run would
@@ -245,9 +245,7 @@ impl Workspace {
                     id: run.to_string(),
                 })?;
             if run_set != set {
-                return Err(StoreError::Invalid(format!(
-                    "run {run} replayed trace set {run_set}, not trace set {set}"
-                )));
+                return Err(StoreError::RunOfAnotherSet { run, run_set, set });
             }
         }
         Ok(())

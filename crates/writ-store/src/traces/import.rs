@@ -315,7 +315,10 @@ impl Workspace {
             .optional()?
             .is_some()
         {
-            return Err(StoreError::NameTaken(name.to_string()));
+            return Err(StoreError::NameTaken {
+                what: "trace set",
+                name: name.to_string(),
+            });
         }
         tx.execute(
             "INSERT INTO trace_sets (name, sha256, source, imported_at, actions, bad_lines) VALUES (?1, ?2, ?3, ?4, 0, 0)",
@@ -468,7 +471,10 @@ impl Workspace {
                 source,
             },
             IngestError::Stopped => StoreError::Cancelled("the import"),
-            other => StoreError::Invalid(format!("{}: {other}", file.display())),
+            source => StoreError::Ingest {
+                path: file.to_path_buf(),
+                source,
+            },
         })?;
         if mapping_failed > 0 {
             counts.actions = counts.actions.saturating_sub(mapping_failed);
