@@ -17,12 +17,10 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use writ_core::evaluate::Evaluator;
 use writ_core::ingest::format::DETECT_BYTES;
-use writ_core::ingest::preview::{excerpt_from_file, preview, PreviewItem};
+use writ_core::ingest::preview::{excerpt_from_file, preview, PreviewItem, ReadItem};
 use writ_core::ingest::profile::{Profile, BUILTIN_NAMES};
 use writ_core::ingest::read::detect_reader;
-use writ_core::ingest::{
-    read_items, Format, IngestCounts, IngestError, Item, Location, ReadOptions, Stop,
-};
+use writ_core::ingest::{Format, IngestCounts, Location, ReadOptions};
 use writ_core::trace::{parse_record, LineError};
 use writ_store::traces::{
     ActionFilter, ImportOptions, ImportProgress, MatchingLines, StoredAction, TraceSetInfo,
@@ -658,11 +656,9 @@ pub struct TracePreview {
     problem: Option<String>,
 }
 
-/// An item read, or where and why it could not be read.
-type ReadItem = Result<Item, (Location, String)>;
-
 /// The first [`PREVIEW_ITEMS`] items of `file` as `format` (`None`:
-/// detected), each an item or its located error, and the format read.
+/// detected), each an item or its located error, and the format read
+/// (`writ_core::ingest::preview::first_items`, as `writ traces preview`).
 fn first_items(
     file: &Path,
     format: Option<Format>,
@@ -670,30 +666,9 @@ fn first_items(
 ) -> Result<(Format, Vec<ReadItem>), String> {
     let f =
         std::fs::File::open(file).map_err(|e| format!("cannot open {}: {e}", file.display()))?;
-    let mut input = std::io::BufReader::with_capacity(DETECT_BYTES, f);
-    let format = match format {
-        Some(f) => f,
-        None => detect_reader(&mut input).map_err(|e| format!("{}: {e}", file.display()))?,
-    };
-    let mut items = Vec::new();
-    let read = read_items(input, Some(format), opts, &mut |out| {
-        items.push(out.item.map_err(|e| {
-            let message = match e.column {
-                Some(c) => format!("column {c}: {}", e.message),
-                None => e.message,
-            };
-            (e.location, message)
-        }));
-        if items.len() >= PREVIEW_ITEMS {
-            Err(Stop)
-        } else {
-            Ok(())
-        }
-    });
-    match read {
-        Ok(_) | Err(IngestError::Stopped) => Ok((format, items)),
-        Err(e) => Err(format!("{}: {e}", file.display())),
-    }
+    let input = std::io::BufReader::with_capacity(DETECT_BYTES, f);
+    writ_core::ingest::preview::first_items(input, format, PREVIEW_ITEMS, opts)
+        .map_err(|e| format!("{}: {e}", file.display()))
 }
 
 /// Previews the file chosen with [`choose_trace_file`] under `options`:
