@@ -24,13 +24,17 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
-    /// The acting person.
+    /// The acting person, as `writ_store::Actor::from_env` decides it
+    /// (`--as`, then `$WRIT_USER`, then `$USER`); `None` when none is set.
+    pub fn acting(&self) -> Option<writ_store::Actor> {
+        writ_store::Actor::from_env(self.actor.as_deref())
+    }
+
+    /// The acting person's name for the audit trail (`unknown` when no
+    /// source names anyone).
     pub fn actor(&self) -> String {
-        self.actor
-            .clone()
-            .or_else(|| std::env::var("WRIT_USER").ok())
-            .or_else(|| std::env::var("USER").ok())
-            .filter(|a| !a.trim().is_empty())
+        self.acting()
+            .map(|a| a.to_string())
             .unwrap_or_else(|| "unknown".into())
     }
 

@@ -58,11 +58,10 @@ fn short(id: &str) -> &str {
 
 /// Who acts; review steps need a name.
 fn actor(g: &GlobalArgs) -> anyhow::Result<String> {
-    let a = g.actor();
-    if a == "unknown" {
-        anyhow::bail!("a review step needs the name of who takes it; give --as NAME");
+    match g.acting() {
+        Some(a) => Ok(a.to_string()),
+        None => anyhow::bail!("a review step needs the name of who takes it; give --as NAME"),
     }
-    Ok(a)
 }
 
 /// `writ review`: exit 0, or 1 when the version is in review but its

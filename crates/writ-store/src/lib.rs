@@ -33,6 +33,7 @@
 
 #![warn(missing_docs)]
 
+pub mod actor;
 pub mod approvals;
 pub mod audit;
 pub mod channels;
@@ -52,6 +53,7 @@ pub mod traces;
 pub mod versions;
 pub mod workspace;
 
+pub use actor::Actor;
 pub use checked::{CheckedVersion, EditedVersion, VersionProject};
 pub use error::{Result, StoreError};
 pub use workspace::Workspace;

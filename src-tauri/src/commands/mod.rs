@@ -72,11 +72,11 @@ impl AppState {
     }
 }
 
-/// Who acts in the audit trail.
+/// Who acts in the audit trail (`writ_store::Actor::from_env`, as in the
+/// CLI without `--as`; `desktop` when no variable names anyone).
 pub(crate) fn actor() -> String {
-    std::env::var("USER")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
+    writ_store::Actor::from_env(None)
+        .map(|a| a.to_string())
         .unwrap_or_else(|| "desktop".to_string())
 }
 
