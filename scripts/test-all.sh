@@ -37,6 +37,7 @@ phase "ui: npm ci && npm run build (the app embeds ui/dist)"
 (cd ui && npm ci --no-audit --no-fund && npm run build)
 phase "ui: npm run check (svelte-check, TypeScript strict; the types of ui/src/lib/bindings.ts)"
 (cd ui && npm run check)
+echo  # svelte-check ends its last line without a newline
 phase "cargo fmt --check"
 cargo fmt --all -- --check
 phase "cargo clippy -D warnings"
