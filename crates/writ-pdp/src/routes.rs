@@ -196,6 +196,19 @@ fn peer_id(peer: &PeerExt) -> Option<String> {
     peer.as_ref().and_then(|Extension(p)| p.spiffe_id.clone())
 }
 
+/// The body read within `limit` (after the caller is authorized) and
+/// parsed as JSON `what`; the refusal to send otherwise.
+async fn read_json<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+    what: &str,
+) -> Result<T, Response> {
+    let bytes = read_body(state, headers, body, limit).await?;
+    parse_body(state, &bytes, what).map_err(|r| *r)
+}
+
 async fn is_authorized(
     State(state): State<Arc<AppState>>,
     peer: PeerExt,
@@ -205,14 +218,11 @@ async fn is_authorized(
     let peer = peer_id(&peer);
     let s = state.clone();
     with_timeout(state, async move {
-        let bytes = match read_body(&s, &headers, body, s.max_body).await {
-            Ok(b) => b,
-            Err(r) => return r,
-        };
-        let req: AuthorizeRequest = match parse_body(&s, &bytes, "a decision request") {
-            Ok(r) => r,
-            Err(r) => return *r,
-        };
+        let req: AuthorizeRequest =
+            match read_json(&s, &headers, body, s.max_body, "a decision request").await {
+                Ok(r) => r,
+                Err(r) => return r,
+            };
         let (status, pending) = decide_one(&s, &req, peer.as_deref());
         let response = s.settled(pending).await;
         json_response(status, &response)
@@ -239,13 +249,11 @@ async fn is_authorized_batch(
     let peer = peer_id(&peer);
     let s = state.clone();
     with_timeout(state, async move {
-        let bytes = match read_body(&s, &headers, body, s.max_batch_body).await {
+        let what = "a batch `{\"requests\": [...]}`";
+        let batch: BatchRequest = match read_json(&s, &headers, body, s.max_batch_body, what).await
+        {
             Ok(b) => b,
             Err(r) => return r,
-        };
-        let batch: BatchRequest = match parse_body(&s, &bytes, "a batch `{\"requests\": [...]}`") {
-            Ok(b) => b,
-            Err(r) => return *r,
         };
         if batch.requests.len() > s.max_batch {
             return refuse(
