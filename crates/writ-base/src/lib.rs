@@ -6,7 +6,8 @@
 //!   SHA-256 digest (content addresses, key ids, hash chains).
 //! - [`counting`]: a reader counting the bytes and newlines read through
 //!   it, with an optional watch (progress, cancellation).
-//! - [`time`]: the fixed-width UTC timestamp texts Writ writes (RFC 3339
+//! - [`time`]: [`time::UtcTime`], the UTC timestamp type of stored times,
+//!   and the fixed-width UTC timestamp texts Writ writes (RFC 3339
 //!   with milliseconds or nanoseconds and a `Z`), so that texts sort in time
 //!   order.
 //!

@@ -3,15 +3,13 @@
 //! request, problems), before anything is imported.
 
 use anyhow::Context as _;
-use std::io::BufRead as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use writ_core::evaluate::Evaluator;
-use writ_core::ingest::format::{detect, Format, DETECT_BYTES};
-use writ_core::ingest::preview::{self, excerpt_from_file, PreviewItem, ReadItem};
+use writ_core::ingest::format::Format;
+use writ_core::ingest::preview::{self, FileProblem, PreviewItem};
 use writ_core::ingest::profile::Profile;
 use writ_core::ingest::read::ReadOptions;
-use writ_core::ingest::Location;
 
 /// How the preview is printed.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -47,7 +45,7 @@ pub struct PreviewArgs {
     project: Option<PathBuf>,
     /// Extra span attributes naming the user an agent acts for (e.g. kagent.user_id).
     #[arg(long = "user-attribute")]
-    user_attributes: Vec<String>,
+    user_attributes: Vec<writ_core::ingest::AttributeKey>,
 }
 
 /// One-line JSON of anything serializable.
@@ -55,22 +53,6 @@ macro_rules! compact {
     ($v:expr) => {
         serde_json::to_string($v).unwrap_or_default()
     };
-}
-
-/// Reads the first `limit` items of `file` as `format`.
-fn first_items(
-    file: &std::path::Path,
-    format: Format,
-    limit: usize,
-    opts: &ReadOptions,
-) -> anyhow::Result<Vec<ReadItem>> {
-    let input = std::io::BufReader::with_capacity(
-        1 << 16,
-        std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
-    );
-    let (_, items) = preview::first_items(input, Some(format), limit, opts)
-        .with_context(|| format!("{}", file.display()))?;
-    Ok(items)
 }
 
 /// The evaluator requests are built against, if any.
@@ -108,41 +90,46 @@ fn evaluator(
 /// Runs `writ traces preview`.
 pub fn run(args: PreviewArgs, g: &crate::output::GlobalArgs) -> anyhow::Result<ExitCode> {
     let format = if args.format == "auto" {
-        let f = std::fs::File::open(&args.file)
-            .with_context(|| format!("cannot open {}", args.file.display()))?;
-        let mut r = std::io::BufReader::with_capacity(DETECT_BYTES, f);
-        let head = r.fill_buf()?;
-        detect(head).with_context(|| {
-            format!(
-                "{}: the trace format is not recognised; name it with --format ({})",
-                args.file.display(),
-                Format::names()
-            )
-        })?
+        None
     } else {
-        Format::from_name(&args.format).with_context(|| {
+        Some(Format::from_name(&args.format).with_context(|| {
             format!(
                 "--format {}: use auto or one of {}",
                 args.format,
                 Format::names()
             )
-        })?
+        })?)
     };
     let profile = Profile::resolve(&args.profile)?;
     let opts = ReadOptions {
-        user_attributes: args.user_attributes.clone(),
+        user_attributes: args
+            .user_attributes
+            .iter()
+            .map(|k| k.as_str().to_string())
+            .collect(),
     };
-    let items = first_items(&args.file, format, args.limit, &opts)?;
     let ev = evaluator(&args, g)?;
-    let file = args.file.clone();
-    let excerpt = move |loc: &Location| excerpt_from_file(&file, loc, 64 << 20);
-    let shown = preview::preview(
-        items.into_iter(),
+    let preview = preview::preview_file(
+        &args.file,
+        format,
+        &opts,
         &profile,
         ev.as_ref().map(|(_, e)| e),
         args.limit,
-        &excerpt,
-    );
+    )
+    .with_context(|| format!("cannot open {}", args.file.display()))?;
+    let format = match (preview.format, &preview.problem) {
+        (_, Some(FileProblem::NotRecognised)) | (None, _) => anyhow::bail!(
+            "{}: the trace format is not recognised; name it with --format ({})",
+            args.file.display(),
+            Format::names()
+        ),
+        (_, Some(FileProblem::Unreadable { message })) => {
+            anyhow::bail!("{}: {message}", args.file.display())
+        }
+        (Some(f), None) => f,
+    };
+    let shown = preview.items;
     match args.format_output {
         OutputFormat::Json => {
             let doc = serde_json::json!({

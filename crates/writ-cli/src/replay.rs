@@ -247,8 +247,7 @@ fn run_stored(args: &Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let summary = summary_from_json(&run.summary)?;
-    print_summary(&summary, &mut std::io::stdout())?;
+    print_summary(&run.summary, &mut std::io::stdout())?;
     println!(
         "\nstored run {} (version {}, trace set {} `{}`)",
         run.id,
@@ -257,13 +256,6 @@ fn run_stored(args: &Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
         set.name
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// Reads a run's stored summary; one that does not fit is reported.
-pub fn summary_from_json(
-    v: &serde_json::Value,
-) -> anyhow::Result<writ_core::summary::ReplaySummary> {
-    serde_json::from_value(v.clone()).context("the run's stored summary is not readable")
 }
 
 /// Untrusted text (ids, messages) escaped for a terminal.

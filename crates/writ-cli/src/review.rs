@@ -230,7 +230,6 @@ fn print_history(round: &ReviewRound) {
         round.state.as_str(),
         round
             .decided_at
-            .as_deref()
             .map(|d| format!(" at {d}"))
             .unwrap_or_default()
     );

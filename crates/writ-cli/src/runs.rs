@@ -28,7 +28,7 @@ pub fn runs(cmd: RunsCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
                     r.set,
                     r.started_at,
                     r.finished_at,
-                    r.summary["actions"],
+                    r.summary.actions,
                     r.actor
                 );
             }
@@ -43,8 +43,7 @@ pub fn runs(cmd: RunsCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
                 "started {}  finished {}  by {}",
                 r.started_at, r.finished_at, r.actor
             );
-            let summary = crate::replay::summary_from_json(&r.summary)?;
-            crate::replay::print_summary(&summary, &mut std::io::stdout())?;
+            crate::replay::print_summary(&r.summary, &mut std::io::stdout())?;
         }
     }
     Ok(ExitCode::SUCCESS)

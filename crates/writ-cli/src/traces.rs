@@ -4,7 +4,9 @@
 use crate::output::{progress_bar, GlobalArgs};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use writ_store::traces::ActionFilter;
+use writ_core::evaluate::Verdict;
+use writ_core::ingest::AttributeKey;
+use writ_store::traces::{ActionFilter, TimeBound};
 
 /// `writ traces ...`.
 #[derive(clap::Subcommand)]
@@ -32,7 +34,7 @@ pub enum TracesCommand {
         /// A span or resource attribute naming the user an agent acts for,
         /// tried after enduser.id and user.id (e.g. kagent.user_id); repeatable.
         #[arg(long = "user-attribute", value_name = "KEY")]
-        user_attributes: Vec<String>,
+        user_attributes: Vec<AttributeKey>,
     },
     /// List trace sets.
     List,
@@ -46,18 +48,18 @@ pub enum TracesCommand {
         /// Only this tool.
         #[arg(long)]
         tool: Option<String>,
-        /// Only this verdict in --run.
+        /// Only this verdict in --run (allowed, denied_by_forbid, not_permitted, needs_step_up, error).
         #[arg(long)]
-        verdict: Option<String>,
+        verdict: Option<Verdict>,
         /// The run whose verdicts to show and filter by.
         #[arg(long)]
         run: Option<i64>,
-        /// Only at or after this time (RFC 3339).
+        /// Only at or after this time (ISO 8601 in UTC: 2026-11-02 or 2026-11-02T06:00:00Z).
         #[arg(long)]
-        since: Option<String>,
-        /// Only before this time (RFC 3339).
+        since: Option<TimeBound>,
+        /// Only before this time (ISO 8601 in UTC).
         #[arg(long)]
-        until: Option<String>,
+        until: Option<TimeBound>,
         /// Start after this line (the last line of the previous page).
         #[arg(long, default_value_t = 0)]
         after: i64,
@@ -74,7 +76,7 @@ pub enum TracesCommand {
 fn import_options(
     format: &str,
     profile: Option<&str>,
-    user_attributes: Vec<String>,
+    user_attributes: Vec<AttributeKey>,
 ) -> anyhow::Result<writ_store::traces::ImportOptions> {
     use writ_core::ingest::Format;
     let format = match format {
@@ -94,7 +96,9 @@ fn import_options(
     };
     Ok(writ_store::traces::ImportOptions {
         format,
-        read: writ_core::ingest::ReadOptions { user_attributes },
+        read: writ_core::ingest::ReadOptions {
+            user_attributes: user_attributes.into_iter().map(String::from).collect(),
+        },
         mapping,
     })
 }
@@ -188,7 +192,7 @@ pub fn traces(cmd: TracesCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
                     a.ts,
                     crate::replay::esc(&a.agent),
                     crate::replay::esc(&a.action),
-                    a.verdict.as_deref().unwrap_or("")
+                    a.verdict.map(Verdict::as_str).unwrap_or("")
                 );
             }
             match page.last() {

@@ -71,7 +71,7 @@ pub enum Verdict {
 
 impl Verdict {
     /// The snake-case name.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Verdict::Allowed => "allowed",
             Verdict::DeniedByForbid => "denied_by_forbid",
@@ -102,6 +102,26 @@ impl Verdict {
         Verdict::NeedsStepUp,
         Verdict::Error,
     ];
+}
+
+/// A name that is not one of the verdicts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a verdict; use one of allowed, denied_by_forbid, not_permitted, needs_step_up, error")]
+pub struct NotAVerdict(pub String);
+
+impl FromStr for Verdict {
+    type Err = NotAVerdict;
+
+    /// Reads the snake-case name, as [`Verdict::parse`], with a typed error.
+    fn from_str(s: &str) -> Result<Self, NotAVerdict> {
+        Verdict::parse(s).ok_or_else(|| NotAVerdict(s.to_string()))
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A policy that failed to evaluate.

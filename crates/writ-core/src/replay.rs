@@ -109,7 +109,8 @@ pub enum ReplayError {
 }
 
 /// Counters of a replay.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ReplayStats {
     /// Actions replayed.
     pub actions: u64,

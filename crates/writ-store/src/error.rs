@@ -137,6 +137,14 @@ pub enum StoreError {
     /// A filter by verdict without a run whose verdicts to use.
     #[error("filtering by verdict needs a run")]
     VerdictFilterNeedsRun,
+    /// A time filter whose start is not before its end.
+    #[error("the time range is empty: `since` ({since}) must be before `until` ({until})")]
+    EmptyTimeRange {
+        /// The start.
+        since: String,
+        /// The end.
+        until: String,
+    },
     /// A run asked for with a trace set it did not replay.
     #[error("run {run} replayed trace set {run_set}, not trace set {set}")]
     RunOfAnotherSet {
@@ -240,6 +248,14 @@ pub enum NameProblem {
     ControlCharacters {
         /// What kind of thing is named.
         what: &'static str,
+    },
+    /// Digits only: it would be read as an id.
+    #[error("`{name}` would be read as a {what} id; add a letter to the name")]
+    OnlyDigits {
+        /// What kind of thing is named.
+        what: &'static str,
+        /// The name.
+        name: String,
     },
     /// A name with a meaning of its own.
     #[error("`{name}` stands for {meaning}; choose another name")]

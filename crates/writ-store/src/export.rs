@@ -119,17 +119,12 @@ pub fn export_version(
     let created = match &options.created {
         Some(c) => bundle::format_time(bundle::parse_time(c)?),
         None => {
-            let last = status
-                .approvals
-                .iter()
-                .map(|a| a.at.as_str())
-                .max()
-                .ok_or_else(|| {
-                    BundleError::Invalid(
-                        "the version has no recorded approval time; give the creation time".into(),
-                    )
-                })?;
-            bundle::format_time(bundle::parse_time(last)?)
+            let last = status.approvals.iter().map(|a| a.at).max().ok_or_else(|| {
+                BundleError::Invalid(
+                    "the version has no recorded approval time; give the creation time".into(),
+                )
+            })?;
+            bundle::format_time(last.as_offset_date_time())
         }
     };
     let expires = match (&options.expires_in, &options.expires) {
@@ -151,7 +146,7 @@ pub fn export_version(
         .iter()
         .map(|a| Approval {
             approver: a.approver.clone(),
-            at: a.at.clone(),
+            at: a.at.to_string(),
             comment: a.comment.clone(),
         })
         .collect();

@@ -11,6 +11,7 @@ use crate::error::{Result, StoreError};
 use crate::workspace::{now_rfc3339, Workspace};
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
+use writ_base::time::UtcTime;
 
 /// A registered public key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -22,7 +23,7 @@ pub struct KeyInfo {
     /// Where the key was written or read when it was registered.
     pub name: String,
     /// When it was registered (RFC 3339).
-    pub added_at: String,
+    pub added_at: UtcTime,
     /// Who registered it.
     pub added_by: String,
 }
@@ -61,7 +62,8 @@ pub struct BundleRecord {
     #[serde(flatten)]
     pub bundle: NewBundle,
     /// When (RFC 3339).
-    pub exported_at: String,
+    #[ts(type = "string")]
+    pub exported_at: UtcTime,
     /// By whom.
     pub exported_by: String,
 }
@@ -123,7 +125,7 @@ impl Workspace {
                 key_id: r.get(0)?,
                 public_pem: r.get(1)?,
                 name: r.get(2)?,
-                added_at: r.get(3)?,
+                added_at: crate::columns::time(r, 3)?,
                 added_by: r.get(4)?,
             })
         })?;
@@ -232,7 +234,7 @@ impl Workspace {
                     channel: r.get(10)?,
                     sequence: r.get(11)?,
                 },
-                exported_at: r.get(8)?,
+                exported_at: crate::columns::time(r, 8)?,
                 exported_by: r.get(9)?,
             })
         })?;

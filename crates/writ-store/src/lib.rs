@@ -38,6 +38,7 @@ pub mod approvals;
 pub mod audit;
 pub mod channels;
 pub mod checked;
+mod columns;
 pub mod error;
 pub mod export;
 pub mod findings;

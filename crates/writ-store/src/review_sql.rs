@@ -70,7 +70,7 @@ pub(crate) fn approvals_of(conn: &Connection, review: i64) -> Result<Vec<Approva
     let rows = stmt.query_map([review], |r| {
         Ok(ApprovalInfo {
             approver: r.get(0)?,
-            at: r.get(1)?,
+            at: crate::columns::time(r, 1)?,
             comment: r.get(2)?,
         })
     })?;

@@ -3,6 +3,7 @@
 //! other module of the crate.
 
 use serde::{Deserialize, Serialize};
+use writ_base::time::UtcTime;
 
 /// Where a version is in its review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
@@ -62,8 +63,9 @@ impl std::fmt::Display for ReviewState {
 pub struct ApprovalInfo {
     /// Who approved (as given).
     pub approver: String,
-    /// When (RFC 3339).
-    pub at: String,
+    /// When.
+    #[ts(type = "string")]
+    pub at: UtcTime,
     /// What they said.
     pub comment: Option<String>,
 }
@@ -87,8 +89,9 @@ pub struct ReviewDecision {
     pub decision: String,
     /// Who.
     pub actor: String,
-    /// When (RFC 3339).
-    pub at: String,
+    /// When.
+    #[ts(type = "string")]
+    pub at: UtcTime,
     /// What they said.
     pub comment: Option<String>,
 }

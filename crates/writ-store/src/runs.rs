@@ -3,6 +3,7 @@
 //! one transaction, and compared without recomputing.
 
 use crate::audit;
+use crate::columns::{bad_value, json as stored_json};
 use crate::error::{Result, StoreError};
 use crate::traces::StoredLines;
 use crate::workspace::{now_rfc3339, Workspace};
@@ -10,11 +11,12 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use writ_base::time::UtcTime;
 use writ_core::diff::DecisionDiff;
 use writ_core::evaluate::{Evaluator, Outcome, PolicyError, Verdict};
 use writ_core::policies::StepUp;
 use writ_core::replay::{
-    replay_source, ActionResult, Evaluation, ReplayOptions, ResultSink, SinkError,
+    replay_source, ActionResult, Evaluation, ReplayOptions, ReplayStats, ResultSink, SinkError,
 };
 use writ_core::resolve::{parse_uid_literal, Principal, PrincipalKind};
 use writ_core::summary::ReplaySummary;
@@ -29,16 +31,16 @@ pub struct RunInfo {
     pub version: String,
     /// The trace set replayed.
     pub set: i64,
-    /// When it started and finished.
-    pub started_at: String,
+    /// When it started.
+    pub started_at: UtcTime,
     /// When it finished.
-    pub finished_at: String,
+    pub finished_at: UtcTime,
     /// Who ran it.
     pub actor: String,
     /// The replay summary.
-    pub summary: serde_json::Value,
+    pub summary: ReplaySummary,
     /// The replay counters.
-    pub stats: serde_json::Value,
+    pub stats: ReplayStats,
 }
 
 /// One action's stored result in a run.
@@ -50,10 +52,10 @@ pub struct RunResult {
     pub line: i64,
     /// The principal decided for, as `Type::"id"`.
     pub principal: String,
-    /// `allow` or `deny`.
-    pub decision: String,
-    /// The verdict (`allowed`, `denied_by_forbid`, ...).
-    pub verdict: String,
+    /// Allow or deny.
+    pub decision: Decision,
+    /// The verdict.
+    pub verdict: Verdict,
     /// The determining policies.
     pub reasons: Vec<String>,
     /// Policies that failed to evaluate (`policy`: message).
@@ -275,7 +277,7 @@ impl Workspace {
                     Ok((
                         r.get::<_, String>(0)?,
                         r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
+                        crate::columns::verdict(r, 2)?,
                         r.get::<_, String>(3)?,
                         r.get::<_, String>(4)?,
                         r.get::<_, Option<String>>(5)?,
@@ -297,7 +299,7 @@ impl Workspace {
             run,
             line,
             principal,
-            decision,
+            decision: stored_decision(1, &decision)?,
             verdict,
             reasons: stored_json(3, &reasons)?,
             errors,
@@ -356,28 +358,10 @@ struct StoredError {
     message: String,
 }
 
-/// Reads a JSON column; text that does not parse is a conversion error of
-/// that column, never silently an empty value.
-fn stored_json<T: serde::de::DeserializeOwned>(col: usize, text: &str) -> rusqlite::Result<T> {
-    serde_json::from_str(text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-/// A value a column may not hold.
-fn bad_value(col: usize, what: &str, value: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        col,
-        rusqlite::types::Type::Text,
-        format!("`{value}` is not a {what}").into(),
-    )
-}
-
 fn stored_evaluation(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Evaluation> {
     let principal: String = row.get(at)?;
     let kind: String = row.get(at + 1)?;
     let decision: String = row.get(at + 2)?;
-    let verdict: String = row.get(at + 3)?;
     let reasons: String = row.get(at + 4)?;
     let errors: String = row.get(at + 5)?;
     let request_error: Option<String> = row.get(at + 6)?;
@@ -390,12 +374,8 @@ fn stored_evaluation(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Eva
         "literal" => PrincipalKind::Literal,
         other => return Err(bad_value(at + 1, "principal kind", other)),
     };
-    let decision = match decision.as_str() {
-        "allow" => Decision::Allow,
-        "deny" => Decision::Deny,
-        other => return Err(bad_value(at + 2, "decision", other)),
-    };
-    let verdict = Verdict::parse(&verdict).ok_or_else(|| bad_value(at + 3, "verdict", &verdict))?;
+    let decision = stored_decision(at + 2, &decision)?;
+    let verdict = crate::columns::verdict(row, at + 3)?;
     let reasons: Vec<Arc<str>> = stored_json::<Vec<String>>(at + 4, &reasons)?
         .into_iter()
         .map(Arc::from)
@@ -430,6 +410,15 @@ fn stored_evaluation(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Eva
     })
 }
 
+/// The decision stored as `allow` or `deny` in column `col`.
+fn stored_decision(col: usize, text: &str) -> rusqlite::Result<Decision> {
+    match text {
+        "allow" => Ok(Decision::Allow),
+        "deny" => Ok(Decision::Deny),
+        other => Err(bad_value(col, "decision", other)),
+    }
+}
+
 fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunInfo> {
     let summary: String = r.get(6)?;
     let stats: String = r.get(7)?;
@@ -437,8 +426,8 @@ fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunInfo> {
         id: r.get(0)?,
         version: r.get(1)?,
         set: r.get(2)?,
-        started_at: r.get(3)?,
-        finished_at: r.get(4)?,
+        started_at: crate::columns::time(r, 3)?,
+        finished_at: crate::columns::time(r, 4)?,
         actor: r.get(5)?,
         summary: stored_json(6, &summary)?,
         stats: stored_json(7, &stats)?,

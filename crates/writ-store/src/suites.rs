@@ -15,6 +15,7 @@ use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::Path;
+use writ_base::time::UtcTime;
 use writ_core::evaluate::Evaluator;
 use writ_core::project::Project;
 use writ_core::scenario::{Scenario, TestRun};
@@ -47,7 +48,7 @@ pub struct SuiteInfo {
     /// Number of cases.
     pub cases: i64,
     /// When it was added or last replaced.
-    pub added_at: String,
+    pub added_at: UtcTime,
     /// Who added or replaced it.
     pub added_by: String,
 }
@@ -221,7 +222,7 @@ fn row_to_suite(r: &rusqlite::Row<'_>) -> rusqlite::Result<Suite> {
             set: r.get(4)?,
             set_name: r.get(5)?,
             cases: r.get(6)?,
-            added_at: r.get(7)?,
+            added_at: crate::columns::time(r, 7)?,
             added_by: r.get(8)?,
         },
         text,

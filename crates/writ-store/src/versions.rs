@@ -8,6 +8,7 @@ use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use writ_base::time::UtcTime;
 use writ_core::project::{ProjectFile, ProjectFiles};
 
 /// A stored version (without its files).
@@ -22,7 +23,8 @@ pub struct VersionInfo {
     /// Why.
     pub message: String,
     /// When (RFC 3339).
-    pub created_at: String,
+    #[ts(type = "string")]
+    pub created_at: UtcTime,
     /// Its files' relative paths.
     pub files: Vec<String>,
 }
@@ -194,9 +196,15 @@ impl Workspace {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT id, parent, author, message, created_at FROM versions WHERE {condition} ORDER BY rowid DESC"
         ))?;
-        let rows: Vec<(String, Option<String>, String, String, String)> = stmt
+        let rows: Vec<(String, Option<String>, String, String, UtcTime)> = stmt
             .query_map(params, |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    crate::columns::time(r, 4)?,
+                ))
             })?
             .collect::<rusqlite::Result<_>>()?;
         rows.into_iter()

@@ -2,6 +2,7 @@
 //! checked against an independent bucketing of the stored actions.
 
 use std::collections::BTreeMap;
+use writ_core::trace::Decision;
 use writ_store::runs::timeline_interval;
 use writ_store::sample::create_sample;
 use writ_store::traces::ActionFilter;
@@ -9,7 +10,7 @@ use writ_store::{StoreError, Workspace};
 
 /// Every stored action of `set` with its time (Unix seconds) and its
 /// decision in `run`, read through the public API.
-fn timed_decisions(ws: &Workspace, set: i64, run: i64) -> Vec<(i64, String)> {
+fn timed_decisions(ws: &Workspace, set: i64, run: i64) -> Vec<(i64, Decision)> {
     let mut out = Vec::new();
     let mut after = 0;
     loop {
@@ -48,10 +49,9 @@ fn timeline_matches_the_actions_bucketed_by_hand() {
         let mut expected: BTreeMap<i64, (u64, u64)> = BTreeMap::new();
         for (t, d) in &actions {
             let e = expected.entry(t.div_euclid(w) * w).or_default();
-            match d.as_str() {
-                "allow" => e.0 += 1,
-                "deny" => e.1 += 1,
-                other => panic!("decision {other}"),
+            match d {
+                Decision::Allow => e.0 += 1,
+                Decision::Deny => e.1 += 1,
             }
         }
         assert!(
@@ -80,8 +80,18 @@ fn timeline_matches_the_actions_bucketed_by_hand() {
         let denied: u64 = tl.buckets.iter().map(|b| b.denied).sum();
         assert_eq!(allowed + denied, actions.len() as u64);
         let summary = ws.run(run).unwrap().summary;
-        assert_eq!(summary["decisions"]["allow"].as_u64().unwrap_or(0), allowed);
-        assert_eq!(summary["decisions"]["deny"].as_u64().unwrap_or(0), denied);
+        assert_eq!(
+            summary
+                .decisions
+                .get(&Decision::Allow)
+                .copied()
+                .unwrap_or(0),
+            allowed
+        );
+        assert_eq!(
+            summary.decisions.get(&Decision::Deny).copied().unwrap_or(0),
+            denied
+        );
     }
     // v1 and v2 decide differently somewhere in time.
     assert_ne!(

@@ -133,9 +133,9 @@ fn a_decision_log_imports_as_native_records_and_replays_like_the_original() {
     let b = ws
         .store_run(v2, "orig", "tester", &|_| {})
         .expect("replay orig");
-    assert_eq!(a.summary["actions"], 60);
-    assert_eq!(a.summary["decisions"], b.summary["decisions"]);
-    assert_eq!(a.summary["by_tool"], b.summary["by_tool"]);
+    assert_eq!(a.summary.actions, 60);
+    assert_eq!(a.summary.decisions, b.summary.decisions);
+    assert_eq!(a.summary.by_tool, b.summary.by_tool);
 }
 
 #[test]

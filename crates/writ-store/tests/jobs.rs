@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use writ_store::traces::{ActionFilter, ImportProgress, StoredAction, IMPORT_BATCH};
+use writ_core::evaluate::Verdict;
+use writ_store::traces::{ActionFilter, ImportProgress, StoredAction, TimeBound, IMPORT_BATCH};
 use writ_store::{StoreError, Workspace};
 use writ_tracegen::{load_model, write_trace, Variant};
 
@@ -194,7 +195,7 @@ fn a_cancelled_run_stores_nothing() {
     let run = ws
         .store_run_with(&v2, "big", "cy", &|_| {}, &never)
         .unwrap();
-    assert_eq!(run.summary["actions"].as_u64(), Some(30_000));
+    assert_eq!(run.summary.actions, 30_000);
     assert_eq!(ws.verify_audit().unwrap(), None);
 }
 
@@ -238,18 +239,18 @@ fn count_and_positional_pages_agree_with_the_keyset_list() {
         },
         ActionFilter {
             run: Some(run),
-            verdict: Some("denied_by_forbid".into()),
+            verdict: Some(Verdict::DeniedByForbid),
             ..Default::default()
         },
         ActionFilter {
             run: Some(run),
-            verdict: Some("allowed".into()),
+            verdict: Some(Verdict::Allowed),
             agent: Some(agent),
             ..Default::default()
         },
         ActionFilter {
-            since: Some(mid_ts),
-            until: Some(late_ts),
+            since: Some(TimeBound::parse(&mid_ts).expect("a time")),
+            until: Some(TimeBound::parse(&late_ts).expect("a time")),
             ..Default::default()
         },
         ActionFilter {
@@ -283,7 +284,7 @@ fn count_and_positional_pages_agree_with_the_keyset_list() {
         set.actions as u64
     );
     let bad = ActionFilter {
-        verdict: Some("allowed".into()),
+        verdict: Some(Verdict::Allowed),
         ..Default::default()
     };
     assert!(ws.count_actions(set.id, &bad).is_err());
@@ -347,7 +348,7 @@ fn page_fetch_times_on_a_million_actions() {
             "verdict",
             ActionFilter {
                 run: Some(run),
-                verdict: Some("denied_by_forbid".into()),
+                verdict: Some(Verdict::DeniedByForbid),
                 ..Default::default()
             },
         ),
@@ -356,15 +357,15 @@ fn page_fetch_times_on_a_million_actions() {
             ActionFilter {
                 agent: Some(agent),
                 run: Some(run),
-                verdict: Some("allowed".into()),
+                verdict: Some(Verdict::Allowed),
                 ..Default::default()
             },
         ),
         (
             "time from/to",
             ActionFilter {
-                since: Some("2026-01-01T00:00:00Z".into()),
-                until: Some("2099-01-01T00:00:00Z".into()),
+                since: Some(TimeBound::parse("2026-01-01T00:00:00Z").expect("a time")),
+                until: Some(TimeBound::parse("2099-01-01T00:00:00Z").expect("a time")),
                 ..Default::default()
             },
         ),

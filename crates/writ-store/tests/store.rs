@@ -5,12 +5,12 @@ use crate::common::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use writ_core::diff::DecisionDiff;
-use writ_core::evaluate::Evaluator;
+use writ_core::evaluate::{Evaluator, Verdict};
 use writ_core::project::{check_files, check_project, today_utc, ProjectFiles};
 use writ_core::replay::{replay, ReplayOptions};
 use writ_core::summary::ReplaySummary;
 use writ_core::trace::parse_record;
-use writ_store::traces::ActionFilter;
+use writ_store::traces::{ActionFilter, TimeBound};
 use writ_store::versions::{content_hash, Committed};
 use writ_store::{StoreError, Workspace};
 
@@ -568,14 +568,24 @@ fn a_taken_name_is_refused() {
 
 #[test]
 fn a_set_named_like_another_sets_id_is_found_by_id() {
-    // Set 1 is named "2"; importing set 2 must report set 2, and looking up
-    // "2" must not mix the two up.
+    // Set 1 is named "2" (as an older Writ named a file `2.jsonl`; today's
+    // default name is `traces-2`, and a digits-only name is refused);
+    // importing set 2 must report set 2, and looking up "2" must not mix
+    // the two up.
     let dir = tempfile::tempdir().unwrap();
-    let (mut ws, _) = new_workspace(dir.path());
+    let (mut ws, path) = new_workspace(dir.path());
     let a = head_of_recorded(&dir.path().join("2.jsonl"), 10);
     let b = head_of_recorded(&dir.path().join("b.jsonl"), 20);
     let first = ws.import_traces(&a, None, "ana", &quiet).unwrap();
-    assert_eq!((first.set.id, first.set.name.as_str()), (1, "2"));
+    assert_eq!((first.set.id, first.set.name.as_str()), (1, "traces-2"));
+    assert!(matches!(
+        ws.import_traces(&b, Some("2"), "ana", &quiet),
+        Err(StoreError::BadName(_))
+    ));
+    raw(&path)
+        .execute("UPDATE trace_sets SET name = '2' WHERE id = 1", [])
+        .unwrap();
+    assert_eq!(ws.trace_set("1").unwrap().name, "2");
     let second = ws.import_traces(&b, None, "ana", &quiet).unwrap();
     assert_eq!(second.set.id, 2);
     assert_eq!(second.set.name, "b");
@@ -672,14 +682,14 @@ fn list_actions_filters_and_pages() {
     let (since, until) = (records[599].1.ts.clone(), records[1799].1.ts.clone());
     check(
         ActionFilter {
-            since: Some(since.clone()),
+            since: Some(TimeBound::parse(&since).expect("a time")),
             ..Default::default()
         },
         &|r| r.ts >= since,
     );
     check(
         ActionFilter {
-            until: Some(until.clone()),
+            until: Some(TimeBound::parse(&until).expect("a time")),
             ..Default::default()
         },
         &|r| r.ts < until,
@@ -689,8 +699,8 @@ fn list_actions_filters_and_pages() {
         ActionFilter {
             agent: Some(busy.clone()),
             tool: Some(tool.clone()),
-            since: Some(since.clone()),
-            until: Some(until.clone()),
+            since: Some(TimeBound::parse(&since).expect("a time")),
+            until: Some(TimeBound::parse(&until).expect("a time")),
             ..Default::default()
         },
         &|r| r.agent == busy && r.action == tool && r.ts >= since && r.ts < until,
@@ -706,7 +716,7 @@ fn list_actions_filters_and_pages() {
         .list_actions(
             set,
             &ActionFilter {
-                verdict: Some("allowed".into()),
+                verdict: Some(Verdict::Allowed),
                 ..Default::default()
             },
             0,
@@ -785,8 +795,8 @@ fn stored_runs_match_a_direct_replay_and_diff_matches_a_direct_diff() {
     assert_eq!(r1.version, f.v1);
     assert_eq!(r1.set, f.set);
     assert_eq!(r1.actor, "ana");
-    assert_eq!(r1.summary["actions"], 2400);
-    assert_eq!(r1.stats["actions"], 2400);
+    assert_eq!(r1.summary.actions, 2400);
+    assert_eq!(r1.stats.actions, 2400);
     assert!(r1.started_at <= r1.finished_at);
     // One result per action.
     let n: i64 = raw(&f.path)
@@ -801,10 +811,13 @@ fn stored_runs_match_a_direct_replay_and_diff_matches_a_direct_diff() {
     // The stored summary is the direct replay's summary.
     let direct1 = direct_summary(&sample("v1"));
     assert_eq!(
-        r1.summary["verdicts"],
+        serde_json::to_value(&r1.summary.verdicts).unwrap(),
         serde_json::to_value(&direct1.verdicts).unwrap()
     );
-    assert_eq!(r1.summary, serde_json::to_value(&direct1).unwrap());
+    assert_eq!(
+        serde_json::to_value(&r1.summary).unwrap(),
+        serde_json::to_value(&direct1).unwrap()
+    );
     assert!(
         direct1.verdicts.verdicts.len() > 1,
         "the sample should mix verdicts"
@@ -817,28 +830,21 @@ fn stored_runs_match_a_direct_replay_and_diff_matches_a_direct_diff() {
     };
     let annotated = all_pages(&f.ws, f.set, &with_run, 500);
     assert_eq!(annotated.len(), 2400);
-    let mut by_verdict: BTreeMap<String, u64> = BTreeMap::new();
+    let mut by_verdict: BTreeMap<Verdict, u64> = BTreeMap::new();
     for a in &annotated {
-        *by_verdict
-            .entry(a.verdict.clone().expect("annotated"))
-            .or_default() += 1;
+        *by_verdict.entry(a.verdict.expect("annotated")).or_default() += 1;
     }
-    let want: BTreeMap<String, u64> = direct1
-        .verdicts
-        .verdicts
-        .iter()
-        .map(|(v, n)| (v.as_str().to_string(), *n))
-        .collect();
+    let want: BTreeMap<Verdict, u64> = direct1.verdicts.verdicts.clone();
     assert_eq!(by_verdict, want);
     for (verdict, count) in &want {
         let filter = ActionFilter {
             run: Some(r1.id),
-            verdict: Some(verdict.clone()),
+            verdict: Some(*verdict),
             ..Default::default()
         };
         let rows = all_pages(&f.ws, f.set, &filter, 200);
         assert_eq!(rows.len() as u64, *count, "{verdict}");
-        assert!(rows.iter().all(|a| a.verdict.as_deref() == Some(verdict)));
+        assert!(rows.iter().all(|a| a.verdict == Some(*verdict)));
         let lines: Vec<i64> = rows.iter().map(|a| a.line).collect();
         assert!(lines.windows(2).all(|w| w[0] < w[1]));
     }
@@ -847,13 +853,13 @@ fn stored_runs_match_a_direct_replay_and_diff_matches_a_direct_diff() {
     let (verdict, _) = want.iter().next().unwrap();
     let both = ActionFilter {
         run: Some(r1.id),
-        verdict: Some(verdict.clone()),
+        verdict: Some(*verdict),
         agent: Some(agent.clone()),
         ..Default::default()
     };
     let expected: Vec<i64> = annotated
         .iter()
-        .filter(|a| a.agent == agent && a.verdict.as_deref() == Some(verdict))
+        .filter(|a| a.agent == agent && a.verdict == Some(*verdict))
         .map(|a| a.line)
         .collect();
     let got: Vec<i64> = all_pages(&f.ws, f.set, &both, 50)
@@ -865,7 +871,7 @@ fn stored_runs_match_a_direct_replay_and_diff_matches_a_direct_diff() {
     // v2, then the stored diff against a direct two-version replay.
     let r2 = f.ws.store_run(&f.v2, "recorded", "bo", &quiet).unwrap();
     assert_eq!(
-        r2.summary,
+        serde_json::to_value(&r2.summary).unwrap(),
         serde_json::to_value(direct_summary(&sample("v2"))).unwrap()
     );
     let stored = f.ws.diff_runs(r1.id, r2.id).unwrap();
@@ -898,14 +904,14 @@ fn stored_runs_match_a_direct_replay_and_diff_matches_a_direct_diff() {
     let first = &stored.changes[0];
     let before = f.ws.run_result(r1.id, first.line as i64).unwrap();
     let after = f.ws.run_result(r2.id, first.line as i64).unwrap();
-    assert_eq!(before.verdict, first.from.verdict.as_str());
-    assert_eq!(after.verdict, first.to.verdict.as_str());
+    assert_eq!(before.verdict, first.from.verdict);
+    assert_eq!(after.verdict, first.to.verdict);
     let reasons = |s: &writ_core::diff::Side| -> Vec<String> {
         s.reasons.iter().map(|r| r.to_string()).collect()
     };
     assert_eq!(before.reasons, reasons(&first.from));
     assert_eq!(after.reasons, reasons(&first.to));
-    assert_eq!(after.decision, first.to.decision.as_str());
+    assert_eq!(after.decision, first.to.decision);
     assert!(matches!(
         f.ws.run_result(r1.id, 999_999),
         Err(StoreError::NotFound { .. })
@@ -930,7 +936,10 @@ fn stored_runs_match_a_direct_replay_and_diff_matches_a_direct_diff() {
             .collect::<Vec<_>>(),
         [r1.id, r2.id]
     );
-    assert_eq!(f.ws.run(r1.id).unwrap().summary, r1.summary);
+    assert_eq!(
+        serde_json::to_value(&f.ws.run(r1.id).unwrap().summary).unwrap(),
+        serde_json::to_value(&r1.summary).unwrap()
+    );
     assert_eq!(f.ws.verify_audit().unwrap(), None);
 }
 
@@ -946,7 +955,7 @@ fn runs_over_different_sets_are_not_compared() {
     let ra = f.ws.store_run(&f.v1, "recorded", "ana", &quiet).unwrap();
     let rb = f.ws.store_run(&f.v2, "small", "ana", &quiet).unwrap();
     assert_eq!(rb.set, other);
-    assert_eq!(rb.summary["actions"], 40);
+    assert_eq!(rb.summary.actions, 40);
     let err = f.ws.diff_runs(ra.id, rb.id).unwrap_err();
     assert!(
         matches!(err, StoreError::RunsOfDifferentSets { a, b, .. } if a == ra.id && b == rb.id),

@@ -43,7 +43,7 @@ fn view(ws: &writ_store::Workspace) -> Result<BundlesView, String> {
         .map(|k| KeyRow {
             key_id: k.key_id,
             name: k.name,
-            added_at: k.added_at,
+            added_at: k.added_at.to_string(),
             added_by: k.added_by,
         })
         .collect();

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use tauri::State;
 use writ_core::diff::{text_sides, TextSides};
 use writ_core::locate::{locate_policy, PolicyLocation};
+use writ_core::summary::VerdictCounts;
 use writ_store::runs::RunTimeline;
 
 /// Most intervals a timeline may ask for.
@@ -41,27 +42,21 @@ pub struct RunCharts {
     timeline: RunTimeline,
 }
 
-/// The rows of one `by_agent` / `by_tool` map of a stored summary.
-fn verdict_rows(v: &serde_json::Value) -> Vec<VerdictRow> {
-    let mut rows: Vec<VerdictRow> = v
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(name, c)| VerdictRow {
-                    name: name.clone(),
-                    total: c["total"].as_u64().unwrap_or(0),
-                    verdicts: c["verdicts"]
-                        .as_object()
-                        .map(|vs| {
-                            vs.iter()
-                                .map(|(k, n)| (k.clone(), n.as_u64().unwrap_or(0)))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                })
-                .collect()
+/// The rows of one `by_agent` / `by_tool` map of a run's summary, most
+/// actions first.
+fn verdict_rows(counts: &BTreeMap<String, VerdictCounts>) -> Vec<VerdictRow> {
+    let mut rows: Vec<VerdictRow> = counts
+        .iter()
+        .map(|(name, c)| VerdictRow {
+            name: name.clone(),
+            total: c.total,
+            verdicts: c
+                .verdicts
+                .iter()
+                .map(|(v, n)| (v.as_str().to_string(), *n))
+                .collect(),
         })
-        .unwrap_or_default();
+        .collect();
     rows.sort_by(|x, y| y.total.cmp(&x.total).then_with(|| x.name.cmp(&y.name)));
     rows
 }
@@ -90,9 +85,9 @@ pub async fn run_charts(
         Ok(RunCharts {
             run,
             version: info.version.clone(),
-            actions: info.summary["actions"].as_u64().unwrap_or(0),
-            by_agent: verdict_rows(&info.summary["by_agent"]),
-            by_tool: verdict_rows(&info.summary["by_tool"]),
+            actions: info.summary.actions,
+            by_agent: verdict_rows(&info.summary.by_agent),
+            by_tool: verdict_rows(&info.summary.by_tool),
             timeline,
         })
     })
@@ -197,10 +192,12 @@ mod tests {
             "x": {"total": 2, "verdicts": {"allowed": 2}},
             "y": {"total": 5, "verdicts": {"allowed": 1, "denied_by_forbid": 4}},
         });
-        let rows = verdict_rows(&v);
+        let counts: BTreeMap<String, VerdictCounts> =
+            serde_json::from_value(v).expect("a summary map");
+        let rows = verdict_rows(&counts);
         assert_eq!(rows[0].name, "y");
         assert_eq!(rows[0].verdicts["denied_by_forbid"], 4);
         assert_eq!(rows[1].total, 2);
-        assert!(verdict_rows(&serde_json::Value::Null).is_empty());
+        assert!(verdict_rows(&BTreeMap::new()).is_empty());
     }
 }

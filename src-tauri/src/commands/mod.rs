@@ -133,23 +133,12 @@ pub(crate) fn valid_name(what: &str, name: Option<String>) -> Result<Option<Stri
     }
 }
 
-/// An optional verdict filter: one of the verdict names, and only with a run.
-pub(crate) fn valid_verdict(
-    verdict: Option<String>,
-    run: Option<i64>,
-) -> Result<Option<String>, String> {
-    match verdict.filter(|v| !v.trim().is_empty()) {
-        None => Ok(None),
-        Some(v) => {
-            let v = v.trim();
-            if Verdict::parse(v).is_none() {
-                return Err(format!("`{v}` is not a verdict"));
-            }
-            if run.is_none() {
-                return Err("filtering by verdict needs a run".to_string());
-            }
-            Ok(Some(v.to_string()))
-        }
+/// An optional verdict filter: blank means none, else one of the verdict
+/// names (whether a run was given is the store's check).
+pub(crate) fn valid_verdict(verdict: Option<String>) -> Result<Option<Verdict>, String> {
+    match verdict.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => v.parse::<Verdict>().map(Some).map_err(|e| e.to_string()),
     }
 }
 
@@ -203,11 +192,12 @@ mod tests {
         );
         assert!(valid_name("tool", Some("x".repeat(MAX_NAME_BYTES + 1))).is_err());
         assert_eq!(
-            valid_verdict(Some("denied_by_forbid".into()), Some(2)),
-            Ok(Some("denied_by_forbid".into()))
+            valid_verdict(Some(" denied_by_forbid ".into())),
+            Ok(Some(Verdict::DeniedByForbid))
         );
-        assert!(valid_verdict(Some("denied_by_forbid".into()), None).is_err());
-        assert!(valid_verdict(Some("maybe".into()), Some(2)).is_err());
-        assert_eq!(valid_verdict(Some(String::new()), None), Ok(None));
+        let e = valid_verdict(Some("maybe".into())).unwrap_err();
+        assert!(e.contains("`maybe` is not a verdict"), "{e}");
+        assert_eq!(valid_verdict(Some(String::new())), Ok(None));
+        assert_eq!(valid_verdict(None), Ok(None));
     }
 }

@@ -27,22 +27,21 @@ pub struct RunRow {
 
 impl From<&RunInfo> for RunRow {
     fn from(r: &RunInfo) -> Self {
-        let verdicts = r.summary["verdicts"]["verdicts"]
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let verdicts = r
+            .summary
+            .verdicts
+            .verdicts
+            .iter()
+            .map(|(v, n)| (v.as_str().to_string(), *n))
+            .collect();
         RunRow {
             id: r.id,
             version: r.version.clone(),
             set: r.set,
-            started_at: r.started_at.clone(),
-            finished_at: r.finished_at.clone(),
+            started_at: r.started_at.to_string(),
+            finished_at: r.finished_at.to_string(),
             actor: r.actor.clone(),
-            actions: r.summary["actions"].as_u64().unwrap_or(0),
+            actions: r.summary.actions,
             verdicts,
         }
     }

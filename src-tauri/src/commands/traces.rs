@@ -6,7 +6,7 @@
 use super::dialog::{choose, Purpose};
 use super::{
     blocking, open, valid_id, valid_limit, valid_name, valid_verdict, valid_version,
-    version_project, AppState, MAX_NAME_BYTES,
+    version_project, AppState,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -16,14 +16,13 @@ use std::sync::{Arc, Mutex};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use writ_core::evaluate::Evaluator;
-use writ_core::ingest::format::DETECT_BYTES;
-use writ_core::ingest::preview::{excerpt_from_file, preview, PreviewItem, ReadItem};
+use writ_core::ingest::preview::{FileProblem, PreviewItem};
 use writ_core::ingest::profile::{Profile, BUILTIN_NAMES};
-use writ_core::ingest::read::detect_reader;
-use writ_core::ingest::{Format, IngestCounts, Location, ReadOptions};
+use writ_core::ingest::{AttributeKey, Format, IngestCounts, ReadOptions};
 use writ_core::trace::{parse_record, LineError};
 use writ_store::traces::{
-    ActionFilter, ImportOptions, ImportProgress, MatchingLines, StoredAction, TraceSetInfo,
+    ActionFilter, ImportOptions, ImportProgress, MatchingLines, StoredAction, TimeBound,
+    TraceSetInfo,
 };
 use writ_store::{StoreError, Workspace};
 
@@ -75,58 +74,26 @@ pub struct ActionQuery {
     until: Option<String>,
 }
 
-/// The set and the checked filter of a query.
+/// The set and the filter of a query, parsed (the store checks what
+/// depends on more than one field: a verdict needs a run, `since` before
+/// `until`).
 fn valid_query(q: ActionQuery) -> Result<(i64, ActionFilter), String> {
     let set = valid_id("trace set", q.set)?;
     let run = q.run.map(|r| valid_id("run", r)).transpose()?;
-    let since = valid_time("from", q.since)?;
-    let until = valid_time("to", q.until)?;
-    if let (Some(s), Some(u)) = (&since, &until) {
-        if s >= u {
-            return Err(format!(
-                "the time range is empty: `from` ({s}) must be before `to` ({u})"
-            ));
-        }
-    }
+    let time = |what: &str, t: Option<String>| {
+        TimeBound::parse_optional(t.as_deref()).map_err(|e| format!("{what}: {e}"))
+    };
     Ok((
         set,
         ActionFilter {
             agent: valid_name("agent", q.agent)?,
             tool: valid_name("tool", q.tool)?,
-            verdict: valid_verdict(q.verdict, run)?,
+            verdict: valid_verdict(q.verdict)?,
             run,
-            since,
-            until,
+            since: time("from", q.since)?,
+            until: time("to", q.until)?,
         },
     ))
-}
-
-/// An optional time bound: blank means none; otherwise an ISO 8601 date or
-/// date and time (`2026-11-02`, `2026-11-02T06:00`, `2026-11-02T06:00:00Z`),
-/// compared as text with the records' UTC timestamps.
-pub(crate) fn valid_time(what: &str, t: Option<String>) -> Result<Option<String>, String> {
-    let Some(t) = t.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) else {
-        return Ok(None);
-    };
-    let b = t.as_bytes();
-    let date_ok = b.len() >= 10
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
-        && b[5..7].iter().all(u8::is_ascii_digit)
-        && b[7] == b'-'
-        && b[8..10].iter().all(u8::is_ascii_digit);
-    let rest_ok = b.len() <= 35
-        && matches!(b.get(10), None | Some(b'T'))
-        && b.iter()
-            .skip(11)
-            .all(|c| c.is_ascii_digit() || matches!(c, b':' | b'.' | b'Z'));
-    if date_ok && rest_ok {
-        Ok(Some(t))
-    } else {
-        Err(format!(
-            "`{t}` is not a {what} time; write it as ISO 8601 in UTC, e.g. 2026-11-02 or 2026-11-02T06:00:00Z"
-        ))
-    }
 }
 
 /// How many filtered lists the table keeps (each is 8 bytes per action).
@@ -322,29 +289,14 @@ pub async fn choose_trace_file(
     Ok(Some(out))
 }
 
-/// Longest trace set name accepted (characters).
-const MAX_SET_NAME: usize = 100;
-
-/// A trace set name: 1 to 100 characters, no control characters, not only
-/// digits (a number would be read as a set id).
+/// A trace set name, trimmed and checked as the store checks it
+/// (`writ_store::traces::check_set_name`).
 pub(crate) fn valid_set_name(name: &str) -> Result<String, String> {
     let name = name.trim();
     if name.is_empty() {
         return Err("give the trace set a name".to_string());
     }
-    if name.chars().count() > MAX_SET_NAME || name.len() > MAX_NAME_BYTES {
-        return Err(format!(
-            "the set name is longer than {MAX_SET_NAME} characters"
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err("the set name may not contain control characters".to_string());
-    }
-    if name.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!(
-            "`{name}` would be read as a set id; add a letter to the name"
-        ));
-    }
+    writ_store::traces::check_set_name(name).map_err(|e| e.to_string())?;
     Ok(name.to_string())
 }
 
@@ -502,9 +454,6 @@ pub(crate) struct ValidChoice {
     pub user_attributes: Vec<String>,
 }
 
-/// Longest user attribute key accepted (bytes).
-const MAX_ATTRIBUTE_BYTES: usize = 256;
-
 /// Checks the import options: a known format or `auto`, a built-in profile
 /// or `file`, and an attribute key of letters, digits and `. _ - : /`.
 pub(crate) fn valid_choice(c: &ImportChoice) -> Result<ValidChoice, String> {
@@ -530,22 +479,7 @@ pub(crate) fn valid_choice(c: &ImportChoice) -> Result<ValidChoice, String> {
     };
     let user_attributes = match c.user_attribute.as_deref().map(str::trim) {
         None | Some("") => Vec::new(),
-        Some(a) if a.len() > MAX_ATTRIBUTE_BYTES => {
-            return Err(format!(
-                "the user attribute is longer than {MAX_ATTRIBUTE_BYTES} bytes"
-            ))
-        }
-        Some(a)
-            if a.chars()
-                .all(|ch| ch.is_alphanumeric() || matches!(ch, '.' | '_' | '-' | ':' | '/')) =>
-        {
-            vec![a.to_string()]
-        }
-        Some(a) => {
-            return Err(format!(
-                "`{a}` is not an attribute key; use letters, digits and . _ - : / (e.g. kagent.user_id)"
-            ))
-        }
+        Some(a) => vec![a.parse::<AttributeKey>().map_err(|e| e.to_string())?.into()],
     };
     Ok(ValidChoice {
         format,
@@ -636,9 +570,6 @@ pub async fn choose_profile_file(
 /// Items a preview shows.
 const PREVIEW_ITEMS: usize = 5;
 
-/// Largest document whose JSON-path excerpts a preview reads (bytes).
-const EXCERPT_DOC_BYTES: u64 = 64 << 20;
-
 /// The mapping preview of the chosen file.
 #[derive(Debug, Serialize, ts_rs::TS)]
 pub struct TracePreview {
@@ -654,21 +585,6 @@ pub struct TracePreview {
     items: Vec<PreviewItem>,
     /// Why the file could not be read as the format, if it could not.
     problem: Option<String>,
-}
-
-/// The first [`PREVIEW_ITEMS`] items of `file` as `format` (`None`:
-/// detected), each an item or its located error, and the format read
-/// (`writ_core::ingest::preview::first_items`, as `writ traces preview`).
-fn first_items(
-    file: &Path,
-    format: Option<Format>,
-    opts: &ReadOptions,
-) -> Result<(Format, Vec<ReadItem>), String> {
-    let f =
-        std::fs::File::open(file).map_err(|e| format!("cannot open {}: {e}", file.display()))?;
-    let input = std::io::BufReader::with_capacity(DETECT_BYTES, f);
-    writ_core::ingest::preview::first_items(input, format, PREVIEW_ITEMS, opts)
-        .map_err(|e| format!("{}: {e}", file.display()))
 }
 
 /// Previews the file chosen with [`choose_trace_file`] under `options`:
@@ -697,7 +613,8 @@ pub async fn preview_trace_import(
 }
 
 /// The preview of trace `file` under `choice`, decided against `version`
-/// (default: the newest) of the workspace at `path`.
+/// (default: the newest) of the workspace at `path`
+/// (`writ_core::ingest::preview::preview_file`, as `writ traces preview`).
 fn preview_file(
     path: &Path,
     file: &Path,
@@ -706,12 +623,6 @@ fn preview_file(
     version: Option<String>,
 ) -> Result<TracePreview, String> {
     let profile = choice.load_profile(profile_file)?;
-    let detected = {
-        let f = std::fs::File::open(file)
-            .map_err(|e| format!("cannot open {}: {e}", file.display()))?;
-        let mut input = std::io::BufReader::with_capacity(DETECT_BYTES, f);
-        detect_reader(&mut input).ok()
-    };
     let ws = open(path)?;
     let version = match version {
         Some(v) => Some(v),
@@ -731,37 +642,31 @@ fn preview_file(
     let read = ReadOptions {
         user_attributes: choice.user_attributes.clone(),
     };
-    let (format, items, problem) = match choice.format.or(detected) {
-        None => (
-            None,
-            Vec::new(),
-            Some(format!(
-                "the format of {} is not recognised; choose it under Format (one of {})",
-                file.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                Format::names()
-            )),
-        ),
-        Some(f) => match first_items(file, Some(f), &read) {
-            Ok((f, items)) => (Some(f), items, None),
-            Err(e) => (Some(f), Vec::new(), Some(e)),
-        },
-    };
-    let excerpt = |loc: &Location| excerpt_from_file(file, loc, EXCERPT_DOC_BYTES);
-    let items = preview(
-        items.into_iter(),
+    let p = writ_core::ingest::preview::preview_file(
+        file,
+        choice.format,
+        &read,
         &profile,
         evaluator.as_ref(),
         PREVIEW_ITEMS,
-        &excerpt,
-    );
+    )
+    .map_err(|e| format!("cannot open {}: {e}", file.display()))?;
+    let problem = p.problem.map(|problem| match problem {
+        FileProblem::NotRecognised => format!(
+            "the format of {} is not recognised; choose it under Format (one of {})",
+            file.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            Format::names()
+        ),
+        FileProblem::Unreadable { message } => format!("{}: {message}", file.display()),
+    });
     Ok(TracePreview {
-        detected,
-        format,
+        detected: p.detected,
+        format: p.format,
         profile: profile.name,
         version: version.map(|v| v[..v.len().min(12)].to_string()),
-        items,
+        items: p.items,
         problem,
     })
 }
@@ -781,19 +686,33 @@ pub fn cancel_import(jobs: State<'_, ImportJobs>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use writ_core::evaluate::Verdict;
+
+    fn query(since: &str, until: &str, verdict: &str) -> ActionQuery {
+        ActionQuery {
+            set: 1,
+            run: None,
+            agent: None,
+            tool: None,
+            verdict: Some(verdict.into()),
+            since: Some(since.into()),
+            until: Some(until.into()),
+        }
+    }
 
     #[test]
     fn times_and_names_are_checked() {
-        assert_eq!(valid_time("from", Some(" ".into())), Ok(None));
-        assert_eq!(
-            valid_time("from", Some("2026-11-02".into())),
-            Ok(Some("2026-11-02".into()))
-        );
-        assert!(valid_time("from", Some("2026-11-02T06:00".into())).is_ok());
-        assert!(valid_time("to", Some("2026-11-02T06:00:00.5Z".into())).is_ok());
-        assert!(valid_time("to", Some("yesterday".into())).is_err());
-        assert!(valid_time("to", Some("2026-11-02 06:00".into())).is_err());
-        assert!(valid_time("to", Some("2026-11-02T06:00'--".into())).is_err());
+        let (_, f) = valid_query(query(" ", "", " ")).expect("blank is none");
+        assert_eq!((f.since, f.until, f.verdict), (None, None, None));
+        let (_, f) =
+            valid_query(query("2026-11-02", "2026-11-02T06:00:00.5Z", "allowed")).expect("valid");
+        assert_eq!(f.since.map(|t| t.to_string()), Some("2026-11-02".into()));
+        assert_eq!(f.verdict, Some(Verdict::Allowed));
+        let e = valid_query(query("yesterday", "", "")).unwrap_err();
+        assert!(e.starts_with("from: `yesterday` is not a time"), "{e}");
+        assert!(valid_query(query("", "2026-11-02 06:00", "")).is_err());
+        assert!(valid_query(query("", "2026-11-02T06:00'--", "")).is_err());
+        assert!(valid_query(query("", "", "maybe")).is_err());
         assert_eq!(valid_set_name(" week 46 "), Ok("week 46".into()));
         assert!(valid_set_name("").is_err());
         assert!(valid_set_name("42").is_err());
@@ -922,28 +841,5 @@ mod tests {
 
         // A version that does not exist is an error, not an empty preview.
         assert!(preview_file(&ws, &log, &auto, None, Some("ffffffff".into())).is_err());
-    }
-
-    #[test]
-    fn the_preview_reads_the_first_items_and_their_errors() {
-        let dir = scratch("preview");
-        let f = dir.join("calls.jsonl");
-        let mut text = String::new();
-        for i in 0..8 {
-            text.push_str(&format!(
-                r#"{{"jsonrpc":"2.0","id":{i},"method":"tools/call","params":{{"name":"t{i}","arguments":{{}}}}}}"#
-            ));
-            text.push('\n');
-        }
-        std::fs::write(&f, text).expect("write");
-        let (format, items) = first_items(&f, None, &ReadOptions::default()).expect("reads");
-        assert_eq!(format, Format::McpJsonRpc);
-        assert!(
-            items.len() <= PREVIEW_ITEMS && !items.is_empty(),
-            "{}",
-            items.len()
-        );
-        let e = first_items(&dir.join("missing.json"), None, &ReadOptions::default()).unwrap_err();
-        assert!(e.contains("missing.json"), "{e}");
     }
 }

@@ -41,7 +41,7 @@ export type ApprovalInfo = {
  */
 approver: string, 
 /**
- * When (RFC 3339).
+ * When.
  */
 at: string, 
 /**
@@ -1290,7 +1290,7 @@ decision: string,
  */
 actor: string, 
 /**
- * When (RFC 3339).
+ * When.
  */
 at: string, 
 /**
@@ -1405,13 +1405,13 @@ line: number,
  */
 principal: string, 
 /**
- * `allow` or `deny`.
+ * Allow or deny.
  */
-decision: string, 
+decision: Decision, 
 /**
- * The verdict (`allowed`, `denied_by_forbid`, ...).
+ * The verdict.
  */
-verdict: string, 
+verdict: Verdict, 
 /**
  * The determining policies.
  */
@@ -1526,7 +1526,7 @@ record: string,
 /**
  * The verdict in the run used for filtering, when one was given.
  */
-verdict: string | null, };
+verdict: Verdict | null, };
 
 /**
  * One suite bound to the version, run against it.

@@ -27,7 +27,10 @@ pub mod spans;
 pub use format::{detect, Format};
 pub use item::{IngestCounts, Item, Location, ToolCall};
 pub use read::read_items;
-pub use sink::{IngestError, ItemError, Out, ReadOptions, Stop};
+pub use sink::{
+    AttributeKey, BadAttributeKey, IngestError, ItemError, Out, ReadOptions, Stop,
+    MAX_ATTRIBUTE_KEY_BYTES,
+};
 
 use crate::trace::TraceRecord;
 use serde_json::Map;

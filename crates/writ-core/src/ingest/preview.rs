@@ -9,8 +9,9 @@
 //! [`Evaluator`] (a workspace's version) the request is built against its
 //! schema and inventory, checked, and decided; without one, with no schema
 //! (principals that are not Cedar uids become `Agent::"<identity>"`).
-//! [`first_items`] reads those items from a trace: what `writ traces
-//! preview` and the app's import preview both show.
+//! [`first_items`] reads those items from a trace, and [`preview_file`]
+//! does the whole of it for a file: what `writ traces preview` and the
+//! app's import preview both show.
 
 use super::format::Format;
 use super::read::{detect_reader, read_items, IngestError, ReadOptions, Stop};
@@ -247,6 +248,80 @@ pub fn json_path<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
     Some(cur)
 }
 
+/// Largest document whose JSON-path excerpts [`preview_file`] reads (bytes).
+pub const EXCERPT_DOC_BYTES: u64 = 64 << 20;
+
+/// Why a file preview shows no items.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FileProblem {
+    /// No format was given and the first bytes are none of the known ones.
+    NotRecognised,
+    /// The file could not be read as the format.
+    Unreadable {
+        /// The reader's located message.
+        message: String,
+    },
+}
+
+/// The preview of one trace file (see [`preview_file`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct FilePreview {
+    /// The format detected from the first bytes, if any.
+    pub detected: Option<Format>,
+    /// The format read: the one given, else the detected one.
+    pub format: Option<Format>,
+    /// The first items; empty when there is a problem.
+    pub items: Vec<PreviewItem>,
+    /// Why no items could be read, if none could.
+    pub problem: Option<FileProblem>,
+}
+
+/// Previews the first `limit` items of trace file `file` read as `format`
+/// (`None`: detected) with `opts`, mapped by `mapping` and decided by
+/// `evaluator` when one is given, each with its recorded excerpt: the one
+/// operation behind `writ traces preview` and the app's import preview.
+/// A file that cannot be opened is an error; one that is not a known
+/// format, or not readable as the chosen one, is a [`FileProblem`].
+pub fn preview_file(
+    file: &std::path::Path,
+    format: Option<Format>,
+    opts: &ReadOptions,
+    mapping: &dyn Mapping,
+    evaluator: Option<&Evaluator>,
+    limit: usize,
+) -> std::io::Result<FilePreview> {
+    let open = || {
+        std::fs::File::open(file)
+            .map(|f| std::io::BufReader::with_capacity(super::format::DETECT_BYTES, f))
+    };
+    let detected = detect_reader(&mut open()?).ok();
+    let Some(chosen) = format.or(detected) else {
+        return Ok(FilePreview {
+            detected,
+            format: None,
+            items: Vec::new(),
+            problem: Some(FileProblem::NotRecognised),
+        });
+    };
+    let (items, problem) = match first_items(open()?, Some(chosen), limit, opts) {
+        Ok((_, items)) => (items, None),
+        Err(e) => (
+            Vec::new(),
+            Some(FileProblem::Unreadable {
+                message: e.to_string(),
+            }),
+        ),
+    };
+    let excerpt = |loc: &Location| excerpt_from_file(file, loc, EXCERPT_DOC_BYTES);
+    Ok(FilePreview {
+        detected,
+        format: Some(chosen),
+        items: preview(items.into_iter(), mapping, evaluator, limit, &excerpt),
+        problem,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,5 +374,56 @@ mod tests {
             matches!(unknown, Err(IngestError::Undetected { .. })),
             "{unknown:?}"
         );
+    }
+
+    #[test]
+    fn a_file_preview_detects_reads_and_names_its_problem() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let calls = dir.path().join("calls.jsonl");
+        let mut text = String::new();
+        for i in 0..8 {
+            text.push_str(&format!(
+                r#"{{"jsonrpc":"2.0","id":{i},"method":"tools/call","params":{{"name":"t{i}","arguments":{{}}}}}}"#
+            ));
+            text.push('\n');
+        }
+        std::fs::write(&calls, text).expect("write");
+        let profile = crate::ingest::profile::Profile::builtin("writ").expect("builtin");
+        let opts = ReadOptions::default();
+        let p = preview_file(&calls, None, &opts, &profile, None, 3).expect("previews");
+        assert_eq!(p.detected, Some(Format::McpJsonRpc));
+        assert_eq!(p.format, Some(Format::McpJsonRpc));
+        assert_eq!(p.problem, None);
+        assert_eq!(p.items.len(), 3);
+        assert_eq!(
+            p.items[0].action.as_ref().map(|a| a.tool.as_str()),
+            Some("t0")
+        );
+        assert!(p.items[0]
+            .recorded
+            .as_deref()
+            .is_some_and(|r| r.contains("t0")));
+
+        let notes = dir.path().join("notes.txt");
+        std::fs::write(&notes, "hello\n").expect("write");
+        let p = preview_file(&notes, None, &opts, &profile, None, 3).expect("previews");
+        assert_eq!((p.detected, p.format), (None, None));
+        assert_eq!(p.problem, Some(FileProblem::NotRecognised));
+        assert!(p.items.is_empty());
+
+        // Read as the format chosen: nothing detected, and the item's own
+        // located problem rather than a file problem.
+        let p =
+            preview_file(&notes, Some(Format::Jaeger), &opts, &profile, None, 3).expect("previews");
+        assert_eq!((p.detected, p.format), (None, Some(Format::Jaeger)));
+        assert_eq!(p.problem, None);
+        assert_eq!(p.items.len(), 1);
+        assert!(
+            p.items[0].problems.iter().any(|m| m.starts_with("line 1:")),
+            "{:?}",
+            p.items[0].problems
+        );
+
+        assert!(preview_file(&dir.path().join("missing"), None, &opts, &profile, None, 3).is_err());
     }
 }

@@ -14,6 +14,65 @@ pub struct ReadOptions {
     pub user_attributes: Vec<String>,
 }
 
+/// Longest attribute key accepted (bytes).
+pub const MAX_ATTRIBUTE_KEY_BYTES: usize = 256;
+
+/// A checked attribute key naming the user (`--user-attribute`, the app's
+/// import form): 1 to [`MAX_ATTRIBUTE_KEY_BYTES`] bytes of letters, digits
+/// and `. _ - : /`, e.g. `kagent.user_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AttributeKey(String);
+
+/// Text that is not an attribute key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadAttributeKey {
+    /// Empty.
+    #[error("the attribute key is empty; give one such as kagent.user_id")]
+    Empty,
+    /// Too long.
+    #[error("the attribute key is longer than {MAX_ATTRIBUTE_KEY_BYTES} bytes")]
+    TooLong,
+    /// Holds other characters.
+    #[error(
+        "`{0}` is not an attribute key; use letters, digits and . _ - : / (e.g. kagent.user_id)"
+    )]
+    Characters(String),
+}
+
+impl std::str::FromStr for AttributeKey {
+    type Err = BadAttributeKey;
+
+    /// Reads a key; surrounding blanks are dropped.
+    fn from_str(text: &str) -> Result<Self, BadAttributeKey> {
+        let key = text.trim();
+        if key.is_empty() {
+            Err(BadAttributeKey::Empty)
+        } else if key.len() > MAX_ATTRIBUTE_KEY_BYTES {
+            Err(BadAttributeKey::TooLong)
+        } else if key
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '/'))
+        {
+            Ok(AttributeKey(key.to_string()))
+        } else {
+            Err(BadAttributeKey::Characters(key.to_string()))
+        }
+    }
+}
+
+impl AttributeKey {
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<AttributeKey> for String {
+    fn from(k: AttributeKey) -> String {
+        k.0
+    }
+}
+
 /// An item that could not be read, and where.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ItemError {
@@ -71,4 +130,30 @@ pub enum IngestError {
     /// The sink returned [`Stop`].
     #[error("the import was stopped")]
     Stopped,
+}
+
+#[cfg(test)]
+mod attribute_key_tests {
+    use super::*;
+
+    #[test]
+    fn attribute_keys_are_checked() {
+        let k: AttributeKey = " kagent.user_id ".parse().expect("a key");
+        assert_eq!(k.as_str(), "kagent.user_id");
+        assert!("enduser/id:x-y".parse::<AttributeKey>().is_ok());
+        assert_eq!("".parse::<AttributeKey>(), Err(BadAttributeKey::Empty));
+        assert_eq!(
+            "a".repeat(257).parse::<AttributeKey>(),
+            Err(BadAttributeKey::TooLong)
+        );
+        for bad in ["user id", "a\nb", "x'); drop"] {
+            assert!(
+                matches!(
+                    bad.parse::<AttributeKey>(),
+                    Err(BadAttributeKey::Characters(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
 }

@@ -14,6 +14,7 @@ use crate::error::{Result, StoreError};
 use crate::workspace::{now_rfc3339, Workspace};
 use rusqlite::params;
 use serde::Serialize;
+use writ_base::time::UtcTime;
 
 /// One submission of a version for review, with its outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -25,9 +26,11 @@ pub struct ReviewRound {
     /// Who submitted it.
     pub submitted_by: String,
     /// When.
-    pub submitted_at: String,
+    #[ts(type = "string")]
+    pub submitted_at: UtcTime,
     /// When it was approved or rejected.
-    pub decided_at: Option<String>,
+    #[ts(type = "string | null")]
+    pub decided_at: Option<UtcTime>,
     /// Distinct approvers needed.
     pub required_approvals: u32,
     /// What was reviewed.
@@ -83,8 +86,8 @@ impl Workspace {
             i64,
             String,
             String,
-            String,
-            Option<String>,
+            UtcTime,
+            Option<UtcTime>,
             i64,
             String,
         );
@@ -95,8 +98,8 @@ impl Workspace {
                     r.get(1)?,
                     r.get(2)?,
                     r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
+                    crate::columns::time(r, 4)?,
+                    crate::columns::optional_time(r, 5)?,
                     r.get(6)?,
                     r.get(7)?,
                 ))
@@ -118,7 +121,7 @@ impl Workspace {
                     Ok(ReviewDecision {
                         decision: r.get(0)?,
                         actor: r.get(1)?,
-                        at: r.get(2)?,
+                        at: crate::columns::time(r, 2)?,
                         comment: r.get(3)?,
                     })
                 })?

@@ -106,8 +106,11 @@ pub fn render_html(d: &ReportData) -> String {
     );
 
     section(&mut out, "version", "Version", |o| {
-        let first = d.rounds.first().map(|r| r.submitted_at.clone());
-        let decided = d.rounds.last().and_then(|r| r.decided_at.clone());
+        let first = d.rounds.first().map(|r| r.submitted_at.to_string());
+        let decided = d
+            .rounds
+            .last()
+            .and_then(|r| r.decided_at.map(|t| t.to_string()));
         table(
             o,
             &["Field", "Value"],
@@ -119,7 +122,7 @@ pub fn render_html(d: &ReportData) -> String {
                 ],
                 vec!["Author".into(), v.author.clone()],
                 vec!["Message".into(), v.message.clone()],
-                vec!["Committed".into(), v.created_at.clone()],
+                vec!["Committed".into(), v.created_at.to_string()],
                 vec!["Review state".into(), d.status.state.as_str().to_string()],
                 vec![
                     "First submitted for review".into(),
@@ -424,7 +427,7 @@ pub fn render_html(d: &ReportData) -> String {
                 r.round,
                 escape(r.state.as_str()),
                 escape(&r.submitted_by),
-                escape(&r.submitted_at),
+                escape(&r.submitted_at.to_string()),
                 r.required_approvals
             );
             if r.decisions.is_empty() {
@@ -438,7 +441,7 @@ pub fn render_html(d: &ReportData) -> String {
                     vec![
                         x.decision.clone(),
                         x.actor.clone(),
-                        x.at.clone(),
+                        x.at.to_string(),
                         x.comment.clone().unwrap_or_default(),
                     ]
                 })
@@ -461,7 +464,7 @@ pub fn render_html(d: &ReportData) -> String {
                     b.bundle.key_id.clone(),
                     b.bundle.created.clone(),
                     b.bundle.expires.clone().unwrap_or_else(|| "never".into()),
-                    b.exported_at.clone(),
+                    b.exported_at.to_string(),
                     b.exported_by.clone(),
                     b.bundle.path.clone(),
                 ]

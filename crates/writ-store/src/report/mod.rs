@@ -72,7 +72,7 @@ impl Workspace {
                 .audit_events()?
                 .last()
                 .map(|e| e.ts.clone())
-                .unwrap_or_else(|| version.created_at.clone()),
+                .unwrap_or_else(|| version.created_at.to_string()),
         };
         let today = date_of(&generated_at)?;
         let (_, files) = self.version_files(&id)?;

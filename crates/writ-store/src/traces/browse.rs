@@ -2,10 +2,12 @@
 //! desktop app's tables use, the lines matching a filter, and the set's
 //! records read back in line order (for replay).
 
+use super::time_bound::TimeBound;
 use crate::error::{Result, StoreError};
 use crate::workspace::Workspace;
 use rusqlite::{params, OptionalExtension, ToSql};
 use serde::Serialize;
+use writ_core::evaluate::Verdict;
 
 /// One stored action.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -21,7 +23,7 @@ pub struct StoredAction {
     /// The record as imported (JSON).
     pub record: String,
     /// The verdict in the run used for filtering, when one was given.
-    pub verdict: Option<String>,
+    pub verdict: Option<Verdict>,
 }
 
 /// Which actions to list.
@@ -32,13 +34,13 @@ pub struct ActionFilter {
     /// Only this tool.
     pub tool: Option<String>,
     /// Only actions with this verdict in `run` (both needed).
-    pub verdict: Option<String>,
+    pub verdict: Option<Verdict>,
     /// The run whose verdicts filter and annotate the list.
     pub run: Option<i64>,
-    /// Only at or after this time (RFC 3339, compared as text).
-    pub since: Option<String>,
-    /// Only before this time.
-    pub until: Option<String>,
+    /// Only at or after this time.
+    pub since: Option<TimeBound>,
+    /// Only before this time (after `since`, when both are given).
+    pub until: Option<TimeBound>,
 }
 
 impl Workspace {
@@ -79,7 +81,7 @@ impl Workspace {
                 agent: r.get(2)?,
                 action: r.get(3)?,
                 record: r.get(4)?,
-                verdict: r.get(5)?,
+                verdict: crate::columns::optional_verdict(r, 5)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -170,7 +172,7 @@ impl Workspace {
         if let (Some(run), Some(verdict)) = (&filter.run, &filter.verdict) {
             lists.push(read(
                 "SELECT line FROM run_results WHERE run_id = ?1 AND verdict = ?2 ORDER BY line",
-                &[run, verdict],
+                &[run, crate::columns::verdict_param(*verdict)],
                 false,
             )?);
         }
@@ -222,7 +224,7 @@ impl Workspace {
                 agent: r.get(2)?,
                 action: r.get(3)?,
                 record: r.get(4)?,
-                verdict: r.get(5)?,
+                verdict: crate::columns::optional_verdict(r, 5)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -232,6 +234,14 @@ impl Workspace {
     fn check_filter(&self, set: i64, filter: &ActionFilter) -> Result<()> {
         if filter.verdict.is_some() && filter.run.is_none() {
             return Err(StoreError::VerdictFilterNeedsRun);
+        }
+        if let (Some(since), Some(until)) = (&filter.since, &filter.until) {
+            if since >= until {
+                return Err(StoreError::EmptyTimeRange {
+                    since: since.to_string(),
+                    until: until.to_string(),
+                });
+            }
         }
         if let Some(run) = filter.run {
             // Results are keyed by line only: another set's run would
@@ -304,9 +314,9 @@ fn push_conditions<'a>(
         args.push((":until", u));
     }
     if filter.run.is_some() {
-        if let Some(v) = &filter.verdict {
+        if let Some(v) = filter.verdict {
             sql.push_str(" AND r.verdict = :verdict");
-            args.push((":verdict", v));
+            args.push((":verdict", crate::columns::verdict_param(v)));
         }
     }
 }
@@ -326,7 +336,7 @@ fn matching_lines<'a>(
     let mut args: Vec<(&'static str, &'a dyn ToSql)> = Vec::new();
     if let (Some(run), Some(verdict), true) = (&filter.run, &filter.verdict, only_verdict) {
         args.push((":run", run));
-        args.push((":verdict", verdict));
+        args.push((":verdict", crate::columns::verdict_param(*verdict)));
         return (
             "SELECT r.line AS line FROM run_results r WHERE r.run_id = :run AND r.verdict = :verdict"
                 .to_string(),

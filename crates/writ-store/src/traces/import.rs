@@ -244,11 +244,9 @@ impl Workspace {
         };
         let total = std::fs::metadata(file).map_err(io)?.len();
         let sha = sha256_file(file, cancel)?;
-        let name = name.map(str::to_string).unwrap_or_else(|| {
-            file.file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "traces".into())
-        });
+        let name = name
+            .map(str::to_string)
+            .unwrap_or_else(|| super::sets::default_set_name(file));
         let reader =
             std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(file).map_err(io)?);
         let source = file.display().to_string();
@@ -292,6 +290,7 @@ impl Workspace {
                 Ok(())
             }
         };
+        super::sets::check_set_name(name)?;
         stop()?;
         // Dropping the transaction without commit rolls everything back,
         // on every early return below.

@@ -2,13 +2,15 @@
 //! per-line error report, and the filtered, keyset-paged queries the
 //! desktop app's tables use.
 //!
-//! Modules: `sets` (the set records), `import` and `browse`, each using
-//! `sets` only.
+//! Modules: `sets` (the set records), `time_bound` (a filter's checked
+//! time bounds), `import` and `browse`, each using only those before it.
 
 mod browse;
 mod import;
 mod sets;
+mod time_bound;
 
 pub use browse::{ActionFilter, MatchingLines, StoredAction, StoredLines};
 pub use import::{ImportOptions, ImportProgress, ImportReport, IMPORT_BATCH};
-pub use sets::TraceSetInfo;
+pub use sets::{check_set_name, default_set_name, TraceSetInfo, MAX_SET_NAME_CHARS};
+pub use time_bound::{BadTimeBound, TimeBound};

@@ -1,11 +1,64 @@
 //! The stored trace sets themselves: their record, listing one or all,
 //! and the malformed lines reported when each was imported.
 
-use crate::error::{Result, StoreError};
+use crate::error::{NameProblem, Result, StoreError};
 use crate::workspace::Workspace;
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
+use writ_base::time::UtcTime;
 use writ_core::trace::LineError;
+
+/// Longest trace set name (characters).
+pub const MAX_SET_NAME_CHARS: usize = 100;
+
+/// Checks a trace set name: 1 to [`MAX_SET_NAME_CHARS`] characters, no
+/// leading or trailing blanks, no control characters, and not digits only
+/// (a number names a set by its id).
+pub fn check_set_name(name: &str) -> std::result::Result<(), NameProblem> {
+    const WHAT: &str = "trace set";
+    let chars = name.chars().count();
+    if chars == 0 || name.trim() != name {
+        return Err(NameProblem::Blank { what: WHAT });
+    }
+    if chars > MAX_SET_NAME_CHARS {
+        return Err(NameProblem::TooLong {
+            what: WHAT,
+            name: name.to_string(),
+            max: MAX_SET_NAME_CHARS,
+            chars,
+        });
+    }
+    if name.chars().any(char::is_control) {
+        return Err(NameProblem::ControlCharacters { what: WHAT });
+    }
+    if name.chars().all(|c| c.is_ascii_digit()) {
+        return Err(NameProblem::OnlyDigits {
+            what: WHAT,
+            name: name.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// The name a set imported from a file without one gets: the file's stem,
+/// made a valid set name (trimmed, control characters dropped, at most
+/// [`MAX_SET_NAME_CHARS`], `traces-` before a number; `traces` for none).
+pub fn default_set_name(file: &std::path::Path) -> String {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let clean: String = stem.chars().filter(|c| !c.is_control()).collect();
+    let mut name: String = clean.trim().chars().take(MAX_SET_NAME_CHARS).collect();
+    name = name.trim_end().to_string();
+    if name.is_empty() {
+        return "traces".to_string();
+    }
+    if name.chars().all(|c| c.is_ascii_digit()) {
+        name = format!("traces-{name}");
+    }
+    name
+}
 
 /// A stored trace set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -19,7 +72,8 @@ pub struct TraceSetInfo {
     /// Where it came from.
     pub source: String,
     /// When it was imported.
-    pub imported_at: String,
+    #[ts(type = "string")]
+    pub imported_at: UtcTime,
     /// Actions stored.
     pub actions: i64,
     /// Malformed lines reported (not stored as actions).
@@ -78,9 +132,53 @@ pub(crate) fn row_to_set(r: &rusqlite::Row<'_>) -> rusqlite::Result<TraceSetInfo
         name: r.get(1)?,
         sha256: r.get(2)?,
         source: r.get(3)?,
-        imported_at: r.get(4)?,
+        imported_at: crate::columns::time(r, 4)?,
         actions: r.get(5)?,
         bad_lines: r.get(6)?,
         bytes: r.get(7)?,
     })
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn set_names_are_checked() {
+        assert!(check_set_name("week 46").is_ok());
+        for (bad, what) in [
+            ("", "empty"),
+            (" week", "leading blank"),
+            ("a\nb", "control"),
+            ("42", "digits"),
+        ] {
+            assert!(check_set_name(bad).is_err(), "{what}");
+        }
+        assert!(matches!(
+            check_set_name(&"x".repeat(101)),
+            Err(NameProblem::TooLong {
+                max: 100,
+                chars: 101,
+                ..
+            })
+        ));
+        assert!(check_set_name(&"é".repeat(100)).is_ok());
+    }
+
+    #[test]
+    fn default_names_are_valid_names() {
+        for (file, want) in [
+            ("dir/week 46.jsonl", "week 46"),
+            ("20261102.jsonl", "traces-20261102"),
+            (".jsonl", ".jsonl"),
+            ("/", "traces"),
+        ] {
+            let name = default_set_name(Path::new(file));
+            assert_eq!(name, want, "{file}");
+            assert!(check_set_name(&name).is_ok(), "{file}");
+        }
+        let long = format!("{}.json", "y".repeat(300));
+        assert_eq!(default_set_name(Path::new(&long)).chars().count(), 100);
+    }
 }
