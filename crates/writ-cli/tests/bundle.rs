@@ -148,22 +148,22 @@ fn pae_and_sig(bundle_dir: &Path) -> (Vec<u8>, Vec<u8>) {
 fn an_approved_version_exports_as_a_signed_bundle_that_verifies() {
     let ws = Ws::sample();
     ok(ws.by("alice", &["key", "generate", "--out", "release"]));
+    // `writ bundle export V2 --key release.pem --out OUT EXTRA...` as alice.
+    let export = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "bundle",
+            "export",
+            &ws.v2,
+            "--key",
+            "release.pem",
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        ws.by("alice", &args)
+    };
     // Not approved yet: refused, nothing written.
-    let err = exits(
-        ws.by(
-            "alice",
-            &[
-                "bundle",
-                "export",
-                &ws.v2,
-                "--key",
-                "release.pem",
-                "--out",
-                "b",
-            ],
-        ),
-        1,
-    );
+    let err = exits(export("b", &[]), 1);
     assert!(err.contains("not approved"), "{err}");
     assert!(!ws.path("b").exists());
     ws.approve_both();
@@ -173,21 +173,7 @@ fn an_approved_version_exports_as_a_signed_bundle_that_verifies() {
     // records (the first export's events come before the second): every
     // other file, and every other manifest field, is byte-identical.
     for out in ["one.tar.gz", "two.tar.gz"] {
-        ok(ws.by(
-            "alice",
-            &[
-                "bundle",
-                "export",
-                &ws.v2,
-                "--key",
-                "release.pem",
-                "--out",
-                out,
-                "--archive",
-                "--expires-in",
-                "30d",
-            ],
-        ));
+        ok(export(out, &["--archive", "--expires-in", "30d"]));
     }
     let read = |name: &str| writ_bundle_files(&ws.path(name));
     let (one, two) = (read("one.tar.gz"), read("two.tar.gz"));
@@ -216,36 +202,9 @@ fn an_approved_version_exports_as_a_signed_bundle_that_verifies() {
         m["audit"] = serde_json::Value::Null;
     }
     assert_eq!(m1, m2);
-    ok(ws.by(
-        "alice",
-        &[
-            "bundle",
-            "export",
-            &ws.v2,
-            "--key",
-            "release.pem",
-            "--out",
-            "dir",
-            "--expires-in",
-            "30d",
-        ],
-    ));
+    ok(export("dir", &["--expires-in", "30d"]));
     // Never overwrites.
-    let err = exits(
-        ws.by(
-            "alice",
-            &[
-                "bundle",
-                "export",
-                &ws.v2,
-                "--key",
-                "release.pem",
-                "--out",
-                "dir",
-            ],
-        ),
-        1,
-    );
+    let err = exits(export("dir", &[]), 1);
     assert!(err.contains("exists already"), "{err}");
 
     // The folder holds exactly the six files; the manifest names the

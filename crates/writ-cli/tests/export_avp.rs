@@ -19,6 +19,14 @@ fn read_json(p: &std::path::Path) -> Value {
 fn export_avp_writes_put_schema_and_create_policy_bodies() {
     let ws = Ws::sample();
     ok(ws.by("alice", &["key", "generate", "--out", "release"]));
+    // `writ export avp --bundle B --trust T --out OUT EXTRA...` as alice.
+    let export_avp = |bundle: &str, trust: &str, out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "export", "avp", "--bundle", bundle, "--trust", trust, "--out", out,
+        ];
+        args.extend_from_slice(extra);
+        ws.by("alice", &args)
+    };
     ok(ws.by("alice", &["review", &ws.v1]));
     ok(ws.by("bob", &["approve", &ws.v1]));
     ok(ws.by("alice", &["review", &ws.v2]));
@@ -38,20 +46,11 @@ fn export_avp_writes_put_schema_and_create_policy_bodies() {
         ],
     ));
 
-    let out = ok(ws.by(
-        "alice",
-        &[
-            "export",
-            "avp",
-            "--bundle",
-            "v2.tar.gz",
-            "--trust",
-            "release.pub.pem",
-            "--out",
-            "avp",
-            "--policy-store-id",
-            "PSEXAMPLEabcdefg111111",
-        ],
+    let out = ok(export_avp(
+        "v2.tar.gz",
+        "release.pub.pem",
+        "avp",
+        &["--policy-store-id", "PSEXAMPLEabcdefg111111"],
     ));
     assert!(out.contains("30 CreatePolicy bodies"), "{out}");
     let dir = ws.path("avp");
@@ -104,19 +103,7 @@ fn export_avp_writes_put_schema_and_create_policy_bodies() {
     let n = bytes.len();
     bytes[n / 2] ^= 0x40;
     std::fs::write(ws.path("bad.tar.gz"), &bytes).unwrap();
-    let o = ws.by(
-        "alice",
-        &[
-            "export",
-            "avp",
-            "--bundle",
-            "bad.tar.gz",
-            "--trust",
-            "release.pub.pem",
-            "--out",
-            "avp-bad",
-        ],
-    );
+    let o = export_avp("bad.tar.gz", "release.pub.pem", "avp-bad", &[]);
     assert!(
         matches!(o.status.code(), Some(10..=23)),
         "{}",
@@ -125,54 +112,21 @@ fn export_avp_writes_put_schema_and_create_policy_bodies() {
     assert!(!ws.path("avp-bad").exists());
     // An untrusted key: exit 17, nothing written.
     ok(ws.by("alice", &["key", "generate", "--out", "other"]));
-    let o = ws.by(
-        "alice",
-        &[
-            "export",
-            "avp",
-            "--bundle",
-            "v2.tar.gz",
-            "--trust",
-            "other.pub.pem",
-            "--out",
-            "avp-untrusted",
-        ],
-    );
+    let o = export_avp("v2.tar.gz", "other.pub.pem", "avp-untrusted", &[]);
     exits(o, 17);
     assert!(!ws.path("avp-untrusted").exists());
     // An existing folder: refused, left alone.
     let before = std::fs::read(dir.join("index.json")).unwrap();
-    let o = ws.by(
-        "alice",
-        &[
-            "export",
-            "avp",
-            "--bundle",
-            "v2.tar.gz",
-            "--trust",
-            "release.pub.pem",
-            "--out",
-            "avp",
-        ],
-    );
+    let o = export_avp("v2.tar.gz", "release.pub.pem", "avp", &[]);
     let err = exits(o, 1);
     assert!(err.contains("already exists"), "{err}");
     assert_eq!(std::fs::read(dir.join("index.json")).unwrap(), before);
     // A bad store id: refused before anything.
-    let o = ws.by(
-        "alice",
-        &[
-            "export",
-            "avp",
-            "--bundle",
-            "v2.tar.gz",
-            "--trust",
-            "release.pub.pem",
-            "--out",
-            "avp2",
-            "--policy-store-id",
-            "no spaces",
-        ],
+    let o = export_avp(
+        "v2.tar.gz",
+        "release.pub.pem",
+        "avp2",
+        &["--policy-store-id", "no spaces"],
     );
     exits(o, 1);
     assert!(!ws.path("avp2").exists());

@@ -91,9 +91,9 @@ fn inventory_line(after: &str, needle: &str) -> u64 {
     text[..at].matches('\n').count() as u64 + 1
 }
 
-#[test]
-fn the_sample_findings_match_the_data() {
-    let doc = json(writ(&[
+/// `writ findings` on the v2 folder and the recorded trace, as JSON.
+fn sample_findings() -> Value {
+    json(writ(&[
         "findings",
         "--project",
         V2,
@@ -103,7 +103,12 @@ fn the_sample_findings_match_the_data() {
         TODAY,
         "--format",
         "json",
-    ]));
+    ]))
+}
+
+#[test]
+fn the_sample_findings_match_the_data() {
+    let doc = sample_findings();
     assert_eq!(doc["traces"]["actions"], 2400);
 
     // The two overdue reviews, located at their review dates.
@@ -267,17 +272,7 @@ fn a_stored_version_and_set_give_the_same_findings_as_the_files() {
         "--format",
         "json",
     ]));
-    let files = json(writ(&[
-        "findings",
-        "--project",
-        V2,
-        "--traces",
-        TRACE,
-        "--today",
-        TODAY,
-        "--format",
-        "json",
-    ]));
+    let files = sample_findings();
     // The same findings; only where they point differs (stored vs. on disk).
     let strip = |doc: &Value| -> Vec<Value> {
         doc["findings"]
@@ -344,31 +339,25 @@ fn fail_on_exits_2_at_or_above_the_severity() {
         "{}",
         both(&o)
     );
-    // The inventory alone has high (static credential) and medium (overdue reviews) findings only.
-    code(
-        &writ(&[
+    // The inventory alone has high (static credential) and medium (overdue
+    // reviews) findings only.
+    for (fail_on, want) in [("critical", 0), ("high", 2), ("medium", 2)] {
+        let o = writ(&[
             "findings",
             "--project",
             V2,
             "--today",
             TODAY,
             "--fail-on",
-            "critical",
-        ]),
-        0,
-    );
-    code(
-        &writ(&[
-            "findings",
-            "--project",
-            V2,
-            "--today",
-            TODAY,
-            "--fail-on",
-            "high",
-        ]),
-        2,
-    );
+            fail_on,
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(want),
+            "--fail-on {fail_on}: {}",
+            both(&o)
+        );
+    }
     // Judged in 2026-01, the reviews were not yet overdue.
     let early = json(writ(&[
         "findings",
@@ -405,24 +394,17 @@ fn bad_input_exits_1() {
         both(&o)
     );
     // Bad options.
-    code(
-        &writ(&["findings", "--project", V2, "--fail-on", "urgent"]),
-        1,
-    );
-    code(
-        &writ(&["findings", "--project", V2, "--today", "yesterday"]),
-        1,
-    );
-    code(
-        &writ(&[
-            "findings",
-            "--project",
-            V2,
-            "--traces",
-            s(&dir.path().join("none.jsonl")),
-        ]),
-        1,
-    );
+    let missing = dir.path().join("none.jsonl");
+    for bad in [
+        ["--fail-on", "urgent"],
+        ["--today", "yesterday"],
+        ["--traces", s(&missing)],
+    ] {
+        let mut args = vec!["findings", "--project", V2];
+        args.extend(bad);
+        let o = writ(&args);
+        assert_eq!(o.status.code(), Some(1), "{bad:?}: {}", both(&o));
+    }
     // A trace with a malformed line: refused unless --allow-bad-lines.
     let bad = dir.path().join("bad.jsonl");
     let mut text = std::fs::read_to_string(root().join(TRACE)).expect("trace");

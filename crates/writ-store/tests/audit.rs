@@ -151,30 +151,43 @@ fn an_edited_event_with_a_recomputed_hash_breaks_at_the_next() {
 }
 
 #[test]
-fn a_deleted_event_breaks_where_it_is_missing() {
-    // Ids are sequence numbers: with event 2 gone, the trail goes 1, 3, ...
-    // and the first place it breaks is the missing id 2 (event 3's
-    // prev_hash would fail next, but the gap is found first).
-    let dir = tempfile::tempdir().unwrap();
-    let path = trail(dir.path());
-    tamper(&path, "DELETE FROM audit_events WHERE id = 2;");
-    let b = verify(&path).expect("a break");
-    assert_eq!(b.event, 2, "{b:?}");
-    assert!(b.reason.contains("missing"), "{b:?}");
-}
-
-#[test]
-fn a_deleted_and_renumbered_event_breaks_at_the_renumbered_one() {
-    // Hiding the gap by renumbering 3 -> 2 and 4 -> 3: the new event 2 does
-    // not follow event 1.
-    let dir = tempfile::tempdir().unwrap();
-    let path = trail(dir.path());
-    tamper(
-        &path,
-        "DELETE FROM audit_events WHERE id = 2;
-         UPDATE audit_events SET id = id - 1 WHERE id > 2;",
-    );
-    assert_eq!(verify(&path).expect("a break").event, 2);
+fn deleted_events_break_the_trail_where_they_are_missing() {
+    // (what was done, the SQL doing it, the first broken event, a word of
+    // the reason). Ids are sequence numbers: with event 2 gone the trail
+    // goes 1, 3, ... and the gap is found before event 3's prev_hash;
+    // renumbering 3 -> 2 and 4 -> 3 to hide the gap leaves an event 2 that
+    // does not follow event 1; a deleted newest event, or every event, is
+    // found against the recorded head.
+    let cases: [(&str, &str, i64, &str); 4] = [
+        (
+            "event 2 deleted",
+            "DELETE FROM audit_events WHERE id = 2;",
+            2,
+            "missing",
+        ),
+        (
+            "event 2 deleted and the rest renumbered",
+            "DELETE FROM audit_events WHERE id = 2;
+             UPDATE audit_events SET id = id - 1 WHERE id > 2;",
+            2,
+            "",
+        ),
+        (
+            "the newest event deleted",
+            "DELETE FROM audit_events WHERE id = 4;",
+            4,
+            "newest",
+        ),
+        ("every event deleted", "DELETE FROM audit_events;", 4, ""),
+    ];
+    for (what, sql, event, reason) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let path = trail(dir.path());
+        tamper(&path, sql);
+        let b = verify(&path).unwrap_or_else(|| panic!("{what}: no break found"));
+        assert_eq!(b.event, event, "{what}: {b:?}");
+        assert!(b.reason.contains(reason), "{what}: {b:?}");
+    }
 }
 
 #[test]
@@ -212,25 +225,6 @@ fn reordered_events_break_at_the_first_moved() {
     );
     let b = ws.verify_audit().unwrap().expect("a break");
     assert_eq!(b.event, 2, "{b:?}");
-}
-
-#[test]
-fn a_deleted_newest_event_is_noticed() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = trail(dir.path());
-    tamper(&path, "DELETE FROM audit_events WHERE id = 4;");
-    let b = verify(&path).expect("a break");
-    assert_eq!(b.event, 4, "{b:?}");
-    assert!(b.reason.contains("newest"), "{b:?}");
-}
-
-#[test]
-fn deleting_all_events_is_noticed() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = trail(dir.path());
-    tamper(&path, "DELETE FROM audit_events;");
-    let b = verify(&path).expect("a break");
-    assert_eq!(b.event, 4, "{b:?}");
 }
 
 #[test]
