@@ -40,7 +40,7 @@ pub enum BundleCommand {
     },
     /// Verify a bundle (folder or .tar.gz): signature by a trusted key,
     /// every hash, no file missing or extra, not expired. Each failure has
-    /// its own exit code (see crates/writ-bundle/README.md).
+    /// its own exit code (see docs/bundle-format.md).
     Verify {
         /// The bundle folder or .tar.gz.
         path: PathBuf,
