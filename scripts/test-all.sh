@@ -58,10 +58,11 @@ cargo build --locked -p writ-cli
 phase "cargo test -p writ-e2e (the real window, through tauri-driver)"
 # One window at a time: each test starts its own app and WebKit, and on a
 # two-core machine several at once starve each other past the timeouts.
+# A 1920x1200 virtual screen, so that a window sized for 1440 px screenshots fits.
 if [ -n "${DISPLAY:-}" ]; then
   cargo test --locked -p writ-e2e --tests -- --test-threads=1
 elif command -v xvfb-run >/dev/null 2>&1; then
-  xvfb-run -a -s '-screen 0 1280x800x24' cargo test --locked -p writ-e2e --tests -- --test-threads=1
+  xvfb-run -a -s '-screen 0 1920x1200x24' cargo test --locked -p writ-e2e --tests -- --test-threads=1
 else
   cargo test --locked -p writ-e2e --tests -- --test-threads=1
 fi
