@@ -4,7 +4,8 @@ use crate::output::{load_project, open_trace, progress_bar, report_bad_lines, Gl
 use std::path::PathBuf;
 use std::process::ExitCode;
 use writ_core::diff::{
-    inventory_diff, text_diff, ChangeCounts, ChangeKind, DecisionDiff, FailOn, TextChange,
+    inventory_diff, text_diff, ChangeCounts, ChangeFilter, ChangeKind, DecisionDiff, FailOn,
+    TextChange,
 };
 use writ_core::evaluate::Evaluator;
 use writ_core::replay::{replay, ReplayOptions};
@@ -33,6 +34,13 @@ pub struct Args {
     /// Stop at the first malformed line.
     #[arg(long)]
     strict: bool,
+    /// List only this agent's changed actions (table output; counts stay whole).
+    #[arg(long)]
+    agent: Option<String>,
+    /// List only the changed actions this policy determined, before or after
+    /// (table output; counts stay whole).
+    #[arg(long)]
+    policy: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -121,7 +129,13 @@ fn show(
             });
             println!("{}", serde_json::to_string_pretty(&doc)?);
         }
-        Format::Table => print_table(names, diff, &texts, &inventory),
+        Format::Table => {
+            let filter = ChangeFilter {
+                agent: args.agent.clone(),
+                policy: args.policy.clone(),
+            };
+            print_table(names, diff, &filter, &texts, &inventory)
+        }
     }
     Ok(())
 }
@@ -195,6 +209,7 @@ fn head(title: &str) -> String {
 fn print_table(
     names: &(String, String),
     diff: &DecisionDiff,
+    filter: &ChangeFilter,
     texts: &[writ_core::diff::TextDiffEntry],
     inv: &writ_core::diff::InventoryDiff,
 ) {
@@ -212,17 +227,35 @@ fn print_table(
     for (t, c) in &diff.by_tool {
         println!("{}", row(t, c));
     }
-    println!("\nPolicies responsible (determining in changed actions)");
-    println!("  before ({}):", names.0);
-    for (p, n) in &diff.responsible_from {
-        println!("    {:<46} {:>7}", crate::replay::esc(p), n);
+    println!("\nPolicies responsible (determining in changed actions), most first");
+    println!("  {:<46} {:>7} {:>7}", "policy", "before", "after");
+    for r in diff.responsible_ranked() {
+        println!(
+            "  {:<46} {:>7} {:>7}",
+            crate::replay::esc(&r.policy),
+            r.before,
+            r.after
+        );
     }
-    println!("  after ({}):", names.1);
-    for (p, n) in &diff.responsible_to {
-        println!("    {:<46} {:>7}", crate::replay::esc(p), n);
+    let shown: Vec<_> = diff.changes.iter().filter(|c| filter.matches(c)).collect();
+    let mut only = Vec::new();
+    if let Some(a) = &filter.agent {
+        only.push(format!("agent {}", crate::replay::esc(a)));
     }
-    println!("\nChanged actions");
-    for c in &diff.changes {
+    if let Some(p) = &filter.policy {
+        only.push(format!("determined by {}", crate::replay::esc(p)));
+    }
+    if only.is_empty() {
+        println!("\nChanged actions");
+    } else {
+        println!(
+            "\nChanged actions ({}): {} of {}",
+            only.join(", "),
+            shown.len(),
+            diff.changes.len()
+        );
+    }
+    for c in shown {
         let join = |v: &[std::sync::Arc<str>]| {
             v.iter()
                 .map(|s| crate::replay::esc(s).into_owned())

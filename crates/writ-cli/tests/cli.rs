@@ -326,7 +326,28 @@ fn diff_finds_the_regression_and_gates() {
         Some(changed as usize)
     );
     assert!(doc["policies"].as_array().is_some_and(|p| !p.is_empty()));
-    // v1 -> v2 only tightens: no access gained ...
+
+    // The text output lists the responsible policies most first: the rows
+    // follow the JSON's before/after counts ordered by the larger of the two.
+    let count = |side: &str, p: &str| doc["decisions"][side][p].as_u64().unwrap_or(0);
+    let mut want: Vec<(String, u64, u64)> = ["responsible_from", "responsible_to"]
+        .iter()
+        .flat_map(|side| doc["decisions"][*side].as_object().expect(side).keys())
+        .map(|p| {
+            (
+                p.clone(),
+                count("responsible_from", p),
+                count("responsible_to", p),
+            )
+        })
+        .collect();
+    want.sort();
+    want.dedup();
+    want.sort_by(|x, y| {
+        (y.1.max(y.2), y.1 + y.2)
+            .cmp(&(x.1.max(x.2), x.1 + x.2))
+            .then_with(|| x.0.cmp(&y.0))
+    });
     let o = writ(&[
         "diff",
         "--from",
@@ -335,35 +356,92 @@ fn diff_finds_the_regression_and_gates() {
         "sample-policies/v2",
         "--traces",
         TRACE,
-        "--fail-on",
-        "allow-gained",
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    // ... so the reverse direction gains access, which the gate catches.
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let section = out
+        .split("Policies responsible (determining in changed actions), most first\n")
+        .nth(1)
+        .expect("a responsible-policies section");
+    let rows: Vec<(String, u64, u64)> = section
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (
+                f[0].to_string(),
+                f[1].parse().expect("before"),
+                f[2].parse().expect("after"),
+            )
+        })
+        .collect();
+    assert_eq!(rows, want, "{section}");
+    // The sample's regression: the new production-change forbid leads.
+    assert_eq!(rows[0].0, "low-tier-no-production-changes", "{section}");
+
+    // --policy lists only the changed actions that policy determined, as
+    // many as its row counts when it determined one side only.
+    let (lead, before, after) = rows[0].clone();
     let o = writ(&[
         "diff",
         "--from",
+        "sample-policies/v1",
+        "--to",
         "sample-policies/v2",
-        "--to",
-        "sample-policies/v1",
         "--traces",
         TRACE,
-        "--fail-on",
-        "allow-gained",
+        "--policy",
+        &lead,
     ]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    let o = writ(&[
-        "diff",
-        "--from",
-        "sample-policies/v1",
-        "--to",
-        "sample-policies/v1",
-        "--traces",
-        TRACE,
-        "--fail-on",
-        "any-change",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let header = format!("Changed actions (determined by {lead}): ");
+    let listed = out
+        .lines()
+        .find_map(|l| l.strip_prefix(header.as_str()))
+        .unwrap_or_else(|| panic!("no filtered list in:\n{out}"));
+    let shown: u64 = listed
+        .split(" of ")
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("count");
+    if before == 0 || after == 0 {
+        assert_eq!(shown, before + after, "{listed}");
+    }
+    let lines_after_header = out.split(&header).nth(1).expect("list");
+    let rows_listed = lines_after_header
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("  line "))
+        .count() as u64;
+    assert_eq!(rows_listed, shown);
+
+    // (from, to, gate, exit): v1 -> v2 only tightens, so no access is
+    // gained; the reverse direction gains access, which the gate catches;
+    // a version against itself changes nothing.
+    let (v1, v2) = ("sample-policies/v1", "sample-policies/v2");
+    for (from, to, gate, want) in [
+        (v1, v2, "allow-gained", 0),
+        (v2, v1, "allow-gained", 2),
+        (v1, v1, "any-change", 0),
+    ] {
+        let o = writ(&[
+            "diff",
+            "--from",
+            from,
+            "--to",
+            to,
+            "--traces",
+            TRACE,
+            "--fail-on",
+            gate,
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(want),
+            "{from} -> {to} --fail-on {gate}: {}",
+            text(&o)
+        );
+    }
 }
 
 #[test]

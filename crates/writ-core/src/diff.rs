@@ -77,6 +77,27 @@ pub struct Change {
     pub to: Side,
 }
 
+/// Which changed actions to show: all, one agent's, those a policy
+/// determined (before or after), or both conditions at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangeFilter {
+    /// Only this agent's changes (inventory id or identity).
+    pub agent: Option<String>,
+    /// Only changes whose old or new outcome this policy determined.
+    pub policy: Option<String>,
+}
+
+impl ChangeFilter {
+    /// Whether `change` passes the filter.
+    pub fn matches(&self, change: &Change) -> bool {
+        self.agent.as_ref().is_none_or(|a| &change.agent == a)
+            && self.policy.as_ref().is_none_or(|p| {
+                let named = |reasons: &[Arc<str>]| reasons.iter().any(|r| **r == **p);
+                named(&change.from.reasons) || named(&change.to.reasons)
+            })
+    }
+}
+
 /// Counts of changes per kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ChangeCounts {
@@ -122,6 +143,18 @@ pub struct DecisionDiff {
     pub keep_changes: bool,
     /// Malformed lines, skipped.
     pub bad_lines: Vec<LineError>,
+}
+
+/// One policy responsible for decision changes (see
+/// [`DecisionDiff::responsible_ranked`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct ResponsiblePolicy {
+    /// The policy's Writ id.
+    pub policy: String,
+    /// Changed actions whose old outcome it determined.
+    pub before: u64,
+    /// Changed actions whose new outcome it determined.
+    pub after: u64,
 }
 
 impl DecisionDiff {
@@ -182,6 +215,30 @@ impl DecisionDiff {
                 to: Side::from(ob.as_ref()),
             });
         }
+    }
+
+    /// The policies responsible for the changes, most first: each policy
+    /// that determined a changed action's outcome before or after, with
+    /// both counts, sorted by the larger count (descending), then by the
+    /// total, then by id. The one ordering the CLI's text output and the
+    /// app's table show.
+    pub fn responsible_ranked(&self) -> Vec<ResponsiblePolicy> {
+        let mut rows: BTreeMap<&str, ResponsiblePolicy> = BTreeMap::new();
+        let blank = |p: &str| ResponsiblePolicy {
+            policy: p.to_string(),
+            before: 0,
+            after: 0,
+        };
+        for (p, n) in &self.responsible_from {
+            rows.entry(p).or_insert_with(|| blank(p)).before = *n;
+        }
+        for (p, n) in &self.responsible_to {
+            rows.entry(p).or_insert_with(|| blank(p)).after = *n;
+        }
+        let mut ranked: Vec<ResponsiblePolicy> = rows.into_values().collect();
+        let key = |r: &ResponsiblePolicy| (r.before.max(r.after), r.before + r.after);
+        ranked.sort_by(|x, y| key(y).cmp(&key(x)).then_with(|| x.policy.cmp(&y.policy)));
+        ranked
     }
 
     /// Whether a change of the kind named by `fail_on` is present.
@@ -574,5 +631,70 @@ mod text_sides_tests {
             .any(|u| u.name == "low-tier-no-production-changes" && u.change == TextChange::Added));
         // Nothing changes against itself.
         assert!(text_sides(&v2, &v2).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod responsible_tests {
+    use super::*;
+
+    #[test]
+    fn responsible_policies_are_ranked_by_their_larger_count() {
+        let mut d = DecisionDiff::new();
+        for (p, n) in [
+            ("allow-reads", 5),
+            ("old-permit", 9),
+            ("tie-b", 3),
+            ("tie-a", 3),
+        ] {
+            d.responsible_from.insert(p.to_string(), n);
+        }
+        for (p, n) in [("new-forbid", 12), ("allow-reads", 4), ("tie-a", 0)] {
+            d.responsible_to.insert(p.to_string(), n);
+        }
+        let order: Vec<(String, u64, u64)> = d
+            .responsible_ranked()
+            .into_iter()
+            .map(|r| (r.policy, r.before, r.after))
+            .collect();
+        let want = [
+            ("new-forbid", 0, 12),
+            ("old-permit", 9, 0),
+            ("allow-reads", 5, 4),
+            ("tie-a", 3, 0),
+            ("tie-b", 3, 0),
+        ]
+        .map(|(p, b, a)| (p.to_string(), b, a));
+        assert_eq!(order, want);
+        assert!(DecisionDiff::new().responsible_ranked().is_empty());
+    }
+
+    #[test]
+    fn a_change_filter_matches_agent_and_either_sides_policy() {
+        let side = |reasons: &[&str]| Side {
+            decision: Decision::Deny,
+            verdict: Verdict::NotPermitted,
+            reasons: reasons.iter().map(|r| Arc::from(*r)).collect(),
+            errors: Vec::new(),
+        };
+        let change = Change {
+            line: 7,
+            kind: ChangeKind::AllowToDeny,
+            agent: "bot".into(),
+            action: "deploy".into(),
+            resource: "Tool::\"deploy\"".into(),
+            from: side(&["old-permit"]),
+            to: side(&["new-forbid"]),
+        };
+        let f = |agent: Option<&str>, policy: Option<&str>| ChangeFilter {
+            agent: agent.map(str::to_string),
+            policy: policy.map(str::to_string),
+        };
+        assert!(f(None, None).matches(&change));
+        assert!(f(Some("bot"), Some("old-permit")).matches(&change));
+        assert!(f(None, Some("new-forbid")).matches(&change));
+        assert!(!f(None, Some("new")).matches(&change), "whole ids only");
+        assert!(!f(Some("other"), None).matches(&change));
+        assert!(!f(Some("other"), Some("new-forbid")).matches(&change));
     }
 }

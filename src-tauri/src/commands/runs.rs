@@ -8,7 +8,10 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tauri::ipc::Channel;
 use tauri::State;
-use writ_core::diff::{text_diff, Change, ChangeCounts, ChangeKind, DecisionDiff, TextDiffEntry};
+use writ_core::diff::{
+    text_diff, Change, ChangeCounts, ChangeFilter, ChangeKind, DecisionDiff, ResponsiblePolicy,
+    TextDiffEntry,
+};
 use writ_store::runs::{RunInfo, RunResult};
 
 /// A run as the tables show it.
@@ -191,6 +194,9 @@ pub struct RunDiff {
     by_agent: Vec<Counts>,
     /// Changes per tool, most first.
     by_tool: Vec<Counts>,
+    /// The policies determining changed actions before or after, most
+    /// first (`DecisionDiff::responsible_ranked`, as `writ diff` prints them).
+    responsible: Vec<ResponsiblePolicy>,
 }
 
 fn run_diff(a: i64, b: i64, d: &DecisionDiff) -> RunDiff {
@@ -206,6 +212,7 @@ fn run_diff(a: i64, b: i64, d: &DecisionDiff) -> RunDiff {
         changed: counts("all", &d.counts),
         by_agent,
         by_tool,
+        responsible: d.responsible_ranked(),
     }
 }
 
@@ -243,20 +250,25 @@ pub struct ChangePage {
     changes: Vec<Change>,
 }
 
-/// The changed actions of the diff of runs `a` and `b` (only `agent`'s
-/// when given), `limit` from `offset`, in line order.
+/// The changed actions of the diff of runs `a` and `b` (only `agent`'s,
+/// and only those `policy` determined before or after, when given),
+/// `limit` from `offset`, in line order.
 #[tauri::command]
 pub async fn diff_changes(
     state: State<'_, AppState>,
     a: i64,
     b: i64,
     agent: Option<String>,
+    policy: Option<String>,
     offset: u32,
     limit: u32,
 ) -> Result<ChangePage, String> {
     let a = valid_id("run", a)?;
     let b = valid_id("run", b)?;
-    let agent = valid_name("agent", agent)?;
+    let filter = ChangeFilter {
+        agent: valid_name("agent", agent)?,
+        policy: valid_name("policy", policy)?,
+    };
     let limit = valid_limit(limit)? as usize;
     let offset = offset as usize;
     let path = state.path();
@@ -266,7 +278,7 @@ pub async fn diff_changes(
         let matching: Vec<Change> = d
             .changes
             .into_iter()
-            .filter(|c| agent.as_ref().is_none_or(|ag| &c.agent == ag))
+            .filter(|c| filter.matches(c))
             .collect();
         let total = matching.len();
         let changes = matching.into_iter().skip(offset).take(limit).collect();

@@ -44,8 +44,14 @@ export const VERDICTS = ['allowed', 'denied_by_forbid', 'not_permitted', 'needs_
 export const runResult = (run: number, line: number) =>
   invoke<RunResult>('run_result', { run, line });
 
-export const diffChanges = (a: number, b: number, agent: string | null, offset: number, limit: number) =>
-  invoke<ChangePage>('diff_changes', { a, b, agent, offset, limit });
+export const diffChanges = (
+  a: number,
+  b: number,
+  agent: string | null,
+  policy: string | null,
+  offset: number,
+  limit: number,
+) => invoke<ChangePage>('diff_changes', { a, b, agent, policy, offset, limit });
 
 export const policyDiff = (a: number, b: number) => invoke<TextDiffEntry[]>('policy_diff', { a, b });
 

@@ -1278,6 +1278,24 @@ type: string,
 id: string, };
 
 /**
+ * One policy responsible for decision changes (see
+ * [`DecisionDiff::responsible_ranked`]).
+ */
+export type ResponsiblePolicy = { 
+/**
+ * The policy's Writ id.
+ */
+policy: string, 
+/**
+ * Changed actions whose old outcome it determined.
+ */
+before: number, 
+/**
+ * Changed actions whose new outcome it determined.
+ */
+after: number, };
+
+/**
  * One approval or rejection.
  */
 export type ReviewDecision = { 
@@ -1386,7 +1404,12 @@ export type RunDiff = { a: number, b: number, actions: number, unchanged: number
 /**
  * Changes per tool, most first.
  */
-by_tool: Array<Counts>, };
+by_tool: Array<Counts>, 
+/**
+ * The policies determining changed actions before or after, most
+ * first (`DecisionDiff::responsible_ranked`, as `writ diff` prints them).
+ */
+responsible: Array<ResponsiblePolicy>, };
 
 /**
  * One action's stored result in a run.
