@@ -13,6 +13,7 @@
 use std::io::{BufRead, BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use writ_core::evaluate::Verdict;
 use writ_store::traces::ActionFilter;
 use writ_store::Workspace;
 use writ_tracegen::{load_model, write_trace, Variant};
@@ -154,7 +155,7 @@ fn main() {
             page(
                 ActionFilter {
                     run: Some(run.id),
-                    verdict: Some("denied_by_forbid".into()),
+                    verdict: Some(Verdict::DeniedByForbid),
                     ..Default::default()
                 },
                 0,
@@ -166,7 +167,7 @@ fn main() {
                 ActionFilter {
                     agent: Some(agent),
                     run: Some(run.id),
-                    verdict: Some("allowed".into()),
+                    verdict: Some(Verdict::Allowed),
                     ..Default::default()
                 },
                 deep,
