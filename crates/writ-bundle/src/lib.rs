@@ -18,6 +18,9 @@
 //! - [`checkpoint`]: signed checkpoints of a hash chain (the workspace's
 //!   audit trail, a decision log): its head and length, so a truncated or
 //!   wiped chain is detected.
+//! - [`approval`]: approval statements (submit, approve, reject a version)
+//!   signed with a person's own approver key as DSSE envelopes of their
+//!   own payload type over canonical JSON (RFC 8785), and their checks.
 //! - [`fuzz_entry`]: the entry points of the fuzz targets.
 //! - [`targets`]: delivering a verified bundle to enforcement points:
 //!   permitio/cedar-agent (translated for its Cedar 2) and Amazon Verified
@@ -33,6 +36,7 @@
 
 #![warn(missing_docs)]
 
+pub mod approval;
 pub mod bundle;
 pub mod checkpoint;
 pub mod dsse;

@@ -8,6 +8,7 @@
 //! Run one group with `cargo test -p writ-bundle --test tests -- targets::`
 //! (a filter is a substring of `module::test`; several filters are OR-ed).
 
+mod approval;
 mod bundle;
 mod fuzz_corpus;
 mod targets;
