@@ -74,16 +74,7 @@ impl Workspace {
         let limit = limit as i64;
         args.push((":limit", &limit));
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(args.as_slice(), |r| {
-            Ok(StoredAction {
-                line: r.get(0)?,
-                ts: r.get(1)?,
-                agent: r.get(2)?,
-                action: r.get(3)?,
-                record: r.get(4)?,
-                verdict: crate::columns::optional_verdict(r, 5)?,
-            })
-        })?;
+        let rows = stmt.query_map(args.as_slice(), stored_action)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -217,16 +208,7 @@ impl Workspace {
              WHERE a.set_id = ?1 AND a.line IN (SELECT value FROM json_each(?2))
              ORDER BY a.line",
         )?;
-        let rows = stmt.query_map(params![set, list, run], |r| {
-            Ok(StoredAction {
-                line: r.get(0)?,
-                ts: r.get(1)?,
-                agent: r.get(2)?,
-                action: r.get(3)?,
-                record: r.get(4)?,
-                verdict: crate::columns::optional_verdict(r, 5)?,
-            })
-        })?;
+        let rows = stmt.query_map(params![set, list, run], stored_action)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -260,6 +242,19 @@ impl Workspace {
         }
         Ok(())
     }
+}
+
+/// One listed action from a row of (line, ts, agent, action, record,
+/// verdict or NULL): the shape both listing queries select.
+fn stored_action(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredAction> {
+    Ok(StoredAction {
+        line: r.get(0)?,
+        ts: r.get(1)?,
+        agent: r.get(2)?,
+        action: r.get(3)?,
+        record: r.get(4)?,
+        verdict: crate::columns::optional_verdict(r, 5)?,
+    })
 }
 
 /// The lines of the actions matching a filter, in order (see
