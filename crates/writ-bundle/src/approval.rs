@@ -44,7 +44,9 @@ pub enum ApprovalDecision {
 pub struct ApprovalStatement {
     /// The version reviewed (its content id, 64 hex digits).
     pub version: String,
-    /// The SHA-256 (hex) of the bundle payload the version would ship.
+    /// The digest of the bundle payload the version would ship
+    /// ([`crate::bundle::payload_digest`]: the same from the inputs before
+    /// export and from a bundle's manifest after).
     pub payload_digest: String,
     /// The SHA-256 (hex) of the evidence the decision was made on.
     pub evidence_digest: String,

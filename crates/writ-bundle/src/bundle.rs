@@ -275,6 +275,61 @@ fn pretty<T: Serialize>(v: &T) -> Vec<u8> {
     bytes
 }
 
+/// The files a bundle of `inputs` ships besides its manifest and
+/// signature, by name.
+fn content_files(inputs: &BundleInputs) -> BTreeMap<String, Vec<u8>> {
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    files.insert(POLICIES.into(), inputs.policies.clone().into_bytes());
+    files.insert(SCHEMA.into(), inputs.schema.clone().into_bytes());
+    files.insert(ENTITIES.into(), inputs.entities.clone().into_bytes());
+    if let Some(identities) = &inputs.identities {
+        files.insert(IDENTITIES.into(), identities.clone().into_bytes());
+    }
+    if let Some(links) = &inputs.links {
+        files.insert(LINKS.into(), links.clone().into_bytes());
+    }
+    files
+}
+
+/// The payload digest of a bundle whose content files have these SHA-256
+/// hashes (file name to hex, as the manifest's `files`): the SHA-256 (hex)
+/// of the canonical JSON (RFC 8785) `{"files": {name: hash, ...}}`. It
+/// covers what the bundle decides with (policies, schema, entities,
+/// links, identities) and nothing that changes from one export of the
+/// same version to the next (times, channel, sequence, approvals, key), so
+/// an approval can bind it before the bundle exists
+/// ([`BundleInputs::payload_digest`]) and a verifier can recompute it from
+/// the manifest ([`Manifest::payload_digest`]).
+pub fn payload_digest(file_hashes: &BTreeMap<String, String>) -> Result<String, BundleError> {
+    #[derive(Serialize)]
+    struct Payload<'a> {
+        files: &'a BTreeMap<String, String>,
+    }
+    let canonical = serde_jcs::to_vec(&Payload { files: file_hashes })
+        .map_err(|e| BundleError::Invalid(format!("the payload digest cannot be computed: {e}")))?;
+    Ok(writ_base::sha256_hex(&canonical))
+}
+
+impl BundleInputs {
+    /// The payload digest the bundle built from these inputs will have
+    /// (see [`payload_digest`]), without signing anything.
+    pub fn payload_digest(&self) -> Result<String, BundleError> {
+        let hashes = content_files(self)
+            .iter()
+            .map(|(name, bytes)| (name.clone(), writ_base::sha256_hex(bytes)))
+            .collect();
+        payload_digest(&hashes)
+    }
+}
+
+impl Manifest {
+    /// The payload digest of the bundle this manifest signs, recomputed
+    /// from its file hashes (see [`payload_digest`]).
+    pub fn payload_digest(&self) -> Result<String, BundleError> {
+        payload_digest(&self.files)
+    }
+}
+
 /// Builds and signs a bundle. Deterministic: the same inputs and key give
 /// the same bytes.
 pub fn build(inputs: &BundleInputs, key: &SigningKey) -> Result<Bundle, BundleError> {
@@ -293,16 +348,7 @@ pub fn build(inputs: &BundleInputs, key: &SigningKey) -> Result<Bundle, BundleEr
     if inputs.sequence == Some(0) {
         return Err(BundleError::Invalid("a bundle sequence starts at 1".into()));
     }
-    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    files.insert(POLICIES.into(), inputs.policies.clone().into_bytes());
-    files.insert(SCHEMA.into(), inputs.schema.clone().into_bytes());
-    files.insert(ENTITIES.into(), inputs.entities.clone().into_bytes());
-    if let Some(identities) = &inputs.identities {
-        files.insert(IDENTITIES.into(), identities.clone().into_bytes());
-    }
-    if let Some(links) = &inputs.links {
-        files.insert(LINKS.into(), links.clone().into_bytes());
-    }
+    let mut files = content_files(inputs);
     let manifest = Manifest {
         format: FORMAT,
         channel: inputs.channel.clone(),

@@ -645,3 +645,36 @@ fn times_and_durations_parse() {
     i.created = "not a time".into();
     assert!(bundle::build(&i, &key).is_err());
 }
+
+#[test]
+fn the_payload_digest_is_known_before_signing_and_recomputed_from_the_manifest() {
+    let before = inputs(None).payload_digest().unwrap();
+    let b = bundle::build(&inputs(None), &fixed_key(7)).unwrap();
+    let manifest: bundle::Manifest = serde_json::from_slice(&b.files["manifest.json"]).unwrap();
+    assert_eq!(manifest.payload_digest().unwrap(), before);
+    // Independently: the SHA-256 of {"files":{...}} written by hand from
+    // the shipped files, names in order, no white space.
+    let entries: Vec<String> = b
+        .files
+        .iter()
+        .filter(|(name, _)| *name != "manifest.json" && *name != "signature.dsse.json")
+        .map(|(name, bytes)| format!("\"{name}\":\"{}\"", writ_base::sha256_hex(bytes)))
+        .collect();
+    let text = format!("{{\"files\":{{{}}}}}", entries.join(","));
+    assert_eq!(before, writ_base::sha256_hex(text.as_bytes()));
+    // Another export of the same content (other times, approvals, key,
+    // channel, sequence) has the same payload digest ...
+    let mut again = inputs(Some("2027-01-30T10:00:00.000Z"));
+    again.created = "2026-12-01T08:00:00.000Z".into();
+    again.approvals.clear();
+    again.channel = Some("staging".into());
+    again.sequence = Some(9);
+    let other = bundle::build(&again, &fixed_key(8)).unwrap();
+    let m: bundle::Manifest = serde_json::from_slice(&other.files["manifest.json"]).unwrap();
+    assert_eq!(m.payload_digest().unwrap(), before);
+    assert_ne!(other.digest(), b.digest());
+    // ... and a changed policy text another.
+    let mut changed = inputs(None);
+    changed.policies.push_str("\n// changed\n");
+    assert_ne!(changed.payload_digest().unwrap(), before);
+}
