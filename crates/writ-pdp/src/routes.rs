@@ -59,13 +59,24 @@ fn authorized(state: &AppState, headers: &HeaderMap) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// `response` marked `Connection: close`: it answers a request whose body
+/// was not read, so the connection cannot carry another request (the
+/// unread bytes would be taken for one), and a client must not pool it.
+fn closing(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::CONNECTION,
+        axum::http::HeaderValue::from_static("close"),
+    );
+    response
+}
+
 /// The 401 answer to a caller that did not authenticate: counted in the
 /// metrics, never written to the decision log (a flood of them must not
-/// displace decision lines).
+/// displace decision lines). The body is not read, so the connection closes.
 fn unauthorized(state: &AppState) -> Response {
     state.metrics.refuse("unauthorized");
     state.metrics.auth_failures.inc();
-    json_response(
+    closing(json_response(
         StatusCode::UNAUTHORIZED,
         &AuthorizeResponse {
             decision: "Deny".into(),
@@ -76,11 +87,11 @@ fn unauthorized(state: &AppState) -> Response {
                 "missing or wrong bearer token (send `Authorization: Bearer <token>`)".into(),
             ),
         },
-    )
+    ))
 }
 
 /// A deny answered without reading a decision request (413, 400, 408),
-/// logged like every other decision.
+/// logged like every other decision; the connection closes after it.
 fn refuse(state: &AppState, status: StatusCode, why: &str, reason: String) -> Response {
     state.metrics.refuse(why);
     let active = state.active.load_full();
@@ -95,7 +106,7 @@ fn refuse(state: &AppState, status: StatusCode, why: &str, reason: String) -> Re
     );
     // A deny: it does not wait for its line.
     let response = state.settle(state.write(d, started), None);
-    json_response(status, &response)
+    closing(json_response(status, &response))
 }
 
 /// Decides one parsed request against the current bundle; a panic inside

@@ -120,9 +120,30 @@ fn failed_authentication_never_reaches_the_decision_log() {
         let bearer = if i % 2 == 0 { None } else { Some("wrong") };
         assert_eq!(post_raw(&http, &url, &body, bearer).0, 401);
     }
+    // A 401 leaves the request body unread, so it closes the connection
+    // and says so: a keep-alive client must not send the next request on it.
+    let mut tcp = std::net::TcpStream::connect(server.addr).unwrap();
+    use std::io::{Read as _, Write as _};
+    write!(
+        tcp,
+        "POST /v1/is_authorized HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).unwrap();
+    let head = answer
+        .split("\r\n\r\n")
+        .next()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 401"), "{head}");
+    assert!(head.contains("\r\nconnection: close"), "{head}");
     assert_eq!(post_raw(&http, &url, &body, Some("s3cret")).0, 200);
     let (_, m) = get_with(&http, &server.url("/metrics"), "s3cret");
-    assert!(m.contains("writ_pdp_auth_failures_total 200"), "{m}");
+    assert!(m.contains("writ_pdp_auth_failures_total 201"), "{m}");
     server.stop().expect("stops");
     let lines = std::fs::read_to_string(&log).unwrap();
     assert_eq!(lines.lines().count(), 1, "{lines}");
