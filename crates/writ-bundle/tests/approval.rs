@@ -3,7 +3,6 @@
 //! signed by an unregistered key, of another payload type, not canonical,
 //! not a statement. OpenSSL checks a signature independently.
 
-use std::process::Command;
 use writ_bundle::approval::{
     self, ApprovalDecision, ApprovalError, ApprovalStatement, APPROVAL_PAYLOAD_TYPE,
 };
@@ -193,15 +192,7 @@ fn payloads_not_written_by_the_signer_are_refused() {
 
 #[test]
 fn openssl_verifies_an_approval_signature() {
-    let there = Command::new("openssl")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !there {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "openssl is missing; `apt-get install openssl` (.ci/run does)"
-        );
+    if !crate::bundle::has_openssl() {
         eprintln!("skipped: openssl is not installed");
         return;
     }
@@ -214,27 +205,10 @@ fn openssl_verifies_an_approval_signature() {
         .decode(&env.signatures[0].sig)
         .unwrap();
     let pae = dsse::pae(APPROVAL_PAYLOAD_TYPE, &env.payload_bytes().unwrap());
-    std::fs::write(dir.path().join("pae.bin"), &pae).unwrap();
-    std::fs::write(dir.path().join("sig.bin"), &sig).unwrap();
+    let (ok, said) = crate::bundle::openssl_verifies(dir.path(), &files.public, &pae, &sig);
+    assert!(ok, "openssl: {said}");
     let mut other = pae.clone();
     let last = other.len() - 2;
     other[last] ^= 1;
-    std::fs::write(dir.path().join("other.bin"), &other).unwrap();
-    let verify = |file: &str| {
-        Command::new("openssl")
-            .args(["pkeyutl", "-verify", "-pubin", "-inkey"])
-            .arg(&files.public)
-            .args(["-rawin", "-in", file, "-sigfile", "sig.bin"])
-            .current_dir(dir.path())
-            .output()
-            .unwrap()
-    };
-    let out = verify("pae.bin");
-    assert!(
-        out.status.success(),
-        "openssl: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(!verify("other.bin").status.success());
+    assert!(!crate::bundle::openssl_verifies(dir.path(), &files.public, &other, &sig).0);
 }

@@ -43,7 +43,7 @@ const AT: time::OffsetDateTime = datetime!(2026-12-01 00:00 UTC);
 
 /// Whether the `openssl` command is there (the independent check); under
 /// `CI` it must be.
-fn has_openssl() -> bool {
+pub(crate) fn has_openssl() -> bool {
     let there = Command::new("openssl")
         .arg("version")
         .output()
@@ -171,6 +171,32 @@ fn folders_and_archives_read_back_and_verify() {
     }
 }
 
+/// `openssl pkeyutl -verify -rawin` of `sig` (raw Ed25519 signature bytes)
+/// over `data` with the public key file `public`, the files written into
+/// `dir`: whether OpenSSL accepts it, and what it printed.
+pub(crate) fn openssl_verifies(
+    dir: &Path,
+    public: &Path,
+    data: &[u8],
+    sig: &[u8],
+) -> (bool, String) {
+    std::fs::write(dir.join("data.bin"), data).unwrap();
+    std::fs::write(dir.join("sig.bin"), sig).unwrap();
+    let out = Command::new("openssl")
+        .args(["pkeyutl", "-verify", "-pubin", "-inkey"])
+        .arg(public)
+        .args(["-rawin", "-in", "data.bin", "-sigfile", "sig.bin"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), said)
+}
+
 #[test]
 fn openssl_verifies_the_signature_over_the_pae_bytes() {
     if !has_openssl() {
@@ -187,29 +213,12 @@ fn openssl_verifies_the_signature_over_the_pae_bytes() {
         .decode(&env.signatures[0].sig)
         .unwrap();
     let pae = dsse::pae(&env.payload_type, &env.payload_bytes().unwrap());
-    std::fs::write(dir.path().join("pae.bin"), &pae).unwrap();
-    std::fs::write(dir.path().join("sig.bin"), &sig).unwrap();
-    let openssl_verify = |pae: &str| {
-        Command::new("openssl")
-            .args(["pkeyutl", "-verify", "-pubin", "-inkey"])
-            .arg(&files.public)
-            .args(["-rawin", "-in", pae, "-sigfile", "sig.bin"])
-            .current_dir(dir.path())
-            .output()
-            .unwrap()
-    };
-    let out = openssl_verify("pae.bin");
-    assert!(
-        out.status.success(),
-        "openssl: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (ok, said) = openssl_verifies(dir.path(), &files.public, &pae, &sig);
+    assert!(ok, "openssl: {said}");
     // And it does fail on other bytes, so the check means something.
     let mut other = pae.clone();
     other[10] ^= 1;
-    std::fs::write(dir.path().join("other.bin"), &other).unwrap();
-    assert!(!openssl_verify("other.bin").status.success());
+    assert!(!openssl_verifies(dir.path(), &files.public, &other, &sig).0);
     // OpenSSL reads our public key and derives the same key id.
     let der = Command::new("openssl")
         .args(["pkey", "-pubin", "-outform", "DER", "-in"])

@@ -36,6 +36,22 @@ pub fn escaped(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Most characters of an input quoted back in an error message.
+pub const QUOTED_INPUT_CHARS: usize = 80;
+
+/// Input someone typed or sent, quoted back in an error message: escaped
+/// as [`escaped`], and cut to [`QUOTED_INPUT_CHARS`] characters with `…`
+/// so that an oversized value cannot flood a terminal or a dialog.
+pub fn quoted_input(s: &str) -> String {
+    let mut cut: String = s.chars().take(QUOTED_INPUT_CHARS).collect();
+    let longer = cut.len() < s.len();
+    cut = escaped(&cut).into_owned();
+    if longer {
+        cut.push('…');
+    }
+    cut
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +70,16 @@ mod tests {
         assert_eq!(escaped("\\\n"), "\\\\u{a}");
         let hostile = "\u{1b}]0;owned\u{7}\r\n";
         assert!(!escaped(hostile).chars().any(needs_escape));
+    }
+
+    #[test]
+    fn quoted_input_is_escaped_and_cut() {
+        assert_eq!(quoted_input("allowd"), "allowd");
+        assert_eq!(quoted_input("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        let long = "x".repeat(10_000);
+        let q = quoted_input(&long);
+        assert_eq!(q.chars().count(), QUOTED_INPUT_CHARS + 1);
+        assert!(q.ends_with('…'));
+        assert_eq!(quoted_input(&"é".repeat(80)), "é".repeat(80));
     }
 }

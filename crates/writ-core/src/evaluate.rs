@@ -106,7 +106,7 @@ impl Verdict {
 
 /// A name that is not one of the verdicts.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a verdict; use one of allowed, denied_by_forbid, not_permitted, needs_step_up, error")]
+#[error("`{}` is not a verdict; use one of allowed, denied_by_forbid, not_permitted, needs_step_up, error", crate::display::quoted_input(.0))]
 pub struct NotAVerdict(pub String);
 
 impl FromStr for Verdict {

@@ -1,5 +1,6 @@
-//! Typed values in and out of SQLite columns: verdicts and UTC times are
-//! stored as text and read back as [`Verdict`] and [`UtcTime`], and a
+//! Typed values in and out of SQLite columns: verdicts, decisions and UTC
+//! times are stored as text and read back as [`Verdict`], [`Decision`] and
+//! [`UtcTime`], and a
 //! column holding anything else is an error naming the column, never a
 //! silently empty value.
 
@@ -7,23 +8,22 @@ use rusqlite::types::Type;
 use rusqlite::ToSql;
 use writ_base::time::UtcTime;
 use writ_core::evaluate::Verdict;
+use writ_core::trace::Decision;
 
-/// The verdicts' stored names, in [`Verdict::ALL`] order.
+/// The verdicts' stored names, indexed by the verdict's discriminant
+/// (declaration order; the round-trip test below checks every verdict).
 static VERDICT_NAMES: [&str; 5] = [
-    Verdict::ALL[0].as_str(),
-    Verdict::ALL[1].as_str(),
-    Verdict::ALL[2].as_str(),
-    Verdict::ALL[3].as_str(),
-    Verdict::ALL[4].as_str(),
+    Verdict::Allowed.as_str(),
+    Verdict::DeniedByForbid.as_str(),
+    Verdict::NotPermitted.as_str(),
+    Verdict::NeedsStepUp.as_str(),
+    Verdict::Error.as_str(),
 ];
 
-/// `verdict` as a statement parameter (its stored name).
+/// `verdict` as a statement parameter (its stored name; a statement's
+/// parameters borrow, so the name must live in a static).
 pub(crate) fn verdict_param(verdict: Verdict) -> &'static dyn ToSql {
-    let i = Verdict::ALL
-        .iter()
-        .position(|v| *v == verdict)
-        .unwrap_or(Verdict::ALL.len() - 1);
-    &VERDICT_NAMES[i]
+    &VERDICT_NAMES[verdict as usize]
 }
 
 /// A value column `col` may not hold.
@@ -49,6 +49,15 @@ pub(crate) fn optional_verdict(
     let text: Option<String> = row.get(col)?;
     text.map(|t| Verdict::parse(&t).ok_or_else(|| bad_value(col, "verdict", &t)))
         .transpose()
+}
+
+/// The decision stored as `allow` or `deny`, read from column `col`.
+pub(crate) fn decision(col: usize, text: &str) -> rusqlite::Result<Decision> {
+    match text {
+        "allow" => Ok(Decision::Allow),
+        "deny" => Ok(Decision::Deny),
+        other => Err(bad_value(col, "decision", other)),
+    }
 }
 
 /// The UTC time in column `col` (RFC 3339 text).
@@ -94,6 +103,10 @@ mod tests {
             .query_row("SELECT NULL", [], |r| optional_verdict(r, 0))
             .expect("reads");
         assert_eq!(none, None);
+        assert_eq!(decision(0, "allow").expect("allow"), Decision::Allow);
+        assert_eq!(decision(0, "deny").expect("deny"), Decision::Deny);
+        let e = decision(2, "Allow").unwrap_err();
+        assert!(e.to_string().contains("`Allow` is not a decision"), "{e}");
     }
 
     #[test]

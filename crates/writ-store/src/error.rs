@@ -232,7 +232,10 @@ pub enum NameProblem {
         what: &'static str,
     },
     /// Longer than allowed.
-    #[error("a {what} name has at most {max} characters, `{name}` has {chars}")]
+    #[error(
+        "a {what} name has at most {max} characters, `{}` has {chars}",
+        writ_core::display::quoted_input(.name)
+    )]
     TooLong {
         /// What kind of thing is named.
         what: &'static str,

@@ -299,7 +299,7 @@ impl Workspace {
             run,
             line,
             principal,
-            decision: stored_decision(1, &decision)?,
+            decision: crate::columns::decision(1, &decision)?,
             verdict,
             reasons: stored_json(3, &reasons)?,
             errors,
@@ -374,7 +374,7 @@ fn stored_evaluation(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Eva
         "literal" => PrincipalKind::Literal,
         other => return Err(bad_value(at + 1, "principal kind", other)),
     };
-    let decision = stored_decision(at + 2, &decision)?;
+    let decision = crate::columns::decision(at + 2, &decision)?;
     let verdict = crate::columns::verdict(row, at + 3)?;
     let reasons: Vec<Arc<str>> = stored_json::<Vec<String>>(at + 4, &reasons)?
         .into_iter()
@@ -408,15 +408,6 @@ fn stored_evaluation(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Eva
             step_up,
         }),
     })
-}
-
-/// The decision stored as `allow` or `deny` in column `col`.
-fn stored_decision(col: usize, text: &str) -> rusqlite::Result<Decision> {
-    match text {
-        "allow" => Ok(Decision::Allow),
-        "deny" => Ok(Decision::Deny),
-        other => Err(bad_value(col, "decision", other)),
-    }
 }
 
 fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunInfo> {

@@ -34,7 +34,8 @@ pub enum BadAttributeKey {
     TooLong,
     /// Holds other characters.
     #[error(
-        "`{0}` is not an attribute key; use letters, digits and . _ - : / (e.g. kagent.user_id)"
+        "`{}` is not an attribute key; use letters, digits and . _ - : / (e.g. kagent.user_id)",
+        crate::display::quoted_input(.0)
     )]
     Characters(String),
 }

@@ -242,11 +242,13 @@ impl Workspace {
             path: file.to_path_buf(),
             source,
         };
-        let total = std::fs::metadata(file).map_err(io)?.len();
-        let sha = sha256_file(file, cancel)?;
         let name = name
             .map(str::to_string)
             .unwrap_or_else(|| super::sets::default_set_name(file));
+        // A refused name is refused before the whole file is hashed.
+        super::sets::check_set_name(&name)?;
+        let total = std::fs::metadata(file).map_err(io)?.len();
+        let sha = sha256_file(file, cancel)?;
         let reader =
             std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(file).map_err(io)?);
         let source = file.display().to_string();

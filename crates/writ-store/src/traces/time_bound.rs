@@ -10,7 +10,8 @@ pub struct TimeBound(String);
 /// Text that is not a time bound.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "`{text}` is not a time; write it as ISO 8601 in UTC, e.g. 2026-11-02 or 2026-11-02T06:00:00Z"
+    "`{}` is not a time; write it as ISO 8601 in UTC, e.g. 2026-11-02 or 2026-11-02T06:00:00Z",
+    writ_core::display::quoted_input(.text)
 )]
 pub struct BadTimeBound {
     /// The text as given.
@@ -108,6 +109,11 @@ mod tests {
             let e = TimeBound::parse(bad).unwrap_err();
             assert_eq!(e.text, bad);
         }
+        let huge = TimeBound::parse(&"9".repeat(100_000)).unwrap_err();
+        assert!(
+            huge.to_string().len() < 300,
+            "the message quotes a bounded part"
+        );
         assert_eq!(TimeBound::parse_optional(Some("  ")), Ok(None));
         assert_eq!(TimeBound::parse_optional(None), Ok(None));
         assert!(TimeBound::parse_optional(Some("x")).is_err());
