@@ -76,24 +76,24 @@ pub enum ApprovalError {
     #[error("the approval statement cannot be written as canonical JSON: {0}")]
     Encode(String),
     /// The envelope is another kind of signed document.
-    #[error(
-        "the envelope's payload type is `{found}`, not an approval (`{APPROVAL_PAYLOAD_TYPE}`)"
-    )]
+    #[error("the envelope's payload type is `{found}`, not `{expected}`")]
     WrongType {
         /// The type found.
         found: String,
+        /// The type this check reads.
+        expected: String,
     },
     /// The payload is not base64.
-    #[error("the approval's payload is not base64")]
+    #[error("the signed payload is not base64")]
     NotBase64,
-    /// The payload is not an approval statement.
-    #[error("the approval's payload is not an approval statement: {0}")]
+    /// The payload is not a statement of the expected kind.
+    #[error("the signed payload is not a statement of the expected kind: {0}")]
     NotAStatement(String),
     /// The payload is a statement, but not in canonical JSON.
-    #[error("the approval's payload is not in canonical JSON (RFC 8785); it was not written by a signer of approvals")]
+    #[error("the signed payload is not in canonical JSON (RFC 8785); it was not written by Writ's signer")]
     NotCanonical,
     /// No signature is by a trusted key, or none verifies.
-    #[error("no valid signature by a registered approver key (signed by {signers})")]
+    #[error("no valid signature by a trusted approver key (signed by {signers})")]
     Untrusted {
         /// The key ids the envelope names.
         signers: String,
@@ -120,9 +120,26 @@ pub fn verify(
     envelope: &Envelope,
     trusted: &[TrustedKey],
 ) -> Result<VerifiedApproval, ApprovalError> {
-    if envelope.payload_type != APPROVAL_PAYLOAD_TYPE {
+    let (statement, key_id) = verify_canonical(envelope, APPROVAL_PAYLOAD_TYPE, trusted)?;
+    Ok(VerifiedApproval { statement, key_id })
+}
+
+/// The one check behind every signed review document: the envelope has
+/// `payload_type`, a signature by one of `trusted` verifies over it, the
+/// payload reads as a `T` and is that `T`'s canonical JSON. Returns the
+/// value and the id of the key whose signature verified.
+pub(crate) fn verify_canonical<T>(
+    envelope: &Envelope,
+    payload_type: &str,
+    trusted: &[TrustedKey],
+) -> Result<(T, String), ApprovalError>
+where
+    T: Serialize + serde::de::DeserializeOwned,
+{
+    if envelope.payload_type != payload_type {
         return Err(ApprovalError::WrongType {
             found: envelope.payload_type.clone(),
+            expected: payload_type.to_string(),
         });
     }
     let body = envelope.payload_bytes().ok_or(ApprovalError::NotBase64)?;
@@ -133,7 +150,7 @@ pub fn verify(
             trusted
                 .iter()
                 .filter(|t| t.key_id == s.keyid)
-                .find(|t| dsse::verify_signature(APPROVAL_PAYLOAD_TYPE, &body, &s.sig, &t.key))
+                .find(|t| dsse::verify_signature(payload_type, &body, &s.sig, &t.key))
                 .map(|t| t.key_id.clone())
         })
         .ok_or_else(|| {
@@ -150,10 +167,11 @@ pub fn verify(
                 },
             }
         })?;
-    let statement: ApprovalStatement =
+    let value: T =
         serde_json::from_slice(&body).map_err(|e| ApprovalError::NotAStatement(e.to_string()))?;
-    if canonical_payload(&statement)? != body {
+    let canonical = serde_jcs::to_vec(&value).map_err(|e| ApprovalError::Encode(e.to_string()))?;
+    if canonical != body {
         return Err(ApprovalError::NotCanonical);
     }
-    Ok(VerifiedApproval { statement, key_id })
+    Ok((value, key_id))
 }

@@ -92,8 +92,14 @@ pub struct Manifest {
     pub expires: Option<String>,
     /// The signing key's id.
     pub key_id: String,
-    /// The version's approvals.
+    /// The version's approvals, as the workspace recorded them.
     pub approvals: Vec<Approval>,
+    /// The signed review statements of the approved round (the author's
+    /// submission, then each approval; see [`crate::approval`]), checked
+    /// against approver keys by [`crate::bundle_review::check`]. Empty for
+    /// a version reviewed before signatures were required.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signed_review: Vec<crate::dsse::Envelope>,
     /// Every other file (not the manifest, not the signature): name to
     /// lower-case hex SHA-256.
     pub files: BTreeMap<String, String>,
@@ -119,6 +125,9 @@ pub struct BundleInputs {
     pub identities: Option<String>,
     /// The approvals.
     pub approvals: Vec<Approval>,
+    /// The signed review statements to carry (see
+    /// [`Manifest::signed_review`]).
+    pub signed_review: Vec<crate::dsse::Envelope>,
     /// The creation time (RFC 3339); never read from the clock here.
     pub created: String,
     /// The expiry time (RFC 3339).
@@ -224,6 +233,7 @@ pub fn inputs_from_project(
         links: links_text(project),
         identities: Some(identities_text(project)),
         approvals,
+        signed_review: Vec::new(),
         created: created.to_string(),
         expires,
         channel: None,
@@ -359,6 +369,7 @@ pub fn build(inputs: &BundleInputs, key: &SigningKey) -> Result<Bundle, BundleEr
         expires: inputs.expires.clone(),
         key_id: keys::key_id(&key.verifying_key()),
         approvals: inputs.approvals.clone(),
+        signed_review: inputs.signed_review.clone(),
         files: files
             .iter()
             .map(|(name, bytes)| (name.clone(), writ_base::sha256_hex(bytes)))

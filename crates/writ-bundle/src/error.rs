@@ -153,6 +153,10 @@ pub enum VerifyError {
         /// The lowest accepted sequence, or what else is wrong.
         detail: String,
     },
+    /// The bundle does not carry enough approvals by trusted approver keys
+    /// (see [`crate::bundle_review`]).
+    #[error("approvals refused: {0}")]
+    Approvals(#[from] crate::bundle_review::ReviewCheckError),
 }
 
 impl VerifyError {
@@ -175,6 +179,7 @@ impl VerifyError {
             VerifyError::UnsupportedFormat(_) => 23,
             VerifyError::Channel { .. } => 24,
             VerifyError::Rollback { .. } => 25,
+            VerifyError::Approvals(_) => 26,
         }
     }
 }

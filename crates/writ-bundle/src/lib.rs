@@ -37,7 +37,9 @@
 #![warn(missing_docs)]
 
 pub mod approval;
+pub mod approver_key;
 pub mod bundle;
+pub mod bundle_review;
 pub mod checkpoint;
 pub mod dsse;
 pub mod error;

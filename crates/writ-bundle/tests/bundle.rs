@@ -17,7 +17,7 @@ fn sample_project() -> writ_core::project::Project {
     report.project.expect("the sample v2 checks cleanly")
 }
 
-fn inputs(expires: Option<&str>) -> bundle::BundleInputs {
+pub(crate) fn inputs(expires: Option<&str>) -> bundle::BundleInputs {
     bundle::inputs_from_project(
         "8d7b576e00000000000000000000000000000000000000000000000000000000",
         &sample_project(),
@@ -312,6 +312,7 @@ fn kind(e: &VerifyError) -> &'static str {
         VerifyError::UnsupportedFormat(_) => "format",
         VerifyError::Channel { .. } => "channel",
         VerifyError::Rollback { .. } => "rollback",
+        VerifyError::Approvals(_) => "approvals",
     }
 }
 

@@ -10,5 +10,6 @@
 
 mod approval;
 mod bundle;
+mod bundle_review;
 mod fuzz_corpus;
 mod targets;

@@ -284,6 +284,7 @@ mod tests {
             expires: None,
             key_id: "k".into(),
             approvals: Vec::new(),
+            signed_review: Vec::new(),
             files: Default::default(),
         }
     }

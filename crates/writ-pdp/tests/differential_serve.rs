@@ -35,6 +35,7 @@ fn loaded(case: &Case, dir: &std::path::Path) -> Result<ActiveBundle, String> {
         links: (!case.links.is_empty()).then(|| case.links_json().to_string()),
         identities: None,
         approvals: Vec::new(),
+        signed_review: Vec::new(),
         created: bundle::format_time(now - time::Duration::hours(1)),
         expires: Some(bundle::format_time(now + time::Duration::days(1))),
         channel: Some("prod".into()),
