@@ -220,6 +220,9 @@ pub enum StoreError {
     /// A review step (submit, approve, reject) was refused.
     #[error(transparent)]
     Review(#[from] crate::review_state::ReviewError),
+    /// Approver keys and signed review steps.
+    #[error(transparent)]
+    Approver(#[from] crate::approvers::ApproverError),
 }
 
 /// What is wrong with a name (see [`StoreError::BadName`]).

@@ -151,6 +151,7 @@ pub fn export_version(
         })
         .collect();
     let mut inputs = bundle::inputs_from_project(&id, &project, approvals, &created, expires);
+    inputs.signed_review = ws.signed_review(&id)?;
     // The trail as it is before this export's own events (an explicit mark
     // handed in by the caller wins).
     let head = ws.audit_head()?;

@@ -90,6 +90,13 @@ impl Workspace {
                 key_id: key_id.to_string(),
             });
         }
+        if self.is_approver_key(key_id)? {
+            return Err(crate::approvers::ApproverError::OtherRole {
+                key_id: key_id.to_string(),
+                role: "review steps (an approver key)",
+            }
+            .into());
+        }
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

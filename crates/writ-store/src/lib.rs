@@ -35,6 +35,7 @@
 
 pub mod actor;
 pub mod approvals;
+pub mod approvers;
 pub mod audit;
 pub mod channels;
 pub mod checked;

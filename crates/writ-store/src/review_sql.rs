@@ -65,13 +65,14 @@ pub(crate) fn baseline_of(conn: &Connection, except: &str) -> Result<Option<Stri
 /// The approvals of review `review`, oldest first.
 pub(crate) fn approvals_of(conn: &Connection, review: i64) -> Result<Vec<ApprovalInfo>> {
     let mut stmt = conn.prepare(
-        "SELECT actor, at, comment FROM review_decisions WHERE review_id = ?1 AND decision = 'approve' ORDER BY id",
+        "SELECT actor, at, comment, key_id FROM review_decisions WHERE review_id = ?1 AND decision = 'approve' ORDER BY id",
     )?;
     let rows = stmt.query_map([review], |r| {
         Ok(ApprovalInfo {
             approver: r.get(0)?,
             at: crate::columns::time(r, 1)?,
             comment: r.get(2)?,
+            key_id: r.get(3)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

@@ -68,6 +68,9 @@ pub struct ApprovalInfo {
     pub at: UtcTime,
     /// What they said.
     pub comment: Option<String>,
+    /// The approver key that signed the approval (none in a legacy
+    /// workspace's unsigned steps).
+    pub key_id: Option<String>,
 }
 
 /// A version's review state and the approvals of its current round.
@@ -94,6 +97,8 @@ pub struct ReviewDecision {
     pub at: UtcTime,
     /// What they said.
     pub comment: Option<String>,
+    /// The approver key that signed the step, if it was signed.
+    pub key_id: Option<String>,
 }
 
 /// What [`Workspace::review`] did.
@@ -213,6 +218,16 @@ pub enum ReviewError {
     /// No name for who acts.
     #[error("a review step needs the name of who takes it")]
     NoActor,
+    /// The approving key is the one that submitted the version.
+    #[error("{approver}'s key {key_id} submitted version {short} for review and cannot approve it; another person must approve with their own key (four-eyes rule)")]
+    SelfApprovalByKey {
+        /// The short version id.
+        short: String,
+        /// The key's registered name.
+        approver: String,
+        /// The key id.
+        key_id: String,
+    },
     /// A suite bound to an approved version cannot change.
     #[error("suite `{suite}` is bound to version {short}, which is approved and final; its suites cannot be replaced or removed; add a new suite instead")]
     SuiteOfApproved {

@@ -88,10 +88,64 @@ pub struct SampleWorkspace {
     pub runs: [i64; 2],
     /// The names of the scenario suites stored.
     pub suites: Vec<String>,
+    /// The demo approver keys written beside the workspace, registered in it.
+    pub keys: Vec<DemoKey>,
 }
 
-/// Creates a workspace at `path` holding the sample: both versions
-/// committed, the recorded trace imported, a run of each version, and
+/// A demo approver key of the sample's people.
+#[derive(Debug, Clone)]
+pub struct DemoKey {
+    /// The person (`alice`, `bob`, `carol`).
+    pub name: String,
+    /// The private key file (PKCS#8 PEM, mode 0600).
+    pub private: PathBuf,
+    /// The public key file (SPKI PEM).
+    pub public: PathBuf,
+    /// The key id.
+    pub key_id: String,
+}
+
+/// The sample's people, who get demo approver keys.
+pub const DEMO_PEOPLE: [&str; 3] = ["alice", "bob", "carol"];
+
+/// Where [`create_sample`] writes the demo keys of the workspace at
+/// `path`: the folder `PATH.keys` beside it.
+pub fn demo_keys_dir(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".keys");
+    PathBuf::from(p)
+}
+
+/// Writes a key pair for each of [`DEMO_PEOPLE`] into the new folder `dir`
+/// and registers them as approvers of `ws` (alice first, vouching for
+/// herself as the first key, then for bob and carol).
+fn write_demo_keys(ws: &mut Workspace, dir: &Path) -> Result<Vec<DemoKey>> {
+    std::fs::create_dir(dir).map_err(|source| StoreError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut out: Vec<DemoKey> = Vec::new();
+    let mut first: Option<ed25519_dalek::SigningKey> = None;
+    for name in DEMO_PEOPLE {
+        let files = writ_bundle::keys::generate_files(&dir.join(name))
+            .map_err(|e| StoreError::Damaged(format!("cannot write demo key {name}: {e}")))?;
+        let key = writ_bundle::keys::read_private(&files.private)
+            .map_err(|e| StoreError::Damaged(format!("cannot read demo key {name}: {e}")))?;
+        let by = first.get_or_insert_with(|| key.clone()).clone();
+        ws.register_approver(name, &key.verifying_key(), &by)?;
+        out.push(DemoKey {
+            name: name.to_string(),
+            private: files.private,
+            public: files.public,
+            key_id: files.key_id,
+        });
+    }
+    Ok(out)
+}
+
+/// Creates a workspace at `path` holding the sample: demo approver keys
+/// for alice, bob and carol written to [`demo_keys_dir`] and registered,
+/// both versions committed, the recorded trace imported, a run of each version, and
 /// the scenario suites of `scenarios/` bound to their version and the trace.
 /// On any failure the half-made file is removed.
 pub fn create_sample(path: &Path, actor: &str) -> Result<SampleWorkspace> {
@@ -101,8 +155,16 @@ pub fn create_sample(path: &Path, actor: &str) -> Result<SampleWorkspace> {
             what: "sample workspace",
         });
     }
+    let keys_dir = demo_keys_dir(path);
+    if keys_dir.symlink_metadata().is_ok() {
+        return Err(StoreError::PathExists {
+            path: keys_dir,
+            what: "demo key folder",
+        });
+    }
     let result = (|| {
         let mut ws = Workspace::create(path)?;
+        let keys = write_demo_keys(&mut ws, &keys_dir)?;
         let mut versions = Vec::new();
         for (name, files) in sample_projects() {
             let id = ws.commit_version(
@@ -143,6 +205,7 @@ pub fn create_sample(path: &Path, actor: &str) -> Result<SampleWorkspace> {
             set,
             runs: [r1.id, r2.id],
             suites: SUITES.iter().map(|(name, _, _)| name.to_string()).collect(),
+            keys,
         })
     })();
     if result.is_err() {
@@ -151,6 +214,7 @@ pub fn create_sample(path: &Path, actor: &str) -> Result<SampleWorkspace> {
             p.push(suffix);
             let _ = std::fs::remove_file(PathBuf::from(p));
         }
+        let _ = std::fs::remove_dir_all(&keys_dir);
     }
     result
 }

@@ -171,6 +171,28 @@ CREATE TABLE bundle_channels (
 ALTER TABLE bundles ADD COLUMN channel TEXT;
 ALTER TABLE bundles ADD COLUMN sequence INTEGER;
 "#,
+    // 5 -> 6: approver keys and signed review steps (see `approvers.rs`).
+    // A workspace migrated to this format keeps unsigned review steps
+    // (meta `review_signatures` absent) until someone requires signatures;
+    // one created at this format requires them from the start.
+    r#"
+CREATE TABLE approver_keys (
+    key_id        TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    public_pem    TEXT NOT NULL,             -- SPKI PEM
+    registered_at TEXT NOT NULL,
+    registered_by TEXT NOT NULL,             -- the signing approver's key id
+    registration  TEXT NOT NULL,             -- the signed key event (DSSE JSON)
+    revoked_at    TEXT,
+    revoked_by    TEXT,
+    revocation    TEXT
+) STRICT;
+
+ALTER TABLE reviews ADD COLUMN submit_key TEXT;
+ALTER TABLE reviews ADD COLUMN submit_statement TEXT;   -- DSSE JSON
+ALTER TABLE review_decisions ADD COLUMN key_id TEXT;
+ALTER TABLE review_decisions ADD COLUMN statement TEXT; -- DSSE JSON
+"#,
 ];
 
 /// The format this build writes.

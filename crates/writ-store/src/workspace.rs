@@ -71,6 +71,10 @@ impl Workspace {
             path: path.to_path_buf(),
         };
         ws.migrate(0)?;
+        ws.conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('review_signatures', 'required')",
+            [],
+        )?;
         Ok(ws)
     }
 

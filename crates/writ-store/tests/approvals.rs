@@ -1,7 +1,8 @@
 //! Four-eyes review of versions: submission with evidence, the author
 //! rule, two approvers for changes to critical agents, rejection and
 //! resubmission, approved versions being final, blocked reviews and
-//! approvals, stale evidence, and the audit trail of every step.
+//! approvals, stale evidence, and the audit trail of every step, in a
+//! legacy workspace (typed names).
 
 use crate::common;
 
@@ -14,10 +15,14 @@ use writ_store::sample::{create_sample, SampleWorkspace};
 use writ_store::suites::NewSuite;
 use writ_store::{StoreError, Workspace};
 
-/// The sample workspace, made by `ann` (the author of v1 and v2).
+/// The sample workspace, made by `ann` (the author of v1 and v2), with
+/// unsigned review steps as in a workspace made before approver keys: the
+/// rules below hold for typed names and keys alike (signed steps are
+/// tested in `signed_review`).
 fn sample_ws(dir: &std::path::Path) -> (Workspace, SampleWorkspace) {
     let path = dir.join("s.writ");
     let made = create_sample(&path, "ann").expect("sample");
+    common::make_legacy(&path);
     (Workspace::open(&path).expect("open"), made)
 }
 
@@ -594,4 +599,45 @@ fn a_workspace_of_format_2_gains_the_review_tables_and_its_versions_are_drafts()
     let st = ws.version_status("abcdef01").unwrap();
     assert_eq!(st.state, ReviewState::Draft);
     assert!(ws.review_history("abcdef01").unwrap().is_empty());
+    // Made before approver keys: its review steps stay unsigned until
+    // someone requires signatures.
+    assert_eq!(
+        ws.signature_mode().unwrap(),
+        writ_store::approvers::SignatureMode::Legacy
+    );
+}
+
+#[test]
+fn a_workspace_of_format_5_keeps_its_unsigned_approvals_and_opens_as_legacy() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.writ");
+    let conn = common::raw(&path);
+    conn.pragma_update(None, "application_id", writ_store::schema::APPLICATION_ID)
+        .unwrap();
+    for sql in &writ_store::schema::MIGRATIONS[..5] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.execute_batch(
+        "PRAGMA user_version = 5;
+         INSERT INTO versions (id, parent, author, message, created_at)
+         VALUES ('abcdef0123456789', NULL, 'ann', 'old', '2026-01-01T00:00:00.000Z');
+         INSERT INTO reviews (version_id, round, state, submitted_at, submitted_by, required, evidence, decided_at)
+         VALUES ('abcdef0123456789', 1, 'approved', '2026-01-02T00:00:00.000Z', 'ann', 1, '{}', '2026-01-03T00:00:00.000Z');
+         INSERT INTO review_decisions (review_id, decision, actor, at, comment)
+         VALUES (1, 'approve', 'bob', '2026-01-03T00:00:00.000Z', NULL);",
+    )
+    .unwrap();
+    drop(conn);
+    let ws = Workspace::open(&path).unwrap();
+    assert_eq!(ws.format().unwrap(), writ_store::schema::current_format());
+    assert_eq!(
+        ws.signature_mode().unwrap(),
+        writ_store::approvers::SignatureMode::Legacy
+    );
+    let st = ws.version_status("abcdef01").unwrap();
+    assert_eq!(st.state, ReviewState::Approved);
+    assert_eq!(st.approvals[0].approver, "bob");
+    assert_eq!(st.approvals[0].key_id, None);
+    assert!(ws.signed_review("abcdef01").unwrap().is_empty());
+    assert!(ws.approvers().unwrap().is_empty());
 }

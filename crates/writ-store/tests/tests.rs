@@ -17,5 +17,6 @@ mod commit_edits;
 mod ingest;
 mod jobs;
 mod open;
+mod signed_review;
 mod store;
 mod suites;

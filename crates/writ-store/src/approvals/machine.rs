@@ -4,17 +4,20 @@
 //! audit event there.
 
 use super::evidence::{describe_change, Evidence};
+use super::signing::StepFacts;
 use super::sql::{approvals_of, baseline_of, in_write_tx, state_of};
 use super::state::{
     same_person, short, ReviewAction, ReviewDecision, ReviewError, ReviewOptions, ReviewState,
     VersionStatus,
 };
+use crate::approvers::ReviewSigner;
 use crate::audit;
 use crate::error::{Result, StoreError};
 use crate::workspace::{now_rfc3339, Workspace};
 use rusqlite::params;
 use serde::Serialize;
 use writ_base::time::UtcTime;
+use writ_bundle::approval::ApprovalDecision;
 
 /// One submission of a version for review, with its outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -25,6 +28,8 @@ pub struct ReviewRound {
     pub state: ReviewState,
     /// Who submitted it.
     pub submitted_by: String,
+    /// The approver key that signed the submission, if it was signed.
+    pub submitted_key: Option<String>,
     /// When.
     #[ts(type = "string")]
     pub submitted_at: UtcTime,
@@ -79,7 +84,7 @@ impl Workspace {
     pub fn review_history(&self, id_or_prefix: &str) -> Result<Vec<ReviewRound>> {
         let id = self.resolve_version(id_or_prefix)?;
         let mut stmt = self.conn.prepare(
-            "SELECT id, round, state, submitted_by, submitted_at, decided_at, required, evidence FROM reviews WHERE version_id = ?1 ORDER BY round",
+            "SELECT id, round, state, submitted_by, submitted_at, decided_at, required, evidence, submit_key FROM reviews WHERE version_id = ?1 ORDER BY round",
         )?;
         type Row = (
             i64,
@@ -90,6 +95,7 @@ impl Workspace {
             Option<UtcTime>,
             i64,
             String,
+            Option<String>,
         );
         let rows: Vec<Row> = stmt
             .query_map([&id], |r| {
@@ -102,14 +108,15 @@ impl Workspace {
                     crate::columns::optional_time(r, 5)?,
                     r.get(6)?,
                     r.get(7)?,
+                    r.get(8)?,
                 ))
             })?
             .collect::<rusqlite::Result<_>>()?;
         let mut decisions = self.conn.prepare(
-            "SELECT decision, actor, at, comment FROM review_decisions WHERE review_id = ?1 ORDER BY id",
+            "SELECT decision, actor, at, comment, key_id FROM review_decisions WHERE review_id = ?1 ORDER BY id",
         )?;
         let mut out = Vec::new();
-        for (rid, round, state, by, at, decided, required, evidence) in rows {
+        for (rid, round, state, by, at, decided, required, evidence, submit_key) in rows {
             let state = ReviewState::parse(&state).ok_or_else(|| {
                 StoreError::Damaged(format!("review {rid} has an unknown state `{state}`"))
             })?;
@@ -123,6 +130,7 @@ impl Workspace {
                         actor: r.get(1)?,
                         at: crate::columns::time(r, 2)?,
                         comment: r.get(3)?,
+                        key_id: r.get(4)?,
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -130,6 +138,7 @@ impl Workspace {
                 round,
                 state,
                 submitted_by: by,
+                submitted_key: submit_key,
                 submitted_at: at,
                 decided_at: decided,
                 required_approvals: u32::try_from(required).unwrap_or(1),
@@ -147,22 +156,22 @@ impl Workspace {
     /// check errors or no suite bound, or the workspace has no trace set.
     /// Replays that are missing are stored as runs (`progress` counts
     /// actions).
-    pub fn review(
+    pub fn review<'k>(
         &mut self,
         id_or_prefix: &str,
         options: ReviewOptions<'_>,
-        actor: &str,
+        signer: impl Into<ReviewSigner<'k>>,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<ReviewReport> {
+        let signer = signer.into();
         let id = self.resolve_version(id_or_prefix)?;
         let (state, review) = state_of(&self.conn, &id)?;
         let action = match state {
             ReviewState::Approved => ReviewAction::History,
             ReviewState::Rejected if !options.resubmit => ReviewAction::History,
             ReviewState::Draft | ReviewState::Rejected => {
-                if actor.trim().is_empty() {
-                    return Err(ReviewError::NoActor.into());
-                }
+                let step = self.step_taker(signer)?;
+                let actor = step.name.as_str();
                 let evidence = self.gather_evidence(&id, options.traces, actor, progress)?;
                 in_write_tx(self, |ws| {
                     if state_of(&ws.conn, &id)?.0 != state
@@ -180,17 +189,30 @@ impl Workspace {
                             what: "the evidence",
                             source: e,
                         })?;
+                    let at = now_rfc3339();
+                    let statement = ws.sign_step(
+                        &step,
+                        &id,
+                        &StepFacts {
+                            evidence_json: &json,
+                            decision: ApprovalDecision::Submit,
+                            comment: None,
+                            at: &at,
+                        },
+                    )?;
                     ws.conn.execute(
-                        "INSERT INTO reviews (version_id, round, state, submitted_at, submitted_by, baseline_id, set_id, required, evidence) VALUES (?1, ?2, 'in_review', ?3, ?4, ?5, ?6, ?7, ?8)",
+                        "INSERT INTO reviews (version_id, round, state, submitted_at, submitted_by, baseline_id, set_id, required, evidence, submit_key, submit_statement) VALUES (?1, ?2, 'in_review', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                         params![
                             id,
                             round,
-                            now_rfc3339(),
+                            at,
                             actor,
                             evidence.baseline,
                             evidence.set,
                             evidence.required_approvals,
-                            json
+                            json,
+                            step.key_id(),
+                            statement
                         ],
                     )?;
                     audit::append(
@@ -205,6 +227,7 @@ impl Workspace {
                             "required_approvals": evidence.required_approvals,
                             "critical_agents": evidence.critical_agents,
                             "evidence_sha256": writ_base::sha256_hex(json.as_bytes()),
+                            "key_id": step.key_id(),
                         }),
                     )?;
                     Ok(())
@@ -215,16 +238,24 @@ impl Workspace {
                 let review = review.ok_or_else(|| {
                     StoreError::Damaged(format!("version {} is in review without a round", &id))
                 })?;
-                let stored = self
+                let current = self
                     .review_history(&id)?
                     .pop()
-                    .map(|r| r.evidence)
                     .ok_or_else(|| StoreError::Damaged(format!("review {review} vanished")))?;
+                let stored = current.evidence;
                 let set = options
                     .traces
                     .map(str::to_string)
                     .unwrap_or_else(|| stored.set.to_string());
-                let fresh = self.gather_evidence(&id, Some(&set), actor, progress)?;
+                // Looking at current evidence needs no signature; a replay
+                // it lacks is stored under the round's submitter, and
+                // replacing the evidence needs the step taker (below).
+                let step = self.step_taker(signer);
+                let runs_by = match &step {
+                    Ok(s) => s.name.clone(),
+                    Err(_) => current.submitted_by.clone(),
+                };
+                let fresh = self.gather_evidence(&id, Some(&set), &runs_by, progress)?;
                 if fresh == stored {
                     ReviewAction::Current
                 } else if !approvals_of(&self.conn, review)?.is_empty() {
@@ -232,18 +263,31 @@ impl Workspace {
                         reason: describe_change(&stored, &fresh),
                     }
                 } else {
-                    if actor.trim().is_empty() {
-                        return Err(ReviewError::NoActor.into());
-                    }
+                    let step = step?;
+                    let actor = step.name.as_str();
                     in_write_tx(self, |ws| {
                         let json =
                             serde_json::to_string(&fresh).map_err(|e| StoreError::Encode {
                                 what: "the evidence",
                                 source: e,
                             })?;
+                        // Whoever gathers the new evidence submits it: their
+                        // statement replaces the submission (signed where
+                        // signatures are required), so they cannot approve it.
+                        let at = now_rfc3339();
+                        let statement = ws.sign_step(
+                            &step,
+                            &id,
+                            &StepFacts {
+                                evidence_json: &json,
+                                decision: ApprovalDecision::Submit,
+                                comment: None,
+                                at: &at,
+                            },
+                        )?;
                         let n = ws.conn.execute(
-                            "UPDATE reviews SET evidence = ?2, baseline_id = ?3, set_id = ?4, required = ?5 WHERE id = ?1 AND state = 'in_review' AND NOT EXISTS (SELECT 1 FROM review_decisions WHERE review_id = ?1)",
-                            params![review, json, fresh.baseline, fresh.set, fresh.required_approvals],
+                            "UPDATE reviews SET evidence = ?2, baseline_id = ?3, set_id = ?4, required = ?5, submitted_by = ?6, submit_key = ?7, submit_statement = ?8 WHERE id = ?1 AND state = 'in_review' AND NOT EXISTS (SELECT 1 FROM review_decisions WHERE review_id = ?1)",
+                            params![review, json, fresh.baseline, fresh.set, fresh.required_approvals, actor, step.key_id(), statement],
                         )?;
                         if n != 1 {
                             return Err(ReviewError::Changed { short: short(&id) }.into());
@@ -282,16 +326,14 @@ impl Workspace {
     /// set gone), or when the check has errors or a suite fails. The
     /// version becomes approved once it has the approvals its evidence
     /// requires.
-    pub fn approve_version(
+    pub fn approve_version<'k>(
         &mut self,
         id_or_prefix: &str,
-        approver: &str,
+        signer: impl Into<ReviewSigner<'k>>,
         comment: Option<&str>,
     ) -> Result<VersionStatus> {
-        let approver = approver.trim();
-        if approver.is_empty() {
-            return Err(ReviewError::NoActor.into());
-        }
+        let step = self.step_taker(signer.into())?;
+        let approver = step.name.as_str();
         let comment = comment.map(str::trim).filter(|c| !c.is_empty());
         let id = self.resolve_version(id_or_prefix)?;
         let sh = short(&id);
@@ -309,9 +351,29 @@ impl Workspace {
                 .review_history(&id)?
                 .pop()
                 .ok_or_else(|| StoreError::Damaged(format!("review {review} vanished")))?;
+            if let (Some(key), Some(submitted)) = (step.key_id(), &round.submitted_key) {
+                if key == submitted {
+                    return Err(ReviewError::SelfApprovalByKey {
+                        short: sh.clone(),
+                        approver: approver.to_string(),
+                        key_id: key.to_string(),
+                    }
+                    .into());
+                }
+            }
+            if same_person(&round.submitted_by, approver) {
+                return Err(ReviewError::SelfApproval {
+                    short: sh.clone(),
+                    approver: approver.to_string(),
+                }
+                .into());
+            }
             let evidence = &round.evidence;
             let before = approvals_of(&ws.conn, review)?;
-            if before.iter().any(|a| same_person(&a.approver, approver)) {
+            if before.iter().any(|a| {
+                same_person(&a.approver, approver)
+                    || (a.key_id.is_some() && a.key_id.as_deref() == step.key_id())
+            }) {
                 return Err(ReviewError::AlreadyApproved {
                     short: sh.clone(),
                     approver: approver.to_string(),
@@ -390,9 +452,19 @@ impl Workspace {
                 .into());
             }
             let at = now_rfc3339();
+            let statement = ws.sign_step(
+                &step,
+                &id,
+                &StepFacts {
+                    evidence_json: &stored_evidence(&ws.conn, review)?,
+                    decision: ApprovalDecision::Approve,
+                    comment,
+                    at: &at,
+                },
+            )?;
             ws.conn.execute(
-                "INSERT INTO review_decisions (review_id, decision, actor, at, comment) VALUES (?1, 'approve', ?2, ?3, ?4)",
-                params![review, approver, at, comment],
+                "INSERT INTO review_decisions (review_id, decision, actor, at, comment, key_id, statement) VALUES (?1, 'approve', ?2, ?3, ?4, ?5, ?6)",
+                params![review, approver, at, comment, step.key_id(), statement],
             )?;
             let count = before.len() as u32 + 1;
             let done = count >= round.required_approvals;
@@ -413,6 +485,7 @@ impl Workspace {
                     "approvals": count,
                     "required_approvals": round.required_approvals,
                     "state": if done { "approved" } else { "in_review" },
+                    "key_id": step.key_id(),
                 }),
             )?;
             Ok(())
@@ -423,16 +496,14 @@ impl Workspace {
     /// `writ reject V --as NAME --comment TEXT`: rejects a version in
     /// review (a comment is required). It can be submitted again as a new
     /// round (`ReviewOptions::resubmit`).
-    pub fn reject_version(
+    pub fn reject_version<'k>(
         &mut self,
         id_or_prefix: &str,
-        actor: &str,
+        signer: impl Into<ReviewSigner<'k>>,
         comment: &str,
     ) -> Result<VersionStatus> {
-        let actor = actor.trim();
-        if actor.is_empty() {
-            return Err(ReviewError::NoActor.into());
-        }
+        let step = self.step_taker(signer.into())?;
+        let actor = step.name.as_str();
         let comment = comment.trim();
         if comment.is_empty() {
             return Err(ReviewError::CommentRequired.into());
@@ -441,9 +512,19 @@ impl Workspace {
         in_write_tx(self, |ws| {
             let review = ws.open_review(&id)?;
             let at = now_rfc3339();
+            let statement = ws.sign_step(
+                &step,
+                &id,
+                &StepFacts {
+                    evidence_json: &stored_evidence(&ws.conn, review)?,
+                    decision: ApprovalDecision::Reject,
+                    comment: Some(comment),
+                    at: &at,
+                },
+            )?;
             ws.conn.execute(
-                "INSERT INTO review_decisions (review_id, decision, actor, at, comment) VALUES (?1, 'reject', ?2, ?3, ?4)",
-                params![review, actor, at, comment],
+                "INSERT INTO review_decisions (review_id, decision, actor, at, comment, key_id, statement) VALUES (?1, 'reject', ?2, ?3, ?4, ?5, ?6)",
+                params![review, actor, at, comment, step.key_id(), statement],
             )?;
             ws.conn.execute(
                 "UPDATE reviews SET state = 'rejected', decided_at = ?2 WHERE id = ?1",
@@ -458,7 +539,7 @@ impl Workspace {
                 &ws.conn,
                 actor,
                 "review.reject",
-                &serde_json::json!({"version": id, "round": round, "comment": comment}),
+                &serde_json::json!({"version": id, "round": round, "comment": comment, "key_id": step.key_id()}),
             )?;
             Ok(())
         })?;
@@ -474,4 +555,14 @@ impl Workspace {
             (state, _) => Err(ReviewError::NotInReview { short: sh, state }.into()),
         }
     }
+}
+
+/// The evidence of review `review` exactly as stored (its digest is what a
+/// signed step binds).
+fn stored_evidence(conn: &rusqlite::Connection, review: i64) -> Result<String> {
+    Ok(conn.query_row(
+        "SELECT evidence FROM reviews WHERE id = ?1",
+        [review],
+        |r| r.get(0),
+    )?)
 }

@@ -30,6 +30,7 @@
 
 mod evidence;
 mod machine;
+mod signing;
 pub(crate) use crate::review_sql as sql;
 pub(crate) use crate::review_state as state;
 
