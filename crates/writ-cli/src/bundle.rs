@@ -61,6 +61,14 @@ pub enum BundleCommand {
         /// lower one: a rollback).
         #[arg(long, value_name = "N", requires = "channel")]
         min_sequence: Option<u64>,
+        /// Also check the signed approvals the bundle carries against these
+        /// approver public keys (SPKI PEM); exit 26 when too few count.
+        #[arg(long, value_name = "KEY.pub.pem", num_args = 1..)]
+        approvers: Vec<PathBuf>,
+        /// How many distinct approvers (not the author) must have approved
+        /// (default 1 with --approvers).
+        #[arg(long, value_name = "N", requires = "approvers")]
+        min_approvals: Option<usize>,
     },
     /// List the bundles exported from this workspace, newest first.
     List,
@@ -99,12 +107,29 @@ pub fn bundle(cmd: BundleCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
             json,
             channel,
             min_sequence,
+            approvers,
+            min_approvals,
         } => {
             let want = channel.map(|channel| bundle::ChannelExpectation {
                 channel,
                 min_sequence,
             });
-            verify(&path, &trust, at.as_deref(), json, want.as_ref())
+            let approvals = if approvers.is_empty() {
+                None
+            } else {
+                Some((
+                    bundle::read_trusted(&approvers)?,
+                    min_approvals.unwrap_or(1),
+                ))
+            };
+            verify(
+                &path,
+                &trust,
+                at.as_deref(),
+                json,
+                want.as_ref(),
+                approvals.as_ref(),
+            )
         }
         BundleCommand::List => {
             let ws = g.open()?;
@@ -160,6 +185,7 @@ fn verify(
     at: Option<&str>,
     json: bool,
     want: Option<&bundle::ChannelExpectation>,
+    approvers: Option<&(Vec<bundle::TrustedKey>, usize)>,
 ) -> anyhow::Result<ExitCode> {
     let trusted = bundle::read_trusted(trust)?;
     let at = match at {
@@ -171,9 +197,15 @@ fn verify(
         .and_then(|v| match want {
             Some(w) => bundle::check_channel(&v.manifest, w).map(|()| v),
             None => Ok(v),
+        })
+        .and_then(|v| match approvers {
+            Some((keys, min)) => writ_bundle::bundle_review::check(&v.manifest, keys, *min)
+                .map(|checked| (v, Some(checked)))
+                .map_err(Into::into),
+            None => Ok((v, None)),
         });
     match result {
-        Ok(v) => {
+        Ok((v, checked)) => {
             if json {
                 println!(
                     "{}",
@@ -182,6 +214,7 @@ fn verify(
                         "key_id": v.key_id,
                         "digest": v.digest,
                         "manifest": v.manifest,
+                        "approvals_checked": checked,
                     }))?
                 );
             } else {
@@ -195,8 +228,23 @@ fn verify(
                 println!("digest   {}", v.digest);
                 println!("created  {}", m.created);
                 println!("expires  {}", m.expires.as_deref().unwrap_or("never"));
-                for a in &m.approvals {
-                    println!("approved by {} at {}", a.approver, a.at);
+                match &checked {
+                    Some(c) => {
+                        for a in &c.approvals {
+                            println!(
+                                "approved by {} at {} (signature by key {} verified)",
+                                a.approver, a.at, a.key_id
+                            );
+                        }
+                        for why in &c.not_counted {
+                            println!("not counted: {why}");
+                        }
+                    }
+                    None => {
+                        for a in &m.approvals {
+                            println!("approved by {} at {}", a.approver, a.at);
+                        }
+                    }
                 }
                 for (name, hash) in &m.files {
                     println!("  {hash}  {name}");

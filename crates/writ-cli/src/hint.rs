@@ -101,7 +101,9 @@ fn review(e: &ReviewError) -> Option<String> {
             format!("run `writ review {short}` again")
         }
         ReviewError::CommentRequired => "give --comment TEXT".into(),
-        ReviewError::NoActor => "give --as NAME".into(),
+        ReviewError::NoActor => {
+            "sign it with --key YOUR_APPROVER_KEY (a legacy workspace also takes --as NAME)".into()
+        }
         _ => return None,
     })
 }
@@ -153,6 +155,9 @@ pub fn for_target(e: &TargetError) -> Option<String> {
 pub fn for_verify(e: &VerifyError) -> Option<String> {
     match e {
         VerifyError::UntrustedKey { .. } => Some("pass its public key with --trust".into()),
+        VerifyError::Approvals(_) => Some(
+            "pass the public key of each approver you trust with --approvers (from `writ key list` in the workspace)".into(),
+        ),
         _ => None,
     }
 }

@@ -33,6 +33,10 @@ pub fn init(args: InitArgs, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
             s.runs[1],
             s.suites.join(", ")
         );
+        println!("demo approver keys (review steps are signed; pass one with --key or $WRIT_KEY):");
+        for k in &s.keys {
+            println!("  {:<6} {}", k.name, k.private.display());
+        }
     } else {
         Workspace::create(&path)?;
         println!("created workspace {}", path.display());

@@ -23,6 +23,7 @@ mod review;
 mod runs;
 mod schema;
 mod serve;
+mod signer;
 mod suites;
 mod test;
 mod traces;

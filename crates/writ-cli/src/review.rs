@@ -2,6 +2,7 @@
 //! of stored versions (see `writ_store::approvals`).
 
 use crate::output::GlobalArgs;
+use crate::signer::{signer, typed_name, KeyArg};
 use std::process::ExitCode;
 use writ_store::approvals::{
     Evidence, ReviewAction, ReviewOptions, ReviewReport, ReviewRound, ReviewState, VersionStatus,
@@ -30,9 +31,11 @@ pub struct ReviewArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    #[command(flatten)]
+    key: KeyArg,
 }
 
-/// `writ approve V --as NAME [--comment TEXT]`.
+/// `writ approve V --key FILE [--comment TEXT]`.
 #[derive(clap::Args)]
 pub struct ApproveArgs {
     /// The version (id or unique prefix).
@@ -40,9 +43,11 @@ pub struct ApproveArgs {
     /// Why, for the record.
     #[arg(long)]
     comment: Option<String>,
+    #[command(flatten)]
+    key: KeyArg,
 }
 
-/// `writ reject V --as NAME --comment TEXT`.
+/// `writ reject V --key FILE --comment TEXT`.
 #[derive(clap::Args)]
 pub struct RejectArgs {
     /// The version (id or unique prefix).
@@ -50,18 +55,12 @@ pub struct RejectArgs {
     /// Why it is rejected (required).
     #[arg(long)]
     comment: String,
+    #[command(flatten)]
+    key: KeyArg,
 }
 
 fn short(id: &str) -> &str {
     &id[..id.len().min(12)]
-}
-
-/// Who acts; review steps need a name.
-fn actor(g: &GlobalArgs) -> anyhow::Result<String> {
-    match g.acting() {
-        Some(a) => Ok(a.to_string()),
-        None => anyhow::bail!("a review step needs the name of who takes it; give --as NAME"),
-    }
 }
 
 /// `writ review`: exit 0, or 1 when the version is in review but its
@@ -69,7 +68,8 @@ fn actor(g: &GlobalArgs) -> anyhow::Result<String> {
 pub fn review(a: ReviewArgs, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let mut ws = g.open()?;
     // Showing a history needs no name; submitting does (the store says so).
-    let who = actor(g).unwrap_or_default();
+    let key = a.key.load()?;
+    let who = typed_name(g);
     let bar = crate::output::progress_bar(0);
     let report = ws.review(
         a.version.trim_start_matches('@'),
@@ -77,7 +77,7 @@ pub fn review(a: ReviewArgs, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
             traces: a.traces.as_deref(),
             resubmit: a.resubmit,
         },
-        &who,
+        signer(key.as_ref(), &who),
         &|n| bar.set_position(n),
     )?;
     bar.finish_and_clear();
@@ -98,12 +98,18 @@ pub fn review(a: ReviewArgs, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
 /// `writ approve`.
 pub fn approve(a: ApproveArgs, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let mut ws = g.open()?;
-    let who = actor(g)?;
+    let key = a.key.load()?;
+    let typed = typed_name(g);
     let st = ws.approve_version(
         a.version.trim_start_matches('@'),
-        &who,
+        signer(key.as_ref(), &typed),
         a.comment.as_deref(),
     )?;
+    let who = st
+        .approvals
+        .last()
+        .map(|x| x.approver.clone())
+        .unwrap_or(typed);
     let required = ws
         .review_history(&st.id)?
         .last()
@@ -118,7 +124,7 @@ pub fn approve(a: ApproveArgs, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
             required
         ),
         _ => println!(
-            "approval by {who} recorded for version {} ({} of {}); it changes decisions of critical agents, so it stays in review until a second, different person approves (`writ approve {} --as NAME`)",
+            "approval by {who} recorded for version {} ({} of {}); it changes decisions of critical agents, so it stays in review until a second, different person approves (`writ approve {} --key THEIR_KEY`)",
             short(&st.id),
             st.approvals.len(),
             required,
@@ -131,8 +137,18 @@ pub fn approve(a: ApproveArgs, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
 /// `writ reject`.
 pub fn reject(a: RejectArgs, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let mut ws = g.open()?;
-    let who = actor(g)?;
-    let st = ws.reject_version(a.version.trim_start_matches('@'), &who, &a.comment)?;
+    let key = a.key.load()?;
+    let typed = typed_name(g);
+    let st = ws.reject_version(
+        a.version.trim_start_matches('@'),
+        signer(key.as_ref(), &typed),
+        &a.comment,
+    )?;
+    let who = ws
+        .review_history(&st.id)?
+        .last()
+        .and_then(|r| r.decisions.last().map(|d| d.actor.clone()))
+        .unwrap_or(typed);
     println!(
         "version {} rejected by {who}; submit it again with `writ review {} --resubmit`",
         short(&st.id),
@@ -208,7 +224,7 @@ fn print_report(r: &ReviewReport) {
             );
             if round.evidence.suites_pass() {
                 println!(
-                    "next: `writ approve {id} --as NAME` by someone other than {}",
+                    "next: `writ approve {id} --key THEIR_KEY` by someone other than {}",
                     r.author
                 );
             } else {

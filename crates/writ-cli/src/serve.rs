@@ -116,6 +116,14 @@ pub struct Args {
     /// Serve a bundle that has no expiry (otherwise refused).
     #[arg(long)]
     allow_no_expiry: bool,
+    /// Load only bundles carrying signed approvals by these approver public
+    /// keys (SPKI PEM), checked offline at start-up and on every reload.
+    #[arg(long, value_name = "KEY.pub.pem", num_args = 1..)]
+    approvers: Vec<PathBuf>,
+    /// How many distinct approvers (not the author) a bundle needs
+    /// (default 1 with --approvers).
+    #[arg(long, value_name = "N", requires = "approvers")]
+    min_approvals: Option<usize>,
     /// Health turns `degraded` this long before the bundle expires (30d, 24h, 90m...).
     #[arg(long, value_name = "DURATION", default_value = "24h")]
     expiry_warning: String,
@@ -248,6 +256,12 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     cfg.require_expiry = !a.allow_no_expiry;
+    if !a.approvers.is_empty() {
+        cfg.approvals = Some(writ_pdp::engine::ApprovalRule {
+            approvers: bundle::read_trusted(&a.approvers)?,
+            min_approvals: a.min_approvals.unwrap_or(1),
+        });
+    }
     cfg.expiry_warning = Duration::from_secs(expiry_warning.whole_seconds().max(0) as u64);
     cfg.cache_bytes = a.cache_bytes;
     cfg.max_connections = a.max_connections.max(1);

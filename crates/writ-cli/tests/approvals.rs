@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Output;
 
 use crate::common::SampleWorkspace as Ws;
-use crate::common::{both, copy_dir, fails, ok, root, s, writ_in};
+use crate::common::{both, copy_dir, fails, ok, root, s, writ_in, writ_in_with_key};
 
 /// Runs `writ` in the repository root with no workspace or user from the
 /// environment.
@@ -17,11 +17,13 @@ fn writ(args: &[&str]) -> Output {
 /// Commands on the sample workspace, run from the repository root.
 impl Ws {
     /// `writ --workspace W --as WHO ARGS`, run in the repository root (so
-    /// relative paths in `args` are the repository's).
+    /// relative paths in `args` are the repository's), signed with WHO's
+    /// demo approver key when the sample has one.
     fn by_at_root(&self, who: &str, args: &[&str]) -> Output {
         let mut all = vec!["--workspace", s(&self.file), "--as", who];
         all.extend_from_slice(args);
-        writ(&all)
+        let key = self.demo_key(who);
+        writ_in_with_key(&root(), &all, key.exists().then_some(key.as_path()))
     }
 
     /// `writ --workspace W ARGS`, with no name for who acts.
@@ -93,11 +95,14 @@ fn the_sample_tour_first_approval_then_two_approvers_for_v2() {
     );
     assert!(out.contains("approvers needed: 1"), "{out}");
 
-    let (_, err) = fails(ws.by_at_root("Alice", &["approve", &ws.v1]));
+    // Alice signs with her own key: she wrote v1, so she cannot approve it.
+    let (_, err) = fails(ws.by_at_root("alice", &["approve", &ws.v1]));
     assert!(err.contains("author of version"), "{err}");
     assert!(err.contains("another person must approve"), "{err}");
-    let (_, err) = fails(ws.anon(&["approve", &ws.v1]));
-    assert!(err.contains("--as NAME"), "{err}");
+    // A typed name is not a signature.
+    let (_, err) = fails(ws.anon(&["--as", "bob", "approve", &ws.v1]));
+    assert!(err.contains("requires signed review steps"), "{err}");
+    assert!(err.contains("--key FILE"), "{err}");
     let out = ok(ws.by_at_root("bob", &["approve", &ws.v1, "--comment", "the baseline"]));
     assert!(out.contains("approved by bob (1 of 1 approvals)"), "{out}");
 
@@ -160,7 +165,7 @@ fn the_sample_tour_first_approval_then_two_approvers_for_v2() {
     // Two distinct approvers, neither the author.
     let out = ok(ws.by_at_root("bob", &["approve", &ws.v2]));
     assert!(out.contains("stays in review"), "{out}");
-    let (_, err) = fails(ws.by_at_root("BOB", &["approve", &ws.v2]));
+    let (_, err) = fails(ws.by_at_root("bob", &["approve", &ws.v2]));
     assert!(err.contains("already approved"), "{err}");
     let (_, err) = fails(ws.by_at_root("alice", &["approve", &ws.v2]));
     assert!(err.contains("author of version"), "{err}");
@@ -375,8 +380,8 @@ fn a_check_error_or_no_suite_blocks_review() {
         err.contains(&format!("writ suites add FILE --version {}", &lone[..12])),
         "{err}"
     );
-    // Submitting needs a name for who submits.
+    // Submitting needs the submitter's key.
     let (_, err) = fails(ws.anon(&["review", &lone]));
-    assert!(err.contains("--as NAME"), "{err}");
+    assert!(err.contains("--key FILE"), "{err}");
     assert!(ws.review_events().is_empty());
 }

@@ -198,3 +198,45 @@ fn a_tampered_or_expired_bundle_does_not_start_and_exits_with_its_code() {
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("empty"), "{err}");
 }
+
+#[test]
+fn with_approvers_only_a_bundle_approved_by_enough_of_them_serves() {
+    let ws = approved_and_exported();
+    let keys = |names: &[&str]| -> Vec<String> {
+        names
+            .iter()
+            .map(|n| format!("s.writ.keys/{n}.pub.pem"))
+            .collect()
+    };
+    let start = |bundle: &str, approvers: &[&str], min: &str| {
+        let mut args = vec![
+            "--bundle",
+            bundle,
+            "--trust",
+            "release.pub.pem",
+            "--insecure-loopback",
+            "--approvers",
+        ];
+        let k = keys(approvers);
+        args.extend(k.iter().map(String::as_str));
+        args.extend(["--min-approvals", min]);
+        serve(ws.dir.path(), &args)
+    };
+    // v2 was approved by bob and carol; alice, its author, does not count.
+    let server = start("b2", &["alice", "bob", "carol"], "2").expect("serves");
+    let (code, _) = server.terminate();
+    assert_eq!(code, Some(0));
+    let (code, err) = start("b2", &["alice", "bob", "carol"], "3")
+        .err()
+        .expect("refuses");
+    assert_eq!(code, Some(26), "{err}");
+    assert!(
+        err.contains("2 approval(s) by the given approver keys, 3 required"),
+        "{err}"
+    );
+    // v1 was approved by bob alone; a server that does not trust bob refuses it.
+    let (code, err) = start("b1", &["alice", "carol"], "1")
+        .err()
+        .expect("refuses");
+    assert_eq!(code, Some(26), "{err}");
+}

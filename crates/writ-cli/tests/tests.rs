@@ -15,6 +15,7 @@ mod common;
 mod pdp;
 
 mod approvals;
+mod approver_keys;
 mod audit_checkpoint;
 mod bundle;
 mod cedar_native;

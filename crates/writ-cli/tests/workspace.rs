@@ -177,6 +177,9 @@ fn sample_workspace_lists_versions_trace_set_runs_and_audit_trail() {
     assert_eq!(
         ws.audit_kinds(),
         [
+            "approver.register",
+            "approver.register",
+            "approver.register",
             "version.commit",
             "version.commit",
             "traces.import",
@@ -189,7 +192,7 @@ fn sample_workspace_lists_versions_trace_set_runs_and_audit_trail() {
     );
     let verify = ok(ws.run(&["audit", "verify"]));
     assert!(
-        verify.contains("audit trail intact: 8 event(s)"),
+        verify.contains("audit trail intact: 11 event(s)"),
         "{verify}"
     );
 
@@ -197,7 +200,7 @@ fn sample_workspace_lists_versions_trace_set_runs_and_audit_trail() {
     let again = ok(ws.run(&["version", "commit", V1, "-m", "again"]));
     assert!(again.starts_with("unchanged: "), "{again}");
     assert!(version_id_in(&again).starts_with(&v1), "{again}");
-    assert_eq!(ws.audit_kinds().len(), 8);
+    assert_eq!(ws.audit_kinds().len(), 11);
 }
 
 #[test]
@@ -672,7 +675,7 @@ fn paging_with_after_visits_every_action_once() {
 fn tampered(sql: &str) -> String {
     let (ws, _, _) = Ws::sample();
     let out = ok(ws.run(&["audit", "verify"]));
-    assert!(out.contains("intact: 8 event(s)"), "{out}");
+    assert!(out.contains("intact: 11 event(s)"), "{out}");
     ws.sql().execute_batch(sql).expect("tamper");
     let o = ws.run(&["audit", "verify"]);
     assert!(!stdout(&o).contains("intact"), "{}", both(&o));
@@ -682,34 +685,34 @@ fn tampered(sql: &str) -> String {
 #[test]
 fn audit_verify_names_an_edited_event() {
     let err = tampered(
-        "UPDATE audit_events SET details = replace(details, '\"actions\":2400', '\"actions\":2399') WHERE id = 3",
+        "UPDATE audit_events SET details = replace(details, '\"actions\":2400', '\"actions\":2399') WHERE id = 6",
     );
-    assert!(err.contains("audit trail broken at event 3"), "{err}");
+    assert!(err.contains("audit trail broken at event 6"), "{err}");
     assert!(err.contains("edited"), "{err}");
 }
 
 #[test]
 fn audit_verify_names_a_deleted_middle_event() {
-    let err = tampered("DELETE FROM audit_events WHERE id = 3");
-    assert!(err.contains("audit trail broken at event 3"), "{err}");
+    let err = tampered("DELETE FROM audit_events WHERE id = 6");
+    assert!(err.contains("audit trail broken at event 6"), "{err}");
     assert!(err.contains("missing"), "{err}");
 }
 
 #[test]
 fn audit_verify_names_reordered_events() {
-    // Events 2 and 3 swap places (each keeps its content, takes the other's id).
+    // Events 5 and 6 swap places (each keeps its content, takes the other's id).
     let err = tampered(
-        "UPDATE audit_events SET id = -2 WHERE id = 2;
-         UPDATE audit_events SET id = 2 WHERE id = 3;
-         UPDATE audit_events SET id = 3 WHERE id = -2;",
+        "UPDATE audit_events SET id = -2 WHERE id = 5;
+         UPDATE audit_events SET id = 5 WHERE id = 6;
+         UPDATE audit_events SET id = 6 WHERE id = -2;",
     );
-    assert!(err.contains("audit trail broken at event 2"), "{err}");
+    assert!(err.contains("audit trail broken at event 5"), "{err}");
 }
 
 #[test]
 fn audit_verify_names_a_deleted_newest_event() {
-    let err = tampered("DELETE FROM audit_events WHERE id = 8");
-    assert!(err.contains("audit trail broken at event 8"), "{err}");
+    let err = tampered("DELETE FROM audit_events WHERE id = 11");
+    assert!(err.contains("audit trail broken at event 11"), "{err}");
 }
 
 /// Files beside `path` that SQLite would create.

@@ -58,6 +58,7 @@ pub(crate) async fn watch(
     state: Arc<AppState>,
     path: PathBuf,
     trusted: Vec<TrustedKey>,
+    approvals: Option<crate::engine::ApprovalRule>,
     interval: Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -91,10 +92,11 @@ pub(crate) async fn watch(
         }
         pending = None;
         seen = now_fp;
-        let (p, t) = (path.clone(), trusted.clone());
+        let (p, t, a) = (path.clone(), trusted.clone(), approvals.clone());
         let cache_bytes = state.cache_bytes;
         let loaded = tokio::task::spawn_blocking(move || {
-            engine::load(&p, &t, OffsetDateTime::now_utc()).map(|b| b.with_cache_bytes(cache_bytes))
+            engine::load(&p, &t, a.as_ref(), OffsetDateTime::now_utc())
+                .map(|b| b.with_cache_bytes(cache_bytes))
         })
         .await;
         match loaded {

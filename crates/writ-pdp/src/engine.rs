@@ -149,11 +149,23 @@ impl std::fmt::Debug for ActiveBundle {
     }
 }
 
+/// The signed approvals a bundle must carry to be loaded (`writ serve
+/// --approvers KEY... --min-approvals N`; see `writ_bundle::bundle_review`).
+#[derive(Debug, Clone)]
+pub struct ApprovalRule {
+    /// The approver public keys trusted to approve.
+    pub approvers: Vec<TrustedKey>,
+    /// How many distinct approvers (not the author) must have approved.
+    pub min_approvals: usize,
+}
+
 /// Reads the bundle at `path` (folder or `.tar.gz`), verifies it against
-/// `trusted` at `now`, and builds its engine.
+/// `trusted` at `now` (and its approvals against `approvals`, when given),
+/// and builds its engine.
 pub fn load(
     path: &Path,
     trusted: &[TrustedKey],
+    approvals: Option<&ApprovalRule>,
     now: OffsetDateTime,
 ) -> Result<ActiveBundle, LoadError> {
     let verify_err = |source| LoadError::Verify {
@@ -162,6 +174,10 @@ pub fn load(
     };
     let b = bundle::read(path).map_err(verify_err)?;
     let verified = bundle::verify(&b, trusted, now).map_err(verify_err)?;
+    if let Some(rule) = approvals {
+        writ_bundle::bundle_review::check(&verified.manifest, &rule.approvers, rule.min_approvals)
+            .map_err(|e| verify_err(writ_bundle::VerifyError::Approvals(e)))?;
+    }
     ActiveBundle::build(path, &b, verified, now)
 }
 

@@ -33,6 +33,8 @@ pub struct ServerConfig {
     pub bundle: PathBuf,
     /// The trusted public keys.
     pub trusted: Vec<TrustedKey>,
+    /// The signed approvals a bundle must carry, if any.
+    pub approvals: Option<engine::ApprovalRule>,
     /// Where to listen (port 0: any free port).
     pub listen: SocketAddr,
     /// How agents are identified (JWKS for tokens).
@@ -83,6 +85,7 @@ impl ServerConfig {
         ServerConfig {
             bundle,
             trusted,
+            approvals: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 8180)),
             identity: IdentityConfig::none(),
             trust_request_time: false,
@@ -113,6 +116,7 @@ pub struct Server {
     worker: Option<LogWorker>,
     bundle_path: PathBuf,
     trusted: Vec<TrustedKey>,
+    approvals: Option<engine::ApprovalRule>,
     watch_interval: Duration,
     conn: ConnLimits,
 }
@@ -195,8 +199,13 @@ impl Server {
             Some(c) => Some(Guard::open(c)?),
             None => None,
         };
-        let active = engine::load(&cfg.bundle, &cfg.trusted, OffsetDateTime::now_utc())?
-            .with_cache_bytes(cfg.cache_bytes);
+        let active = engine::load(
+            &cfg.bundle,
+            &cfg.trusted,
+            cfg.approvals.as_ref(),
+            OffsetDateTime::now_utc(),
+        )?
+        .with_cache_bytes(cfg.cache_bytes);
         let (log, worker) = match cfg.log {
             Some(l) => {
                 let (log, worker) =
@@ -256,6 +265,7 @@ impl Server {
             worker,
             bundle_path: cfg.bundle,
             trusted: cfg.trusted,
+            approvals: cfg.approvals,
             watch_interval: cfg.watch_interval,
             conn: ConnLimits {
                 max_connections: cfg.max_connections.max(1),
@@ -289,6 +299,7 @@ impl Server {
             worker,
             bundle_path,
             trusted,
+            approvals,
             watch_interval,
             conn,
         } = self;
@@ -298,6 +309,7 @@ impl Server {
             state.clone(),
             bundle_path,
             trusted,
+            approvals,
             watch_interval,
             stop_rx,
         ));

@@ -155,7 +155,7 @@ fn the_decision_cache_stays_under_its_byte_cap() {
     let b = dir.path().join("b");
     fresh_bundle("v1", &b);
     let cap = 512 * 1024;
-    let active = writ_pdp::engine::load(&b, &trusted(), OffsetDateTime::now_utc())
+    let active = writ_pdp::engine::load(&b, &trusted(), None, OffsetDateTime::now_utc())
         .expect("loads")
         .with_cache_bytes(cap);
     let records = records();

@@ -22,22 +22,31 @@ pub fn writ(args: &[&str]) -> Output {
         .current_dir(root())
         .env_remove("WRIT_WORKSPACE")
         .env_remove("WRIT_USER")
+        .env_remove("WRIT_KEY")
         .output()
         .expect("writ runs")
 }
 
-/// Runs `writ` in `dir` with no workspace or user from the environment
-/// (`WRIT_WORKSPACE`, `WRIT_USER` and `USER` removed), so that a command
-/// without `--as` has nobody acting.
+/// Runs `writ` in `dir` with no workspace, user or approver key from the
+/// environment (`WRIT_WORKSPACE`, `WRIT_USER`, `USER` and `WRIT_KEY`
+/// removed), so that a command without `--as` has nobody acting.
 pub fn writ_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_writ"))
-        .args(args)
+    writ_in_with_key(dir, args, None)
+}
+
+/// [`writ_in`] with `$WRIT_KEY` set to `key` when given.
+pub fn writ_in_with_key(dir: &Path, args: &[&str], key: Option<&Path>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_writ"));
+    cmd.args(args)
         .current_dir(dir)
         .env_remove("WRIT_WORKSPACE")
         .env_remove("WRIT_USER")
         .env_remove("USER")
-        .output()
-        .expect("writ runs")
+        .env_remove("WRIT_KEY");
+    if let Some(k) = key {
+        cmd.env("WRIT_KEY", k);
+    }
+    cmd.output().expect("writ runs")
 }
 
 /// Runs `writ` in the repository root with the environment untouched (for
@@ -144,11 +153,19 @@ impl SampleWorkspace {
     }
 
     /// `writ --workspace s.writ --as WHO ARGS`, run in the workspace's
-    /// temporary folder (so relative paths in `args` are under it).
+    /// temporary folder (so relative paths in `args` are under it), with
+    /// WHO's demo approver key as `$WRIT_KEY` when the sample has one (a
+    /// person signs their review steps with their own key).
     pub fn by(&self, who: &str, args: &[&str]) -> Output {
         let mut all = vec!["--workspace", "s.writ", "--as", who];
         all.extend_from_slice(args);
-        writ_in(self.dir.path(), &all)
+        let key = self.demo_key(who);
+        writ_in_with_key(self.dir.path(), &all, key.exists().then_some(key.as_path()))
+    }
+
+    /// The demo approver private key `writ init --sample` wrote for `who`.
+    pub fn demo_key(&self, who: &str) -> PathBuf {
+        self.path(&format!("s.writ.keys/{who}.pem"))
     }
 }
 

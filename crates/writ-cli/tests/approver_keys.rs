@@ -1,0 +1,189 @@
+//! Approver keys from the command line: `writ key generate --approver`,
+//! `writ key revoke`, `writ key require-signatures`, and
+//! `writ bundle verify --approvers --min-approvals` checking the signed
+//! approvals a bundle carries, offline.
+
+use crate::common::SampleWorkspace as Ws;
+use crate::common::{exits, ok, stdout, writ_in};
+
+fn key_id_in(list: &str, name: &str) -> String {
+    list.lines()
+        .find(|l| l.contains("approver") && l.split_whitespace().nth(2) == Some(name))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no approver {name} in {list}"))
+        .to_string()
+}
+
+#[test]
+fn approver_keys_are_registered_and_revoked_by_another_approver() {
+    let ws = Ws::sample();
+    // dan's key needs someone to vouch for it; without --by it is refused and
+    // no key file is left behind.
+    let err = exits(
+        ws.by(
+            "dan",
+            &["key", "generate", "--approver", "dan", "--out", "dan"],
+        ),
+        1,
+    );
+    assert!(err.contains("--by"), "{err}");
+    assert!(!ws.path("dan.pem").exists());
+    let bob = ws.demo_key("bob");
+    let out = ok(ws.by(
+        "bob",
+        &[
+            "key",
+            "generate",
+            "--approver",
+            "dan",
+            "--out",
+            "dan",
+            "--by",
+            bob.to_str().unwrap(),
+        ],
+    ));
+    assert!(out.contains("registered as dan"), "{out}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(ws.path("dan.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let list = ok(ws.by("bob", &["key", "list"]));
+    let dan = key_id_in(&list, "dan");
+    let bob_id = key_id_in(&list, "bob");
+    assert!(list.contains(&format!("by key {bob_id}")), "{list}");
+    // dan cannot revoke himself; carol can, and it is in the audit trail.
+    let dan_key = ws.path("dan.pem");
+    let err = exits(
+        ws.by(
+            "dan",
+            &["key", "revoke", &dan, "--by", dan_key.to_str().unwrap()],
+        ),
+        1,
+    );
+    assert!(err.contains("cannot register or revoke itself"), "{err}");
+    let carol = ws.demo_key("carol");
+    ok(ws.by(
+        "carol",
+        &["key", "revoke", &dan, "--by", carol.to_str().unwrap()],
+    ));
+    let list = ok(ws.by("bob", &["key", "list"]));
+    assert!(list.contains("revoked"), "{list}");
+    let audit = ok(ws.by("bob", &["audit", "list"]));
+    assert!(
+        audit.contains("approver.revoke") && audit.contains(&dan),
+        "{audit}"
+    );
+    // A revoked key signs no review step.
+    let out = writ_in(
+        ws.dir.path(),
+        &[
+            "--workspace",
+            "s.writ",
+            "review",
+            &ws.v1,
+            "--key",
+            "dan.pem",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("was revoked"));
+}
+
+#[test]
+fn bundle_verify_counts_the_approvals_signed_by_the_given_keys() {
+    let ws = Ws::sample();
+    ok(ws.by("alice", &["key", "generate", "--out", "release"]));
+    ok(ws.by("alice", &["review", &ws.v1]));
+    ok(ws.by("bob", &["approve", &ws.v1]));
+    ok(ws.by("alice", &["review", &ws.v2]));
+    ok(ws.by("bob", &["approve", &ws.v2]));
+    ok(ws.by("carol", &["approve", &ws.v2]));
+    ok(ws.by(
+        "alice",
+        &[
+            "bundle",
+            "export",
+            &ws.v2,
+            "--key",
+            "release.pem",
+            "--out",
+            "b2",
+        ],
+    ));
+    let pubs = |names: &[&str]| -> Vec<String> {
+        names
+            .iter()
+            .map(|n| format!("s.writ.keys/{n}.pub.pem"))
+            .collect()
+    };
+    let verify = |approvers: &[&str], min: &str| {
+        let mut args = vec![
+            "bundle",
+            "verify",
+            "b2",
+            "--trust",
+            "release.pub.pem",
+            "--approvers",
+        ];
+        let keys = pubs(approvers);
+        args.extend(keys.iter().map(String::as_str));
+        args.extend(["--min-approvals", min]);
+        writ_in(ws.dir.path(), &args)
+    };
+    let out = ok(verify(&["alice", "bob", "carol"], "2"));
+    assert!(
+        out.contains("approved by bob") && out.contains("approved by carol"),
+        "{out}"
+    );
+    assert!(out.contains("signature by key"), "{out}");
+    // Alice wrote and submitted v2: her key never adds an approval.
+    let err = exits(verify(&["alice", "bob", "carol"], "3"), 26);
+    assert!(
+        err.contains("2 approval(s) by the given approver keys, 3 required"),
+        "{err}"
+    );
+    // A verifier who does not trust carol (say her key was revoked) sees one.
+    let err = exits(verify(&["alice", "bob"], "2"), 26);
+    assert!(err.contains("1 approval(s)"), "{err}");
+    // Without --approvers the bundle verifies as before.
+    let plain = writ_in(
+        ws.dir.path(),
+        &["bundle", "verify", "b2", "--trust", "release.pub.pem"],
+    );
+    assert!(plain.status.success(), "{}", stdout(&plain));
+}
+
+#[test]
+fn a_legacy_workspace_is_told_how_to_require_signatures() {
+    let ws = Ws::sample();
+    rusqlite::Connection::open(&ws.file)
+        .unwrap()
+        .execute("DELETE FROM meta WHERE key = 'review_signatures'", [])
+        .unwrap();
+    let list = ok(ws.by("bob", &["key", "list"]));
+    assert!(list.contains("unsigned (legacy workspace)"), "{list}");
+    assert!(list.contains("writ key require-signatures"), "{list}");
+    // Unsigned steps are accepted until signatures are required.
+    let out = writ_in(
+        ws.dir.path(),
+        &["--workspace", "s.writ", "--as", "alice", "review", &ws.v1],
+    );
+    assert!(out.status.success());
+    let bob = ws.demo_key("bob");
+    let out = ok(ws.by(
+        "bob",
+        &["key", "require-signatures", "--by", bob.to_str().unwrap()],
+    ));
+    assert!(out.contains("must now be signed"), "{out}");
+    let out = writ_in(
+        ws.dir.path(),
+        &["--workspace", "s.writ", "--as", "bob", "approve", &ws.v1],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    ok(ws.by("bob", &["approve", &ws.v1]));
+}
