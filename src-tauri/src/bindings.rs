@@ -58,8 +58,8 @@ impl TypeVisitor for Declarations {
 /// name, as the text of the generated file.
 pub fn render() -> String {
     use crate::commands::{
-        approvals, audit, bench, bundles, charts, check, entities, findings, report, runs,
-        tests_view, traces, versions, workspace,
+        approvals, audit, bench, bundles, charts, check, entities, findings, identity, report,
+        runs, tests_view, traces, versions, workspace,
     };
     use writ_core::inventory_edit::{Edit, InventoryRows};
 
@@ -115,6 +115,7 @@ pub fn render() -> String {
         writ_core::entity_list::EntityRow,
         // Approvals, bundles, the report and the audit trail.
         approvals::ReviewView,
+        identity::IdentityView,
         bundles::BundlesView,
         report::SavedReport,
         audit::AuditPage,

@@ -28,7 +28,15 @@ fn main() {
             // workspace used, or the sample (created on first start).
             let files = recents::AppFiles::new(dir);
             let start = files.startup(recents::path_argument(std::env::args_os()));
-            app.manage(commands::AppState::new(start));
+            let state = commands::AppState::new(start);
+            // A configured approver key: `$WRIT_KEY`, as for the CLI.
+            if let Some(key) = std::env::var_os("WRIT_KEY") {
+                match commands::identity::Identity::read(std::path::Path::new(&key)) {
+                    Ok(identity) => state.set_identity(Some(identity)),
+                    Err(e) => eprintln!("writ: $WRIT_KEY is not usable: {e}"),
+                }
+            }
+            app.manage(state);
             app.manage(files);
             app.manage(commands::traces::ImportJobs::default());
             app.manage(commands::traces::TableCache::default());
@@ -78,6 +86,10 @@ fn main() {
             commands::approvals::review_submit,
             commands::approvals::review_approve,
             commands::approvals::review_reject,
+            commands::identity::identity_show,
+            commands::identity::identity_choose,
+            commands::identity::identity_forget,
+            commands::identity::require_signatures,
             commands::bundles::bundle_list,
             commands::bundles::bundle_export,
             commands::report::export_report,

@@ -1,8 +1,10 @@
 //! The Approvals view: the sample's v1 then v2 submitted, refused for the
-//! author, approved (v2 by two people, since it changes decisions of
-//! critical agents) in the real window; the evidence shown equals
-//! `writ review --format json` (the real CLI) on a workspace made by
-//! `writ init --sample` (versions are content-addressed: same ids).
+//! submitter, approved (v2 by two people, since it changes decisions of
+//! critical agents) in the real window, every step signed with the demo
+//! approver key chosen in the (scripted) native dialog, the header naming
+//! who signs; the evidence shown equals `writ review --format json` (the
+//! real CLI) on a workspace made by `writ init --sample` (versions are
+//! content-addressed: same ids); the signed statements verify offline.
 
 use fantoccini::Locator;
 use std::path::Path;
@@ -24,6 +26,7 @@ fn cli_evidence(writ: &Path) -> (String, String, serde_json::Value, serde_json::
         String::from_utf8(out.stdout).unwrap()
     };
     run(&["init", "--sample", "--as", "author"]);
+    let key = |who: &str| format!("{}.keys/{who}.pem", ws.display());
     let list = run(&["version", "list"]);
     let ids: Vec<String> = list
         .lines()
@@ -32,13 +35,19 @@ fn cli_evidence(writ: &Path) -> (String, String, serde_json::Value, serde_json::
         .collect();
     let (v2, v1) = (ids[0].clone(), ids[1].clone());
     let json = |v: &str| -> serde_json::Value {
-        let r: serde_json::Value =
-            serde_json::from_str(&run(&["review", v, "--as", "author", "--format", "json"]))
-                .unwrap();
+        let r: serde_json::Value = serde_json::from_str(&run(&[
+            "review",
+            v,
+            "--key",
+            &key("alice"),
+            "--format",
+            "json",
+        ]))
+        .unwrap();
         r["rounds"][0]["evidence"].clone()
     };
     let e1 = json(&v1);
-    run(&["approve", &v1, "--as", "bob"]);
+    run(&["approve", &v1, "--key", &key("bob")]);
     let e2 = json(&v2);
     (v1, v2, e1, e2)
 }
@@ -59,6 +68,22 @@ async fn pick_version(h: &Harness, prefix: &str) -> String {
     full
 }
 
+/// Acts as `who`: forgets the key chosen before (if any) and chooses the
+/// next one through the scripted dialog; waits for the header to name them.
+async fn become_person(h: &Harness, who: &str) {
+    if h.client
+        .find(Locator::Css("#identity-forget"))
+        .await
+        .is_ok()
+    {
+        h.click("#identity-forget").await;
+    }
+    h.click("#identity-choose").await;
+    h.wait_for(&format!("#identity[data-name='{who}']")).await;
+    h.wait_for("#review-signer").await;
+    h.scroll_to("fieldset.act").await;
+}
+
 fn strings(v: &serde_json::Value) -> Vec<String> {
     v.as_array()
         .unwrap()
@@ -72,16 +97,25 @@ async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
     let Some(writ) = writ_cli() else {
         return;
     };
-    // The evidence report is saved through the (scripted) save dialog.
+    // The approver keys are chosen, and the evidence report is saved,
+    // through the (scripted) native dialogs, in this order.
     let reports = tempfile::tempdir().unwrap();
     let report = reports.path().join("evidence.html");
     let answers = reports.path().join("answers.txt");
-    std::fs::write(&answers, format!("{}\n", report.display())).unwrap();
+    std::fs::write(&answers, "").unwrap();
     let Some(h) =
         Harness::start_with(&[], &[("WRIT_TEST_DIALOG_ANSWERS", answers.as_os_str())]).await
     else {
         return;
     };
+    // The app made its sample (and its people's demo keys) on first start.
+    let keys = h.app_data_dir().join("sample.writ.keys");
+    let mut lines = String::new();
+    for who in ["alice", "bob", "alice", "bob", "carol"] {
+        lines.push_str(&format!("{}\n", keys.join(format!("{who}.pem")).display()));
+    }
+    lines.push_str(&format!("{}\n", report.display()));
+    std::fs::write(&answers, lines).unwrap();
     let (v1, v2, e1, e2) = cli_evidence(&writ);
 
     h.wait_for("#versions tbody tr").await;
@@ -98,8 +132,11 @@ async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
     assert!(!author.is_empty());
     assert_ne!(author.to_lowercase(), "bob");
 
-    // Submit v1: its evidence is the CLI's.
-    h.fill("#review-actor", "alice").await;
+    // No key chosen: the step cannot be taken, and the view says why.
+    h.wait_for("#review-no-key").await;
+    assert!(h.attr("#review-submit", "disabled").await.is_some());
+    // Submit v1 as alice: its evidence is the CLI's.
+    become_person(&h, "alice").await;
     h.click("#review-submit").await;
     h.wait_for("#review-status[data-state='in_review'][data-required='1']")
         .await;
@@ -133,11 +170,11 @@ async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
     }
     assert_eq!(shown, suites);
 
-    // The author may not approve (in another case, too).
-    h.fill("#review-actor", &author.to_uppercase()).await;
+    // The submitter's key may not approve.
     h.click("#review-approve").await;
     let err = h.wait_for("#review-error").await.text().await.unwrap();
     assert!(err.contains("cannot approve"), "{err}");
+    assert!(err.contains("alice's key"), "{err}");
     assert_eq!(
         h.attr("#review-status", "data-state")
             .await
@@ -145,7 +182,7 @@ async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
         "in_review"
     );
 
-    h.fill("#review-actor", "bob").await;
+    become_person(&h, "bob").await;
     h.fill("#review-comment", "the baseline").await;
     h.click("#review-approve").await;
     h.wait_for("#review-status[data-state='approved'][data-approvals='1']")
@@ -157,7 +194,7 @@ async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
         "#review-status[data-version='{v2}'][data-state='draft']"
     ))
     .await;
-    h.fill("#review-actor", "alice").await;
+    become_person(&h, "alice").await;
     h.click("#review-submit").await;
     h.wait_for("#review-status[data-state='in_review'][data-required='2']")
         .await;
@@ -196,12 +233,11 @@ async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
     );
     h.screenshot("approvals").await;
 
-    h.fill("#review-actor", "bob").await;
+    become_person(&h, "bob").await;
     h.click("#review-approve").await;
     h.wait_for("#review-status[data-state='in_review'][data-approvals='1']")
         .await;
     // bob again does not count twice.
-    h.fill("#review-actor", "Bob").await;
     h.click("#review-approve").await;
     h.poll("the second approval by bob to be refused", || async {
         let t = h
@@ -215,10 +251,43 @@ async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
         t.contains("already approved").then_some(())
     })
     .await;
-    h.fill("#review-actor", "carol").await;
+    become_person(&h, "carol").await;
     h.click("#review-approve").await;
     h.wait_for("#review-status[data-state='approved'][data-approvals='2']")
         .await;
+    // Every step was signed: the history says so, and the workspace's signed
+    // statements verify offline with the three demo public keys.
+    assert_eq!(
+        h.texts("#review-history li.decision .signed").await.len(),
+        2
+    );
+    let trusted: Vec<writ_bundle::bundle::TrustedKey> = ["alice", "bob", "carol"]
+        .iter()
+        .map(|who| {
+            let k = writ_bundle::keys::read_public(&keys.join(format!("{who}.pub.pem"))).unwrap();
+            writ_bundle::bundle::TrustedKey::new(k)
+        })
+        .collect();
+    let ws = writ_store::Workspace::open(&h.app_data_dir().join("sample.writ")).unwrap();
+    let signed: Vec<(String, String)> = ws
+        .signed_review(&v2)
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let v = writ_bundle::approval::verify(e, &trusted).expect("verifies");
+            (format!("{:?}", v.statement.decision), v.statement.approver)
+        })
+        .collect();
+    assert_eq!(
+        signed,
+        [
+            ("Submit", "alice"),
+            ("Approve", "bob"),
+            ("Approve", "carol")
+        ]
+        .map(|(d, n)| (d.to_string(), n.to_string()))
+    );
+    drop(ws);
     let decisions = h
         .texts("#review-history li.decision[data-decision='approve']")
         .await;

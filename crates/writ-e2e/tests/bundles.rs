@@ -66,8 +66,17 @@ async fn an_approved_version_is_exported_as_a_bundle_the_cli_verifies() {
         .map(str::to_string)
         .collect();
     let (v2, v1) = (ids[0].clone(), ids[1].clone());
-    ok(&writ, d, &[w[0], w[1], "--as", "alice", "review", &v1]);
-    ok(&writ, d, &[w[0], w[1], "--as", "bob", "approve", &v1]);
+    // Each signs with the demo approver key `init --sample` wrote for them.
+    ok(
+        &writ,
+        d,
+        &[w[0], w[1], "review", &v1, "--key", "s.writ.keys/alice.pem"],
+    );
+    ok(
+        &writ,
+        d,
+        &[w[0], w[1], "approve", &v1, "--key", "s.writ.keys/bob.pem"],
+    );
     ok(
         &writ,
         d,

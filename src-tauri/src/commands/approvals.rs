@@ -26,18 +26,28 @@ pub struct ReviewView {
     rounds: Vec<ReviewRound>,
 }
 
-/// A required name (who acts): not blank, not too long.
-fn valid_person(name: &str) -> Result<String, String> {
-    let n = name.trim();
-    if n.is_empty() {
-        return Err("enter your name: review steps record who took them".to_string());
-    }
+/// A typed name (who acts, in a legacy workspace): blank means none, which
+/// the store refuses with its own message; not too long.
+fn valid_person(name: Option<String>) -> Result<String, String> {
+    let n = name.unwrap_or_default().trim().to_string();
     if n.len() > MAX_TEXT_BYTES || n.chars().any(char::is_control) {
         return Err(format!(
             "a name has at most {MAX_TEXT_BYTES} bytes and no control characters"
         ));
     }
-    Ok(n.to_string())
+    Ok(n)
+}
+
+/// Who takes a step: the chosen approver key, else the typed name (which
+/// only a legacy workspace accepts).
+fn signer<'a>(
+    identity: &'a Option<super::identity::Identity>,
+    name: &'a str,
+) -> writ_store::approvers::ReviewSigner<'a> {
+    match identity {
+        Some(id) => writ_store::approvers::ReviewSigner::Key(&id.key),
+        None => writ_store::approvers::ReviewSigner::Name(name),
+    }
 }
 
 /// An optional comment: blank means none.
@@ -82,12 +92,13 @@ pub async fn review_submit(
     state: State<'_, AppState>,
     version: String,
     set: Option<i64>,
-    actor: String,
+    actor: Option<String>,
     resubmit: bool,
 ) -> Result<ReviewView, String> {
     let version = valid_version(&version)?.to_string();
     let set = set.map(|s| valid_id("trace set", s)).transpose()?;
-    let actor = valid_person(&actor)?;
+    let actor = valid_person(actor)?;
+    let identity = state.identity();
     let path = state.path();
     blocking(move || {
         let mut ws = open(&path)?;
@@ -99,7 +110,7 @@ pub async fn review_submit(
                     traces: set.as_deref(),
                     resubmit,
                 },
-                &actor,
+                signer(&identity, &actor),
                 &|_| {},
             )
             .map_err(|e| e.to_string())?;
@@ -123,44 +134,48 @@ pub async fn review_submit(
     .await
 }
 
-/// Approves a version in review as `actor` (refused for its author, and
-/// when its evidence no longer holds).
+/// Approves a version in review, signed with the chosen approver key (or,
+/// in a legacy workspace, as the typed `actor`); refused for its author or
+/// submitter, and when its evidence no longer holds.
 #[tauri::command]
 pub async fn review_approve(
     state: State<'_, AppState>,
     version: String,
-    actor: String,
+    actor: Option<String>,
     comment: Option<String>,
 ) -> Result<ReviewView, String> {
     let version = valid_version(&version)?.to_string();
-    let actor = valid_person(&actor)?;
+    let actor = valid_person(actor)?;
     let comment = valid_comment(comment)?;
+    let identity = state.identity();
     let path = state.path();
     blocking(move || {
         let mut ws = open(&path)?;
-        ws.approve_version(&version, &actor, comment.as_deref())
+        ws.approve_version(&version, signer(&identity, &actor), comment.as_deref())
             .map_err(|e| e.to_string())?;
         shown(&ws, &version, "approved")
     })
     .await
 }
 
-/// Rejects a version in review as `actor`, with a required comment.
+/// Rejects a version in review (signed like an approval), with a required
+/// comment.
 #[tauri::command]
 pub async fn review_reject(
     state: State<'_, AppState>,
     version: String,
-    actor: String,
+    actor: Option<String>,
     comment: String,
 ) -> Result<ReviewView, String> {
     let version = valid_version(&version)?.to_string();
-    let actor = valid_person(&actor)?;
+    let actor = valid_person(actor)?;
     let comment = valid_comment(Some(comment))?
         .ok_or_else(|| "a rejection needs a comment saying why".to_string())?;
+    let identity = state.identity();
     let path = state.path();
     blocking(move || {
         let mut ws = open(&path)?;
-        ws.reject_version(&version, &actor, &comment)
+        ws.reject_version(&version, signer(&identity, &actor), &comment)
             .map_err(|e| e.to_string())?;
         shown(&ws, &version, "rejected")
     })
@@ -172,11 +187,11 @@ mod tests {
     use super::{valid_comment, valid_person};
 
     #[test]
-    fn a_review_step_needs_a_name_and_takes_a_bounded_comment() {
-        assert_eq!(valid_person("  bob ").unwrap(), "bob");
-        assert!(valid_person("   ").unwrap_err().contains("enter your name"));
-        assert!(valid_person("a\u{7}b").is_err());
-        assert!(valid_person(&"x".repeat(5000)).is_err());
+    fn a_typed_name_and_a_comment_are_bounded() {
+        assert_eq!(valid_person(Some("  bob ".into())).unwrap(), "bob");
+        assert_eq!(valid_person(None).unwrap(), "");
+        assert!(valid_person(Some("a\u{7}b".into())).is_err());
+        assert!(valid_person(Some("x".repeat(5000))).is_err());
         assert_eq!(valid_comment(None).unwrap(), None);
         assert_eq!(valid_comment(Some("  ".into())).unwrap(), None);
         assert_eq!(

@@ -15,6 +15,7 @@ pub mod check;
 pub mod dialog;
 pub mod entities;
 pub mod findings;
+pub mod identity;
 pub mod inventory;
 pub mod report;
 pub mod runs;
@@ -44,6 +45,7 @@ const MAX_NAME_BYTES: usize = 1024;
 pub struct AppState {
     path: std::sync::Mutex<PathBuf>,
     create: tauri::async_runtime::Mutex<()>,
+    identity: std::sync::Mutex<Option<identity::Identity>>,
 }
 
 impl AppState {
@@ -52,7 +54,24 @@ impl AppState {
         AppState {
             path: std::sync::Mutex::new(path),
             create: tauri::async_runtime::Mutex::new(()),
+            identity: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The approver key review steps are signed with, if one was chosen.
+    pub fn identity(&self) -> Option<identity::Identity> {
+        self.identity
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Acts with `identity` from now on (`None`: with no key).
+    pub fn set_identity(&self, identity: Option<identity::Identity>) {
+        *self
+            .identity
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = identity;
     }
 
     /// The workspace file currently open.

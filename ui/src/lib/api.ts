@@ -6,7 +6,7 @@ import { invoke, Channel } from '@tauri-apps/api/core';
 import type {
   ActionQuery, AuditPage, AuditVerification, BenchMeta, BenchRequest, BenchResult, BundlesView,
   ChangePage, ChosenProfile, ChosenTrace, CommitOutcome, Edit, EntityCount, EntityRow, FileEntry,
-  FindingsReport, FormatOutcome, ImportChoice, ImportOutcome, ImportStage, InventoryRows, Overview,
+  FindingsReport, FormatOutcome, IdentityView, ImportChoice, ImportOutcome, ImportStage, InventoryRows, Overview,
   PolicyLocations, Problem, Progress, RecentEntry, ReviewView, RunCharts, RunDiff, RunResult, RunRow,
   SavedReport, StoredAction, SuiteRow, TestReport, TextDiffEntry, TextSides, TracePreview,
 } from './bindings';
@@ -178,15 +178,28 @@ export const inventoryFindings = (version: string, set: number | null) =>
 
 /** A version's review state, evidence and history (read only). */
 export const reviewShow = (version: string) => invoke<ReviewView>('review_show', { version });
+// Each step is signed with the chosen approver key; `actor` (a typed name)
+// is only used by a legacy workspace when no key is chosen.
 /** Submits a version for review (`resubmit` for a rejected one) over trace set `set` (null: newest). */
-export const reviewSubmit = (version: string, set: number | null, actor: string, resubmit: boolean) =>
+export const reviewSubmit = (version: string, set: number | null, actor: string | null, resubmit: boolean) =>
   invoke<ReviewView>('review_submit', { version, set, actor, resubmit });
-/** Approves a version in review as `actor`. */
-export const reviewApprove = (version: string, actor: string, comment: string | null) =>
+/** Approves a version in review. */
+export const reviewApprove = (version: string, actor: string | null, comment: string | null) =>
   invoke<ReviewView>('review_approve', { version, actor, comment });
-/** Rejects a version in review as `actor` (a comment is required). */
-export const reviewReject = (version: string, actor: string, comment: string) =>
+/** Rejects a version in review (a comment is required). */
+export const reviewReject = (version: string, actor: string | null, comment: string) =>
   invoke<ReviewView>('review_reject', { version, actor, comment });
+
+// --- Who acts: the approver key review steps are signed with (commands/identity.rs) ---
+
+/** Who the app acts as in the open workspace, and whether it requires signatures. */
+export const identityShow = () => invoke<IdentityView>('identity_show');
+/** Asks for an approver key file (native dialog); null when cancelled. */
+export const identityChoose = () => invoke<IdentityView | null>('identity_choose');
+/** Stops acting with the chosen key. */
+export const identityForget = () => invoke<IdentityView>('identity_forget');
+/** Makes a legacy workspace require signed review steps (signed by the chosen key). */
+export const requireSignatures = () => invoke<IdentityView>('require_signatures');
 
 // --- Bundles view: signed policy bundles (commands/bundles.rs, `writ bundle export|list`, `writ key list`) ---
 

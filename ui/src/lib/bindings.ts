@@ -47,7 +47,12 @@ at: string,
 /**
  * What they said.
  */
-comment: string | null, };
+comment: string | null, 
+/**
+ * The approver key that signed the approval (none in a legacy
+ * workspace's unsigned steps).
+ */
+key_id: string | null, };
 
 /**
  * One page of the trail, newest first.
@@ -769,6 +774,32 @@ problems: Array<FormatProblem>, };
 export type FormatProblem = { message: string, line: number | null, column: number | null, };
 
 /**
+ * Who the app acts as, as the header shows it.
+ */
+export type IdentityView = { 
+/**
+ * Whether the workspace requires signed review steps.
+ */
+mode: SignatureMode, 
+/**
+ * The chosen key file's name, if a key was chosen.
+ */
+file: string | null, 
+/**
+ * The key's id.
+ */
+key_id: string | null, 
+/**
+ * The name it is registered under in this workspace (none when it is
+ * not an approver key here).
+ */
+name: string | null, 
+/**
+ * Whether the registration was revoked.
+ */
+revoked: boolean, };
+
+/**
  * The import options as the front end sends them: names only, never a
  * path (a profile file is chosen with [`choose_profile_file`]).
  */
@@ -1314,7 +1345,11 @@ at: string,
 /**
  * What they said.
  */
-comment: string | null, };
+comment: string | null, 
+/**
+ * The approver key that signed the step, if it was signed.
+ */
+key_id: string | null, };
 
 /**
  * One submission of a version for review, with its outcome.
@@ -1332,6 +1367,10 @@ state: ReviewState,
  * Who submitted it.
  */
 submitted_by: string, 
+/**
+ * The approver key that signed the submission, if it was signed.
+ */
+submitted_key: string | null, 
 /**
  * When.
  */
@@ -1516,6 +1555,11 @@ reasons: Array<string>,
  * Policies that failed to evaluate.
  */
 errors: Array<string>, };
+
+/**
+ * Whether review steps must be signed.
+ */
+export type SignatureMode = "legacy" | "required";
 
 /**
  * What a step-up policy asks for before the denied action may proceed.
