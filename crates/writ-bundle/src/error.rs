@@ -27,6 +27,20 @@ pub enum BundleError {
         /// What the parser said.
         detail: String,
     },
+    /// The private key is passphrase-encrypted and no passphrase was given.
+    #[error("{} is passphrase-encrypted; give its passphrase ({hint})", path.display())]
+    NeedsPassphrase {
+        /// The file.
+        path: PathBuf,
+        /// Where a passphrase comes from in this program.
+        hint: &'static str,
+    },
+    /// The passphrase does not decrypt the private key.
+    #[error("the passphrase does not decrypt {}; nothing was signed", path.display())]
+    BadPassphrase {
+        /// The file.
+        path: PathBuf,
+    },
     /// The system's random source failed.
     #[error("the system's random number source failed: {0}")]
     Random(String),

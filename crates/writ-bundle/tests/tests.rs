@@ -12,4 +12,5 @@ mod approval;
 mod bundle;
 mod bundle_review;
 mod fuzz_corpus;
+mod keys;
 mod targets;

@@ -26,6 +26,10 @@ pub enum KeyCommand {
         /// workspace's first approver key, which signs its own).
         #[arg(long, value_name = "FILE", requires = "approver")]
         by: Option<PathBuf>,
+        /// Encrypt the private key with the passphrase in
+        /// $WRIT_KEY_PASSPHRASE (PBES2: scrypt, AES-256-CBC).
+        #[arg(long)]
+        encrypt: bool,
     },
     /// Register an existing public key (SPKI PEM, e.g. from `openssl pkey -pubout`).
     Add {
@@ -59,7 +63,7 @@ pub enum KeyCommand {
 }
 
 fn read_key(path: &std::path::Path) -> anyhow::Result<ed25519_dalek::SigningKey> {
-    Ok(writ_bundle::keys::read_private(path)?)
+    crate::signer::read_private(path)
 }
 
 fn print_approver(a: &writ_store::approvers::ApproverKey) {
@@ -77,8 +81,14 @@ pub fn key(cmd: KeyCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
             out,
             approver: Some(person),
             by,
+            encrypt,
         } => {
-            let files = writ_bundle::keys::generate_files(&out)?;
+            let passphrase = if encrypt {
+                Some(crate::signer::passphrase_to_set()?)
+            } else {
+                None
+            };
+            let files = writ_bundle::keys::generate_files_with(&out, passphrase.as_deref())?;
             let registered = read_key(&files.private).and_then(|key| {
                 let by = match &by {
                     Some(p) => read_key(p)?,
@@ -106,8 +116,13 @@ pub fn key(cmd: KeyCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
             );
             println!("public key  {}", files.public.display());
         }
-        KeyCommand::Generate { out, .. } => {
-            let files = writ_bundle::keys::generate_files(&out)?;
+        KeyCommand::Generate { out, encrypt, .. } => {
+            let passphrase = if encrypt {
+                Some(crate::signer::passphrase_to_set()?)
+            } else {
+                None
+            };
+            let files = writ_bundle::keys::generate_files_with(&out, passphrase.as_deref())?;
             ws.register_key(
                 &files.key_id,
                 &files.public_pem,

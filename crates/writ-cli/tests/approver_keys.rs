@@ -187,3 +187,51 @@ fn a_legacy_workspace_is_told_how_to_require_signatures() {
     assert_eq!(out.status.code(), Some(1));
     ok(ws.by("bob", &["approve", &ws.v1]));
 }
+
+#[test]
+fn an_encrypted_approver_key_signs_only_with_its_passphrase() {
+    let ws = Ws::sample();
+    let run = |args: &[&str], passphrase: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_writ"));
+        cmd.args(["--workspace", "s.writ"])
+            .args(args)
+            .current_dir(ws.dir.path())
+            .env_remove("WRIT_KEY")
+            .env_remove("WRIT_KEY_PASSPHRASE")
+            .env_remove("WRIT_WORKSPACE");
+        if let Some(p) = passphrase {
+            cmd.env("WRIT_KEY_PASSPHRASE", p);
+        }
+        cmd.output().unwrap()
+    };
+    let bob = ws.demo_key("bob");
+    let by = bob.to_str().unwrap();
+    let gen = [
+        "key",
+        "generate",
+        "--approver",
+        "erin",
+        "--out",
+        "erin",
+        "--by",
+        by,
+        "--encrypt",
+    ];
+    let short = run(&gen, Some("short"));
+    assert_eq!(short.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("shorter than 12"));
+    assert!(!ws.path("erin.pem").exists());
+    ok(run(&gen, Some("a long passphrase")));
+    let text = std::fs::read_to_string(ws.path("erin.pem")).unwrap();
+    assert!(text.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    let review = ["review", &ws.v1, "--key", "erin.pem"];
+    let err = exits(run(&review, None), 1);
+    assert!(
+        err.contains("passphrase-encrypted") && err.contains("WRIT_KEY_PASSPHRASE"),
+        "{err}"
+    );
+    let err = exits(run(&review, Some("the wrong one")), 1);
+    assert!(err.contains("does not decrypt"), "{err}");
+    let out = ok(run(&review, Some("a long passphrase")));
+    assert!(out.contains("submitted for review"), "{out}");
+}
