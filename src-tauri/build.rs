@@ -46,6 +46,7 @@ const COMMANDS: &[&str] = &[
     "review_reject",
     "identity_show",
     "identity_choose",
+    "identity_unlock",
     "identity_forget",
     "require_signatures",
     "bundle_list",

@@ -116,6 +116,7 @@ pub fn render() -> String {
         // Approvals, bundles, the report and the audit trail.
         approvals::ReviewView,
         identity::IdentityView,
+        identity::KeyChoice,
         bundles::BundlesView,
         report::SavedReport,
         audit::AuditPage,

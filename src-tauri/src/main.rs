@@ -31,7 +31,11 @@ fn main() {
             let state = commands::AppState::new(start);
             // A configured approver key: `$WRIT_KEY`, as for the CLI.
             if let Some(key) = std::env::var_os("WRIT_KEY") {
-                match commands::identity::Identity::read(std::path::Path::new(&key)) {
+                let passphrase = std::env::var("WRIT_KEY_PASSPHRASE").ok();
+                match commands::identity::Identity::read(
+                    std::path::Path::new(&key),
+                    passphrase.as_deref(),
+                ) {
                     Ok(identity) => state.set_identity(Some(identity)),
                     Err(e) => eprintln!("writ: $WRIT_KEY is not usable: {e}"),
                 }
@@ -88,6 +92,7 @@ fn main() {
             commands::approvals::review_reject,
             commands::identity::identity_show,
             commands::identity::identity_choose,
+            commands::identity::identity_unlock,
             commands::identity::identity_forget,
             commands::identity::require_signatures,
             commands::bundles::bundle_list,

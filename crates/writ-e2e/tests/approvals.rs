@@ -326,3 +326,53 @@ async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
     assert_eq!(std::fs::read_to_string(&cli_report).unwrap(), html);
     h.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_encrypted_approver_key_is_unlocked_with_its_passphrase() {
+    let Some(writ) = writ_cli() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let answers = dir.path().join("answers.txt");
+    std::fs::write(&answers, "").unwrap();
+    let Some(h) =
+        Harness::start_with(&[], &[("WRIT_TEST_DIALOG_ANSWERS", answers.as_os_str())]).await
+    else {
+        return;
+    };
+    h.wait_for("#versions tbody tr").await;
+    // erin's key, encrypted, vouched for by alice in the app's own sample.
+    let ws = h.app_data_dir().join("sample.writ");
+    let erin = dir.path().join("erin");
+    let out = std::process::Command::new(&writ)
+        .arg("--workspace")
+        .arg(&ws)
+        .args([
+            "key",
+            "generate",
+            "--approver",
+            "erin",
+            "--encrypt",
+            "--out",
+        ])
+        .arg(&erin)
+        .arg("--by")
+        .arg(h.app_data_dir().join("sample.writ.keys/alice.pem"))
+        .env("WRIT_KEY_PASSPHRASE", "a long passphrase")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    std::fs::write(&answers, format!("{}.pem\n", erin.display())).unwrap();
+
+    h.click("#identity-choose").await;
+    h.wait_for("#unlock-dialog").await;
+    h.fill("#unlock-passphrase", "not it").await;
+    h.click("#unlock-submit").await;
+    let err = h.wait_for("#unlock-error").await.text().await.unwrap();
+    assert!(err.contains("passphrase does not decrypt"), "{err}");
+    h.fill("#unlock-passphrase", "a long passphrase").await;
+    h.click("#unlock-submit").await;
+    h.wait_for("#identity[data-name='erin']").await;
+    assert!(h.client.find(Locator::Css("#unlock-dialog")).await.is_err());
+    h.close().await;
+}

@@ -22,15 +22,38 @@ pub struct Identity {
     pub key: SigningKey,
 }
 
+/// Where the app takes a key's passphrase from, in error messages.
+const PASSPHRASE_HINT: &str = "in the passphrase field, or $WRIT_KEY_PASSPHRASE at start";
+
 impl Identity {
-    /// Reads the approver key at `path`.
-    pub fn read(path: &Path) -> Result<Identity, String> {
-        let key = writ_bundle::keys::read_private(path).map_err(|e| e.to_string())?;
+    /// Reads the approver key at `path`, decrypting it with `passphrase`
+    /// when it is encrypted.
+    pub fn read(path: &Path, passphrase: Option<&str>) -> Result<Identity, String> {
+        let key = writ_bundle::keys::read_private_with(path, passphrase, PASSPHRASE_HINT)
+            .map_err(|e| e.to_string())?;
         Ok(Identity {
             path: path.to_path_buf(),
             key,
         })
     }
+}
+
+/// What choosing a key file led to.
+#[derive(Debug, Serialize, ts_rs::TS)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum KeyChoice {
+    /// The dialog was cancelled; nothing changed.
+    Cancelled,
+    /// The key is in use.
+    Chosen {
+        /// Who the app acts as now.
+        identity: IdentityView,
+    },
+    /// The key is passphrase-encrypted: [`identity_unlock`] decrypts it.
+    NeedsPassphrase {
+        /// The file's name.
+        file: String,
+    },
 }
 
 /// Who the app acts as, as the header shows it.
@@ -87,31 +110,58 @@ pub async fn identity_show(state: State<'_, AppState>) -> Result<IdentityView, S
 }
 
 /// Asks for an approver key file in a native dialog and acts with it from
-/// now on; `None` when the dialog was cancelled (nothing changes).
+/// now on; an encrypted one waits for its passphrase ([`identity_unlock`]).
 #[tauri::command]
 pub async fn identity_choose<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-) -> Result<Option<IdentityView>, String> {
+) -> Result<KeyChoice, String> {
     let path = state.path();
-    let chosen = blocking(move || {
-        let Some(file) = choose(
+    let file = blocking(move || {
+        choose(
             &app,
             Purpose::Open,
             "Choose your approver key",
             &[("Private keys (PEM)", &["pem"])],
-        )?
-        else {
-            return Ok(None);
-        };
-        Identity::read(&file).map(Some)
+        )
     })
     .await?;
-    let Some(identity) = chosen else {
-        return Ok(None);
+    let Some(file) = file else {
+        return Ok(KeyChoice::Cancelled);
     };
+    let encrypted = writ_bundle::keys::is_encrypted(&file).map_err(|e| e.to_string())?;
+    if encrypted {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        state.set_pending_key(Some(file));
+        return Ok(KeyChoice::NeedsPassphrase { file: name });
+    }
+    let identity = blocking(move || Identity::read(&file, None)).await?;
     state.set_identity(Some(identity.clone()));
-    blocking(move || view(&path, Some(&identity)).map(Some)).await
+    let identity = blocking(move || view(&path, Some(&identity))).await?;
+    Ok(KeyChoice::Chosen { identity })
+}
+
+/// Decrypts the encrypted key file chosen last with `passphrase` and acts
+/// with it (a wrong passphrase changes nothing and can be tried again).
+#[tauri::command]
+pub async fn identity_unlock(
+    state: State<'_, AppState>,
+    passphrase: String,
+) -> Result<IdentityView, String> {
+    let Some(file) = state.pending_key() else {
+        return Err("choose the key file first".into());
+    };
+    if passphrase.len() > 4096 {
+        return Err("a passphrase has at most 4096 bytes".into());
+    }
+    let identity = blocking(move || Identity::read(&file, Some(&passphrase))).await?;
+    state.set_pending_key(None);
+    state.set_identity(Some(identity.clone()));
+    let path = state.path();
+    blocking(move || view(&path, Some(&identity))).await
 }
 
 /// Stops acting with the chosen key.

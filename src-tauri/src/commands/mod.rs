@@ -46,6 +46,7 @@ pub struct AppState {
     path: std::sync::Mutex<PathBuf>,
     create: tauri::async_runtime::Mutex<()>,
     identity: std::sync::Mutex<Option<identity::Identity>>,
+    pending_key: std::sync::Mutex<Option<PathBuf>>,
 }
 
 impl AppState {
@@ -55,7 +56,24 @@ impl AppState {
             path: std::sync::Mutex::new(path),
             create: tauri::async_runtime::Mutex::new(()),
             identity: std::sync::Mutex::new(None),
+            pending_key: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The encrypted key file chosen last, waiting for its passphrase.
+    pub fn pending_key(&self) -> Option<PathBuf> {
+        self.pending_key
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Sets (or clears) the key file waiting for its passphrase.
+    pub fn set_pending_key(&self, file: Option<PathBuf>) {
+        *self
+            .pending_key
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = file;
     }
 
     /// The approver key review steps are signed with, if one was chosen.

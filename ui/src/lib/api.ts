@@ -6,7 +6,7 @@ import { invoke, Channel } from '@tauri-apps/api/core';
 import type {
   ActionQuery, AuditPage, AuditVerification, BenchMeta, BenchRequest, BenchResult, BundlesView,
   ChangePage, ChosenProfile, ChosenTrace, CommitOutcome, Edit, EntityCount, EntityRow, FileEntry,
-  FindingsReport, FormatOutcome, IdentityView, ImportChoice, ImportOutcome, ImportStage, InventoryRows, Overview,
+  FindingsReport, FormatOutcome, IdentityView, ImportChoice, KeyChoice, ImportOutcome, ImportStage, InventoryRows, Overview,
   PolicyLocations, Problem, Progress, RecentEntry, ReviewView, RunCharts, RunDiff, RunResult, RunRow,
   SavedReport, StoredAction, SuiteRow, TestReport, TextDiffEntry, TextSides, TracePreview,
 } from './bindings';
@@ -194,8 +194,10 @@ export const reviewReject = (version: string, actor: string | null, comment: str
 
 /** Who the app acts as in the open workspace, and whether it requires signatures. */
 export const identityShow = () => invoke<IdentityView>('identity_show');
-/** Asks for an approver key file (native dialog); null when cancelled. */
-export const identityChoose = () => invoke<IdentityView | null>('identity_choose');
+/** Asks for an approver key file (native dialog): chosen, cancelled, or waiting for its passphrase. */
+export const identityChoose = () => invoke<KeyChoice>('identity_choose');
+/** Decrypts the encrypted key file chosen last with `passphrase`. */
+export const identityUnlock = (passphrase: string) => invoke<IdentityView>('identity_unlock', { passphrase });
 /** Stops acting with the chosen key. */
 export const identityForget = () => invoke<IdentityView>('identity_forget');
 /** Makes a legacy workspace require signed review steps (signed by the chosen key). */

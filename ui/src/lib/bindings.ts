@@ -1033,6 +1033,19 @@ path: string | null, };
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
 /**
+ * What choosing a key file led to.
+ */
+export type KeyChoice = { "outcome": "cancelled" } | { "outcome": "chosen", 
+/**
+ * Who the app acts as now.
+ */
+identity: IdentityView, } | { "outcome": "needs_passphrase", 
+/**
+ * The file's name.
+ */
+file: string, };
+
+/**
  * A registered key, as the view lists it.
  */
 export type KeyRow = { 
