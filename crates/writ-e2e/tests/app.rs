@@ -227,7 +227,8 @@ async fn run_diff_matches_the_cli() {
     assert_eq!(agents.len(), cli_agents, "{agents:?}");
     h.screenshot("runs-diff").await;
 
-    // Replay v2 over the recorded set: a third run appears.
+    // Replay v2 over the recorded set: run 2 did that already, so it is
+    // offered first; replaying again makes a third run.
     h.client
         .find(Locator::Css("#replay-button"))
         .await
@@ -235,6 +236,12 @@ async fn run_diff_matches_the_cli() {
         .click()
         .await
         .unwrap();
+    let offered = h.wait_for("#replay-duplicate").await;
+    assert_eq!(
+        offered.attr("data-run").await.unwrap().as_deref(),
+        Some("2")
+    );
+    h.click("#replay-again").await;
     let result = h
         .poll("the replay to finish", || async {
             h.texts("#replay-result").await.into_iter().next()

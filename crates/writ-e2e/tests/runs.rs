@@ -591,3 +591,116 @@ async fn responsible_policies_lead_to_their_changed_actions() {
     assert!(listed.iter().all(|t| t.contains(&lead)), "{listed:?}");
     h.close().await;
 }
+
+/// The Runs view opens with the newest run and the run of the other
+/// version before it chosen for comparison; Compare shows the Diff tab,
+/// brings the result into view and states the regression in one line whose
+/// figures are `writ diff --runs 1 2`'s (thousands separated).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_newest_runs_are_chosen_and_the_headline_states_the_regression() {
+    let Some(writ) = writ_cli() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("cli.writ");
+    writ_e2e::sample_workspace(&writ, &ws);
+    let out = writ_e2e::cli(
+        &writ,
+        &[
+            "diff".as_ref(),
+            "--runs".as_ref(),
+            "1".as_ref(),
+            "2".as_ref(),
+            "--format".as_ref(),
+            "json".as_ref(),
+            "--workspace".as_ref(),
+            ws.as_os_str(),
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let d = &doc["decisions"];
+    let thousands = |n: u64| {
+        let s = n.to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    let total = d["counts"]["total"].as_u64().unwrap();
+    let actions = d["actions"].as_u64().unwrap();
+    let a2d = d["counts"]["kinds"]["allow_to_deny"].as_u64().unwrap_or(0);
+
+    let Some(h) = Harness::start().await else {
+        return;
+    };
+    h.wait_for("#versions tbody tr").await;
+    h.click("#nav-runs").await;
+    h.wait_for("#runs tbody tr").await;
+    // Preselected: from run 1 (v1) to run 2 (v2, the newest); the charts tab first.
+    let selected = |css: &'static str| {
+        let h = &h;
+        async move {
+            h.client
+                .execute(
+                    "return document.querySelector(arguments[0]).value;",
+                    vec![serde_json::json!(css)],
+                )
+                .await
+                .unwrap()
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        }
+    };
+    assert_eq!(selected("#diff-a").await, "1");
+    assert_eq!(selected("#diff-b").await, "2");
+    assert_eq!(
+        h.attr("#tab-charts", "aria-selected").await.as_deref(),
+        Some("true")
+    );
+    h.click("#diff-button").await;
+    h.wait_for("#diff-result[data-a='1'][data-b='2']").await;
+    assert_eq!(
+        h.attr("#tab-diff", "aria-selected").await.as_deref(),
+        Some("true")
+    );
+    let headline = h.wait_for("#diff-headline").await.text().await.unwrap();
+    let want = format!(
+        "{} of {} actions change: {} allow → deny",
+        thousands(total),
+        thousands(actions),
+        thousands(a2d)
+    );
+    assert!(headline.contains(&want), "{headline:?} lacks {want:?}");
+    assert!(
+        headline.contains("most by low-tier-no-production-changes"),
+        "{headline}"
+    );
+    // The result was brought into view: its heading is inside the window.
+    let top = h
+        .client
+        .execute(
+            "return document.getElementById('diff-result').getBoundingClientRect().top;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    let height = h
+        .client
+        .execute("return window.innerHeight;", vec![])
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(
+        (0.0..height / 2.0).contains(&top),
+        "the result starts at {top} of {height}"
+    );
+    h.close().await;
+}

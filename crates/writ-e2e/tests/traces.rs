@@ -326,6 +326,14 @@ async fn b_replay_matches_the_cli_and_cancel_stores_nothing() {
     h.click(&version_option).await;
     h.click("#replay-set option[value='1']").await;
     h.click("#replay-button").await;
+    // v1 was replayed over set 1 already (run 1): the stored run is offered
+    // first; replaying again is a choice.
+    let offered = h.wait_for("#replay-duplicate").await;
+    assert_eq!(
+        offered.attr("data-run").await.unwrap().as_deref(),
+        Some("1")
+    );
+    h.click("#replay-again").await;
     let next = runs_before + 1;
     let result = h.wait_text("#replay-result", "Stored run").await;
     assert!(
