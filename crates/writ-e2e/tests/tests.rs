@@ -16,6 +16,7 @@ mod bundles;
 mod entities;
 mod findings;
 mod inventory;
+mod layout;
 mod runs;
 mod scenarios;
 mod trace_import;
