@@ -175,3 +175,47 @@ async fn findings_match_the_cli() {
     assert!(expected.iter().all(|r| r.3.is_none()), "{expected:?}");
     h.close().await;
 }
+
+/// A finding's inventory location is a link: it opens the Policies view on
+/// that file of the chosen version with the cursor on that line (the line
+/// is compared with the sample's own `inventory.toml`, read here).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_inventory_location_opens_the_editor_at_its_line() {
+    let Some(h) = Harness::start().await else {
+        return;
+    };
+    h.wait_for("#versions tbody tr").await;
+    h.click("#nav-findings").await;
+    let link = h
+        .wait_for("li.finding[data-code='review-overdue'] button.location")
+        .await;
+    let text = link.text().await.unwrap();
+    // `@<version>/inventory.toml:LINE:COLUMN`
+    let mut parts = text.trim().rsplitn(3, ':');
+    let _column = parts.next().unwrap();
+    let line: usize = parts.next().unwrap().parse().unwrap();
+    assert!(parts.next().unwrap().ends_with("inventory.toml"), "{text}");
+    link.click().await.unwrap();
+    h.wait_for("#nav-policies[aria-current='page']").await;
+    let want = std::fs::read_to_string(
+        writ_e2e::workspace_root().join("sample-policies/v2/inventory.toml"),
+    )
+    .unwrap()
+    .lines()
+    .nth(line - 1)
+    .unwrap()
+    .to_string();
+    h.poll(&format!("the cursor on line {line}: {want}"), || async {
+        let active = h
+            .client
+            .execute(
+                "const l = document.querySelector('.cm-activeLine'); return l ? l.textContent : null;",
+                vec![],
+            )
+            .await
+            .ok()?;
+        (active.as_str()? == want).then_some(())
+    })
+    .await;
+    h.close().await;
+}

@@ -97,6 +97,8 @@ export interface PolicyTarget {
   version: string;
   policies: string[];
   focus: string;
+  /** A place to open instead of (or besides) policies: a file of the version and a 1-based line and column. */
+  at?: { file: string; line: number; column: number };
   /** Bumped by each request, so the same target can be asked again. */
   seq: number;
 }
