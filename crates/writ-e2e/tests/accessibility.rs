@@ -122,3 +122,73 @@ async fn every_control_has_an_accessible_name() {
     );
     h.close().await;
 }
+
+/// Ctrl+K opens the command palette, which reaches every view, those past
+/// the ten Alt shortcuts too: typing filters it, Enter goes to the first
+/// match, the arrows move the choice, Escape closes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_command_palette_reaches_every_view() {
+    use fantoccini::key::Key;
+    let Some(h) = Harness::start().await else {
+        return;
+    };
+    h.wait_for("#versions tbody tr").await;
+    let labels = h.texts("nav button").await;
+    assert_eq!(labels.len(), 12, "{labels:?}");
+    for (id, label) in [("audit", "Audit"), ("bundles", "Bundles"), ("runs", "Runs")] {
+        let body = h.wait_for("body").await;
+        body.send_keys(&format!(
+            "{}k{}",
+            char::from(Key::Control),
+            char::from(Key::Null)
+        ))
+        .await
+        .unwrap();
+        h.wait_for("#palette-input").await;
+        h.fill("#palette-input", &label.to_lowercase()).await;
+        let first = h.texts("#palette-list li button span").await;
+        assert_eq!(
+            first.first().map(String::as_str),
+            Some(format!("Go to {label}").as_str()),
+            "{first:?}"
+        );
+        h.wait_for("#palette-input")
+            .await
+            .send_keys(&char::from(Key::Enter).to_string())
+            .await
+            .unwrap();
+        h.wait_for(&format!("#nav-{id}[aria-current='page']")).await;
+        assert!(h.client.find(Locator::Css("#palette")).await.is_err());
+    }
+    // Arrows move the choice; Escape closes without going anywhere.
+    let body = h.wait_for("body").await;
+    body.send_keys(&format!(
+        "{}k{}",
+        char::from(Key::Control),
+        char::from(Key::Null)
+    ))
+    .await
+    .unwrap();
+    let input = h.wait_for("#palette-input").await;
+    input.send_keys("go to").await.unwrap();
+    input
+        .send_keys(&char::from(Key::Down).to_string())
+        .await
+        .unwrap();
+    let chosen = h.texts("#palette-list li[aria-selected='true'] span").await;
+    assert_eq!(chosen, ["Go to Policies"]);
+    input
+        .send_keys(&char::from(Key::Escape).to_string())
+        .await
+        .unwrap();
+    h.poll("the palette to close", || async {
+        h.client
+            .find(Locator::Css("#palette"))
+            .await
+            .is_err()
+            .then_some(())
+    })
+    .await;
+    assert!(h.attr("#nav-runs", "aria-current").await.is_some());
+    h.close().await;
+}

@@ -13,6 +13,7 @@ export interface Shortcut {
 
 export const shortcuts: Shortcut[] = [
   { keys: 'Alt+1 … Alt+9, Alt+0', does: 'Switch to the view at that place in the navigation (Alt+0: the tenth)', where: 'everywhere' },
+  { keys: 'Ctrl+K', does: 'Command palette: every view (also those past Alt+0) and the global commands', where: 'everywhere' },
   { keys: 'Ctrl+O', does: 'Open a workspace…', where: 'everywhere' },
   { keys: 'Ctrl+S', does: 'Commit the edited files as a new version…', where: 'everywhere' },
   { keys: 'Ctrl+Shift+F', does: 'Format the open policy file', where: 'Policies' },
