@@ -303,6 +303,10 @@ pub struct TextDiffEntry {
     pub change: TextChange,
     /// The unified diff.
     pub unified: String,
+    /// For a policy rewritten under a new id in place: the old id (as
+    /// [`TextSides::renamed_from`]; the diff runs from the old text to the
+    /// new one).
+    pub renamed_from: Option<String>,
 }
 
 fn unified(old: &str, new: &str, from: &str, to: &str) -> String {
@@ -477,23 +481,27 @@ fn link_text(l: &crate::policies::LinkInfo) -> String {
     s
 }
 
-/// The text changes between two projects as unified diffs: policies
-/// matched by id, templates by `@id` (named `template <id>`), links by
-/// link id (`link <id>`, shown as their template and slot values), then
-/// the schema, the inventory and `entities.json`.
+/// The text changes between two projects as unified diffs, paired as
+/// [`text_sides`] pairs them (so both views show the same entries): policies
+/// matched by id, a policy rewritten in place under a new id as one entry
+/// from its old text to its new one, templates by `@id` (named
+/// `template <id>`), links by link id (`link <id>`, shown as their template
+/// and slot values), then the schema, the inventory and `entities.json`.
 pub fn text_diff(from: &Project, to: &Project) -> Vec<TextDiffEntry> {
-    sides_by_id(from, to)
+    text_sides(from, to)
         .into_iter()
         .map(|t| {
+            let old_name = t.renamed_from.as_deref().unwrap_or(&t.name);
             let (a, b) = match t.change {
                 TextChange::Removed => (format!("a/{}", t.name), "/dev/null".to_string()),
                 TextChange::Added => ("/dev/null".to_string(), format!("b/{}", t.name)),
-                TextChange::Changed => (format!("a/{}", t.name), format!("b/{}", t.name)),
+                TextChange::Changed => (format!("a/{old_name}"), format!("b/{}", t.name)),
             };
             TextDiffEntry {
                 unified: unified(&t.old, &t.new, &a, &b),
                 name: t.name,
                 change: t.change,
+                renamed_from: t.renamed_from,
             }
         })
         .collect()
@@ -598,18 +606,16 @@ mod text_sides_tests {
                 assert_eq!(s.new, q.text);
             }
         }
-        // Every unified entry is one side entry, or one half of a pair.
-        let pairs = sides.iter().filter(|s| s.renamed_from.is_some()).count();
-        assert_eq!(sides.len() + pairs, unified.len());
-        for u in &unified {
-            assert!(
-                sides
-                    .iter()
-                    .any(|s| s.name == u.name || s.renamed_from.as_deref() == Some(&u.name)),
-                "{} is shown",
-                u.name
-            );
-        }
+        // The unified diffs pair entries exactly as the sides do.
+        let from_unified: Vec<(&String, TextChange, Option<&String>)> = unified
+            .iter()
+            .map(|u| (&u.name, u.change, u.renamed_from.as_ref()))
+            .collect();
+        let from_sides: Vec<(&String, TextChange, Option<&String>)> = sides
+            .iter()
+            .map(|s| (&s.name, s.change, s.renamed_from.as_ref()))
+            .collect();
+        assert_eq!(from_unified, from_sides);
         // The regression: `low-tier-no-destructive` rewritten in place as
         // `low-tier-no-production-changes`, shown with both texts.
         let regression = sides
@@ -625,10 +631,21 @@ mod text_sides_tests {
         assert!(regression
             .new
             .contains("@id(\"low-tier-no-production-changes\")"));
-        // Matched by id, they stay apart in the unified diff.
-        assert!(unified
+        // The unified diff of the pair runs from the old policy to the new.
+        let paired = unified
             .iter()
-            .any(|u| u.name == "low-tier-no-production-changes" && u.change == TextChange::Added));
+            .find(|u| u.name == "low-tier-no-production-changes")
+            .expect("the regression policy's unified diff");
+        assert_eq!(paired.change, TextChange::Changed);
+        assert!(
+            paired.unified.contains("--- a/low-tier-no-destructive"),
+            "{}",
+            paired.unified
+        );
+        assert!(paired.unified.contains("-@id(\"low-tier-no-destructive\")"));
+        assert!(paired
+            .unified
+            .contains("+@id(\"low-tier-no-production-changes\")"));
         // Nothing changes against itself.
         assert!(text_sides(&v2, &v2).is_empty());
     }

@@ -342,6 +342,29 @@ async fn run_diff_drills_down_to_actions_and_policy_text() {
     );
     let added = h.texts(&format!("{policy} pre span.add")).await;
     assert!(!added.is_empty());
+    // Rewritten in place, it is paired with the policy it replaced, as in
+    // the side-by-side view: one entry from the old text to the new.
+    let heading = h.texts(&format!("{policy} h4")).await;
+    assert!(
+        heading[0].contains("rewritten from low-tier-no-destructive"),
+        "{heading:?}"
+    );
+    assert!(
+        text[0].contains("-@id(\"low-tier-no-destructive\")"),
+        "{text:?}"
+    );
+    assert!(h
+        .client
+        .find(Locator::Css(
+            "#policy-diffs .textdiff[data-name='low-tier-no-destructive']"
+        ))
+        .await
+        .is_err());
+    // The mode in use is the pressed button.
+    assert_eq!(
+        h.attr("#texts-unified", "aria-pressed").await.as_deref(),
+        Some("true")
+    );
     h.scroll_to("#policy-diffs").await;
     h.screenshot("runs-policy-diff").await;
     h.close().await;

@@ -366,6 +366,23 @@ async fn side_by_side_shows_the_regression_policy() {
         !marked.is_empty(),
         "changed text within the lines is marked"
     );
+    // A policy only in one version is shown alone, with no empty pane.
+    let added = h
+        .wait_for("#policy-diffs .sidediff[data-change='added'] .sbs")
+        .await;
+    assert_eq!(
+        added.attr("data-single").await.unwrap().as_deref(),
+        Some("new")
+    );
+    assert_eq!(
+        added
+            .find_all(Locator::Css(".cm-editor"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(added.find(Locator::Css(".cm-mergeView")).await.is_err());
     h.scroll_to(entry).await;
     h.screenshot("runs-side-by-side").await;
 

@@ -1676,7 +1676,13 @@ change: TextChange,
 /**
  * The unified diff.
  */
-unified: string, };
+unified: string, 
+/**
+ * For a policy rewritten under a new id in place: the old id (as
+ * [`TextSides::renamed_from`]; the diff runs from the old text to the
+ * new one).
+ */
+renamed_from: string | null, };
 
 /**
  * A changed policy, schema or inventory with both of its full texts, for
