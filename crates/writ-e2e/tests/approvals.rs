@@ -324,6 +324,27 @@ async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
         .unwrap();
     assert!(out.status.success(), "writ report: {out:?}");
     assert_eq!(std::fs::read_to_string(&cli_report).unwrap(), html);
+
+    // The Versions view shows where each version is in its review, and its
+    // time for people, with the exact time on hover.
+    h.click("#nav-versions").await;
+    for v in [&v1, &v2] {
+        h.wait_for(&format!(
+            "#version-history tr[data-version='{v}'] [data-review='approved']"
+        ))
+        .await;
+    }
+    let time = h
+        .wait_for(&format!("#version-history tr[data-version='{v2}'] time"))
+        .await;
+    let iso = time.attr("datetime").await.unwrap().unwrap_or_default();
+    assert_eq!(time.attr("title").await.unwrap(), Some(iso.clone()));
+    assert!(iso.ends_with('Z') && iso.contains('T'), "{iso}");
+    let shown = time.text().await.unwrap();
+    assert!(
+        shown.ends_with(" UTC") && !shown.contains(&iso[..10]),
+        "{shown}"
+    );
     h.close().await;
 }
 

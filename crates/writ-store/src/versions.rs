@@ -27,6 +27,9 @@ pub struct VersionInfo {
     pub created_at: UtcTime,
     /// Its files' relative paths.
     pub files: Vec<String>,
+    /// Where it is in its review (its latest round's state; draft when
+    /// never submitted).
+    pub review: crate::review_state::ReviewState,
 }
 
 /// What `commit` did.
@@ -194,9 +197,19 @@ impl Workspace {
         params: P,
     ) -> Result<Vec<VersionInfo>> {
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT id, parent, author, message, created_at FROM versions WHERE {condition} ORDER BY rowid DESC"
+            "SELECT id, parent, author, message, created_at,
+                    (SELECT state FROM reviews WHERE reviews.version_id = versions.id ORDER BY round DESC LIMIT 1)
+             FROM versions WHERE {condition} ORDER BY rowid DESC"
         ))?;
-        let rows: Vec<(String, Option<String>, String, String, UtcTime)> = stmt
+        type Row = (
+            String,
+            Option<String>,
+            String,
+            String,
+            UtcTime,
+            Option<String>,
+        );
+        let rows: Vec<Row> = stmt
             .query_map(params, |r| {
                 Ok((
                     r.get(0)?,
@@ -204,12 +217,21 @@ impl Workspace {
                     r.get(2)?,
                     r.get(3)?,
                     crate::columns::time(r, 4)?,
+                    r.get(5)?,
                 ))
             })?
             .collect::<rusqlite::Result<_>>()?;
         rows.into_iter()
-            .map(|(id, parent, author, message, created_at)| {
+            .map(|(id, parent, author, message, created_at, state)| {
                 let files = self.version_paths(&id)?;
+                let review = match state {
+                    None => crate::review_state::ReviewState::Draft,
+                    Some(s) => crate::review_state::ReviewState::parse(&s).ok_or_else(|| {
+                        StoreError::Damaged(format!(
+                            "version {id} has a review in an unknown state `{s}`"
+                        ))
+                    })?,
+                };
                 Ok(VersionInfo {
                     id,
                     parent,
@@ -217,6 +239,7 @@ impl Workspace {
                     message,
                     created_at,
                     files,
+                    review,
                 })
             })
             .collect()

@@ -1948,7 +1948,12 @@ created_at: string,
 /**
  * Its files' relative paths.
  */
-files: Array<string>, };
+files: Array<string>, 
+/**
+ * Where it is in its review (its latest round's state; draft when
+ * never submitted).
+ */
+review: ReviewState, };
 
 /**
  * A version's review state and the approvals of its current round.
