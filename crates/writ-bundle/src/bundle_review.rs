@@ -13,6 +13,7 @@
 
 use crate::approval::{self, ApprovalDecision, ApprovalStatement, VerifiedApproval};
 use crate::bundle::{Manifest, TrustedKey};
+pub use crate::error::ReviewCheckError;
 use serde::Serialize;
 
 /// The approvals that counted, and why the others did not.
@@ -35,42 +36,6 @@ pub struct CountedApproval {
     pub key_id: String,
     /// When it was signed.
     pub at: String,
-}
-
-/// Why a bundle's approvals are not enough.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ReviewCheckError {
-    /// Fewer counted approvals than required.
-    #[error("{found} approval(s) by the given approver keys, {needed} required{}", reasons(.not_counted))]
-    TooFew {
-        /// Approvals that counted.
-        found: usize,
-        /// Approvals required.
-        needed: usize,
-        /// Why the others did not count.
-        not_counted: Vec<String>,
-    },
-    /// A trusted approver rejected this content.
-    #[error("{approver} (key {key_id}) rejected this version: {comment}")]
-    Rejected {
-        /// Who rejected it.
-        approver: String,
-        /// Their key.
-        key_id: String,
-        /// Their comment.
-        comment: String,
-    },
-    /// The manifest's files cannot be digested.
-    #[error("the bundle's payload digest cannot be computed: {0}")]
-    Digest(String),
-}
-
-fn reasons(list: &[String]) -> String {
-    if list.is_empty() {
-        String::new()
-    } else {
-        format!("; not counted: {}", list.join("; "))
-    }
 }
 
 /// Checks the signed review statements of `manifest` against `approvers`;

@@ -170,7 +170,7 @@ pub enum VerifyError {
     /// The bundle does not carry enough approvals by trusted approver keys
     /// (see [`crate::bundle_review`]).
     #[error("approvals refused: {0}")]
-    Approvals(#[from] crate::bundle_review::ReviewCheckError),
+    Approvals(#[from] ReviewCheckError),
 }
 
 impl VerifyError {
@@ -195,5 +195,41 @@ impl VerifyError {
             VerifyError::Rollback { .. } => 25,
             VerifyError::Approvals(_) => 26,
         }
+    }
+}
+
+/// Why a bundle's approvals are not enough.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReviewCheckError {
+    /// Fewer counted approvals than required.
+    #[error("{found} approval(s) by the given approver keys, {needed} required{}", reasons(.not_counted))]
+    TooFew {
+        /// Approvals that counted.
+        found: usize,
+        /// Approvals required.
+        needed: usize,
+        /// Why the others did not count.
+        not_counted: Vec<String>,
+    },
+    /// A trusted approver rejected this content.
+    #[error("{approver} (key {key_id}) rejected this version: {comment}")]
+    Rejected {
+        /// Who rejected it.
+        approver: String,
+        /// Their key.
+        key_id: String,
+        /// Their comment.
+        comment: String,
+    },
+    /// The manifest's files cannot be digested.
+    #[error("the bundle's payload digest cannot be computed: {0}")]
+    Digest(String),
+}
+
+fn reasons(list: &[String]) -> String {
+    if list.is_empty() {
+        String::new()
+    } else {
+        format!("; not counted: {}", list.join("; "))
     }
 }

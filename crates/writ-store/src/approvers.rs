@@ -16,6 +16,7 @@
 //!
 //! The store keeps public keys only; private keys stay in their files.
 
+pub use crate::approver_error::ApproverError;
 use crate::audit;
 use crate::error::{Result, StoreError};
 use crate::workspace::{now_rfc3339, Workspace};
@@ -23,7 +24,6 @@ use ed25519_dalek::{SigningKey, VerifyingKey};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use writ_base::time::UtcTime;
-use writ_bundle::approval::ApprovalError;
 use writ_bundle::approver_key::{self, KeyEvent, KeyEventKind};
 use writ_bundle::keys;
 
@@ -88,63 +88,6 @@ impl<'a> From<&'a SigningKey> for ReviewSigner<'a> {
     fn from(key: &'a SigningKey) -> Self {
         ReviewSigner::Key(key)
     }
-}
-
-/// Why an approver key change or a signed step was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum ApproverError {
-    /// The name is blank, too long or has control characters.
-    #[error("{name} is not a usable approver name: give 1 to 64 printable characters (a person's name or handle)")]
-    BadName {
-        /// The name, quoted.
-        name: String,
-    },
-    /// The key is registered as an approver key already (or was revoked).
-    #[error("key {key_id} is registered already, as {name}'s approver key{}; generate a new key instead", if *revoked { " (revoked)" } else { "" })]
-    AlreadyRegistered {
-        /// The key id.
-        key_id: String,
-        /// Its registered name.
-        name: String,
-        /// Whether it was revoked.
-        revoked: bool,
-    },
-    /// The key has another role.
-    #[error("key {key_id} is registered for {role}; each key has one role, so generate a separate approver key (`writ key generate --approver NAME`)")]
-    OtherRole {
-        /// The key id.
-        key_id: String,
-        /// The role it has.
-        role: &'static str,
-    },
-    /// The signing key is not a registered approver key.
-    #[error("key {key_id} is not a registered approver key of this workspace; an approver registers it first (`writ key add --approver NAME PUBLIC --by THEIR_KEY`)")]
-    NotAnApprover {
-        /// The key id.
-        key_id: String,
-    },
-    /// The signing key was revoked.
-    #[error(
-        "{name}'s approver key {key_id} was revoked; sign with a key that is still registered"
-    )]
-    Revoked {
-        /// The key id.
-        key_id: String,
-        /// Its registered name.
-        name: String,
-    },
-    /// A key tried to vouch for itself.
-    #[error("a key cannot register or revoke itself; another approver must sign (only a workspace's first approver key signs its own registration)")]
-    SelfSigned,
-    /// A typed name was given where signatures are required.
-    #[error("this workspace requires signed review steps; sign with your approver key (CLI: --key FILE or $WRIT_KEY; in the app: choose your key file)")]
-    SignatureRequired,
-    /// Signatures cannot be required before anyone can sign.
-    #[error("no approver key is registered yet; register the team's keys first (`writ key generate --approver NAME --out FILE`)")]
-    NoApprovers,
-    /// Signing or reading a signed statement failed.
-    #[error(transparent)]
-    Signature(#[from] ApprovalError),
 }
 
 fn check_name(name: &str) -> std::result::Result<&str, ApproverError> {

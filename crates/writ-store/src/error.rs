@@ -222,7 +222,7 @@ pub enum StoreError {
     Review(#[from] crate::review_state::ReviewError),
     /// Approver keys and signed review steps.
     #[error(transparent)]
-    Approver(#[from] crate::approvers::ApproverError),
+    Approver(#[from] crate::approver_error::ApproverError),
 }
 
 /// What is wrong with a name (see [`StoreError::BadName`]).

@@ -35,6 +35,7 @@
 
 pub mod actor;
 pub mod approvals;
+mod approver_error;
 pub mod approvers;
 pub mod audit;
 pub mod channels;
