@@ -217,11 +217,25 @@ impl Harness {
             serde_json::json!({"tauri:options": {"application": app.display().to_string(), "args": args}}),
         )
         .expect("capabilities");
-        let client = ClientBuilder::native()
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a WebDriver session on the app");
+        // tauri-driver listens before the WebKitWebDriver it starts behind
+        // it does; a session asked for in between fails to connect, so the
+        // request is repeated a few times (under load that takes seconds).
+        let mut attempt = 0;
+        let client = loop {
+            attempt += 1;
+            match ClientBuilder::native()
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break client,
+                Err(e) if attempt < 5 => {
+                    eprintln!("WebDriver session attempt {attempt} failed ({e}); retrying");
+                    tokio::time::sleep(Duration::from_millis(500 * attempt)).await;
+                }
+                Err(e) => panic!("no WebDriver session on the app after {attempt} attempts: {e}"),
+            }
+        };
         Some(Harness {
             client,
             driver: guard.0.take().expect("driver"),
