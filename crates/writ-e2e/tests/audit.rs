@@ -112,6 +112,39 @@ async fn audit_trail_matches_the_cli() {
         &newest_first,
     )
     .await;
+    // A row expands to its details in full: the stored JSON, indented, and
+    // the event's hash; it folds again.
+    let newest = &newest_first[0];
+    let row = format!("#audit-table tr.event[data-id='{}']", newest.0);
+    h.click(&format!("{row} button.expand")).await;
+    let shown = h
+        .wait_for(&format!("#audit-details-{} pre", newest.0))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let parsed: serde_json::Value = serde_json::from_str(&shown).expect("the details as JSON");
+    let stored: serde_json::Value = serde_json::from_str(&newest.4).expect("stored details");
+    assert_eq!(parsed, stored);
+    assert!(shown.contains("\n  "), "indented: {shown}");
+    assert_eq!(
+        h.attr(&format!("{row} button.expand"), "aria-expanded")
+            .await
+            .as_deref(),
+        Some("true")
+    );
+    h.click(&format!("{row} button.expand")).await;
+    h.poll("the details to fold", || async {
+        h.client
+            .find(fantoccini::Locator::Css(&format!(
+                "#audit-details-{}",
+                newest.0
+            )))
+            .await
+            .is_err()
+            .then_some(())
+    })
+    .await;
     let summary = h.wait_for("#audit-summary").await;
     assert_eq!(
         summary.attr("data-total").await.unwrap().as_deref(),
