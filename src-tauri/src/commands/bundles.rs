@@ -3,7 +3,7 @@
 //! of exports and the registered keys, over `writ_store::export` and
 //! `writ_store::keys`.
 
-use super::dialog::{choose, Purpose};
+use super::dialog::{choose, choose_named, Purpose};
 use super::{actor, blocking, open, valid_version, AppState};
 use serde::Serialize;
 use tauri::{AppHandle, State};
@@ -109,7 +109,8 @@ pub async fn bundle_export(
         } else {
             &[]
         };
-        let Some(mut out) = choose(&app, Purpose::Save, title, filters)? else {
+        let name = suggested_name(&version, archive);
+        let Some(mut out) = choose_named(&app, Purpose::Save, title, filters, Some(&name))? else {
             return Ok(None);
         };
         if archive && !out.to_string_lossy().ends_with(".tar.gz") {
@@ -128,4 +129,29 @@ pub async fn bundle_export(
         view(&ws).map(Some)
     })
     .await
+}
+
+/// The name the save dialog offers for a bundle of `version` (an id or a
+/// prefix of one): `writ-bundle-<12 hex digits>`, with `.tar.gz` for an
+/// archive.
+fn suggested_name(version: &str, archive: bool) -> String {
+    let short: String = version.chars().take(12).collect();
+    if archive {
+        format!("writ-bundle-{short}.tar.gz")
+    } else {
+        format!("writ-bundle-{short}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::suggested_name;
+
+    #[test]
+    fn the_offered_name_names_the_version_and_the_form() {
+        let id = "8d7b576e71b040eb8fec495f084511f1d66f39f031c15a8cc4d3323a46da826f";
+        assert_eq!(suggested_name(id, true), "writ-bundle-8d7b576e71b0.tar.gz");
+        assert_eq!(suggested_name(id, false), "writ-bundle-8d7b576e71b0");
+        assert_eq!(suggested_name("8d7b", true), "writ-bundle-8d7b.tar.gz");
+    }
 }

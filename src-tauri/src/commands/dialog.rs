@@ -32,10 +32,24 @@ pub fn choose<R: Runtime>(
     title: &str,
     filters: &[Filter<'_>],
 ) -> Result<Option<PathBuf>, String> {
+    choose_named(app, purpose, title, filters, None)
+}
+
+/// [`choose`], the dialog offering `file_name` as the name to save under.
+pub fn choose_named<R: Runtime>(
+    app: &AppHandle<R>,
+    purpose: Purpose,
+    title: &str,
+    filters: &[Filter<'_>],
+    file_name: Option<&str>,
+) -> Result<Option<PathBuf>, String> {
     if let Some(answer) = test_answer()? {
         return Ok(answer);
     }
     let mut builder = app.dialog().file().set_title(title);
+    if let Some(name) = file_name {
+        builder = builder.set_file_name(name);
+    }
     for (name, extensions) in filters {
         builder = builder.add_filter(*name, extensions);
     }

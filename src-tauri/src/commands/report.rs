@@ -1,7 +1,7 @@
 //! The evidence report: `writ report` from the app, saved where the user
 //! chooses in a native dialog.
 
-use super::dialog::{choose, Purpose};
+use super::dialog::{choose_named, Purpose};
 use super::{blocking, open, valid_version, AppState};
 use serde::Serialize;
 use tauri::{AppHandle, State};
@@ -35,11 +35,16 @@ pub async fn export_report(
                 .map_err(|e| format!("the report could not be made: {e}"))?;
             render_html(&data)
         };
-        let Some(mut out) = choose(
+        let name = format!(
+            "writ-report-{}.html",
+            version.chars().take(12).collect::<String>()
+        );
+        let Some(mut out) = choose_named(
             &app,
             Purpose::Save,
             "Save the evidence report",
             &[("HTML", &["html"])],
+            Some(&name),
         )?
         else {
             return Ok(None);
