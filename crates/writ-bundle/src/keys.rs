@@ -34,6 +34,9 @@ pub struct KeyPairFiles {
     pub public_pem: String,
     /// The key id.
     pub key_id: String,
+    /// The private key itself, so that a caller need not read back (and
+    /// decrypt) the file it just wrote.
+    pub key: SigningKey,
 }
 
 /// Generates a key from the system's random source.
@@ -140,6 +143,7 @@ pub fn generate_files_with(
         public,
         public_pem: pub_pem,
         key_id: key_id(&key.verifying_key()),
+        key,
     })
 }
 

@@ -89,13 +89,12 @@ pub fn key(cmd: KeyCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
                 None
             };
             let files = writ_bundle::keys::generate_files_with(&out, passphrase.as_deref())?;
-            let registered = read_key(&files.private).and_then(|key| {
-                let by = match &by {
-                    Some(p) => read_key(p)?,
-                    None => key.clone(),
-                };
-                Ok(ws.register_approver(&person, &key.verifying_key(), &by)?)
-            });
+            let key = &files.key;
+            let registered = match &by {
+                Some(p) => read_key(p),
+                None => Ok(key.clone()),
+            }
+            .and_then(|by| Ok(ws.register_approver(&person, &key.verifying_key(), &by)?));
             match registered {
                 Ok(a) => print_approver(&a),
                 Err(e) => {

@@ -129,8 +129,7 @@ fn write_demo_keys(ws: &mut Workspace, dir: &Path) -> Result<Vec<DemoKey>> {
     for name in DEMO_PEOPLE {
         let files = writ_bundle::keys::generate_files(&dir.join(name))
             .map_err(|e| StoreError::Damaged(format!("cannot write demo key {name}: {e}")))?;
-        let key = writ_bundle::keys::read_private(&files.private)
-            .map_err(|e| StoreError::Damaged(format!("cannot read demo key {name}: {e}")))?;
+        let key = &files.key;
         let by = first.get_or_insert_with(|| key.clone()).clone();
         ws.register_approver(name, &key.verifying_key(), &by)?;
         out.push(DemoKey {

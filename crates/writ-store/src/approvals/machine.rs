@@ -190,16 +190,7 @@ impl Workspace {
                             source: e,
                         })?;
                     let at = now_rfc3339();
-                    let statement = ws.sign_step(
-                        &step,
-                        &id,
-                        &StepFacts {
-                            evidence_json: &json,
-                            decision: ApprovalDecision::Submit,
-                            comment: None,
-                            at: &at,
-                        },
-                    )?;
+                    let statement = ws.sign_submission(&step, &id, &json, &at)?;
                     ws.conn.execute(
                         "INSERT INTO reviews (version_id, round, state, submitted_at, submitted_by, baseline_id, set_id, required, evidence, submit_key, submit_statement) VALUES (?1, ?2, 'in_review', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                         params![
@@ -275,16 +266,7 @@ impl Workspace {
                         // statement replaces the submission (signed where
                         // signatures are required), so they cannot approve it.
                         let at = now_rfc3339();
-                        let statement = ws.sign_step(
-                            &step,
-                            &id,
-                            &StepFacts {
-                                evidence_json: &json,
-                                decision: ApprovalDecision::Submit,
-                                comment: None,
-                                at: &at,
-                            },
-                        )?;
+                        let statement = ws.sign_submission(&step, &id, &json, &at)?;
                         let n = ws.conn.execute(
                             "UPDATE reviews SET evidence = ?2, baseline_id = ?3, set_id = ?4, required = ?5, submitted_by = ?6, submit_key = ?7, submit_statement = ?8 WHERE id = ?1 AND state = 'in_review' AND NOT EXISTS (SELECT 1 FROM review_decisions WHERE review_id = ?1)",
                             params![review, json, fresh.baseline, fresh.set, fresh.required_approvals, actor, step.key_id(), statement],

@@ -110,6 +110,27 @@ impl Workspace {
             })
     }
 
+    /// The signed submission of version `id` with `evidence_json` at `at`
+    /// (see [`Workspace::sign_step`]).
+    pub(crate) fn sign_submission(
+        &self,
+        step: &Step<'_>,
+        id: &str,
+        evidence_json: &str,
+        at: &str,
+    ) -> Result<Option<String>> {
+        self.sign_step(
+            step,
+            id,
+            &StepFacts {
+                evidence_json,
+                decision: ApprovalDecision::Submit,
+                comment: None,
+                at,
+            },
+        )
+    }
+
     /// The signed statements of version `id`'s latest round, in the order
     /// taken (the submission, then each approval or rejection): what an
     /// exported bundle carries. Empty for unsigned (legacy) steps.
