@@ -66,8 +66,8 @@ pub enum BundleCommand {
         #[arg(long, value_name = "KEY.pub.pem", num_args = 1..)]
         approvers: Vec<PathBuf>,
         /// How many distinct approvers (not the author) must have approved
-        /// (default 1 with --approvers).
-        #[arg(long, value_name = "N", requires = "approvers")]
+        /// (default 1 with --approvers; 0 is refused: it would check nothing).
+        #[arg(long, value_name = "N", requires = "approvers", value_parser = at_least_one)]
         min_approvals: Option<usize>,
     },
     /// List the bundles exported from this workspace, newest first.
@@ -257,5 +257,16 @@ fn verify(
             crate::hint::eprint(crate::hint::for_verify(&e));
             Ok(ExitCode::from(e.exit_code()))
         }
+    }
+}
+
+/// `--min-approvals`: a whole number of at least 1 (0 would let a bundle
+/// with no approval through while the command line seems to ask for a check).
+pub fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a number of approvals of at least 1"
+        )),
     }
 }

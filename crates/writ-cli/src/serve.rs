@@ -121,8 +121,8 @@ pub struct Args {
     #[arg(long, value_name = "KEY.pub.pem", num_args = 1..)]
     approvers: Vec<PathBuf>,
     /// How many distinct approvers (not the author) a bundle needs
-    /// (default 1 with --approvers).
-    #[arg(long, value_name = "N", requires = "approvers")]
+    /// (default 1 with --approvers; 0 is refused: it would check nothing).
+    #[arg(long, value_name = "N", requires = "approvers", value_parser = crate::bundle::at_least_one)]
     min_approvals: Option<usize>,
     /// Health turns `degraded` this long before the bundle expires (30d, 24h, 90m...).
     #[arg(long, value_name = "DURATION", default_value = "24h")]

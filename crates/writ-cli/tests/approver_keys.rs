@@ -150,6 +150,9 @@ fn bundle_verify_counts_the_approvals_signed_by_the_given_keys() {
     // A verifier who does not trust carol (say her key was revoked) sees one.
     let err = exits(verify(&["alice", "bob"], "2"), 26);
     assert!(err.contains("1 approval(s)"), "{err}");
+    // Asking for no approval at all is refused as a usage error, not passed.
+    let err = exits(verify(&["bob"], "0"), 2);
+    assert!(err.contains("at least 1"), "{err}");
     // Without --approvers the bundle verifies as before.
     let plain = writ_in(
         ws.dir.path(),
