@@ -50,34 +50,33 @@ fn openssl_decrypts_an_encrypted_key_to_the_same_public_key() {
     }
     let dir = tempfile::tempdir().unwrap();
     let files = keys::generate_files_with(&dir.path().join("erin"), Some("s3cret phrase")).unwrap();
-    let out = Command::new("openssl")
-        .args(["pkey", "-pubout", "-passin", "pass:s3cret phrase", "-in"])
-        .arg(&files.private)
-        .output()
-        .unwrap();
+    let out = openssl_public_of(&files.private, Some("s3cret phrase"));
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(String::from_utf8(out.stdout).unwrap(), files.public_pem);
-    let wrong = Command::new("openssl")
-        .args(["pkey", "-pubout", "-passin", "pass:nope", "-in"])
-        .arg(&files.private)
-        .output()
-        .unwrap();
+    let wrong = openssl_public_of(&files.private, Some("nope"));
     assert!(!wrong.status.success());
     // An unencrypted key is PKCS#8 v1, which OpenSSL reads as well.
     let plain = keys::generate_files(&dir.path().join("fred")).unwrap();
-    let out = Command::new("openssl")
-        .args(["pkey", "-pubout", "-in"])
-        .arg(&plain.private)
-        .output()
-        .unwrap();
+    let out = openssl_public_of(&plain.private, None);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(String::from_utf8(out.stdout).unwrap(), plain.public_pem);
+}
+
+/// `openssl pkey -pubout` of the private key at `path`, decrypted with
+/// `passphrase` when given.
+fn openssl_public_of(path: &std::path::Path, passphrase: Option<&str>) -> std::process::Output {
+    let mut cmd = Command::new("openssl");
+    cmd.args(["pkey", "-pubout"]);
+    if let Some(p) = passphrase {
+        cmd.arg("-passin").arg(format!("pass:{p}"));
+    }
+    cmd.arg("-in").arg(path).output().unwrap()
 }

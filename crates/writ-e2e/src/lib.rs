@@ -319,6 +319,23 @@ impl Harness {
             .unwrap_or_else(|e| panic!("could not scroll to `{css}`: {e}"));
     }
 
+    /// The current `value` of the form field matching `css` (a select's
+    /// chosen option, an input's text), read by script: WebDriver's
+    /// attribute reads give the initial value, not the current one.
+    pub async fn value(&self, css: &str) -> String {
+        self.wait_for(css).await;
+        self.client
+            .execute(
+                "return document.querySelector(arguments[0]).value;",
+                vec![serde_json::json!(css)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("could not read the value of `{css}`: {e}"))
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// The attribute `name` of the element matching `css` (waiting for the
     /// element), or `None` when it has no such attribute. Inside
     /// [`Harness::poll`], where the element may not be there yet, look it

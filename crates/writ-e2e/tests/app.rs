@@ -441,28 +441,13 @@ async fn test_bench_decides_one_request() {
     h.click("#nav-runs").await;
     h.wait_for("#runs tbody tr").await;
     h.click("#nav-bench").await;
-    let value = |css: &'static str| {
-        let h = &h;
-        async move {
-            h.client
-                .execute(
-                    "return document.querySelector(arguments[0]).value;",
-                    vec![serde_json::json!(css)],
-                )
-                .await
-                .unwrap()
-                .as_str()
-                .unwrap_or_default()
-                .to_string()
-        }
-    };
     h.wait_for("#bench-decision").await;
     // The form is rebuilt once the version's schema is read again.
     h.wait_for("#ctx-credential_ttl_secs").await;
-    assert_eq!(value("#bench-resource-id").await, "T-1");
-    assert_eq!(value("#ctx-environment").await, "production");
-    assert_eq!(value("#ctx-credential_ttl_secs").await, "600");
-    assert_eq!(value("#bench-action").await, "read_ticket");
+    assert_eq!(h.value("#bench-resource-id").await, "T-1");
+    assert_eq!(h.value("#ctx-environment").await, "production");
+    assert_eq!(h.value("#ctx-credential_ttl_secs").await, "600");
+    assert_eq!(h.value("#bench-action").await, "read_ticket");
     assert_eq!(
         h.texts("#bench-verdict").await,
         vec!["denied_by_forbid".to_string()]

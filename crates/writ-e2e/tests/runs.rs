@@ -504,7 +504,8 @@ async fn a_determining_policy_opens_highlighted_in_the_editor() {
 /// --runs 1 2 --format json` counts them on a sample workspace the CLI
 /// makes: (policy, before, after), ordered by the larger count, then the
 /// sum, then the id.
-fn cli_responsible_1_2(writ: &std::path::Path) -> Vec<(String, u64, u64)> {
+/// `writ diff --runs 1 2 --format json` on a new sample workspace.
+fn cli_diff_1_2(writ: &std::path::Path) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("cli.writ");
     writ_e2e::sample_workspace(writ, &ws);
@@ -521,7 +522,11 @@ fn cli_responsible_1_2(writ: &std::path::Path) -> Vec<(String, u64, u64)> {
             ws.as_os_str(),
         ],
     );
-    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    serde_json::from_str(&out).unwrap()
+}
+
+fn cli_responsible_1_2(writ: &std::path::Path) -> Vec<(String, u64, u64)> {
+    let doc = cli_diff_1_2(writ);
     let d = &doc["decisions"];
     let count = |side: &str, p: &str| d[side][p].as_u64().unwrap_or(0);
     let mut rows: Vec<(String, u64, u64)> = ["responsible_from", "responsible_to"]
@@ -618,23 +623,7 @@ async fn the_newest_runs_are_chosen_and_the_headline_states_the_regression() {
     let Some(writ) = writ_cli() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let ws = dir.path().join("cli.writ");
-    writ_e2e::sample_workspace(&writ, &ws);
-    let out = writ_e2e::cli(
-        &writ,
-        &[
-            "diff".as_ref(),
-            "--runs".as_ref(),
-            "1".as_ref(),
-            "2".as_ref(),
-            "--format".as_ref(),
-            "json".as_ref(),
-            "--workspace".as_ref(),
-            ws.as_os_str(),
-        ],
-    );
-    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let doc = cli_diff_1_2(&writ);
     let d = &doc["decisions"];
     let thousands = |n: u64| {
         let s = n.to_string();
@@ -658,23 +647,8 @@ async fn the_newest_runs_are_chosen_and_the_headline_states_the_regression() {
     h.click("#nav-runs").await;
     h.wait_for("#runs tbody tr").await;
     // Preselected: from run 1 (v1) to run 2 (v2, the newest); the charts tab first.
-    let selected = |css: &'static str| {
-        let h = &h;
-        async move {
-            h.client
-                .execute(
-                    "return document.querySelector(arguments[0]).value;",
-                    vec![serde_json::json!(css)],
-                )
-                .await
-                .unwrap()
-                .as_str()
-                .unwrap_or_default()
-                .to_string()
-        }
-    };
-    assert_eq!(selected("#diff-a").await, "1");
-    assert_eq!(selected("#diff-b").await, "2");
+    assert_eq!(h.value("#diff-a").await, "1");
+    assert_eq!(h.value("#diff-b").await, "2");
     assert_eq!(
         h.attr("#tab-charts", "aria-selected").await.as_deref(),
         Some("true")
