@@ -29,6 +29,24 @@ pub enum SuitesCommand {
         #[arg(long)]
         replace: bool,
     },
+    /// Decide one request against a version and add it to a suite as a
+    /// case expecting that decision (what the workbench's "Save as test
+    /// case" does): pins today's decision so a later version that decides
+    /// otherwise fails the suite.
+    AddCase {
+        /// The suite's name.
+        suite: String,
+        /// The case's name: what it pins.
+        #[arg(long)]
+        name: String,
+        /// The request: a file holding one trace record (Writ's native JSON
+        /// line format), or `-` for standard input.
+        #[arg(long, value_name = "FILE")]
+        record: PathBuf,
+        /// The version that decides it (default: the suite's bound version).
+        #[arg(long)]
+        version: Option<String>,
+    },
     /// List the suites: name, bound version and trace set, cases.
     List,
     /// Remove a suite.
@@ -86,6 +104,32 @@ pub fn suites(cmd: SuitesCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
                     .unwrap_or_default()
             );
         }
+        SuitesCommand::AddCase {
+            suite,
+            name,
+            record,
+            version,
+        } => {
+            let line = read_record(&record)?;
+            let version = version.as_deref().map(|v| v.trim_start_matches('@'));
+            let added = ws.add_case(&suite, &name, &line, version, &g.actor())?;
+            let reasons: Vec<&str> = added
+                .decided
+                .policies
+                .iter()
+                .map(|p| p.id.as_str())
+                .collect();
+            println!(
+                "added case \"{}\" to suite {} ({} cases): version {} decides {} ({}), determining policies: {}",
+                name.trim(),
+                added.suite.name,
+                added.suite.cases,
+                &added.version[..12],
+                added.decided.decision.as_str(),
+                added.decided.verdict.as_str(),
+                if reasons.is_empty() { "none".to_string() } else { reasons.join(", ") }
+            );
+        }
         SuitesCommand::List => {
             let list = ws.list_suites()?;
             if list.is_empty() {
@@ -108,6 +152,39 @@ pub fn suites(cmd: SuitesCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Largest request file read (bytes): one trace record.
+const MAX_RECORD_BYTES: u64 = 1 << 20;
+
+/// The trace record in `path` (`-`: standard input), trimmed to its line.
+fn read_record(path: &std::path::Path) -> anyhow::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    let shown = path.display();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .take(MAX_RECORD_BYTES + 1)
+            .read_to_string(&mut text)
+            .context("cannot read the record from standard input")?;
+    } else {
+        std::fs::File::open(path)
+            .with_context(|| format!("cannot read {shown}"))?
+            .take(MAX_RECORD_BYTES + 1)
+            .read_to_string(&mut text)
+            .with_context(|| format!("cannot read {shown}"))?;
+    }
+    if text.len() as u64 > MAX_RECORD_BYTES {
+        anyhow::bail!("{shown} is larger than {MAX_RECORD_BYTES} bytes; give one trace record");
+    }
+    let text = text.trim();
+    if text.lines().count() > 1 && serde_json::from_str::<serde_json::Value>(text).is_err() {
+        anyhow::bail!("{shown} holds several lines; give one trace record");
+    }
+    // A pretty-printed record is read as one line.
+    let value: serde_json::Value = serde_json::from_str(text)
+        .with_context(|| format!("{shown} is not one JSON trace record"))?;
+    Ok(value.to_string())
 }
 
 /// `writ test --suite NAME|all`: runs stored suites, printing what

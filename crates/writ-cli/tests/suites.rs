@@ -169,3 +169,83 @@ fn suite_and_files_do_not_mix() {
     let (_, err) = fails(ws.run(&["test", "scenarios/", "--version", "abcd"]));
     assert!(err.contains("use them with --suite"), "{err}");
 }
+
+/// `writ suites add-case`: a request decided by the suite's version pinned
+/// as a case (the suite still passes, one case more); the same suite run
+/// against a version that decides otherwise fails on that case; a bad
+/// record is refused naming the file, and the suite is unchanged.
+#[test]
+fn add_case_pins_the_decision_of_the_suites_version() {
+    let ws = Ws::sample();
+    let rows = listed(&ws);
+    let guard = rows
+        .iter()
+        .find(|r| r[0] == "v2-guardrails")
+        .expect("the sample's v2 suite");
+    let cases_before: usize = guard[3].parse().unwrap();
+    let v1 = rows.iter().find(|r| r[0] == "v1-baseline").unwrap()[1].clone();
+    let record = ws.dir().join("request.json");
+    std::fs::write(
+        &record,
+        r#"{
+  "ts": "2026-11-04T10:00:00Z",
+  "agent": "spiffe://acme.example/agents/support-bot",
+  "action": "read_ticket",
+  "resource": {"type": "Ticket", "id": "T-1047"},
+  "context": {"intent": "answer_tickets", "environment": "production", "risk_score": 10,
+              "credential_kind": "short_lived", "credential_ttl_secs": 600},
+  "outcome": "executed"
+}"#,
+    )
+    .unwrap();
+    let out = ok(ws.run(&[
+        "suites",
+        "add-case",
+        "v2-guardrails",
+        "--name",
+        "pinned: support reads a ticket in production",
+        "--record",
+        s(&record),
+    ]));
+    assert!(out.contains("decides deny (denied_by_forbid)"), "{out}");
+    assert!(
+        out.contains(&format!("({} cases)", cases_before + 1)),
+        "{out}"
+    );
+    let after = listed(&ws);
+    let guard = after.iter().find(|r| r[0] == "v2-guardrails").unwrap();
+    assert_eq!(guard[3], (cases_before + 1).to_string());
+    let (passed, failed) = counts(&ok(ws.run(&["test", "--suite", "v2-guardrails"])));
+    assert_eq!((passed, failed), (cases_before + 1, 0));
+    let (out, _) = fails(ws.run(&["test", "--suite", "v2-guardrails", "--version", &v1]));
+    let failed_line = out
+        .lines()
+        .find(|l| l.contains("pinned: support reads a ticket in production"))
+        .unwrap_or_else(|| panic!("the pinned case is reported: {out}"));
+    assert!(failed_line.contains("FAIL"), "{failed_line}");
+
+    // Refused: not a record; a missing file. Nothing changes.
+    let bad = ws.dir().join("bad.json");
+    std::fs::write(&bad, "{\"ts\": 3").unwrap();
+    let (_, err) = fails(ws.run(&[
+        "suites",
+        "add-case",
+        "v2-guardrails",
+        "--name",
+        "x",
+        "--record",
+        s(&bad),
+    ]));
+    assert!(err.contains("bad.json"), "{err}");
+    let (_, err) = fails(ws.run(&[
+        "suites",
+        "add-case",
+        "v2-guardrails",
+        "--name",
+        "x",
+        "--record",
+        "/nonexistent/r.json",
+    ]));
+    assert!(err.contains("/nonexistent/r.json"), "{err}");
+    assert_eq!(listed(&ws), after);
+}

@@ -106,6 +106,13 @@ fn field<'a>(what: &'static str, text: &'a str, required: bool) -> Result<&'a st
 /// or other white space, such as U+0085, and Cedar tells them apart); the
 /// resource id may be empty, as Cedar allows.
 pub fn record(req: &BenchRequest) -> Result<TraceRecord, BenchError> {
+    let line = record_line(req)?;
+    parse_record(1, &line).map_err(|e| BenchError::Invalid(e.message))
+}
+
+/// The native trace line (one JSON object) that [`record`] reads: what a
+/// saved test case carries as its request.
+pub fn record_line(req: &BenchRequest) -> Result<String, BenchError> {
     let ts = field("the request time", &req.ts, true)?.trim();
     let agent = field("the principal", &req.agent, true)?;
     let action = field("the action", &req.action, true)?;
@@ -134,7 +141,7 @@ pub fn record(req: &BenchRequest) -> Result<TraceRecord, BenchError> {
     if let Some(o) = on_behalf_of {
         line["on_behalf_of"] = json!(o);
     }
-    parse_record(1, &line.to_string()).map_err(|e| BenchError::Invalid(e.message))
+    Ok(line.to_string())
 }
 
 /// Decides `record` against `project` as the bench shows it.

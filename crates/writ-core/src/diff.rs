@@ -309,6 +309,16 @@ pub struct TextDiffEntry {
     pub renamed_from: Option<String>,
 }
 
+/// The unified diff (three lines of context) of one file edited from `old`
+/// to `new`, headed `a/PATH` and `b/PATH`; empty when the texts are equal.
+/// What the workbench's commit dialog shows for each edited file.
+pub fn file_unified(path: &str, old: &str, new: &str) -> String {
+    if old == new {
+        return String::new();
+    }
+    unified(old, new, &format!("a/{path}"), &format!("b/{path}"))
+}
+
 fn unified(old: &str, new: &str, from: &str, to: &str) -> String {
     TextDiff::from_lines(old, new)
         .unified_diff()
@@ -713,5 +723,24 @@ mod responsible_tests {
         assert!(!f(None, Some("new")).matches(&change), "whole ids only");
         assert!(!f(Some("other"), None).matches(&change));
         assert!(!f(Some("other"), Some("new-forbid")).matches(&change));
+    }
+}
+
+#[cfg(test)]
+mod file_unified_tests {
+    use super::*;
+
+    #[test]
+    fn an_edited_file_gives_its_hunks_under_its_path() {
+        let old = "a\nb\nc\n";
+        let new = "a\nB\nc\nd\n";
+        let d = file_unified("policies/x.cedar", old, new);
+        assert!(
+            d.starts_with("--- a/policies/x.cedar\n+++ b/policies/x.cedar\n"),
+            "{d}"
+        );
+        assert!(d.contains("\n-b\n+B\n"), "{d}");
+        assert!(d.contains("\n+d\n"), "{d}");
+        assert_eq!(file_unified("p", old, old), "");
     }
 }

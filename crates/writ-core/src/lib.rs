@@ -39,6 +39,7 @@
 
 #![warn(missing_docs)]
 
+pub mod agent_label;
 pub mod atomic_file;
 pub mod bench;
 pub mod decision_log;
@@ -67,6 +68,7 @@ pub mod projection;
 pub mod replay;
 pub mod resolve;
 pub mod scenario;
+pub mod scenario_case;
 pub mod schema;
 pub mod shape;
 pub mod summary;

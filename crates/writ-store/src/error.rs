@@ -223,6 +223,17 @@ pub enum StoreError {
     /// Approver keys and signed review steps.
     #[error(transparent)]
     Approver(#[from] crate::approver_error::ApproverError),
+    /// A test case could not be written (see [`Workspace::add_case`]).
+    ///
+    /// [`Workspace::add_case`]: crate::workspace::Workspace::add_case
+    #[error(transparent)]
+    Case(#[from] writ_core::scenario_case::CaseError),
+    /// A suite bound to no version got a case without a version to decide it.
+    #[error("suite `{suite}` is bound to no version: say which version decides the case")]
+    CaseNeedsVersion {
+        /// The suite.
+        suite: String,
+    },
 }
 
 /// What is wrong with a name (see [`StoreError::BadName`]).

@@ -51,6 +51,7 @@ mod review_state;
 pub mod runs;
 pub mod sample;
 pub mod schema;
+pub mod suite_case;
 pub mod suites;
 pub mod traces;
 pub mod versions;

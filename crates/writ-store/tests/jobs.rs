@@ -278,6 +278,20 @@ fn count_and_positional_pages_agree_with_the_keyset_list() {
                 .unwrap();
             assert_eq!(by_lines, want, "{filter:?} at {offset}, by lines");
         }
+        // Each matching action's position is its index in the list; a line
+        // that does not match has none.
+        for (i, a) in expected.iter().enumerate() {
+            assert_eq!(
+                lines.position(a.line),
+                Some(i as u64),
+                "{filter:?} line {}",
+                a.line
+            );
+        }
+        let missing = (1..=set.actions as i64 + 1).find(|l| expected.iter().all(|a| a.line != *l));
+        if let Some(l) = missing {
+            assert_eq!(lines.position(l), None, "{filter:?} line {l}");
+        }
     }
     assert_eq!(
         ws.count_actions(set.id, &ActionFilter::default()).unwrap(),

@@ -368,3 +368,89 @@ fn a_stored_suite_adds_its_inline_entities_and_refuses_an_entities_file() {
     assert!(err.to_string().contains("inline as [[entities]]"), "{err}");
     assert!(ws.list_suites().unwrap().iter().all(|s| s.name != "file"));
 }
+
+/// A decided request saved as a case: appended to the suite (its bindings
+/// kept), passing against the version that decided it and failing against
+/// one that decides otherwise; audited as a replacement; refused without a
+/// name, and for a suite bound to no version unless one is given.
+#[test]
+fn a_decided_request_becomes_a_case_of_the_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut ws, v1, v2) = workspace(dir.path());
+    let text = scenario_text("v2-guardrails.toml");
+    ws.add_suite(&new("guard", &text, Some(&v2), Some("recorded")), "ann")
+        .unwrap();
+    let before = ws.suite("guard").unwrap();
+    // A low-tier agent's production ticket read: v2's regression denies it, v1 allows it.
+    let line = r#"{"ts":"2026-11-04T10:00:00Z","agent":"spiffe://acme.example/agents/support-bot","action":"read_ticket","resource":{"type":"Ticket","id":"T-1047"},"context":{"intent":"answer_tickets","environment":"production","risk_score":10,"credential_kind":"short_lived","credential_ttl_secs":600},"outcome":"executed"}"#;
+    let added = ws
+        .add_case(
+            "guard",
+            "support bot reads a ticket in production",
+            line,
+            None,
+            "bob",
+        )
+        .unwrap();
+    assert_eq!(added.version, v2);
+    assert_eq!(added.decided.decision.as_str(), "deny");
+    assert_eq!(added.suite.cases, before.info.cases + 1);
+    assert_eq!(added.suite.version, before.info.version);
+    assert_eq!(added.suite.set, before.info.set);
+    let after = ws.suite("guard").unwrap();
+    assert!(
+        after.text.starts_with(before.text.trim_end()),
+        "the old text is kept"
+    );
+    assert!(after
+        .text
+        .contains("support bot reads a ticket in production"));
+    assert_eq!(
+        audit_kinds(&ws).last().map(String::as_str),
+        Some("suite.replace")
+    );
+
+    let passing = ws.run_suites(&["guard"], Overrides::default()).unwrap();
+    assert_eq!(passing.run.failed(), 0);
+    let on_v1 = ws
+        .run_suites(
+            &["guard"],
+            Overrides {
+                version: Some(&v1),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let new_case = on_v1
+        .run
+        .cases
+        .iter()
+        .find(|c| c.name == "support bot reads a ticket in production")
+        .expect("the new case ran");
+    assert!(!new_case.passed, "v1 allows what the case pins as denied");
+
+    // Refusals leave the suite as it was.
+    let kept = ws.suite("guard").unwrap().text;
+    assert!(matches!(
+        ws.add_case("guard", " ", line, None, "bob"),
+        Err(StoreError::Case(_))
+    ));
+    assert!(matches!(
+        ws.add_case("guard", "bad", "{\"not\": \"a record\"}", None, "bob"),
+        Err(StoreError::Case(_))
+    ));
+    assert!(matches!(
+        ws.add_case("nope", "x", line, None, "bob"),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(ws.suite("guard").unwrap().text, kept);
+    ws.add_suite(&new("unbound", "name = \"u\"\n", None, None), "ann")
+        .unwrap();
+    assert!(matches!(
+        ws.add_case("unbound", "x", line, None, "bob"),
+        Err(StoreError::CaseNeedsVersion { .. })
+    ));
+    let added = ws.add_case("unbound", "x", line, Some(&v1), "bob").unwrap();
+    assert_eq!(added.decided.decision.as_str(), "allow");
+    assert_eq!(added.suite.cases, 1);
+}

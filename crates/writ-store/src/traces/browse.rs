@@ -275,6 +275,13 @@ impl MatchingLines {
         self.lines.is_empty()
     }
 
+    /// The position (0-based, in line order) of line `line` among the
+    /// matching lines, or `None` when it does not match: where a table
+    /// showing the list scrolls to show that action.
+    pub fn position(&self, line: i64) -> Option<u64> {
+        self.lines.binary_search(&line).ok().map(|i| i as u64)
+    }
+
     /// The lines at positions `offset..offset + limit` (fewer at the end).
     pub fn page(&self, offset: u64, limit: usize) -> &[i64] {
         let start = usize::try_from(offset)
