@@ -54,6 +54,12 @@ const COMMANDS: &[&str] = &[
     "export_report",
     "audit_list",
     "audit_verify",
+    "save_bench_case",
+    "version_text_sides",
+    "version_text_diff",
+    "agent_names",
+    "action_position",
+    "edit_changes",
 ];
 
 fn main() {

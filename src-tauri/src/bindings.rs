@@ -79,6 +79,7 @@ pub fn render() -> String {
         crate::recents::RecentEntry,
         versions::CommitOutcome,
         versions::FormatOutcome,
+        versions::FileChanges,
         check::Problem,
         // The inventory table.
         InventoryRows,
@@ -92,6 +93,7 @@ pub fn render() -> String {
         runs::ChangePage,
         writ_store::runs::RunResult,
         writ_core::diff::TextDiffEntry,
+        writ_core::agent_label::AgentLabel,
         charts::RunCharts,
         charts::Locations,
         writ_core::diff::TextSides,
@@ -106,6 +108,7 @@ pub fn render() -> String {
         traces::TracePreview,
         // The test bench, suites, findings and entities.
         bench::BenchMeta,
+        bench::SavedCase,
         writ_core::bench::BenchRequest,
         writ_core::bench::BenchResult,
         tests_view::SuiteRow,

@@ -348,6 +348,20 @@ impl Harness {
             .unwrap_or_else(|e| panic!("could not read {name} of `{css}`: {e}"))
     }
 
+    /// The attribute `name` of every element matching `css` that has it,
+    /// in document order (none matching: empty).
+    pub async fn attr_all(&self, css: &str, name: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Ok(elements) = self.client.find_all(Locator::Css(css)).await {
+            for e in elements {
+                if let Ok(Some(v)) = e.attr(name).await {
+                    out.push(v);
+                }
+            }
+        }
+        out
+    }
+
     /// Polls until `check` returns `Some`, failing with `what` after [`TIMEOUT`].
     pub async fn poll<T, F, Fut>(&self, what: &str, mut check: F) -> T
     where

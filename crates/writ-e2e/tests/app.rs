@@ -316,7 +316,15 @@ async fn run_diff_drills_down_to_actions_and_policy_text() {
 
     // One agent's changes: as many as the by-agent table counts.
     let top = h.texts("#diff-by-agent tbody tr:first-child td").await;
-    let (agent, count): (&str, usize) = (top[0].trim(), top[1].trim().parse().unwrap());
+    let first = "#diff-by-agent tbody tr:first-child .agent-name";
+    let agent = h.attr(first, "data-agent").await.expect("the agent's id");
+    let agent = agent.as_str();
+    let count: usize = top[1].trim().parse().unwrap();
+    // Shown by its inventory name, with its id and identity on hover.
+    let hover = h.attr(first, "title").await.unwrap_or_default();
+    assert_ne!(top[0].trim(), agent, "an inventory agent is shown by name");
+    assert!(hover.contains(&format!("inventory id: {agent}")), "{hover}");
+    assert!(hover.contains("identity: spiffe://"), "{hover}");
     let option = h
         .client
         .find(Locator::Css("#changes-agent option:nth-child(2)"))
@@ -326,7 +334,12 @@ async fn run_diff_drills_down_to_actions_and_policy_text() {
     option.click().await.unwrap();
     let rows = shown(count, 1).await;
     assert_eq!(rows.len(), count.min(200));
-    let agents = h.texts("#diff-changes tbody td:nth-child(2)").await;
+    let agents = h
+        .attr_all(
+            "#diff-changes tbody td:nth-child(2) .agent-name",
+            "data-agent",
+        )
+        .await;
     assert_eq!(agents.len(), rows.len());
     assert!(agents.iter().all(|a| a == agent), "{agents:?}");
     h.scroll_to("#changes").await;
@@ -381,6 +394,15 @@ async fn test_bench_decides_one_request() {
     h.wait_for("#versions tbody tr").await;
     h.click("#nav-bench").await;
     h.wait_for("#bench-version option").await;
+    // A fresh bench starts on a read-only tool, not the schema's first action.
+    h.wait_for("#bench-action option").await;
+    let first_action = h.value("#bench-action").await;
+    assert!(
+        ["read_", "search_", "get_", "list_", "query_"]
+            .iter()
+            .any(|p| first_action.starts_with(p)),
+        "default action {first_action}"
+    );
     let mut v2 = None;
     for o in h
         .client
@@ -393,11 +415,9 @@ async fn test_bench_decides_one_request() {
         }
     }
     v2.expect("a v2 option").click().await.unwrap();
-    h.wait_for("#bench-agent option[value='support-bot']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    let support = h.wait_for("#bench-agent option[value='support-bot']").await;
+    assert_eq!(support.text().await.unwrap(), "Support Bot (support-bot)");
+    support.click().await.unwrap();
     h.wait_for("#bench-action option[value='read_ticket']")
         .await
         .click()
@@ -437,9 +457,13 @@ async fn test_bench_decides_one_request() {
     assert_eq!(verdict, vec!["denied_by_forbid".to_string()]);
     h.screenshot("test-bench").await;
 
-    // Leaving the view and coming back finds the request and its decision.
-    h.click("#nav-runs").await;
-    h.wait_for("#runs tbody tr").await;
+    // A determining policy is a link to its text in the editor; coming
+    // back finds the request and its decision.
+    h.click("#bench-policies button.policy-link[data-policy='low-tier-no-production-changes']")
+        .await;
+    h.wait_for("#nav-policies[aria-current='page']").await;
+    h.wait_text("#policy-target-id", "low-tier-no-production-changes")
+        .await;
     h.click("#nav-bench").await;
     h.wait_for("#bench-decision").await;
     // The form is rebuilt once the version's schema is read again.
@@ -461,5 +485,40 @@ async fn test_bench_decides_one_request() {
     })
     .await;
     assert!(h.texts("#bench-error").await.is_empty());
+
+    // Save it as a test case of the v2 suite: the suite gains a case that
+    // expects this allow, and still passes.
+    let suite = "v2-guardrails";
+    h.wait_for(&format!("#bench-save-suite option[value='{suite}']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let option = h
+        .texts(&format!("#bench-save-suite option[value='{suite}']"))
+        .await;
+    let before: usize = option[0]
+        .rsplit('(')
+        .next()
+        .and_then(|t| t.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("the suite's case count");
+    h.fill(
+        "#bench-save-name",
+        "support reads a ticket in staging (e2e)",
+    )
+    .await;
+    h.click("#bench-save-button").await;
+    let notice = h.wait_text("#bench-save-notice", "Saved to suite").await;
+    assert!(
+        notice.contains(&format!("{suite} ({} cases)", before + 1))
+            && notice.contains("expects allow (allowed)"),
+        "{notice}"
+    );
+    h.click("#nav-tests").await;
+    let row = h
+        .wait_text(&format!("#suites tbody tr[data-suite='{suite}']"), suite)
+        .await;
+    assert!(row.contains(&(before + 1).to_string()), "{row}");
     h.close().await;
 }

@@ -10,6 +10,11 @@ use writ_e2e::{writ_cli, Harness};
 /// `writ findings --format json` on a new sample workspace, for the newest
 /// version (v2) and, when given, trace set `set`.
 fn cli_findings(writ: &Path, set: Option<&str>) -> serde_json::Value {
+    cli_findings_with(writ, set, &[])
+}
+
+/// As [`cli_findings`], with more arguments (e.g. `--evidence 100`).
+fn cli_findings_with(writ: &Path, set: Option<&str>, more: &[&str]) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("cli.writ");
     let run = |args: &[&str]| {
@@ -34,6 +39,7 @@ fn cli_findings(writ: &Path, set: Option<&str>) -> serde_json::Value {
     if let Some(s) = set {
         args.extend(["--set", s]);
     }
+    args.extend(more);
     serde_json::from_str(&run(&args)).expect("JSON")
 }
 
@@ -217,5 +223,85 @@ async fn an_inventory_location_opens_the_editor_at_its_line() {
         (active.as_str()? == want).then_some(())
     })
     .await;
+    h.close().await;
+}
+
+/// A finding's trace lines are links: five are listed, "+N more" lists the
+/// rest the app keeps (the same lines as `writ findings --evidence 100`),
+/// and a line opens the Traces view on that set with that action selected
+/// and scrolled into view.
+#[tokio::test(flavor = "multi_thread")]
+async fn trace_lines_expand_and_open_their_action_in_traces() {
+    let Some(writ) = writ_cli() else { return };
+    let doc = cli_findings_with(&writ, Some("recorded"), &["--evidence", "100"]);
+    // The finding with the most actions beyond the first five.
+    let finding = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["actions"]["count"].as_u64().unwrap_or(0) > 5)
+        .max_by_key(|f| f["actions"]["count"].as_u64())
+        .expect("a finding resting on more than five actions");
+    let (code, subject) = (
+        finding["code"].as_str().unwrap(),
+        finding["subject"].as_str().unwrap(),
+    );
+    let count = finding["actions"]["count"].as_u64().unwrap();
+    let lines: Vec<String> = finding["actions"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_u64().unwrap().to_string())
+        .collect();
+    assert_eq!(lines.len() as u64, count.min(100));
+
+    let Some(h) = Harness::start().await else {
+        return;
+    };
+    h.wait_for("#versions tbody tr").await;
+    h.click("#nav-findings").await;
+    let item = format!("li.finding[data-code='{code}'][data-subject='{subject}']");
+    h.wait_for(&format!("{item} p.actions")).await;
+    let listed = h
+        .attr_all(&format!("{item} .trace-line"), "data-line")
+        .await;
+    assert_eq!(listed, lines[..5].to_vec());
+    let more = h.texts(&format!("{item} .more-lines")).await;
+    assert_eq!(more, vec![format!("+{} more", count - 5)]);
+    h.click(&format!("{item} .more-lines")).await;
+    let all = h
+        .poll("the lines to expand", || async {
+            let l = h
+                .attr_all(&format!("{item} .trace-line"), "data-line")
+                .await;
+            (l.len() > 5).then_some(l)
+        })
+        .await;
+    assert_eq!(all, lines);
+    if count > 100 {
+        let beyond = h.texts(&format!("{item} .beyond")).await;
+        assert_eq!(
+            beyond,
+            vec![format!("and {} more in the trace set", count - 100)]
+        );
+    }
+
+    // The last kept line: far down the set, so the table must scroll to it.
+    let line = lines.last().unwrap().clone();
+    h.click(&format!("{item} .trace-line[data-line='{line}']"))
+        .await;
+    h.wait_for("#nav-traces[aria-current='page']").await;
+    h.wait_text("#action-detail-h", &format!("Line {line}"))
+        .await;
+    let row = h
+        .poll("the selected row to be shown", || async {
+            let rows = h
+                .attr_all("#actions [aria-selected='true'] .line", "data-line")
+                .await;
+            rows.first().cloned()
+        })
+        .await;
+    assert_eq!(row, line);
+    h.screenshot("findings-trace-line").await;
     h.close().await;
 }

@@ -282,6 +282,25 @@ async fn c_commit_an_edit_as_a_new_version() {
     };
     h.wait_for("#versions tbody tr").await;
     open_policies(&h).await;
+    // Work on the last policy file (not the one opened first), so that
+    // staying on it after the commit is seen.
+    let tree = h
+        .attr_all("#file-tree button[data-path$='.cedar']", "data-path")
+        .await;
+    let edited = tree.last().expect("policy files are listed").clone();
+    h.click(&format!("#file-tree button[data-path='{edited}']"))
+        .await;
+    h.poll("the chosen file to open", || async {
+        (h.attr(
+            &format!("#file-tree button[data-path='{edited}']"),
+            "aria-current",
+        )
+        .await
+        .as_deref()
+            == Some("true"))
+        .then_some(())
+    })
+    .await;
 
     let content = h.client.find(Locator::Css(".cm-content")).await.unwrap();
     content.click().await.unwrap();
@@ -289,9 +308,12 @@ async fn c_commit_an_edit_as_a_new_version() {
         .send_keys(&chord(&[Key::Control], &char::from(Key::Home).to_string()))
         .await
         .unwrap();
-    // First an error: the commit dialog refuses and says how many.
+    // First an error: underlined, marked in the gutter, and the commit
+    // dialog refuses and says how many.
     content.send_keys("oops ").await.unwrap();
     h.wait_for("#problems .problem.error").await;
+    h.wait_for(".cm-lint-marker-error").await;
+    h.wait_for(".cm-lintRange-error").await;
     h.wait_for("#policies-dirty").await;
     h.wait_for("#file-tree .dirty").await;
     press(&h, &chord(&[Key::Control], "s")).await;
@@ -344,10 +366,38 @@ async fn c_commit_an_edit_as_a_new_version() {
         b.is_enabled().await.unwrap().then_some(())
     })
     .await;
+    // The dialog shows what the commit changes, as a unified diff of the file.
+    let diff = h
+        .poll("the commit diff", || async {
+            let t = h
+                .texts(&format!("#commit-diff pre[data-path='{edited}']"))
+                .await;
+            t.first()
+                .filter(|t| t.contains("+// reviewed in e2e"))
+                .cloned()
+        })
+        .await;
+    assert!(diff.contains(&format!("--- a/{edited}")), "{diff}");
+    assert!(
+        diff.lines()
+            .any(|l| l.starts_with('-') && !l.starts_with("---")),
+        "{diff}"
+    );
     h.screenshot("commit-dialog").await;
     h.click("#commit-confirm").await;
     let notice = h.wait_text("#commit-notice", "Committed version").await;
     assert!(notice.contains(message), "{notice}");
+    // Still on the file that was edited, now in the new version.
+    assert_eq!(
+        h.attr(
+            &format!("#file-tree button[data-path='{edited}']"),
+            "aria-current"
+        )
+        .await
+        .as_deref(),
+        Some("true")
+    );
+    assert!(editor_text(&h).await.contains("// reviewed in e2e"));
     h.poll("the unsaved marker to go", || async {
         h.client
             .find_all(Locator::Css("#policies-dirty"))
@@ -385,8 +435,23 @@ async fn d_an_old_version_opens_read_only() {
     };
     h.click("#nav-versions").await;
     h.wait_text("#version-history tbody tr", "old one").await;
+    // "Compare with parent" on the newest: the sample's v1 -> v2 changes,
+    // the rewritten forbid among them, as `writ diff` pairs it.
+    h.click("#version-history tbody tr:nth-child(1) .pick")
+        .await;
+    h.click("#compare-parent").await;
+    let rewritten = "#parent-changes .textdiff[data-name='low-tier-no-production-changes'] pre";
+    let diff = h.wait_for(rewritten).await.text().await.unwrap();
+    assert!(diff.contains("-@id(\"low-tier-no-destructive\")"), "{diff}");
+    // The first version has no parent to compare with.
     h.click("#version-history tbody tr:nth-child(2) .pick")
         .await;
+    assert!(!h
+        .wait_for("#compare-parent")
+        .await
+        .is_enabled()
+        .await
+        .unwrap());
     h.click("#open-in-editor").await;
     let banner = text(&h, "#readonly-banner").await;
     assert!(banner.contains(&ids[0]), "{banner}");
@@ -413,6 +478,16 @@ async fn d_an_old_version_opens_read_only() {
     let _ = content.send_keys("typed into a stored version").await;
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(editor_text(&h).await, before, "a read-only text changed");
+    // Nothing to commit on a stored version: the button is off, Ctrl+S too.
+    assert!(!h.wait_for("#commit-btn").await.is_enabled().await.unwrap());
+    press(&h, &chord(&[Key::Control], "s")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(h
+        .client
+        .find_all(Locator::Css("#commit-dialog"))
+        .await
+        .unwrap()
+        .is_empty());
     assert!(h
         .client
         .find_all(Locator::Css("#policies-dirty"))

@@ -1,7 +1,7 @@
 //! The test bench: the form's metadata, and deciding one composed request
 //! (the deciding is `writ_core::bench`; this is its thin caller).
 
-use super::{blocking, open, valid_version, version_project, AppState};
+use super::{actor, blocking, open, valid_version, version_project, AppState};
 use serde::Serialize;
 use tauri::State;
 use writ_core::bench::{self, BenchRequest, BenchResult};
@@ -151,6 +151,47 @@ pub async fn bench_decide(
         let ws = open(&path)?;
         let project = version_project(&ws, &version, "tested")?;
         Ok(bench::decide_record(&project, &record))
+    })
+    .await
+}
+
+/// A request saved as a test case.
+#[derive(Debug, Serialize, ts_rs::TS)]
+pub struct SavedCase {
+    /// The suite it was added to.
+    suite: String,
+    /// How many cases the suite has now.
+    cases: i64,
+    /// What the case expects (the decision of `version`).
+    decision: writ_core::trace::Decision,
+    /// The verdict it expects.
+    verdict: writ_core::evaluate::Verdict,
+}
+
+/// Adds the composed request to suite `suite` as a case named `name`,
+/// expecting what `version` decides (`writ suites add-case` does the same).
+#[tauri::command]
+pub async fn save_bench_case(
+    state: State<'_, AppState>,
+    version: String,
+    request: BenchRequest,
+    suite: String,
+    name: String,
+) -> Result<SavedCase, String> {
+    let version = valid_version(&version)?.to_string();
+    let line = bench::record_line(&request).map_err(|e| e.to_string())?;
+    let path = state.path();
+    blocking(move || {
+        let mut ws = open(&path)?;
+        let added = ws
+            .add_case(&suite, &name, &line, Some(&version), &actor())
+            .map_err(|e| format!("the case was not saved: {e}"))?;
+        Ok(SavedCase {
+            suite: added.suite.name,
+            cases: added.suite.cases,
+            decision: added.decided.decision,
+            verdict: added.decided.verdict,
+        })
     })
     .await
 }

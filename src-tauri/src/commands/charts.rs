@@ -6,8 +6,9 @@ use super::{blocking, open, run_projects, valid_id, valid_version, version_proje
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tauri::State;
-use writ_core::diff::{text_sides, TextSides};
+use writ_core::diff::{text_diff, text_sides, TextDiffEntry, TextSides};
 use writ_core::locate::{locate_policy, PolicyLocation};
+use writ_core::project::Project;
 use writ_core::summary::VerdictCounts;
 use writ_store::runs::RunTimeline;
 
@@ -200,4 +201,58 @@ mod tests {
         assert_eq!(rows[1].total, 2);
         assert!(verdict_rows(&BTreeMap::new()).is_empty());
     }
+}
+
+/// The text diff (unified, per changed policy, schema and inventory) from
+/// stored version `from` to version `to` (the Versions view's "Compare
+/// with parent"; `writ diff --from @FROM --to @TO` prints the same).
+#[tauri::command]
+pub async fn version_text_diff(
+    state: State<'_, AppState>,
+    from: String,
+    to: String,
+) -> Result<Vec<TextDiffEntry>, String> {
+    let path = state.path();
+    let (from, to) = (
+        valid_version(&from)?.to_string(),
+        valid_version(&to)?.to_string(),
+    );
+    blocking(move || {
+        let (a, b) = version_projects(&path, &from, &to)?;
+        Ok(text_diff(&a, &b))
+    })
+    .await
+}
+
+/// Both full texts of every policy, schema and inventory that differs from
+/// stored version `from` to version `to`, for the side-by-side view.
+#[tauri::command]
+pub async fn version_text_sides(
+    state: State<'_, AppState>,
+    from: String,
+    to: String,
+) -> Result<Vec<TextSides>, String> {
+    let path = state.path();
+    let (from, to) = (
+        valid_version(&from)?.to_string(),
+        valid_version(&to)?.to_string(),
+    );
+    blocking(move || {
+        let (a, b) = version_projects(&path, &from, &to)?;
+        Ok(text_sides(&a, &b))
+    })
+    .await
+}
+
+/// The checked projects of two stored versions.
+fn version_projects(
+    path: &std::path::Path,
+    from: &str,
+    to: &str,
+) -> Result<(Project, Project), String> {
+    let ws = open(path)?;
+    Ok((
+        version_project(&ws, from, "compared")?,
+        version_project(&ws, to, "compared")?,
+    ))
 }

@@ -7,7 +7,7 @@ use tauri::State;
 use writ_core::findings::{counts, find, Finding, InventoryInput, TraceInput};
 
 /// How many line numbers each finding lists.
-const EVIDENCE_LINES: usize = 5;
+const EVIDENCE_LINES: usize = 100;
 
 /// The findings of one version (and trace set).
 #[derive(Debug, Serialize, ts_rs::TS)]

@@ -6,6 +6,7 @@
 //! the blocking thread pool, never on the UI thread. This module holds the
 //! shared state and input validators; each submodule serves one view.
 
+pub mod agents;
 pub mod approvals;
 pub mod audit;
 pub mod bench;

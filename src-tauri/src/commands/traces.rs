@@ -205,6 +205,27 @@ pub async fn actions_at(
     .await
 }
 
+/// The position (0-based, in line order) of line `line` among the actions
+/// matching the filters, or `None` when it does not match: where the
+/// table scrolls to show an action another view points at.
+#[tauri::command]
+pub async fn action_position(
+    state: State<'_, AppState>,
+    cache: State<'_, TableCache>,
+    query: ActionQuery,
+    line: i64,
+) -> Result<Option<u64>, String> {
+    let (set, filter) = valid_query(query)?;
+    let path = state.path();
+    let inner = cache.0.clone();
+    blocking(move || {
+        inner.with_reader(&path, |ws| {
+            Ok(inner.lines(ws, &path, set, &filter)?.position(line))
+        })
+    })
+    .await
+}
+
 /// The import job: the file chosen in the dialog (waiting for its set
 /// name), the mapping profile file chosen for it, if any, and the running
 /// import's cancel flag. Managed by the app.

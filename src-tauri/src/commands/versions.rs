@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use tauri::State;
 use writ_core::diagnostic::line_column;
+use writ_core::project::ProjectFiles;
 use writ_store::versions::Committed;
 
 /// Longest commit message accepted (bytes).
@@ -71,6 +72,60 @@ pub async fn commit_edits(
         })
     })
     .await
+}
+
+/// One edited file's changes, for the commit dialog.
+#[derive(Debug, Serialize, ts_rs::TS)]
+pub struct FileChanges {
+    /// The file's path in the project.
+    path: String,
+    /// Its unified diff against the version the edits are based on (empty
+    /// when the edit gives back the stored text).
+    unified: String,
+}
+
+/// The unified diff of each edited file of version `version` (`edits`:
+/// relative path -> text; a path not in the version is a new file), in
+/// path order: what a commit of these edits would change.
+#[tauri::command]
+pub async fn edit_changes(
+    state: State<'_, AppState>,
+    version: String,
+    edits: HashMap<String, String>,
+) -> Result<Vec<FileChanges>, String> {
+    let version = valid_version(&version)?.to_string();
+    for (path, text) in &edits {
+        if text.len() > MAX_FILE_BYTES {
+            return Err(format!("{path} is larger than {MAX_FILE_BYTES} bytes"));
+        }
+    }
+    let path = state.path();
+    blocking(move || {
+        let ws = open(&path)?;
+        let (_, stored) = ws.version_files(&version).map_err(|e| e.to_string())?;
+        Ok(changes_of(&stored, &edits))
+    })
+    .await
+}
+
+/// Each edited file's diff against its stored text.
+fn changes_of(stored: &ProjectFiles, edits: &HashMap<String, String>) -> Vec<FileChanges> {
+    let mut paths: Vec<&String> = edits.keys().collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let old = stored
+                .all()
+                .find(|f| &f.relative == p)
+                .map(|f| f.text.as_str())
+                .unwrap_or("");
+            FileChanges {
+                path: p.clone(),
+                unified: writ_core::diff::file_unified(p, old, &edits[p]),
+            }
+        })
+        .collect()
 }
 
 /// Where formatting stopped: a located problem (1-based line and column).

@@ -4,8 +4,8 @@
 // ./bindings.ts (see src-tauri/src/bindings.rs) and re-exported here.
 import { invoke, Channel } from '@tauri-apps/api/core';
 import type {
-  ActionQuery, AuditPage, AuditVerification, BenchMeta, BenchRequest, BenchResult, BundlesView,
-  ChangePage, ChosenProfile, ChosenTrace, CommitOutcome, Edit, EntityCount, EntityRow, FileEntry,
+  ActionQuery, AgentLabel, AuditPage, SavedCase, AuditVerification, BenchMeta, BenchRequest, BenchResult, BundlesView,
+  ChangePage, ChosenProfile, ChosenTrace, CommitOutcome, Edit, FileChanges, EntityCount, EntityRow, FileEntry,
   FindingsReport, FormatOutcome, IdentityView, ImportChoice, KeyChoice, ImportOutcome, ImportStage, InventoryRows, Overview,
   PolicyLocations, Problem, Progress, RecentEntry, ReviewView, RunCharts, RunDiff, RunResult, RunRow,
   SavedReport, StoredAction, SuiteRow, TestReport, TextDiffEntry, TextSides, TracePreview,
@@ -20,6 +20,9 @@ export const versionFiles = (version: string) =>
 
 export const checkVersion = (version: string, edits: Record<string, string>) =>
   invoke<Problem[]>('check_version', { version, edits });
+
+/** The inventory agents of a version: name, id and identities. */
+export const agentNames = (version: string) => invoke<AgentLabel[]>('agent_names', { version });
 
 export const listRuns = () => invoke<RunRow[]>('list_runs');
 
@@ -57,6 +60,10 @@ export const policyDiff = (a: number, b: number) => invoke<TextDiffEntry[]>('pol
 
 export const benchMeta = (version: string) => invoke<BenchMeta>('bench_meta', { version });
 
+/** Adds a composed request to a suite as a case expecting `version`'s decision. */
+export const saveBenchCase = (version: string, request: BenchRequest, suite: string, name: string) =>
+  invoke<SavedCase>('save_bench_case', { version, request, suite, name });
+
 export const benchDecide = (version: string, request: BenchRequest) =>
   invoke<BenchResult>('bench_decide', { version, request });
 
@@ -78,6 +85,10 @@ export const removeRecent = (index: number) => invoke<RecentEntry[]>('remove_rec
 export const commitEdits = (version: string, edits: Record<string, string>, message: string) =>
   invoke<CommitOutcome>('commit_edits', { version, edits, message });
 
+/** What committing `edits` on top of `version` changes: each edited file's unified diff. */
+export const editChanges = (version: string, edits: Record<string, string>) =>
+  invoke<FileChanges[]>('edit_changes', { version, edits });
+
 export const formatPolicy = (path: string, text: string) =>
   invoke<FormatOutcome>('format_policy', { path, text });
 
@@ -88,6 +99,14 @@ export const runCharts = (run: number, buckets: number) =>
   invoke<RunCharts>('run_charts', { run, buckets });
 
 export const policySides = (a: number, b: number) => invoke<TextSides[]>('policy_sides', { a, b });
+
+/** The unified text diff from stored version `from` to `to`. */
+export const versionTextDiff = (from: string, to: string) =>
+  invoke<TextDiffEntry[]>('version_text_diff', { from, to });
+
+/** Both texts of everything that differs from stored version `from` to `to`. */
+export const versionTextSides = (from: string, to: string) =>
+  invoke<TextSides[]>('version_text_sides', { from, to });
 
 export const policyLocations = (version: string, ids: string[]) =>
   invoke<PolicyLocations>('policy_locations', { version, ids });
@@ -131,6 +150,10 @@ export const inventoryEdit = (text: string, edit: Edit) =>
 
 /** How many actions match the filters. */
 export const countActions = (query: ActionQuery) => invoke<number>('count_actions', { query });
+
+/** Where line `line` is among the actions matching `query` (0-based), or null when it does not match. */
+export const actionPosition = (query: ActionQuery, line: number) =>
+  invoke<number | null>('action_position', { query, line });
 
 /** Up to `limit` matching actions from position `offset` (0-based). */
 export const actionsAt = (query: ActionQuery, offset: number, limit: number) =>

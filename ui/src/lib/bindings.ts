@@ -33,6 +33,23 @@ since: string | null,
 until: string | null, };
 
 /**
+ * One inventory agent as views label it.
+ */
+export type AgentLabel = { 
+/**
+ * The inventory id (the Cedar entity id).
+ */
+id: string, 
+/**
+ * The inventory's display name.
+ */
+name: string, 
+/**
+ * Its workload identities (`spiffe://...`, `oidc:<issuer>|<subject>`).
+ */
+identities: Array<string>, };
+
+/**
  * One approval of a version's current review round.
  */
 export type ApprovalInfo = { 
@@ -672,6 +689,20 @@ critical_agents: Array<string>,
  * Distinct approvers needed: 2 when `critical_agents` is not empty.
  */
 required_approvals: number, };
+
+/**
+ * One edited file's changes, for the commit dialog.
+ */
+export type FileChanges = { 
+/**
+ * The file's path in the project.
+ */
+path: string, 
+/**
+ * Its unified diff against the version the edits are based on (empty
+ * when the edit gives back the stored text).
+ */
+unified: string, };
 
 /**
  * One file of a version.
@@ -1534,6 +1565,27 @@ buckets: Array<TimeBucket>,
  * Actions whose recorded time could not be read (counted nowhere else).
  */
 untimed: number, };
+
+/**
+ * A request saved as a test case.
+ */
+export type SavedCase = { 
+/**
+ * The suite it was added to.
+ */
+suite: string, 
+/**
+ * How many cases the suite has now.
+ */
+cases: number, 
+/**
+ * What the case expects (the decision of `version`).
+ */
+decision: Decision, 
+/**
+ * The verdict it expects.
+ */
+verdict: Verdict, };
 
 /**
  * Where the report went.
