@@ -58,7 +58,8 @@ impl TypeVisitor for Declarations {
 /// name, as the text of the generated file.
 pub fn render() -> String {
     use crate::commands::{
-        approvals, audit, bench, bundles, charts, check, entities, findings, identity, report,
+        approvals, audit, bench, bundle_keys, bundle_verify, bundles, charts, check, entities,
+        findings, identity, report,
         runs, tests_view, traces, versions, workspace,
     };
     use writ_core::inventory_edit::{Edit, InventoryRows};
@@ -121,6 +122,9 @@ pub fn render() -> String {
         identity::IdentityView,
         identity::KeyChoice,
         bundles::BundlesView,
+        bundle_keys::KeyOutcome,
+        bundle_verify::BundleCheckView,
+        bundle_verify::CheckedApproval,
         report::SavedReport,
         audit::AuditPage,
         audit::AuditVerification,

@@ -45,8 +45,14 @@ pub enum BundleCommand {
         /// The bundle folder or .tar.gz.
         path: PathBuf,
         /// Trusted public keys (SPKI PEM); any of them may have signed.
-        #[arg(long, value_name = "KEY.pub.pem", num_args = 1.., required = true)]
+        #[arg(long, value_name = "KEY.pub.pem", num_args = 1.., required_unless_present = "workspace_keys")]
         trust: Vec<PathBuf>,
+        /// Trust the signing keys registered in the workspace (`--workspace`)
+        /// and check the signed approvals against its approver keys not
+        /// revoked (at least one must count, when it has any): what the
+        /// workbench's "Verify a bundle…" does.
+        #[arg(long, conflicts_with = "approvers")]
+        workspace_keys: bool,
         /// Check validity at this time (RFC 3339; default: now).
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
@@ -109,12 +115,14 @@ pub fn bundle(cmd: BundleCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
             min_sequence,
             approvers,
             min_approvals,
+            workspace_keys,
         } => {
             let want = channel.map(|channel| bundle::ChannelExpectation {
                 channel,
                 min_sequence,
             });
-            let approvals = if approvers.is_empty() {
+            let mut trusted = bundle::read_trusted(&trust)?;
+            let mut approvals = if approvers.is_empty() {
                 None
             } else {
                 Some((
@@ -122,9 +130,21 @@ pub fn bundle(cmd: BundleCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
                     min_approvals.unwrap_or(1),
                 ))
             };
+            if workspace_keys {
+                let ws = g.open()?;
+                trusted.extend(ws.trusted_signing_keys()?);
+                let keys = ws.trusted_approver_keys()?;
+                if keys.is_empty() {
+                    eprintln!(
+                        "note: the workspace has no approver key; the approvals are not checked"
+                    );
+                } else {
+                    approvals = Some((keys, 1));
+                }
+            }
             verify(
                 &path,
-                &trust,
+                trusted,
                 at.as_deref(),
                 json,
                 want.as_ref(),
@@ -181,13 +201,12 @@ fn export(
 
 fn verify(
     path: &std::path::Path,
-    trust: &[PathBuf],
+    trusted: Vec<bundle::TrustedKey>,
     at: Option<&str>,
     json: bool,
     want: Option<&bundle::ChannelExpectation>,
     approvers: Option<&(Vec<bundle::TrustedKey>, usize)>,
 ) -> anyhow::Result<ExitCode> {
-    let trusted = bundle::read_trusted(trust)?;
     let at = match at {
         Some(t) => bundle::parse_time(t)?,
         None => time::OffsetDateTime::now_utc(),

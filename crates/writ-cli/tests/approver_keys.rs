@@ -159,6 +159,54 @@ fn bundle_verify_counts_the_approvals_signed_by_the_given_keys() {
         &["bundle", "verify", "b2", "--trust", "release.pub.pem"],
     );
     assert!(plain.status.success(), "{}", stdout(&plain));
+
+    // --workspace-keys: the workspace's own signing and approver keys.
+    let with_ws = |bundle: &str| {
+        writ_in(
+            ws.dir.path(),
+            &[
+                "--workspace",
+                "s.writ",
+                "bundle",
+                "verify",
+                bundle,
+                "--workspace-keys",
+            ],
+        )
+    };
+    let out = ok(with_ws("b2"));
+    assert!(
+        out.contains("approved by bob") && out.contains("approved by carol"),
+        "{out}"
+    );
+    // Once bob's and carol's keys are revoked, no approval counts: exit 26.
+    let list = stdout(&ws.by("alice", &["key", "list"]));
+    for who in ["bob", "carol"] {
+        let id = key_id_in(&list, who);
+        ok(ws.by(
+            "alice",
+            &["key", "revoke", &id, "--by", "s.writ.keys/alice.pem"],
+        ));
+    }
+    exits(with_ws("b2"), 26);
+    // Another workspace never registered the signing key: refused.
+    ok(writ_in(ws.dir.path(), &["init", "other.writ"]));
+    let other = writ_in(
+        ws.dir.path(),
+        &[
+            "--workspace",
+            "other.writ",
+            "bundle",
+            "verify",
+            "b2",
+            "--workspace-keys",
+        ],
+    );
+    assert!(!other.status.success(), "{}", stdout(&other));
+    assert!(
+        String::from_utf8_lossy(&other.stderr).contains("key"),
+        "{other:?}"
+    );
 }
 
 #[test]

@@ -178,3 +178,156 @@ async fn an_approved_version_is_exported_as_a_bundle_the_cli_verifies() {
     assert!(listed.contains(digest), "{listed}");
     h.close().await;
 }
+
+/// Keys and verification in the app: a signing key generated and
+/// registered (both files written, the private one mode 0600, the CLI
+/// lists it), a bundle exported with it verified against the workspace's
+/// keys (its version and bob's signed approval shown), a damaged copy
+/// refused with the exit code `writ bundle verify` gives it, and a public
+/// key made by OpenSSL registered.
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_are_made_in_the_app_and_bundles_verified_against_them() {
+    let Some(writ) = writ_cli() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let w = ["--workspace", "s.writ"];
+    ok(&writ, d, &["init", "--sample", "s.writ", "--as", "alice"]);
+    let list = ok(&writ, d, &[w[0], w[1], "version", "list"]);
+    let v1 = list
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    ok(
+        &writ,
+        d,
+        &[w[0], w[1], "review", &v1, "--key", "s.writ.keys/alice.pem"],
+    );
+    ok(
+        &writ,
+        d,
+        &[w[0], w[1], "approve", &v1, "--key", "s.writ.keys/bob.pem"],
+    );
+    let v1_full = ok(&writ, d, &[w[0], w[1], "version", "show", &v1])
+        .lines()
+        .find_map(|l| l.strip_prefix("version"))
+        .unwrap()
+        .trim()
+        .to_string();
+    // A public key made elsewhere, by OpenSSL.
+    let openssl = |args: &[&str]| {
+        let o = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(d)
+            .output();
+        o.map(|o| o.status.success()).unwrap_or(false)
+    };
+    let have_openssl = openssl(&["genpkey", "-algorithm", "ed25519", "-out", "partner.pem"])
+        && openssl(&[
+            "pkey",
+            "-in",
+            "partner.pem",
+            "-pubout",
+            "-out",
+            "partner.pub.pem",
+        ]);
+
+    let answers = d.join("answers.txt");
+    let mut script = vec![
+        d.join("app-key.pem"), // Generate: where the key goes
+        d.join("app-key.pem"), // Export: the signing key
+        d.join("b1"),          // Export: the archive
+        d.join("b1.tar.gz"),   // Verify an archive
+        d.join("bad.tar.gz"),  // Verify the damaged copy
+    ];
+    if have_openssl {
+        script.push(d.join("partner.pub.pem")); // Register a public key
+    }
+    let text: String = script
+        .iter()
+        .map(|p| format!("{}\n", p.display()))
+        .collect();
+    std::fs::write(&answers, text).unwrap();
+    let Some(h) = Harness::start_with(
+        &[d.join("s.writ").display().to_string()],
+        &[("WRIT_TEST_DIALOG_ANSWERS", answers.as_os_str())],
+    )
+    .await
+    else {
+        return;
+    };
+    h.wait_for("#versions tbody tr").await;
+    h.click("#nav-bundles").await;
+    h.wait_for("#bundle-keys-empty").await;
+
+    h.click("#generate-key").await;
+    let notice = text_of(&h, "#key-notice", "Generated key").await;
+    let key_id = notice
+        .split_whitespace()
+        .nth(2)
+        .map(|t| t.trim_end_matches(':').to_string())
+        .unwrap();
+    h.wait_for(&format!("#bundle-keys tr[data-key='{key_id}']"))
+        .await;
+    let private = d.join("app-key.pem");
+    assert!(d.join("app-key.pub.pem").is_file());
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&private).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the private key is readable by its owner only");
+    }
+    let keys = ok(&writ, d, &[w[0], w[1], "key", "list"]);
+    assert!(keys.contains(&key_id), "{keys}");
+
+    pick_version(&h, &v1_full).await;
+    h.click("#export-bundle").await;
+    text_of(&h, "#bundle-notice", "Exported bundle 1").await;
+    assert!(d.join("b1.tar.gz").is_file());
+
+    h.click("#verify-archive").await;
+    h.wait_for("#bundle-check[data-verified='true']").await;
+    assert_eq!(h.texts("#check-version").await, vec![v1_full.clone()]);
+    let approvals = h.texts("#check-approvals").await.join(" ");
+    assert!(approvals.contains("bob"), "{approvals}");
+    h.screenshot("bundles-verified").await;
+
+    // A damaged copy: refused, with the CLI's exit code for it.
+    let mut bytes = std::fs::read(d.join("b1.tar.gz")).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(d.join("bad.tar.gz"), &bytes).unwrap();
+    let cli = run(
+        &writ,
+        d,
+        &[
+            w[0],
+            w[1],
+            "bundle",
+            "verify",
+            "bad.tar.gz",
+            "--workspace-keys",
+        ],
+    );
+    assert!(!cli.status.success());
+    let code = cli.status.code().unwrap().to_string();
+    h.click("#verify-archive").await;
+    let refused = h.wait_for("#bundle-check[data-verified='false']").await;
+    assert_eq!(refused.attr("data-exit").await.unwrap(), Some(code));
+    assert!(h.texts("#check-problem").await[0].contains("bad.tar.gz"));
+
+    if have_openssl {
+        h.click("#register-key").await;
+        let notice = text_of(&h, "#key-notice", "Registered key").await;
+        let id = notice.split_whitespace().nth(2).unwrap().to_string();
+        h.wait_for(&format!("#bundle-keys tr[data-key='{id}']"))
+            .await;
+        let keys = ok(&writ, d, &[w[0], w[1], "key", "list"]);
+        assert!(keys.contains(&id), "{keys}");
+    } else {
+        println!("skipped: registering an OpenSSL key (openssl is not installed)");
+    }
+    h.close().await;
+}

@@ -38,6 +38,7 @@ pub mod approvals;
 mod approver_error;
 pub mod approvers;
 pub mod audit;
+pub mod bundle_check;
 pub mod channels;
 pub mod checked;
 mod columns;

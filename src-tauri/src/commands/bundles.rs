@@ -34,7 +34,7 @@ pub struct BundlesView {
     keys: Vec<KeyRow>,
 }
 
-fn view(ws: &writ_store::Workspace) -> Result<BundlesView, String> {
+pub(crate) fn view(ws: &writ_store::Workspace) -> Result<BundlesView, String> {
     let bundles = ws.bundles().map_err(|e| e.to_string())?;
     let keys = ws
         .keys()

@@ -22,6 +22,8 @@ pub enum Purpose {
     Open,
     /// Choose where to create a new file.
     Save,
+    /// Choose an existing folder.
+    Folder,
 }
 
 /// Shows a file dialog titled `title` and returns the chosen path, or
@@ -56,6 +58,7 @@ pub fn choose_named<R: Runtime>(
     let chosen = match purpose {
         Purpose::Open => builder.blocking_pick_file(),
         Purpose::Save => builder.blocking_save_file(),
+        Purpose::Folder => builder.blocking_pick_folder(),
     };
     chosen
         .map(|p| {

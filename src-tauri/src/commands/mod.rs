@@ -10,6 +10,8 @@ pub mod agents;
 pub mod approvals;
 pub mod audit;
 pub mod bench;
+pub mod bundle_keys;
+pub mod bundle_verify;
 pub mod bundles;
 pub mod charts;
 pub mod check;

@@ -4,7 +4,7 @@
 // ./bindings.ts (see src-tauri/src/bindings.rs) and re-exported here.
 import { invoke, Channel } from '@tauri-apps/api/core';
 import type {
-  ActionQuery, AgentLabel, AuditPage, SavedCase, AuditVerification, BenchMeta, BenchRequest, BenchResult, BundlesView,
+  ActionQuery, AgentLabel, AuditPage, SavedCase, BundleCheckView, KeyOutcome, AuditVerification, BenchMeta, BenchRequest, BenchResult, BundlesView,
   ChangePage, ChosenProfile, ChosenTrace, CommitOutcome, Edit, FileChanges, EntityCount, EntityRow, FileEntry,
   FindingsReport, FormatOutcome, IdentityView, ImportChoice, KeyChoice, ImportOutcome, ImportStage, InventoryRows, Overview,
   PolicyLocations, Problem, Progress, RecentEntry, ReviewView, RunCharts, RunDiff, RunResult, RunRow,
@@ -235,6 +235,12 @@ export const bundleList = () => invoke<BundlesView>('bundle_list');
 /** Exports an approved version: native dialogs choose the private key and the target; null when cancelled. */
 export const bundleExport = (version: string, archive: boolean, expiresDays: number | null) =>
   invoke<BundlesView | null>('bundle_export', { version, archive, expiresDays });
+/** Verifies a bundle chosen in a dialog (a folder, else an archive) against the workspace's keys; null when cancelled. */
+export const bundleVerify = (folder: boolean) => invoke<BundleCheckView | null>('bundle_verify', { folder });
+/** Generates a signing key pair where a save dialog says and registers it; null when cancelled. */
+export const generateSigningKey = () => invoke<KeyOutcome | null>('generate_signing_key');
+/** Registers a public key chosen in a dialog as a bundle-signing key; null when cancelled. */
+export const registerSigningKey = () => invoke<KeyOutcome | null>('register_signing_key');
 
 // --- Audit view: the workspace's audit trail (commands/audit.rs, `writ audit list|verify`) ---
 

@@ -272,6 +272,67 @@ request_error: string | null, };
 export type BenchShape = { "kind": "long" } | { "kind": "string" } | { "kind": "bool" } | { "kind": "set", of: BenchShape, } | { "kind": "record", attributes: Array<BenchAttribute>, } | { "kind": "entity", ty: string, } | { "kind": "extension", ty: string, };
 
 /**
+ * What checking a bundle found.
+ */
+export type BundleCheckView = { 
+/**
+ * The bundle's file or folder name.
+ */
+name: string, 
+/**
+ * Whether it verified.
+ */
+verified: boolean, 
+/**
+ * Why not (the message `writ bundle verify` prints), when it did not.
+ */
+problem: string | null, 
+/**
+ * `writ bundle verify`'s exit code (0 when verified).
+ */
+exit_code: number, 
+/**
+ * The version it ships.
+ */
+version: string | null, 
+/**
+ * The signing key's id.
+ */
+key_id: string | null, 
+/**
+ * The bundle digest.
+ */
+digest: string | null, 
+/**
+ * When it was created.
+ */
+created: string | null, 
+/**
+ * When it expires (none: never).
+ */
+expires: string | null, 
+/**
+ * Its release channel and sequence, when it has them.
+ */
+channel: string | null, 
+/**
+ * Its sequence in the channel.
+ */
+sequence: number | null, 
+/**
+ * Whether the approvals were checked (the workspace has approver keys).
+ */
+approvals_checked: boolean, 
+/**
+ * The approvals that counted.
+ */
+approvals: Array<CheckedApproval>, 
+/**
+ * Statements that did not count, and why.
+ */
+not_counted: Array<string>, };
+
+/**
  * A recorded bundle export.
  */
 export type BundleRecord = { 
@@ -423,6 +484,23 @@ errors: number,
  * Warnings.
  */
 warnings: number, };
+
+/**
+ * One approval that counted.
+ */
+export type CheckedApproval = { 
+/**
+ * Who approved (the name in the signed statement).
+ */
+approver: string, 
+/**
+ * The approver key that signed it.
+ */
+key_id: string, 
+/**
+ * When.
+ */
+at: string, };
 
 /**
  * The profile file chosen for import, as the front end sees it.
@@ -1075,6 +1153,31 @@ identity: IdentityView, } | { "outcome": "needs_passphrase",
  * The file's name.
  */
 file: string, };
+
+/**
+ * A key generated or registered, and the view after it.
+ */
+export type KeyOutcome = { 
+/**
+ * The key id.
+ */
+key_id: string, 
+/**
+ * The private key's file name (none when only a public key was added).
+ */
+private_file: string | null, 
+/**
+ * The public key's file name.
+ */
+public_file: string, 
+/**
+ * False when the key was registered already (nothing changed).
+ */
+registered: boolean, 
+/**
+ * The exports and keys, updated.
+ */
+view: BundlesView, };
 
 /**
  * A registered key, as the view lists it.
