@@ -219,6 +219,26 @@ async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
         critical.join(",")
     );
     assert_eq!(e2["required_approvals"], 2);
+    // Changed actions by agent, most first, as the CLI counts them.
+    let mut want: Vec<(String, u64)> = e2["diff"]["changed_by_agent"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(a, n)| (a.clone(), n.as_u64().unwrap()))
+        .collect();
+    want.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let agents = h
+        .attr_all("#evidence-by-agent tbody tr", "data-agent")
+        .await;
+    let counts: Vec<u64> = h
+        .texts("#evidence-by-agent tbody td.num")
+        .await
+        .iter()
+        .map(|t| t.trim().parse().unwrap())
+        .collect();
+    let shown: Vec<(String, u64)> = agents.into_iter().zip(counts).collect();
+    assert_eq!(shown, want);
+    h.wait_for("#evidence-chart").await;
     // The text diff against the baseline is shown before the buttons: the
     // regression policy added by v2, with its lines marked as added.
     let added = h
@@ -232,6 +252,57 @@ async fn approvals_follow_the_four_eyes_rules_and_match_the_cli() {
         "{added}"
     );
     h.screenshot("approvals").await;
+
+    // Leaving the view and coming back returns to the place being read.
+    let read_at = h
+        .client
+        .execute(
+            "document.querySelector('#policy-diffs').scrollIntoView({block: 'start'}); \
+             return document.querySelector('main').scrollTop;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(read_at > 100.0, "the evidence is below the fold: {read_at}");
+    // The page hears of the scroll at its next frame, as after a reader's own.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    h.click("#nav-runs").await;
+    h.wait_for("#runs tbody tr").await;
+    h.click("#nav-approvals").await;
+    h.wait_for(&format!("#review-status[data-version='{v2}']"))
+        .await;
+    h.wait_for("#policy-diffs .textdiff").await;
+    let mut back_at = 0.0;
+    for _ in 0..50 {
+        back_at = h
+            .client
+            .execute(
+                "const m = document.querySelector('main'); return [m.scrollTop, m.scrollHeight, m.clientHeight];",
+                vec![],
+            )
+            .await
+            .unwrap()[0]
+            .as_f64()
+            .unwrap();
+        if (back_at - read_at).abs() < 2.0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let dims = h
+        .client
+        .execute(
+            "const m = document.querySelector('main'); return [m.scrollTop, m.scrollHeight, m.clientHeight];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        (back_at - read_at).abs() < 2.0,
+        "scrolled back to {back_at}, not {read_at}: {dims}"
+    );
 
     become_person(&h, "bob").await;
     h.click("#review-approve").await;

@@ -126,8 +126,10 @@ pub enum ReviewAction {
 /// What to review.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ReviewOptions<'a> {
-    /// The trace set to diff on (id or name); default: the newest set (for
-    /// a version already in review: the set of its evidence).
+    /// The trace set to diff on (id or name); default: the set the
+    /// baseline (the most recently approved version) was approved over, or
+    /// the newest set when there is no baseline or its set is gone (for a
+    /// version already in review: the set of its evidence).
     pub traces: Option<&'a str>,
     /// Submit a rejected version again, as a new round.
     pub resubmit: bool,

@@ -641,3 +641,29 @@ fn a_workspace_of_format_5_keeps_its_unsigned_approvals_and_opens_as_legacy() {
     assert!(ws.signed_review("abcdef01").unwrap().is_empty());
     assert!(ws.approvers().unwrap().is_empty());
 }
+
+/// Without a trace set named, a review replays over the set its baseline
+/// was approved over (the decision changes then compare the same traffic),
+/// not a set imported since; the first approval, with no baseline, takes
+/// the newest set.
+#[test]
+fn the_review_defaults_to_the_baselines_trace_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut ws, made) = sample_ws(dir.path());
+    let [v1, v2] = &made.versions;
+    let recorded = ws.trace_set("recorded").unwrap().id;
+    review(&mut ws, v1, "ann");
+    ws.approve_version(v1, "bob", None).unwrap();
+    // A newer set, imported after v1's approval.
+    let week = common::head_of_recorded(&dir.path().join("week.jsonl"), 300);
+    let newer = ws
+        .import_traces(&week, Some("week"), "ann", &quiet)
+        .unwrap()
+        .set
+        .id;
+    assert!(newer > recorded);
+    let r = review(&mut ws, v2, "ann");
+    let ev = &r.current().unwrap().evidence;
+    assert_eq!(ev.set, recorded, "the baseline's set, not the newest");
+    assert_eq!(ev.set_name, "recorded");
+}

@@ -232,6 +232,23 @@ impl Workspace {
             .unwrap_or_default())
     }
 
+    /// The trace set version `id`'s approved round was reviewed over, when
+    /// it is still in the workspace.
+    fn approved_set_of(&self, id: &str) -> Result<Option<crate::traces::TraceSetInfo>> {
+        let set: Option<Option<i64>> = self
+            .conn
+            .query_row(
+                "SELECT set_id FROM reviews WHERE version_id = ?1 AND state = 'approved' ORDER BY round DESC LIMIT 1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(Some(set)) = set else {
+            return Ok(None);
+        };
+        Ok(self.list_trace_sets()?.into_iter().find(|s| s.id == set))
+    }
+
     /// Gathers the evidence for reviewing `id` (see [`Evidence`]).
     pub(crate) fn gather_evidence(
         &mut self,
@@ -249,14 +266,21 @@ impl Workspace {
         if suites.is_empty() {
             return Err(ReviewError::NoSuites { short: sh }.into());
         }
-        let set = match traces {
-            Some(t) => self.trace_set(t)?,
-            None => self
+        let baseline = baseline_of(&self.conn, id)?;
+        // By default, the trace set the baseline was approved over (so the
+        // decision changes are against the same traffic), else the newest.
+        let baseline_set = match &baseline {
+            Some(b) => self.approved_set_of(b)?,
+            None => None,
+        };
+        let set = match (traces, baseline_set) {
+            (Some(t), _) => self.trace_set(t)?,
+            (None, Some(s)) => s,
+            (None, None) => self
                 .list_trace_sets()?
                 .pop()
                 .ok_or(ReviewError::NoTraceSet)?,
         };
-        let baseline = baseline_of(&self.conn, id)?;
         let run = self.run_for(id, set.id, actor, progress)?;
         let mut replay = ReplayEvidence::default();
         {
