@@ -7,6 +7,7 @@ use writ_bundle::targets::TargetError;
 use writ_bundle::{BundleError, VerifyError};
 use writ_core::scenario::ScenarioError;
 use writ_store::approvals::{ReviewError, ReviewState};
+use writ_store::approvers::ApproverError;
 use writ_store::export::ExportError;
 use writ_store::report::ReportError;
 use writ_store::suites::SuiteProblem;
@@ -71,6 +72,26 @@ fn store(e: &StoreError) -> Option<String> {
         StoreError::VerdictFilterNeedsRun => "give the run with --run RUN".into(),
         StoreError::Scenario(e) => return scenario(e),
         StoreError::Review(e) => return review(e),
+        StoreError::Approver(e) => return approver(e),
+        _ => return None,
+    })
+}
+
+fn approver(e: &ApproverError) -> Option<String> {
+    Some(match e {
+        ApproverError::OtherRole { .. } => {
+            "make one with `writ key generate --approver NAME --out FILE --by APPROVER_KEY`".into()
+        }
+        ApproverError::NotAnApprover { .. } => {
+            "an approver registers it with `writ key add --approver NAME PUBLIC.pem --by THEIR_KEY`"
+                .into()
+        }
+        ApproverError::SignatureRequired => {
+            "sign with --key FILE, your approver key (or set $WRIT_KEY)".into()
+        }
+        ApproverError::NoApprovers => {
+            "register the first with `writ key generate --approver NAME --out FILE`".into()
+        }
         _ => return None,
     })
 }

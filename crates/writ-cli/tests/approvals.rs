@@ -102,7 +102,7 @@ fn the_sample_tour_first_approval_then_two_approvers_for_v2() {
     // A typed name is not a signature.
     let (_, err) = fails(ws.anon(&["--as", "bob", "approve", &ws.v1]));
     assert!(err.contains("requires signed review steps"), "{err}");
-    assert!(err.contains("--key FILE"), "{err}");
+    assert!(err.contains("hint: sign with --key FILE"), "{err}");
     let out = ok(ws.by_at_root("bob", &["approve", &ws.v1, "--comment", "the baseline"]));
     assert!(out.contains("approved by bob (1 of 1 approvals)"), "{out}");
 

@@ -168,6 +168,9 @@ async fn compare_1_2(h: &Harness) {
     h.click("#diff-b option[value='2']").await;
     h.click("#diff-button").await;
     h.wait_for("#diff-result[data-a='1'][data-b='2']").await;
+    // The agents' inventory names have arrived (shown in place of ids).
+    h.wait_for("#diff-by-agent .agent-name[title^='inventory id']")
+        .await;
 }
 
 /// Run 2's charts: per-agent and per-tool verdict counts equal an
@@ -269,6 +272,42 @@ async fn run_charts_match_the_cli_summary() {
     h.close().await;
 }
 
+/// Measures a side-by-side diff (the `.sidediff` matching the selector
+/// given): lines taller than one row (`wrapped`), line numbers whose top is
+/// not their line's (`gutter_off`), and unchanged lines paired in order
+/// across the two sides whose tops differ (`shared_off`; `shared` counts
+/// the pairs).
+const ALIGNMENT: &str = r#"
+const root = document.querySelector(arguments[0]);
+const out = { wrapped: 0, gutter_off: [], shared: 0, shared_off: [] };
+const unchanged = [];
+for (const side of ['.cm-merge-a', '.cm-merge-b']) {
+  const ed = root.querySelector(side);
+  const lines = Array.from(ed.querySelectorAll('.cm-content .cm-line'));
+  const row = parseFloat(getComputedStyle(lines[0]).lineHeight) || 16;
+  // (The gutter's first element is a hidden spacer sized for the widest number.)
+  const numbers = Array.from(ed.querySelectorAll('.cm-lineNumbers .cm-gutterElement'))
+    .filter((g) => /^\d+$/.test(g.textContent.trim()) && g.offsetHeight > 0);
+  lines.forEach((l, i) => {
+    const r = l.getBoundingClientRect();
+    if (r.height > row * 1.5) out.wrapped += 1;
+    const g = numbers[i];
+    if (!g || Math.abs(g.getBoundingClientRect().top - r.top) > 1) {
+      out.gutter_off.push(`${side} line ${i + 1}`);
+    }
+  });
+  unchanged.push(lines.filter((l) => !l.classList.contains('cm-changedLine'))
+    .map((l) => ({ top: l.getBoundingClientRect().top, text: l.textContent })));
+}
+const [a, b] = unchanged;
+for (let i = 0; i < Math.min(a.length, b.length); i++) {
+  if (a[i].text !== b[i].text) continue;
+  out.shared += 1;
+  if (Math.abs(a[i].top - b[i].top) > 1) out.shared_off.push(`${a[i].text} (${a[i].top} vs ${b[i].top})`);
+}
+return out;
+"#;
+
 /// The diff of runs 1 and 2: changed decisions by agent as bars equal to
 /// the by-agent table; side by side, the regression policy
 /// `low-tier-no-production-changes` is shown against the policy it
@@ -366,6 +405,37 @@ async fn side_by_side_shows_the_regression_policy() {
         !marked.is_empty(),
         "changed text within the lines is marked"
     );
+    // Narrow, so that long lines wrap: every line number sits on the first
+    // row of its line, and the lines both sides share (not changed) stay
+    // level with each other, however the changed ones wrap.
+    let (width, height) = h.client.get_window_size().await.unwrap();
+    h.client.set_window_size(1024, 900).await.unwrap();
+    h.scroll_to(entry).await;
+    // Measured once the editors have re-laid out for the new width.
+    let mut measured = serde_json::Value::Null;
+    for _ in 0..30 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        measured = h
+            .client
+            .execute(ALIGNMENT, vec![serde_json::json!(entry)])
+            .await
+            .unwrap();
+        if measured["gutter_off"] == serde_json::json!([])
+            && measured["shared_off"] == serde_json::json!([])
+        {
+            break;
+        }
+    }
+    let wrapped = measured["wrapped"].as_u64().unwrap();
+    assert!(wrapped > 0, "some line wraps at 1024 px: {measured}");
+    assert_eq!(measured["gutter_off"], serde_json::json!([]), "{measured}");
+    assert!(measured["shared"].as_u64().unwrap() > 0, "{measured}");
+    assert_eq!(measured["shared_off"], serde_json::json!([]), "{measured}");
+    h.client
+        .set_window_size(width as u32, height as u32)
+        .await
+        .unwrap();
+
     // A policy only in one version is shown alone, with no empty pane.
     let added = h
         .wait_for("#policy-diffs .sidediff[data-change='added'] .sbs")

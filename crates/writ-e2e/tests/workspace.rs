@@ -219,6 +219,12 @@ async fn b_open_workspace_switches_the_start_view() {
     h.click("#open-workspace").await;
     let refused = h.wait_text("#workspace-message", "notes.writ").await;
     assert!(refused.contains("not a Writ workspace"), "{refused}");
+    // Said once, for an app user: the file named once, no CLI command.
+    assert_eq!(refused.matches("notes.writ").count(), 1, "{refused}");
+    assert!(
+        !refused.contains("writ init") && !refused.contains('`'),
+        "{refused}"
+    );
     assert_eq!(
         std::fs::read_to_string(&foreign).unwrap(),
         "not a database\n"

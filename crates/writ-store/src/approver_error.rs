@@ -24,7 +24,7 @@ pub enum ApproverError {
         revoked: bool,
     },
     /// The key has another role.
-    #[error("key {key_id} is registered for {role}; each key has one role, so generate a separate approver key (`writ key generate --approver NAME`)")]
+    #[error("key {key_id} is registered for {role}; each key has one role, so generate a separate approver key")]
     OtherRole {
         /// The key id.
         key_id: String,
@@ -32,7 +32,7 @@ pub enum ApproverError {
         role: &'static str,
     },
     /// The signing key is not a registered approver key.
-    #[error("key {key_id} is not a registered approver key of this workspace; an approver registers it first (`writ key add --approver NAME PUBLIC --by THEIR_KEY`)")]
+    #[error("key {key_id} is not a registered approver key of this workspace; an approver must register it first")]
     NotAnApprover {
         /// The key id.
         key_id: String,
@@ -51,10 +51,10 @@ pub enum ApproverError {
     #[error("a key cannot register or revoke itself; another approver must sign (only a workspace's first approver key signs its own registration)")]
     SelfSigned,
     /// A typed name was given where signatures are required.
-    #[error("this workspace requires signed review steps; sign with your approver key (CLI: --key FILE or $WRIT_KEY; in the app: choose your key file)")]
+    #[error("this workspace requires signed review steps; sign with your approver key")]
     SignatureRequired,
     /// Signatures cannot be required before anyone can sign.
-    #[error("no approver key is registered yet; register the team's keys first (`writ key generate --approver NAME --out FILE`)")]
+    #[error("no approver key is registered yet; register the team's approver keys first")]
     NoApprovers,
     /// Signing or reading a signed statement failed.
     #[error(transparent)]

@@ -22,7 +22,7 @@ pub struct Overview {
 }
 
 fn overview(path: &Path, created: bool) -> Result<Overview, String> {
-    let ws = open(path)?;
+    let ws = writ_store::Workspace::open(path).map_err(|e| open_error(path, &e))?;
     Ok(Overview {
         path: path.display().to_string(),
         created,
@@ -72,6 +72,27 @@ pub async fn open_workspace(
     .await
 }
 
+/// Why the workspace at `path` did not open, said once, for someone using
+/// the app: the store's own message when it names the file already, else
+/// the file and the cause.
+fn open_error(path: &Path, e: &writ_store::StoreError) -> String {
+    use writ_store::StoreError;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    match e {
+        StoreError::NotAWorkspace { .. } => format!(
+            "{name} is not a Writ workspace (it was left untouched): open another one, or make a new one with New workspace…"
+        ),
+        StoreError::Missing { .. } => format!(
+            "{name} is not there any more (moved or deleted): open it where it is now"
+        ),
+        StoreError::TooNew { .. } | StoreError::Corrupt { .. } => e.to_string(),
+        other => format!("could not open {name}: {other}"),
+    }
+}
+
 /// Opens `path` (it must be a Writ workspace), makes it current and
 /// remembers it.
 async fn switch_to(
@@ -83,8 +104,7 @@ async fn switch_to(
     let files = files.clone();
     let p = path.clone();
     let ov = blocking(move || {
-        let ov =
-            overview(&p, created).map_err(|e| format!("could not open {}: {e}", p.display()))?;
+        let ov = overview(&p, created)?;
         files.remember(&p)?;
         Ok(ov)
     })
