@@ -3,8 +3,9 @@
 //! copies of it, workspaces, approvals, suites, findings, reports, keys and
 //! bundles, trace imports, MCP profiles, Cedar-native projects, AVP export,
 //! `writ serve` (decisions, mTLS, hardening, log faults, the round trip back
-//! into a trace set), pushing to a real cedar-agent, the audit checkpoint
-//! and durability under SIGKILL. Helpers shared by the modules are in
+//! into a trace set), pushing to a real cedar-agent, the audit checkpoint,
+//! durability under SIGKILL, and the README's command-line tour run as
+//! written. Helpers shared by the modules are in
 //! `common` (the binary and the sample workspace) and `pdp` (`writ serve`).
 //!
 //! One test binary for the crate (`tests`); each former file is a module.
@@ -25,6 +26,7 @@ mod export_avp;
 mod findings;
 mod mcp_profiles;
 mod push_cedar_agent;
+mod readme_tour;
 mod report;
 mod serve;
 mod serve_hardening;
