@@ -1,7 +1,7 @@
 //! The integration tests of writ-core, one module per former test file:
 //! Cedar's conformance suite through Writ's own path, Cedar-native projects
 //! (entities.json, templates, links), trace ingest (samples, spans, MCP
-//! recordings), the Cedar request shown for a record, decision reuse being
+//! recordings), `writ fmt`'s properties, the Cedar request shown for a record, decision reuse being
 //! invisible, the regressions of issue 12, the fuzz corpus replayed, and
 //! the differential harness against Cedar itself (`differential`, a folder).
 //!
@@ -25,6 +25,8 @@ mod regressions;
 mod conformance;
 #[cfg(not(feature = "fault-injection"))]
 mod entities_templates;
+#[cfg(not(feature = "fault-injection"))]
+mod format_properties;
 #[cfg(not(feature = "fault-injection"))]
 mod fuzz_corpus;
 #[cfg(not(feature = "fault-injection"))]
