@@ -521,6 +521,42 @@ fn cedar_run_tests_files_carry_over() {
     assert!(out.contains("2 passed, 1 failed"), "{out}");
 }
 
+/// Every project under `sample-policies/` (a folder with a `policies`
+/// folder), sorted.
+fn sample_projects() -> Vec<PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+        if dir.join("policies").is_dir() {
+            out.push(dir.to_path_buf());
+            return;
+        }
+        for e in std::fs::read_dir(dir).expect("read dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                walk(&p, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&root().join("sample-policies"), &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn fmt_check_passes_on_every_sample_project() {
+    let projects = sample_projects();
+    assert!(projects.len() >= 5, "sample projects: {projects:?}");
+    for p in &projects {
+        let o = writ(&["fmt", s(p), "--check"]);
+        assert!(
+            o.status.success(),
+            "{} is not formatted (run `writ fmt` on it): {}",
+            p.display(),
+            text(&o)
+        );
+    }
+}
+
 #[test]
 fn fmt_formats_and_check_reports() {
     let (_d, p) = sample_copy();

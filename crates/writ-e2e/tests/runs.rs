@@ -31,7 +31,7 @@ fn cli_summary_of_run_2(writ: &std::path::Path) -> serde_json::Value {
     };
     run(&["init", "--sample"]);
     let list = run(&["runs", "list"]);
-    // "   2  version 8d7b576e71b0  set   1  ..."
+    // "   2  version e1145c3bb4be  set   1  ..."
     let version = list
         .lines()
         .find_map(|l| {

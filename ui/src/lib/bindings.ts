@@ -1048,7 +1048,7 @@ end_line: number, };
  */
 export type InventoryEvidence = { 
 /**
- * The inventory file as shown (`sample-policies/v2/inventory.toml`, `@8d7b576e1a2b/inventory.toml`).
+ * The inventory file as shown (`sample-policies/v2/inventory.toml`, `@e1145c3bb4be/inventory.toml`).
  */
 file: string, 
 /**

@@ -134,7 +134,7 @@ impl FindingCode {
 /// A place in the inventory file that a finding rests on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct InventoryEvidence {
-    /// The inventory file as shown (`sample-policies/v2/inventory.toml`, `@8d7b576e1a2b/inventory.toml`).
+    /// The inventory file as shown (`sample-policies/v2/inventory.toml`, `@e1145c3bb4be/inventory.toml`).
     pub file: String,
     /// 1-based line.
     pub line: usize,
