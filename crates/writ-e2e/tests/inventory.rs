@@ -136,6 +136,46 @@ async fn inventory_table_edits_the_text() {
         .await;
     // Table is the default.
     h.wait_for("#inventory-table").await;
+    // Readable: no field cuts its text, dates are ISO, and identities break
+    // only after `/` or `|` (never inside a word).
+    let readability = h
+        .client
+        .execute(
+            r#"const cut = Array.from(document.querySelectorAll('#inventory-table td input[type=text]'))
+                 .filter((i) => i.value && i.scrollWidth > i.clientWidth + 1)
+                 .map((i) => i.getAttribute('aria-label') + ': ' + i.value);
+               const dates = Array.from(document.querySelectorAll('#inventory-table input[data-field=review_due]'))
+                 .map((i) => i.value).filter((v) => v && !/^\d{4}-\d{2}-\d{2}$/.test(v));
+               const broken = [];
+               for (const span of document.querySelectorAll('#inventory-table .identity .mono')) {
+                 const r = document.createRange();
+                 const text = span.textContent;
+                 let lastTop = null;
+                 const texts = [];
+                 const walk = document.createTreeWalker(span, NodeFilter.SHOW_TEXT);
+                 while (walk.nextNode()) texts.push(walk.currentNode);
+                 for (const node of texts) {
+                   for (let k = 0; k < node.length; k++) {
+                     r.setStart(node, k); r.setEnd(node, k + 1);
+                     const top = r.getBoundingClientRect().top;
+                     // A new line may start only where a segment (after `/` or `|`) starts.
+                     if (lastTop !== null && top > lastTop + 2 && k > 0) broken.push(text + ' at ' + node.data.slice(0, k));
+                     lastTop = top;
+                   }
+                 }
+               }
+               return { cut, dates, broken, dated: document.querySelectorAll('#inventory-table input[data-field=review_due]').length };"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(readability["cut"], serde_json::json!([]), "{readability}");
+    assert_eq!(readability["dates"], serde_json::json!([]), "{readability}");
+    assert_eq!(
+        readability["broken"],
+        serde_json::json!([]),
+        "{readability}"
+    );
     let pressed = find(&h, "#inventory-mode-table")
         .await
         .attr("aria-pressed")
