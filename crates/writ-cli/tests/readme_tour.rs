@@ -12,7 +12,8 @@
 //! - A command whose trailing comment starts with `not-tested` is skipped,
 //!   and nothing else is, except the commands that need cedar-agent or
 //!   `../shared` when they are missing (with the reason printed; under `CI`
-//!   the test then fails), and the later commands that use what a skipped
+//!   a missing cedar-agent fails the test, since CI installs it, while a
+//!   missing `../shared` is only reported), and the later commands that use what a skipped
 //!   command would have made (its `--out` or `--name`, or `kill $!` of a
 //!   server it would have started).
 //! - A command exits 0 unless its trailing comment starts with `exit N`
@@ -909,10 +910,13 @@ fn readme_tour_runs_as_written() {
     );
     if !skipped.is_empty() {
         let list = skipped.join("\n  ");
-        if std::env::var_os("CI").is_some() {
-            panic!("under CI nothing may be skipped:\n  {list}");
+        // CI installs cedar-agent, so missing it there is a failure; the
+        // reference folder `../shared` may be absent anywhere (the lines
+        // that read it are then reported skipped, never passed).
+        if std::env::var_os("CI").is_some() && agent.is_err() {
+            panic!("under CI cedar-agent must be installed; skipped:\n  {list}");
         }
-        eprintln!("skipped (they fail under CI):\n  {list}");
+        eprintln!("skipped:\n  {list}");
     }
 }
 
