@@ -59,8 +59,7 @@ impl TypeVisitor for Declarations {
 pub fn render() -> String {
     use crate::commands::{
         approvals, audit, bench, bundle_keys, bundle_verify, bundles, charts, check, entities,
-        findings, identity, report,
-        runs, tests_view, traces, versions, workspace,
+        findings, identity, report, runs, tests_view, traces, versions, workspace,
     };
     use writ_core::inventory_edit::{Edit, InventoryRows};
 

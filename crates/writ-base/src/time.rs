@@ -41,6 +41,78 @@ pub fn utc_nanos_from_unix(ns: u64) -> Option<String> {
     Some(format(t, NANOS))
 }
 
+/// A Unix time written as a JSON number (its text, so that no digit is
+/// lost to floating point), as RFC 3339 with nanoseconds: seconds,
+/// milliseconds, microseconds or nanoseconds since the epoch, told apart by
+/// the size of the integer part (below 10^11: seconds; 10^14:
+/// milliseconds; 10^17: microseconds; else nanoseconds), e.g.
+/// `1733280814.953` → `2024-12-04T02:53:34.953000000Z`. Digits finer than a
+/// nanosecond are dropped (truncated). `None` for text that is not a
+/// non-negative decimal number (an exponent is allowed) or out of range.
+pub fn utc_nanos_from_unix_decimal(text: &str) -> Option<String> {
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(i) => (&text[..i], text[i + 1..].parse::<i32>().ok()?),
+        None => (text, 0),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    // No time needs more: this also bounds the padding below.
+    if exponent.abs() > 40 || mantissa.len() > 64 {
+        return None;
+    }
+    if int_part.is_empty() || !all_digits(int_part) || !all_digits(frac_part) {
+        return None;
+    }
+    // The digits with the decimal point moved by the exponent: `whole`
+    // before it, `fraction` after it.
+    let digits: String = format!("{int_part}{frac_part}");
+    let point = i64::try_from(int_part.len()).ok()? + i64::from(exponent);
+    let (whole, fraction) = if point <= 0 {
+        let zeros = usize::try_from(-point).ok()?;
+        (String::from("0"), format!("{}{digits}", "0".repeat(zeros)))
+    } else {
+        let point = usize::try_from(point).ok()?;
+        if point >= digits.len() {
+            (
+                format!("{digits}{}", "0".repeat(point - digits.len())),
+                String::new(),
+            )
+        } else {
+            (digits[..point].to_string(), digits[point..].to_string())
+        }
+    };
+    let whole = whole.trim_start_matches('0');
+    if whole.len() > 20 {
+        return None;
+    }
+    let value: u128 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    // Fraction digits below one unit that still count, per unit.
+    let (unit_nanos, kept): (u128, usize) = if value < 100_000_000_000 {
+        (1_000_000_000, 9)
+    } else if value < 100_000_000_000_000 {
+        (1_000_000, 6)
+    } else if value < 100_000_000_000_000_000 {
+        (1_000, 3)
+    } else {
+        (1, 0)
+    };
+    let mut frac_digits: String = fraction.chars().take(kept).collect();
+    while frac_digits.len() < kept {
+        frac_digits.push('0');
+    }
+    let frac_nanos: u128 = if frac_digits.is_empty() {
+        0
+    } else {
+        frac_digits.parse().ok()?
+    };
+    let nanos = value.checked_mul(unit_nanos)?.checked_add(frac_nanos)?;
+    utc_nanos_from_unix(u64::try_from(nanos).ok()?)
+}
+
 /// A point in time in UTC, as Writ stores it: read from RFC 3339 text with
 /// any offset, shown and serialized as [`utc_millis`] text (so the JSON and
 /// the table output keep the stored form), ordered by time.
@@ -170,6 +242,37 @@ mod tests {
         assert_eq!(json, "\"2026-11-30T11:00:00.500Z\"");
         assert_eq!(serde_json::from_str::<UtcTime>(&json).expect("reads"), t);
         assert!(serde_json::from_str::<UtcTime>("\"noon\"").is_err());
+    }
+
+    #[test]
+    fn unix_decimals_are_read_exactly() {
+        let cases = [
+            ("1733280814.953", Some("2024-12-04T02:53:34.953000000Z")),
+            ("1733280814", Some("2024-12-04T02:53:34.000000000Z")),
+            ("1733280814953", Some("2024-12-04T02:53:34.953000000Z")),
+            ("1733280814953123", Some("2024-12-04T02:53:34.953123000Z")),
+            (
+                "1733280814953123456",
+                Some("2024-12-04T02:53:34.953123456Z"),
+            ),
+            (
+                "1733280814.953123456789",
+                Some("2024-12-04T02:53:34.953123456Z"),
+            ),
+            ("1.733280814953e9", Some("2024-12-04T02:53:34.953000000Z")),
+            ("1733280814953E-3", Some("2024-12-04T02:53:34.953000000Z")),
+            ("0.5", Some("1970-01-01T00:00:00.500000000Z")),
+            ("-1", None),
+            ("12a", None),
+            ("", None),
+            (".5", None),
+            ("1e400", None),
+            ("1e-2000000000", None),
+            ("99999999999999999999999", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(utc_nanos_from_unix_decimal(text).as_deref(), want, "{text}");
+        }
     }
 
     #[test]

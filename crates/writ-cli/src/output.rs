@@ -101,15 +101,27 @@ pub fn open_trace(path: &Path) -> anyhow::Result<(std::io::BufReader<std::fs::Fi
     Ok((std::io::BufReader::with_capacity(1 << 16, file), size))
 }
 
-/// Prints malformed trace lines, located, to stderr.
+/// Prints malformed native trace lines, located, to stderr.
 pub fn report_bad_lines(trace: &Path, bad: &[writ_core::trace::LineError]) {
+    report_bad_items(trace, writ_core::ingest::Format::Native, bad)
+}
+
+/// Prints the items of a trace in `format` that could not be read,
+/// located, to stderr, pointing to the document of that format.
+pub fn report_bad_items(
+    trace: &Path,
+    format: writ_core::ingest::Format,
+    bad: &[writ_core::trace::LineError],
+) {
     for e in bad {
         eprintln!(
-            "error[trace-line]: {}\n  --> {}:{}:{}\n  = help: fix or remove the line; the format is described in docs/trace-format.md",
+            "error[trace-line]: {}\n  --> {}:{}:{}\n  = help: fix or remove the item; the {} format is described in {}",
             e.message,
             trace.display(),
             e.line,
-            e.column
+            e.column,
+            format.name(),
+            format.doc()
         );
     }
 }

@@ -186,7 +186,11 @@ fn print_table(
                     .map(|v| compact!(v))
                     .unwrap_or_else(|| "(no arguments)".into()),
                 a.agent.as_deref().unwrap_or("(no agent)"),
-                a.user.as_deref().unwrap_or("(no user)"),
+                match (&a.user, &a.user_key) {
+                    (Some(u), Some(k)) => format!("{u} (from {k})"),
+                    (Some(u), None) => u.clone(),
+                    (None, _) => "(no user)".into(),
+                },
                 compact!(&a.outcome).trim_matches('"'),
                 a.call_id.as_deref().unwrap_or("-"),
             );

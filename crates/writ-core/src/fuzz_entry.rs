@@ -96,6 +96,7 @@ pub fn sample_calls() -> Vec<ToolCall> {
             ts: "2026-05-01T10:00:00.123456789Z".into(),
             agent: agent.map(str::to_string),
             user: user.map(str::to_string),
+            user_key: user.map(|_| "kagent.user_id".to_string()),
             tool: tool.into(),
             call_id: Some("call-1".into()),
             tool_type: Some("MCPTool".into()),

@@ -15,7 +15,7 @@ fn sample() -> SampleProject {
 
 #[test]
 fn trace_format_corpora_replay_without_panics() {
-    let cases: [(&str, Format); 7] = [
+    let cases: [(&str, Format); 11] = [
         ("trace_native", Format::Native),
         ("trace_decision_log", Format::DecisionLog),
         ("trace_otlp", Format::Otlp),
@@ -23,6 +23,10 @@ fn trace_format_corpora_replay_without_panics() {
         ("trace_jaeger", Format::Jaeger),
         ("trace_mcp_jsonrpc", Format::McpJsonRpc),
         ("trace_mcp_cassette", Format::McpCassette),
+        ("trace_claude_mcp_log", Format::ClaudeMcpLog),
+        ("trace_toolhive_audit", Format::ToolhiveAudit),
+        ("trace_claude_code", Format::ClaudeCode),
+        ("trace_codex_exec", Format::CodexExec),
     ];
     for (target, format) in cases {
         replay(target, &|d| fuzz_entry::trace(Some(format), d));

@@ -76,7 +76,7 @@ fn span_census(path: &Path) -> (u64, u64) {
     (spans.len() as u64, tools)
 }
 
-fn check_helm(path: &Path, want: Format, start_prefix: &str, unconfigured_user: Option<&str>) {
+fn check_helm(path: &Path, want: Format, start_prefix: &str, unconfigured_key: &str) {
     let (format, counts, calls, errors) = read(path, &["kagent.user_id"]);
     assert_eq!(format, want, "detected");
     assert!(errors.is_empty(), "{errors:?}");
@@ -105,10 +105,12 @@ fn check_helm(path: &Path, want: Format, start_prefix: &str, unconfigured_user: 
         .path
         .as_deref()
         .is_some_and(|p| p.contains(".spans[")));
-    // Without the configured attribute, only `user.id` / `enduser.id` on
-    // the span, its ancestors or the resource count.
+    // Without the configured attribute the user is still found: `user.id`
+    // / `enduser.id` first, then the known keys (`kagent.user_id`), and
+    // the key used is named.
     let (_, _, calls, _) = read(path, &[]);
-    assert_eq!(calls[0].user.as_deref(), unconfigured_user);
+    assert_eq!(calls[0].user.as_deref(), Some("admin@kagent.dev"));
+    assert_eq!(calls[0].user_key.as_deref(), Some(unconfigured_key));
 }
 
 #[test]
@@ -119,7 +121,7 @@ fn the_jaeger_export_yields_the_helm_call() {
         &dir.join("jaeger-kagent-helm.json"),
         Format::Jaeger,
         "2026-02-16T10:25:36.879614000Z",
-        None,
+        "kagent.user_id",
     );
 }
 
@@ -133,7 +135,7 @@ fn the_tempo_export_yields_the_helm_call_with_exact_nanoseconds() {
         &path,
         Format::Tempo,
         "2026-04-30T13:17:35.632028200Z",
-        Some("admin@kagent.dev"),
+        "kagent.user_id",
     );
     let (_, _, calls, _) = read(&path, &["kagent.user_id"]);
     assert_eq!(calls[0].args, Some(serde_json::json!({})));

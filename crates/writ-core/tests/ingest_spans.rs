@@ -505,3 +505,122 @@ fn an_undetectable_file_names_the_formats() {
         assert!(msg.contains(f.name()), "{msg}");
     }
 }
+
+#[test]
+fn a_cut_single_trace_jaeger_export_keeps_the_whole_spans_before_the_cut() {
+    let span = |id: &str, name: &str, start: u64| {
+        json!({"traceID": "t1", "spanID": id, "operationName": format!("execute_tool {name}"),
+               "references": [], "startTime": start,
+               "tags": [{"key": "gen_ai.operation.name", "type": "string", "value": "execute_tool"}],
+               "processID": "p1"})
+    };
+    let jaeger = json!({"data": [{"traceID": "t1", "spans": [
+        span("s1", "a", 1771237536879614),
+        span("s2", "b", 1771237536879615),
+        span("s3", "c", 1771237536879616),
+    ], "processes": {"p1": {"serviceName": "svc", "tags": []}}}]});
+    let full = serde_json::to_string_pretty(&jaeger).expect("json");
+    // The whole file: three calls, with the process's service as agent.
+    let r = read(&full);
+    assert_eq!(r.calls.len(), 3);
+    assert!(r
+        .calls
+        .iter()
+        .all(|(_, c)| c.agent.as_deref() == Some("svc")));
+    // Cut inside the third span: the two whole spans are kept, without
+    // their process (never reached), and the error says so.
+    let cut = &full[..full.rfind("execute_tool c").expect("c")];
+    let r = read(cut);
+    assert_eq!(r.format, Format::Jaeger);
+    let tools: Vec<&str> = r.calls.iter().map(|(_, c)| c.tool.as_str()).collect();
+    assert_eq!(tools, ["a", "b"]);
+    assert!(r.calls.iter().all(|(_, c)| c.agent.is_none()));
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    let e = &r.errors[0].1;
+    assert!(
+        e.contains("2 whole span(s) of the unfinished trace $.data[0] were read before this point and kept"),
+        "{e}"
+    );
+    assert!(e.contains("`processes` were not reached"), "{e}");
+    assert!(
+        e.starts_with(&format!("line {}, column", cut.lines().count())),
+        "{e}"
+    );
+    // Cut after the spans, inside `processes`: all three kept.
+    let cut = &full[..full.rfind("serviceName").expect("processes")];
+    let r = read(cut);
+    assert_eq!(r.calls.len(), 3);
+    assert!(
+        r.errors[0].1.contains("3 whole span(s)"),
+        "{}",
+        r.errors[0].1
+    );
+    // A second trace after a whole first one: the first keeps its agent.
+    let two = json!({"data": [
+        {"traceID": "t1", "spans": [span("s1", "a", 1771237536879614)],
+         "processes": {"p1": {"serviceName": "svc", "tags": []}}},
+        {"traceID": "t2", "spans": [span("s9", "z", 1771237536879699)],
+         "processes": {"p1": {"serviceName": "svc2", "tags": []}}}
+    ]});
+    let full = serde_json::to_string_pretty(&two).expect("json");
+    let cut = &full[..full.rfind("svc2").expect("svc2")];
+    let r = read(cut);
+    let seen: Vec<(&str, Option<&str>)> = r
+        .calls
+        .iter()
+        .map(|(_, c)| (c.tool.as_str(), c.agent.as_deref()))
+        .collect();
+    assert_eq!(seen, [("a", Some("svc")), ("z", None)]);
+}
+
+#[test]
+fn a_jaeger_data_element_that_is_not_a_trace_is_reported_and_the_rest_read() {
+    let jaeger = json!({"data": [
+        "not a trace",
+        {"traceID": "t1", "spans": [
+            {"traceID": "t1", "spanID": "s1", "operationName": "execute_tool a", "references": [],
+             "startTime": 1771237536879614u64, "tags": [], "processID": "p1"}
+        ], "processes": {"p1": {"serviceName": "svc", "tags": []}}}
+    ]});
+    let r = read_as(&jaeger.to_string(), Some(Format::Jaeger), &[]);
+    assert_eq!(r.calls.len(), 1);
+    assert_eq!(r.errors.len(), 1);
+    assert!(
+        r.errors[0].1.contains("$.data[0]") && r.errors[0].1.contains("a string"),
+        "{}",
+        r.errors[0].1
+    );
+}
+
+#[test]
+fn a_known_user_attribute_is_found_without_configuration_and_named() {
+    let text = doc(
+        &[],
+        vec![
+            span(
+                "00000000000000a1",
+                "",
+                "invoke_agent helm",
+                &[
+                    ("gen_ai.operation.name", json!("invoke_agent")),
+                    ("gen_ai.agent.name", json!("helm-agent")),
+                    ("kagent.user_id", json!("admin@kagent.dev")),
+                ],
+            ),
+            tool("0000000000000001", "00000000000000a1", "helm_list", &[]),
+        ],
+    )
+    .to_string();
+    let r = read(&text);
+    assert_eq!(r.calls.len(), 1);
+    let c = &r.calls[0].1;
+    assert_eq!(c.user.as_deref(), Some("admin@kagent.dev"));
+    assert_eq!(c.user_key.as_deref(), Some("kagent.user_id"));
+    // The agent found by name on the ancestor keeps its recorded key.
+    assert_eq!(c.agent.as_deref(), Some("helm-agent"));
+    assert_eq!(
+        c.attributes.get("gen_ai.agent.name"),
+        Some(&json!("helm-agent"))
+    );
+    assert!(!c.attributes.contains_key("gen_ai.agent.id"));
+}

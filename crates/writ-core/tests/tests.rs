@@ -1,6 +1,6 @@
 //! The integration tests of writ-core, one module per former test file:
 //! Cedar's conformance suite through Writ's own path, Cedar-native projects
-//! (entities.json, templates, links), trace ingest (samples, spans, MCP
+//! (entities.json, templates, links), trace ingest (samples, formats, spans, MCP
 //! recordings), `writ fmt`'s properties, the Cedar request shown for a record, decision reuse being
 //! invisible, the regressions of issue 12, the fuzz corpus replayed, and
 //! the differential harness against Cedar itself (`differential`, a folder).
@@ -29,6 +29,8 @@ mod entities_templates;
 mod format_properties;
 #[cfg(not(feature = "fault-injection"))]
 mod fuzz_corpus;
+#[cfg(not(feature = "fault-injection"))]
+mod ingest_formats;
 #[cfg(not(feature = "fault-injection"))]
 mod ingest_samples;
 #[cfg(not(feature = "fault-injection"))]

@@ -263,6 +263,7 @@ export const exportReport = (version: string) =>
 /** The trace formats the import reads (`auto` detects). */
 export const TRACE_FORMATS = [
   'native', 'decision-log', 'otlp', 'tempo', 'jaeger', 'mcp-jsonrpc', 'mcp-cassette',
+  'claude-mcp-log', 'toolhive-audit', 'claude-code', 'codex-exec',
 ] as const;
 
 /** The built-in mapping profiles, the default first. */

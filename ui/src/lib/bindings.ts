@@ -858,7 +858,7 @@ findings: Array<Finding>, };
 /**
  * A trace file format.
  */
-export type Format = "native" | "decision-log" | "otlp" | "tempo" | "jaeger" | "mcp-json-rpc" | "mcp-cassette";
+export type Format = "native" | "decision-log" | "otlp" | "tempo" | "jaeger" | "mcp-json-rpc" | "mcp-cassette" | "claude-mcp-log" | "toolhive-audit" | "claude-code" | "codex-exec";
 
 /**
  * The formatted text, or why the file cannot be formatted.
@@ -1891,7 +1891,8 @@ denied: number, };
 
 /**
  * One recorded tool call, as the recording system saw it, before a
- * mapping profile turns it into a Cedar request.
+ * mapping profile turns it into a Cedar request (stored as JSON with its
+ * trace set, so that the set can be mapped again).
  */
 export type ToolCall = { 
 /**
@@ -1908,10 +1909,15 @@ ts: string,
  */
 agent: string | null, 
 /**
- * The user the agent acted for (`enduser.id`, `user.id`, or a
- * configured attribute), if any.
+ * The user the agent acted for (`enduser.id`, `user.id`, a configured
+ * attribute or a known one such as `kagent.user_id`), if any.
  */
 user: string | null, 
+/**
+ * Where [`ToolCall::user`] was found: the attribute key
+ * (`kagent.user_id`) or the envelope field (`user`, `claims.sub`).
+ */
+user_key?: string, 
 /**
  * The tool's name.
  */

@@ -22,11 +22,21 @@ pub enum Format {
     McpJsonRpc,
     /// Recorded MCP sessions (mcp-recorder cassettes).
     McpCassette,
+    /// Claude Desktop's MCP logs (`<time> [server] [level] Message from
+    /// client: {json}`).
+    ClaudeMcpLog,
+    /// Stacklok ToolHive's audit log (JSON Lines of `audit_event`s).
+    ToolhiveAudit,
+    /// Claude Code / Claude Agent SDK transcripts (`stream-json` output or
+    /// session files).
+    ClaudeCode,
+    /// OpenAI Codex CLI events (`codex exec --json`).
+    CodexExec,
 }
 
 impl Format {
     /// Every format, in the order they are listed to users.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 11] = [
         Format::Native,
         Format::DecisionLog,
         Format::Otlp,
@@ -34,6 +44,10 @@ impl Format {
         Format::Jaeger,
         Format::McpJsonRpc,
         Format::McpCassette,
+        Format::ClaudeMcpLog,
+        Format::ToolhiveAudit,
+        Format::ClaudeCode,
+        Format::CodexExec,
     ];
 
     /// The name used on the command line (`--format NAME`).
@@ -46,6 +60,10 @@ impl Format {
             Format::Jaeger => "jaeger",
             Format::McpJsonRpc => "mcp-jsonrpc",
             Format::McpCassette => "mcp-cassette",
+            Format::ClaudeMcpLog => "claude-mcp-log",
+            Format::ToolhiveAudit => "toolhive-audit",
+            Format::ClaudeCode => "claude-code",
+            Format::CodexExec => "codex-exec",
         }
     }
 
@@ -63,10 +81,32 @@ impl Format {
             .join(", ")
     }
 
+    /// The document describing this format, relative to the repository
+    /// (where a bad item's help points).
+    pub fn doc(self) -> &'static str {
+        match self {
+            Format::Native => "docs/trace-format.md",
+            Format::DecisionLog => "docs/decision-log.md",
+            Format::Otlp | Format::Tempo | Format::Jaeger => {
+                "docs/trace-import.md (\"From spans to tool calls\")"
+            }
+            Format::ToolhiveAudit => "docs/trace-import.md (\"ToolHive audit logs\")",
+            Format::ClaudeCode | Format::CodexExec => {
+                "docs/trace-import.md (\"Agent transcripts\")"
+            }
+            Format::McpJsonRpc | Format::McpCassette | Format::ClaudeMcpLog => {
+                "docs/trace-import.md (\"MCP recordings\")"
+            }
+        }
+    }
+
     /// Whether every item of this format sits on its own line (its line is
     /// then its key); otherwise items are numbered in reading order.
     pub fn one_item_per_line(self) -> bool {
-        matches!(self, Format::Native | Format::DecisionLog)
+        matches!(
+            self,
+            Format::Native | Format::DecisionLog | Format::ToolhiveAudit
+        )
     }
 }
 
@@ -93,7 +133,7 @@ pub fn detect(head: &[u8]) -> Option<Format> {
     let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
     let text = &head[start..];
     if text.first() != Some(&b'{') {
-        return None;
+        return super::mcp_claude::detect(head).then_some(Format::ClaudeMcpLog);
     }
     let line_end = text.iter().position(|&b| b == b'\n');
     let first_line = &text[..line_end.unwrap_or(text.len())];
@@ -102,10 +142,17 @@ pub fn detect(head: &[u8]) -> Option<Format> {
             return Some(f);
         }
     }
+    let has = |needle: &str| head.windows(needle.len()).any(|w| w == needle.as_bytes());
+    // An audit log whose first line is another log's line (`kubectl logs`
+    // interleaves them); its events may hold JSON-RPC requests.
+    if has("\"msg\":\"audit_event\"") && has("\"audit_id\"") {
+        return Some(Format::ToolhiveAudit);
+    }
     if let Some(f) = super::mcp::detect_mcp(head) {
         return Some(match f {
             super::mcp::McpFormat::JsonRpcLog => Format::McpJsonRpc,
             super::mcp::McpFormat::Cassette => Format::McpCassette,
+            super::mcp::McpFormat::ClaudeLog => Format::ClaudeMcpLog,
         });
     }
     // A document: its first key, then any telling key in the head.
@@ -114,7 +161,6 @@ pub fn detect(head: &[u8]) -> Option<Format> {
             return Some(f);
         }
     }
-    let has = |needle: &str| head.windows(needle.len()).any(|w| w == needle.as_bytes());
     if has("\"resourceSpans\"") || has("\"scopeSpans\"") {
         Some(Format::Otlp)
     } else if has("\"batches\"") || has("\"instrumentationLibrarySpans\"") {
@@ -143,6 +189,12 @@ fn by_keys(obj: &Map<String, Value>) -> Option<Format> {
         Some(Format::Jaeger)
     } else if obj.contains_key("interactions") {
         Some(Format::McpCassette)
+    } else if super::toolhive::is_audit_event(obj) {
+        Some(Format::ToolhiveAudit)
+    } else if super::codex::is_codex_event(obj) {
+        Some(Format::CodexExec)
+    } else if super::claude_code::is_transcript_line(obj) {
+        Some(Format::ClaudeCode)
     } else if obj.contains_key("jsonrpc") {
         Some(Format::McpJsonRpc)
     } else if obj.contains_key("ts") && obj.contains_key("agent") && obj.contains_key("action") {

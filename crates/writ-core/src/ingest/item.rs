@@ -4,13 +4,13 @@
 //! it uses none of them.
 
 use crate::trace::{RecordedOutcome, TraceRecord};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// Where in the input something was found: a line (JSON Lines inputs) or
 /// a JSON path within a document (`$.data[0].spans[12]`), or both.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[ts(rename = "ItemLocation")]
 pub struct Location {
     /// 1-based line number, when the input is line oriented.
@@ -33,8 +33,9 @@ impl std::fmt::Display for Location {
 }
 
 /// One recorded tool call, as the recording system saw it, before a
-/// mapping profile turns it into a Cedar request.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+/// mapping profile turns it into a Cedar request (stored as JSON with its
+/// trace set, so that the set can be mapped again).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ToolCall {
     /// Where it was found.
     pub location: Location,
@@ -43,9 +44,14 @@ pub struct ToolCall {
     /// The acting agent as recorded (`gen_ai.agent.id` or name, found on
     /// the span, an `invoke_agent` ancestor or the resource), if any.
     pub agent: Option<String>,
-    /// The user the agent acted for (`enduser.id`, `user.id`, or a
-    /// configured attribute), if any.
+    /// The user the agent acted for (`enduser.id`, `user.id`, a configured
+    /// attribute or a known one such as `kagent.user_id`), if any.
     pub user: Option<String>,
+    /// Where [`ToolCall::user`] was found: the attribute key
+    /// (`kagent.user_id`) or the envelope field (`user`, `claims.sub`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub user_key: Option<String>,
     /// The tool's name.
     pub tool: String,
     /// The tool call id, if recorded.

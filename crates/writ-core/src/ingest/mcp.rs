@@ -17,10 +17,15 @@
 //!   `id`, in either order. A line may also wrap the message in an envelope
 //!   object: the message under `message`, `payload`, `data`, `msg`, `body`
 //!   or `jsonrpc` (an object, or a string holding the JSON), the time under
-//!   `timestamp`, `ts`, `time`, `@timestamp` or `recorded_at` (RFC 3339, or
-//!   Unix seconds / milliseconds), and the direction under `direction` /
-//!   `dir` (kept as the `mcp.direction` attribute), the session under
-//!   `session_id` / `sessionId` / `mcp.session.id`.
+//!   one of [`TIME_KEYS`] (`timestamp`, `ts`, `time`, `t`, ...: RFC 3339
+//!   text kept as written, or Unix seconds, milliseconds, microseconds or
+//!   nanoseconds, as a number or numeric text, converted from the digits as
+//!   written, never through floating point), and the direction under
+//!   `direction` / `dir` (kept as the `mcp.direction` attribute), the
+//!   session under `session_id` / `sessionId` / `mcp.session.id`. A line
+//!   holding no message whose `type` says it describes the recording
+//!   (`summary`, `header`, `metadata`, ...: mcp-recorder ends its sessions
+//!   with a `summary` line) is skipped, not an error.
 //! - **Cassettes** (mcp-recorder): one JSON document with `metadata`
 //!   (`recorded_at`, `server_info`, `protocol_version`) and `interactions[]`
 //!   of `{type, request, response, response_status, latency_ms}`. The
@@ -86,6 +91,8 @@ pub enum McpFormat {
     JsonRpcLog,
     /// A recorded session: one document with `interactions[]`.
     Cassette,
+    /// Claude Desktop's MCP log lines (see [`super::mcp_claude`]).
+    ClaudeLog,
 }
 
 impl McpFormat {
@@ -94,6 +101,7 @@ impl McpFormat {
         match self {
             McpFormat::JsonRpcLog => "mcp-jsonrpc",
             McpFormat::Cassette => "mcp-cassette",
+            McpFormat::ClaudeLog => "claude-mcp-log",
         }
     }
 }
@@ -103,6 +111,9 @@ impl McpFormat {
 /// holding `request`s) or a JSON-RPC log (the first line holds
 /// `"jsonrpc":"2.0"`, bare or in an envelope). `None` for anything else.
 pub fn detect_mcp(first_bytes: &[u8]) -> Option<McpFormat> {
+    if super::mcp_claude::detect(first_bytes) {
+        return Some(McpFormat::ClaudeLog);
+    }
     let text = String::from_utf8_lossy(first_bytes);
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('{') {
@@ -133,6 +144,10 @@ pub fn read_mcp<'a, R: BufRead + 'a>(format: McpFormat, reader: R) -> McpReader<
             McpReader::Log(Box::new(McpLog::new(boxed)))
         }
         McpFormat::Cassette => McpReader::Cassette(Cassette::read(reader)),
+        McpFormat::ClaudeLog => {
+            let boxed: Box<dyn BufRead + 'a> = Box::new(reader);
+            McpReader::Claude(Box::new(super::mcp_claude::ClaudeLog::new(boxed)))
+        }
     }
 }
 
@@ -142,6 +157,8 @@ pub enum McpReader<'a> {
     Log(Box<McpLog<Box<dyn BufRead + 'a>>>),
     /// A cassette.
     Cassette(Cassette),
+    /// A Claude Desktop MCP log.
+    Claude(Box<super::mcp_claude::ClaudeLog<Box<dyn BufRead + 'a>>>),
 }
 
 impl McpReader<'_> {
@@ -150,6 +167,7 @@ impl McpReader<'_> {
         match self {
             McpReader::Log(l) => l.counts(),
             McpReader::Cassette(c) => c.counts(),
+            McpReader::Claude(c) => c.counts(),
         }
     }
 
@@ -158,6 +176,7 @@ impl McpReader<'_> {
         match self {
             McpReader::Log(l) => l.unanswered(),
             McpReader::Cassette(c) => c.unanswered(),
+            McpReader::Claude(c) => c.unanswered(),
         }
     }
 
@@ -166,6 +185,7 @@ impl McpReader<'_> {
         match self {
             McpReader::Log(l) => l.bytes_read(),
             McpReader::Cassette(c) => c.bytes_read(),
+            McpReader::Claude(c) => c.bytes_read(),
         }
     }
 }
@@ -176,6 +196,7 @@ impl Iterator for McpReader<'_> {
         match self {
             McpReader::Log(l) => l.next(),
             McpReader::Cassette(c) => c.next(),
+            McpReader::Claude(c) => c.next(),
         }
     }
 }
@@ -193,14 +214,18 @@ struct Session {
     protocol_version: Option<String>,
 }
 
-/// Per-message facts from an envelope (or a cassette interaction).
+/// Per-message facts from an envelope (or a cassette interaction, or a
+/// log line's prefix).
 #[derive(Debug, Default, Clone)]
-struct Envelope {
-    ts: Option<String>,
-    direction: Option<String>,
-    session_id: Option<String>,
-    user: Option<String>,
-    claims: Option<Map<String, Value>>,
+pub(crate) struct Envelope {
+    pub(crate) ts: Option<String>,
+    pub(crate) direction: Option<String>,
+    pub(crate) session_id: Option<String>,
+    /// The user and the field it was found under.
+    pub(crate) user: Option<(String, String)>,
+    pub(crate) claims: Option<Map<String, Value>>,
+    /// More attributes for a tool call requested in this message.
+    pub(crate) attributes: Map<String, Value>,
 }
 
 /// How a response ended a call.
@@ -219,15 +244,15 @@ struct Pending {
 
 /// Pairs requests and responses, yielding tool calls.
 #[derive(Debug, Default)]
-struct Pairer {
+pub(crate) struct Pairer {
     session: Session,
     pending: HashMap<String, Pending>,
     early: HashMap<String, Ending>,
     non_tool: HashMap<String, String>,
     order: u64,
-    counts: IngestCounts,
-    unanswered: u64,
-    out: VecDeque<Result<Item, (Location, String)>>,
+    pub(crate) counts: IngestCounts,
+    pub(crate) unanswered: u64,
+    pub(crate) out: VecDeque<Result<Item, (Location, String)>>,
 }
 
 fn id_key(id: &Value) -> Option<String> {
@@ -246,36 +271,37 @@ fn str_at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
     cur.as_str()
 }
 
-/// Reads a time: RFC 3339 text (kept), or Unix seconds / milliseconds.
-fn read_time(v: &Value) -> Option<String> {
+/// Reads a time: RFC 3339 text (kept as written), or Unix seconds,
+/// milliseconds, microseconds or nanoseconds as a number or numeric text,
+/// converted exactly (see [`writ_base::time::utc_nanos_from_unix_decimal`]).
+/// `raw` is the number's text as written in the input, when known: a
+/// number already parsed as floating point is otherwise written back in
+/// its shortest form, which is the written text for up to 15 significant
+/// digits.
+fn read_time(v: &Value, raw: Option<&str>) -> Option<String> {
     match v {
-        Value::String(s) => crate::trace::parse_timestamp(s).ok().map(|_| s.clone()),
-        Value::Number(n) => {
-            let f = n.as_f64()?;
-            let nanos: i128 = if f > 1e17 {
-                f as i128
-            } else if f > 1e14 {
-                (f * 1e3) as i128
-            } else if f > 1e11 {
-                (f * 1e6) as i128
+        Value::String(s) => {
+            if crate::trace::parse_timestamp(s).is_ok() {
+                Some(s.clone())
             } else {
-                (f * 1e9) as i128
-            };
-            let t = time::OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()?;
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
+                writ_base::time::utc_nanos_from_unix_decimal(s.trim())
+            }
         }
+        Value::Number(n) => match raw {
+            Some(text) => writ_base::time::utc_nanos_from_unix_decimal(text.trim()),
+            None => writ_base::time::utc_nanos_from_unix_decimal(&n.to_string()),
+        },
         _ => None,
     }
 }
 
 impl Pairer {
-    fn error(&mut self, location: Location, message: String) {
+    pub(crate) fn error(&mut self, location: Location, message: String) {
         self.out.push_back(Err((location, message)));
     }
 
     /// Feeds one message (or a batch) found at `location`.
-    fn feed(&mut self, msg: Value, location: Location, env: &Envelope) {
+    pub(crate) fn feed(&mut self, msg: Value, location: Location, env: &Envelope) {
         match msg {
             Value::Array(items) => {
                 for (i, m) in items.into_iter().enumerate() {
@@ -407,6 +433,9 @@ impl Pairer {
         put("mcp.server.version", self.session.server_version.as_ref());
         put("mcp.session.id", env.session_id.as_ref());
         put("mcp.direction", env.direction.as_ref());
+        for (k, v) in &env.attributes {
+            attributes.insert(k.clone(), v.clone());
+        }
         if let Some(claims) = &env.claims {
             for (k, v) in claims {
                 attributes.insert(format!("jwt.claims.{k}"), v.clone());
@@ -455,7 +484,8 @@ impl Pairer {
             location,
             ts,
             agent: client_name,
-            user: env.user.clone(),
+            user: env.user.as_ref().map(|(_, u)| u.clone()),
+            user_key: env.user.as_ref().map(|(k, _)| k.clone()),
             tool,
             call_id: Some(id.clone()),
             tool_type: None,
@@ -494,7 +524,7 @@ impl Pairer {
 
     /// Ends the input: unanswered requests are yielded in request order,
     /// responses that never met their request are counted.
-    fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         let mut rest: Vec<Pending> = self.pending.drain().map(|(_, p)| p).collect();
         rest.sort_by_key(|p| p.order);
         for p in rest {
@@ -673,10 +703,13 @@ impl<R: BufRead> McpLog<R> {
                 );
             }
         };
-        let (msg, env) = unwrap_envelope(value);
-        match msg {
-            Ok(msg) => self.pairer.feed(msg, location, &env),
-            Err(problem) => {
+        match unwrap_envelope(value, text) {
+            LineContent::Message(msg, env) => self.pairer.feed(msg, location, &env),
+            LineContent::Recording(reason) => {
+                self.pairer.counts.read += 1;
+                self.pairer.counts.skip(&reason);
+            }
+            LineContent::Bad(problem) => {
                 self.pairer.counts.read += 1;
                 self.pairer.error(location, problem)
             }
@@ -684,25 +717,92 @@ impl<R: BufRead> McpLog<R> {
     }
 }
 
-const MESSAGE_KEYS: [&str; 6] = ["message", "payload", "data", "msg", "body", "jsonrpc"];
-const TIME_KEYS: [&str; 5] = ["timestamp", "ts", "time", "@timestamp", "recorded_at"];
+/// The keys an envelope's message is found under, in the order tried.
+pub const MESSAGE_KEYS: [&str; 6] = ["message", "payload", "data", "msg", "body", "jsonrpc"];
 
-/// Splits an envelope line into its message and envelope facts; a bare
-/// message is returned as is.
-fn unwrap_envelope(value: Value) -> (Result<Value, String>, Envelope) {
+/// The keys an envelope's time is found under, in the order tried.
+pub const TIME_KEYS: [&str; 11] = [
+    "timestamp",
+    "ts",
+    "time",
+    "t",
+    "@timestamp",
+    "recorded_at",
+    "logged_at",
+    "created_at",
+    "received_at",
+    "sent_at",
+    "datetime",
+];
+
+/// Envelope lines that hold no message but describe the recording (a
+/// header or a closing summary), by their `type`: skipped, not errors.
+const RECORDING_LINE_TYPES: [&str; 9] = [
+    "summary",
+    "header",
+    "metadata",
+    "meta",
+    "session",
+    "session_start",
+    "session_end",
+    "start",
+    "end",
+];
+
+/// What one line of a JSON-RPC log holds.
+enum LineContent {
+    /// A message (or batch), with its envelope's facts.
+    Message(Value, Envelope),
+    /// A line describing the recording (skipped for this reason).
+    Recording(String),
+    /// Neither: why.
+    Bad(String),
+}
+
+/// The text of each top-level number of an object line, by key (serde
+/// would otherwise read a decimal as floating point and lose digits).
+fn raw_numbers(line: &str) -> std::collections::HashMap<String, String> {
+    serde_json::from_str::<std::collections::HashMap<String, &serde_json::value::RawValue>>(line)
+        .map(|m| {
+            m.into_iter()
+                .filter(|(_, v)| {
+                    v.get()
+                        .trim_start()
+                        .starts_with(|c: char| c.is_ascii_digit() || c == '-')
+                })
+                .map(|(k, v)| (k, v.get().to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Splits an envelope line (`line`, its text, parsed as `value`) into its
+/// message and envelope facts; a bare message is returned as is.
+fn unwrap_envelope(value: Value, line: &str) -> LineContent {
     let Value::Object(mut obj) = value else {
-        return (Ok(value), Envelope::default());
+        return LineContent::Message(value, Envelope::default());
     };
     let bare = obj.get("jsonrpc").is_some_and(Value::is_string)
         || obj.contains_key("method")
         || obj.contains_key("result")
         || obj.contains_key("error");
     if bare {
-        return (Ok(Value::Object(obj)), Envelope::default());
+        return LineContent::Message(Value::Object(obj), Envelope::default());
     }
     let mut env = Envelope::default();
+    let numbers = if TIME_KEYS
+        .iter()
+        .any(|k| obj.get(*k).is_some_and(Value::is_number))
+    {
+        raw_numbers(line)
+    } else {
+        Default::default()
+    };
     for k in TIME_KEYS {
-        if let Some(t) = obj.get(k).and_then(read_time) {
+        if let Some(t) = obj
+            .get(k)
+            .and_then(|v| read_time(v, numbers.get(k).map(String::as_str)))
+        {
             env.ts = Some(t);
             break;
         }
@@ -718,13 +818,17 @@ fn unwrap_envelope(value: Value) -> (Result<Value, String>, Envelope) {
         .find_map(|k| obj.get(*k).and_then(Value::as_object).cloned());
     env.user = ["user", "subject"]
         .iter()
-        .find_map(|k| obj.get(*k).and_then(Value::as_str).map(String::from))
+        .find_map(|k| {
+            obj.get(*k)
+                .and_then(Value::as_str)
+                .map(|u| (k.to_string(), u.to_string()))
+        })
         .or_else(|| {
             env.claims
                 .as_ref()
                 .and_then(|c| c.get("sub"))
                 .and_then(Value::as_str)
-                .map(String::from)
+                .map(|u| ("claims.sub".to_string(), u.to_string()))
         });
     for k in MESSAGE_KEYS {
         match obj.remove(k) {
@@ -732,17 +836,21 @@ fn unwrap_envelope(value: Value) -> (Result<Value, String>, Envelope) {
                 if let Ok(v @ (Value::Object(_) | Value::Array(_))) =
                     serde_json::from_str::<Value>(&s)
                 {
-                    return (Ok(v), env);
+                    return LineContent::Message(v, env);
                 }
             }
-            Some(v @ (Value::Object(_) | Value::Array(_))) => return (Ok(v), env),
+            Some(v @ (Value::Object(_) | Value::Array(_))) => return LineContent::Message(v, env),
             _ => {}
         }
     }
-    (
-        Err("not a JSON-RPC message: no `jsonrpc`, `method`, `result` or `error`, and no envelope field (`message`, `payload`, `data`, `msg`, `body`) holding one".into()),
-        env,
-    )
+    if let Some(kind) = obj
+        .get("type")
+        .and_then(Value::as_str)
+        .filter(|t| RECORDING_LINE_TYPES.contains(t))
+    {
+        return LineContent::Recording(format!("`{kind}` line (no message)"));
+    }
+    LineContent::Bad("not a JSON-RPC message: no `jsonrpc`, `method`, `result` or `error`, and no envelope field (`message`, `payload`, `data`, `msg`, `body`) holding one".into())
 }
 
 impl<R: BufRead> Iterator for McpLog<R> {
@@ -873,7 +981,7 @@ impl<'de> Visitor<'de> for DocSeed<'_> {
             match key.as_str() {
                 "metadata" => {
                     let m: Value = map.next_value()?;
-                    if let Some(t) = m.get("recorded_at").and_then(read_time) {
+                    if let Some(t) = m.get("recorded_at").and_then(|t| read_time(t, None)) {
                         self.state.recorded_at = Some(t);
                     }
                     let s = &mut self.state.pairer.session;
@@ -1046,15 +1154,53 @@ mod tests {
     }
 
     #[test]
-    fn unix_times_are_read() {
+    fn unix_times_are_read_exactly() {
         assert_eq!(
-            read_time(&serde_json::json!(1772359200)).as_deref(),
-            Some("2026-03-01T10:00:00Z")
+            read_time(&serde_json::json!(1772359200), None).as_deref(),
+            Some("2026-03-01T10:00:00.000000000Z")
         );
         assert_eq!(
-            read_time(&serde_json::json!(1772359200500u64)).as_deref(),
-            Some("2026-03-01T10:00:00.5Z")
+            read_time(&serde_json::json!(1772359200500u64), None).as_deref(),
+            Some("2026-03-01T10:00:00.500000000Z")
         );
-        assert_eq!(read_time(&serde_json::json!("yesterday")), None);
+        assert_eq!(
+            read_time(&serde_json::json!("1772359200.953"), None).as_deref(),
+            Some("2026-03-01T10:00:00.953000000Z")
+        );
+        // The written digits, not the nearest floating-point value.
+        let f = serde_json::json!(1772359200.953_f64);
+        assert_eq!(
+            read_time(&f, Some("1772359200.953")).as_deref(),
+            Some("2026-03-01T10:00:00.953000000Z")
+        );
+        assert_eq!(
+            read_time(&f, None).as_deref(),
+            Some("2026-03-01T10:00:00.953000000Z")
+        );
+        assert_eq!(read_time(&serde_json::json!("yesterday"), None), None);
+    }
+
+    #[test]
+    fn recorder_sessions_read_t_exactly_and_skip_their_summary() {
+        // mcp-recorder's session lines: sequence, time in Unix seconds
+        // (a float with up to 19 significant digits), direction, message.
+        let log = concat!(
+            r#"{"seq":1,"t":1772359200.953123456,"dir":"c2s","msg":{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{"x":1}}}}"#,
+            "\n",
+            r#"{"seq":2,"t":1772359201.1,"dir":"s2c","msg":{"jsonrpc":"2.0","id":1,"result":{"content":[]}}}"#,
+            "\n",
+            r#"{"type":"summary","messages":2,"duration_s":0.147}"#,
+            "\n"
+        );
+        let mut r = McpLog::new(log.as_bytes());
+        let (c, bad) = calls(r.by_ref().collect());
+        assert!(bad.is_empty(), "{bad:?}");
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].ts, "2026-03-01T10:00:00.953123456Z");
+        assert_eq!(c[0].attributes["mcp.direction"], "c2s");
+        assert_eq!(
+            r.counts().skipped.get("`summary` line (no message)"),
+            Some(&1)
+        );
     }
 }

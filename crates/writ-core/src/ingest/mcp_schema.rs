@@ -139,9 +139,23 @@ pub fn tools_from_text(text: &str) -> Result<Vec<Value>, McpSchemaError> {
     match serde_json::from_str::<Value>(text) {
         Ok(v) => collect_tools(&v, &mut tools),
         Err(whole) => {
+            let claude_log = super::mcp_claude::detect(text.as_bytes());
             let mut any_line = false;
             for (i, line) in text.lines().enumerate() {
                 if line.trim().is_empty() {
+                    continue;
+                }
+                // A Claude Desktop log line: its message's JSON.
+                let claude = super::mcp_claude::split_line(line)
+                    .and_then(|l| super::mcp_claude::message_of(l.text))
+                    .and_then(|(_, _, json)| super::mcp_claude::first_value(json).ok());
+                if let Some(v) = claude {
+                    any_line = true;
+                    collect_tools(&v, &mut tools);
+                    continue;
+                }
+                if claude_log {
+                    // Its other lines: log messages, dumps, server output.
                     continue;
                 }
                 match serde_json::from_str::<Value>(line) {
@@ -207,10 +221,21 @@ fn collect_tools(v: &Value, out: &mut Vec<Value>) {
                     return;
                 }
             }
-            for key in ["result", "response", "interactions", "message", "payload"] {
+            // Where a response sits: a result, a cassette's interactions,
+            // or any envelope the log importer unwraps (see `mcp`).
+            for key in ["result", "response", "interactions"]
+                .into_iter()
+                .chain(super::mcp::MESSAGE_KEYS)
+            {
                 if let Some(x) = o.get(key) {
                     collect_tools(x, out);
                 }
+            }
+        }
+        // An envelope may hold the message as JSON text.
+        Value::String(text) if text.trim_start().starts_with(['{', '[']) => {
+            if let Ok(inner) = serde_json::from_str::<Value>(text) {
+                collect_tools(&inner, out);
             }
         }
         _ => {}
@@ -556,6 +581,24 @@ pub fn schema_from_tools(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn tools_are_found_in_every_envelope_the_importer_reads() {
+        let list = r#"{"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"search","inputSchema":{"type":"object"}}]}}"#;
+        let quoted = serde_json::to_string(list).expect("quote");
+        let logs = [
+            format!(r#"{{"seq":2,"t":1772359200.5,"dir":"s2c","msg":{list}}}"#),
+            format!(r#"{{"ts":"2026-01-01T00:00:00Z","data":{list}}}"#),
+            format!(r#"{{"ts":"2026-01-01T00:00:00Z","body":{quoted}}}"#),
+            format!(r#"{{"timestamp":"2026-01-01T00:00:00Z","message":{quoted}}}"#),
+        ];
+        for log in logs {
+            let text = format!("{log}\n{{\"type\":\"summary\"}}\n");
+            let tools = tools_from_text(&text).unwrap_or_else(|e| panic!("{log}: {e}"));
+            assert_eq!(tools.len(), 1, "{log}");
+            assert_eq!(tools[0]["name"], "search");
+        }
+    }
 
     #[test]
     fn edge_cases_type_or_are_noted() {

@@ -12,12 +12,17 @@
 //! yield), `sink` (what a reader hands its caller, and why a read fails),
 //! `spans` (span trees to tool calls), `span_ctx` (one streamed document
 //! element's context), `jaeger`, `otlp` (the span-document driver), `mcp`,
-//! `format` (detection), `read` (the driver over every format); above
+//! `format` (detection), `read` (the driver over every format),
+//! `looks_like` (what an unreadable file looks like instead); above
 //! them this module (the [`Mapping`]), `profile`, `preview`, `mcp_schema`.
 
+pub mod claude_code;
+pub mod codex;
+mod events;
 pub mod format;
 mod item;
 mod jaeger;
+pub mod looks_like;
 mod otlp;
 pub mod read;
 mod sink;
@@ -36,14 +41,22 @@ use crate::trace::TraceRecord;
 use serde_json::Map;
 
 pub mod mcp;
+pub mod mcp_claude;
 pub mod mcp_schema;
 pub mod preview;
 pub mod profile;
+pub mod toolhive;
 
 /// Turns a recorded tool call into a trace record (a mapping profile).
 pub trait Mapping: Send + Sync {
     /// The record for `call`, or why it cannot be mapped.
     fn to_record(&self, call: &ToolCall) -> Result<TraceRecord, String>;
+
+    /// What this mapping is, as recorded with a trace set it made
+    /// (`{"name": ..., "origin": ..., "digest": ...}`).
+    fn describe(&self) -> serde_json::Value {
+        serde_json::json!({ "name": "custom" })
+    }
 }
 
 /// The plainest mapping, used until a profile is chosen: the agent as
@@ -53,6 +66,10 @@ pub trait Mapping: Send + Sync {
 pub struct PlainMapping;
 
 impl Mapping for PlainMapping {
+    fn describe(&self) -> serde_json::Value {
+        serde_json::json!({ "name": "plain" })
+    }
+
     fn to_record(&self, call: &ToolCall) -> Result<TraceRecord, String> {
         let args = match &call.args {
             Some(v) => {

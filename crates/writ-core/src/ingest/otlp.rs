@@ -48,6 +48,7 @@ pub(crate) fn read_spans<R: BufRead>(
                 sink: &mut *sink,
                 bytes: read,
                 stopped: false,
+                cut_note: None,
             };
             let r = match format {
                 Format::Jaeger => Ok(false),
@@ -94,6 +95,7 @@ pub(crate) fn read_spans<R: BufRead>(
                 sink: &mut *sink,
                 bytes: 0,
                 stopped: false,
+                cut_note: None,
             };
             let r = DocSeed(&mut ctx).deserialize(&mut de);
             if ctx.stopped {
@@ -109,10 +111,16 @@ pub(crate) fn read_spans<R: BufRead>(
                         path: None,
                     },
                     column: Some(e.column().max(1)),
-                    message: format!(
-                        "{} (the document is cut short or not valid JSON; the spans before this point were read)",
-                        clean(&e)
-                    ),
+                    message: match ctx.cut_note.take() {
+                        Some(note) => format!(
+                            "{} (the document is cut short or not valid JSON here; {note})",
+                            clean(&e)
+                        ),
+                        None => format!(
+                            "{} (the document is cut short or not valid JSON here; the spans of the elements before this point were read)",
+                            clean(&e)
+                        ),
+                    },
                 };
                 ext.bad_input(err, pos.bytes.get(), sink)
                     .map_err(|Stop| IngestError::Stopped)?;
@@ -204,11 +212,21 @@ impl<'de> Visitor<'de> for ArraySeed<'_, '_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut i = 0usize;
-        while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
+        loop {
             let path = format!("$.{}[{i}]", self.key);
-            match self.ctx.format {
-                Format::Jaeger => super::jaeger::trace(self.ctx, raw.get(), &path)?,
-                _ => batch(self.ctx, raw.get(), &path)?,
+            if self.ctx.format == Format::Jaeger {
+                let seed = super::jaeger::TraceSeed {
+                    ctx: &mut *self.ctx,
+                    path,
+                };
+                if seq.next_element_seed(seed)?.is_none() {
+                    break;
+                }
+            } else {
+                let Some(raw) = seq.next_element::<Box<RawValue>>()? else {
+                    break;
+                };
+                batch(self.ctx, raw.get(), &path)?;
             }
             i += 1;
         }

@@ -48,6 +48,11 @@
 //! [identities]                   # recorded identity → inventory identity
 //! "kagent-helm-agent" = "spiffe://acme.example/agents/helm"
 //!
+//! [tools.create_issue]           # one tool's own mapping, over the rules above
+//! action = "open_ticket"         # its action id (a format, like [action].format)
+//! resource = { type = "Repo", id = "{args.repo}" }
+//! context = { title = "args.title" }   # set after [context], overwriting it
+//!
 //! [options]
 //! numbers = "as-recorded"        # or "decimal": fractional numbers → decimal("…"),
 //!                                # or "all-decimal": every number → decimal
@@ -57,7 +62,7 @@
 //!
 //! Sources: `agent`, `user`, `tool`, `call_id`, `tool_type`, `trace_id`,
 //! `span_id`, `ts`, `args` (all arguments), `args.<path>` (an argument, dots
-//! descend into objects), `attr.<key>` (an attribute, the key taken whole:
+//! descend into objects; `arg.<path>` is the same), `attr.<key>` (an attribute, the key taken whole:
 //! `attr.gen_ai.agent.id`), `var.<name>`, and `=text` (a literal).
 
 use super::{Mapping, ToolCall};
@@ -130,7 +135,11 @@ impl Source {
         if text == "args" {
             return Ok(Source::Args);
         }
-        if let Some(p) = text.strip_prefix("args.") {
+        // `arg.<name>` reads as `args.<name>` (one argument).
+        if let Some(p) = text
+            .strip_prefix("args.")
+            .or_else(|| text.strip_prefix("arg."))
+        {
             if p.is_empty() || p.split('.').any(str::is_empty) {
                 return Err(format!(
                     "`{text}`: an argument path needs names between the dots"
@@ -229,6 +238,8 @@ pub struct Profile {
     pub description: String,
     /// Where it came from (`builtin:<name>` or a path).
     pub origin: String,
+    /// The SHA-256 of its text (tells two versions of a profile apart).
+    pub digest: String,
     principal_from: Vec<Source>,
     principal_type: Option<String>,
     user_from: Vec<Source>,
@@ -242,6 +253,7 @@ pub struct Profile {
     identities: BTreeMap<String, String>,
     numbers: NumberMode,
     complex_args: ComplexArgs,
+    tools: BTreeMap<String, ToolRule>,
 }
 
 #[derive(Deserialize)]
@@ -263,6 +275,30 @@ struct RawProfile {
     #[serde(default)]
     identities: BTreeMap<String, String>,
     options: Option<RawOptions>,
+    #[serde(default)]
+    tools: BTreeMap<String, RawTool>,
+}
+
+/// One tool's own mapping (`[tools.<name>]`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTool {
+    action: Option<Spanned<String>>,
+    resource: Option<RawResource>,
+    #[serde(default)]
+    context: BTreeMap<String, Spanned<toml::Value>>,
+}
+
+/// A tool's own mapping: what overrides the profile's general rules for
+/// calls of that tool.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ToolRule {
+    /// The action id (a format string), instead of `[action]`'s.
+    action: Option<String>,
+    /// The resource (type, id format), instead of `[resource]`.
+    resource: Option<(String, String)>,
+    /// Context attributes set after the general ones (overwriting them).
+    context: Vec<(String, Vec<Source>)>,
 }
 
 #[derive(Deserialize)]
@@ -500,6 +536,7 @@ impl Profile {
             name: "writ".into(),
             description: String::new(),
             origin: "builtin:writ".into(),
+            digest: String::new(),
             principal_from: vec![Source::Field("agent".into())],
             principal_type: None,
             user_from: vec![Source::Field("user".into())],
@@ -513,6 +550,7 @@ impl Profile {
             identities: BTreeMap::new(),
             numbers: NumberMode::AsRecorded,
             complex_args: ComplexArgs::Keep,
+            tools: BTreeMap::new(),
         })
     }
 
@@ -657,6 +695,35 @@ impl Profile {
                 value,
             });
         }
+        let mut tools = BTreeMap::new();
+        for (tool, rule) in &raw.tools {
+            let action = match &rule.action {
+                Some(f) => {
+                    cx.check_format(f, &vars)?;
+                    Some(f.get_ref().clone())
+                }
+                None => None,
+            };
+            let resource = match &rule.resource {
+                Some(r) => {
+                    cx.check_format(&r.id, &vars)?;
+                    Some((cx.entity_type(&r.ty)?, r.id.get_ref().clone()))
+                }
+                None => None,
+            };
+            let mut context = Vec::new();
+            for (name, v) in &rule.context {
+                context.push((name.clone(), cx.sources(v)?));
+            }
+            tools.insert(
+                tool.clone(),
+                ToolRule {
+                    action,
+                    resource,
+                    context,
+                },
+            );
+        }
         let options = raw.options.unwrap_or(RawOptions {
             numbers: NumberMode::AsRecorded,
             complex_args: ComplexArgs::Keep,
@@ -670,6 +737,7 @@ impl Profile {
             }),
             description: raw.description,
             origin: shown.to_string(),
+            digest: writ_base::sha256_hex(text.as_bytes()),
             principal_from,
             principal_type,
             user_from,
@@ -683,6 +751,7 @@ impl Profile {
             identities: raw.identities,
             numbers: options.numbers,
             complex_args: options.complex_args,
+            tools,
         })
     }
 
@@ -837,6 +906,10 @@ fn uid_text(ty: &str, id: &str) -> String {
 }
 
 impl Mapping for Profile {
+    fn describe(&self) -> Value {
+        serde_json::json!({ "name": self.name, "origin": self.origin, "digest": self.digest })
+    }
+
     fn to_record(&self, call: &ToolCall) -> Result<TraceRecord, String> {
         let identity = self.text(call, &self.principal_from).ok_or_else(|| {
             format!(
@@ -856,16 +929,25 @@ impl Mapping for Profile {
                 describe(&self.action_from)
             )
         })?;
-        let id = match (&self.action_format, &self.action_unless_contains) {
-            (Some(_), Some(sep)) if base.contains(sep.as_str()) => base,
-            (Some(f), _) => self.render(call, f, "action")?,
-            (None, _) => base,
+        let tool_rule = self.tools.get(&call.tool);
+        let id = match (
+            tool_rule.and_then(|r| r.action.as_ref()),
+            &self.action_format,
+            &self.action_unless_contains,
+        ) {
+            (Some(f), _, _) => self.render(call, f, "action")?,
+            (None, Some(_), Some(sep)) if base.contains(sep.as_str()) => base,
+            (None, Some(f), _) => self.render(call, f, "action")?,
+            (None, None, _) => base,
         };
         let action = match &self.action_type {
             Some(ty) => uid_text(ty, &id),
             None => id,
         };
-        let resource = match &self.resource {
+        let resource = match tool_rule
+            .and_then(|r| r.resource.as_ref())
+            .or(self.resource.as_ref())
+        {
             Some((ty, f)) => Some(ResourceRef {
                 ty: ty.clone(),
                 id: self.render(call, f, "resource id")?,
@@ -912,6 +994,15 @@ impl Mapping for Profile {
                 ContextRule::Constant { name, value } => {
                     context.insert(name.clone(), value.clone());
                 }
+            }
+        }
+        for (name, from) in tool_rule.map(|r| r.context.as_slice()).unwrap_or_default() {
+            if let Some(v) = self.first(call, from, 0) {
+                context.insert(
+                    name.clone(),
+                    self.convert(v)
+                        .map_err(|e| format!("tools.{}.context.{name}: {e}", call.tool))?,
+                );
             }
         }
         let args = match &call.args {
@@ -967,6 +1058,7 @@ mod tests {
             ts: "2026-03-01T10:00:00Z".into(),
             agent: Some("kagent-helm-agent".into()),
             user: Some("alice".into()),
+            user_key: Some("claims.sub".into()),
             tool: tool.into(),
             call_id: Some("7".into()),
             tool_type: None,
@@ -1084,5 +1176,59 @@ numbers = "decimal"
         c.agent = None;
         let e = p.to_record(&c).expect_err("no agent");
         assert!(e.contains("no agent identity"), "{e}");
+    }
+
+    #[test]
+    fn a_tools_table_maps_each_tool_its_own_way() {
+        let text = r#"
+name = "repos"
+[action]
+from = "tool"
+[resource]
+type = "Tool"
+id = "{tool}"
+[context]
+"arg_*" = "args.*"
+[tools.create_issue]
+action = "open_ticket"
+resource = { type = "Repo", id = "{arg.repo}" }
+context = { title = "args.title", arg_repo = "=hidden" }
+[tools.lookup]
+context = { who = ["args.user", "user"] }
+"#;
+        let p = Profile::parse("p.toml", text).expect("parses");
+        let r = p
+            .to_record(&call("create_issue", json!({"repo": "web", "title": "T"})))
+            .expect("maps");
+        assert_eq!(r.action, "open_ticket");
+        assert_eq!(
+            r.resource.as_ref().map(|x| (x.ty.as_str(), x.id.as_str())),
+            Some(("Repo", "web"))
+        );
+        assert_eq!(r.context["title"], "T");
+        assert_eq!(
+            r.context["arg_repo"], "hidden",
+            "the tool's rule comes last"
+        );
+        // Another tool keeps the general rules, plus its own context.
+        let r = p.to_record(&call("lookup", json!({"q": 1}))).expect("maps");
+        assert_eq!(r.action, "lookup");
+        assert_eq!(r.resource.as_ref().map(|x| x.id.as_str()), Some("lookup"));
+        assert_eq!(r.context["who"], "alice");
+        assert_eq!(r.context["arg_q"], 1);
+        // A tool's resource needs its argument: a located problem per call.
+        let e = p
+            .to_record(&call("create_issue", json!({"title": "T"})))
+            .expect_err("no repo");
+        assert!(e.contains("{arg.repo}"), "{e}");
+        // Errors in the table are located.
+        let e = Profile::parse("p.toml", "[tools.x]\nactoin = \"y\"\n").expect_err("unknown key");
+        assert_eq!(e.line, Some(2), "{e}");
+        let e = Profile::parse(
+            "p.toml",
+            "[tools.x]\nresource = { type = \"9x\", id = \"a\" }\n",
+        )
+        .expect_err("bad type");
+        assert!(e.message.contains("not a Cedar entity type"), "{e}");
     }
 }

@@ -41,6 +41,22 @@ pub fn read_items<R: BufRead>(
         }
         Format::McpJsonRpc => read_mcp(input, super::mcp::McpFormat::JsonRpcLog, sink)?,
         Format::McpCassette => read_mcp(input, super::mcp::McpFormat::Cassette, sink)?,
+        Format::ClaudeMcpLog => read_mcp(input, super::mcp::McpFormat::ClaudeLog, sink)?,
+        Format::ToolhiveAudit => {
+            super::events::read_events(input, format, &mut super::toolhive::ToolhiveAudit, sink)?
+        }
+        Format::ClaudeCode => super::events::read_events(
+            input,
+            format,
+            &mut super::claude_code::ClaudeCode::default(),
+            sink,
+        )?,
+        Format::CodexExec => super::events::read_events(
+            input,
+            format,
+            &mut super::codex::CodexExec::default(),
+            sink,
+        )?,
     };
     Ok((format, counts))
 }

@@ -37,11 +37,24 @@ pub(crate) struct Ctx<'c> {
     /// Bytes read, in JSON Lines mode.
     pub bytes: u64,
     pub stopped: bool,
+    /// What was kept of an element the input ended inside (a cut file),
+    /// for the error that reports the cut.
+    pub cut_note: Option<String>,
 }
 
 impl Ctx<'_> {
     pub(crate) fn bytes(&self) -> u64 {
         self.pos.as_ref().map_or(self.bytes, |p| p.bytes.get())
+    }
+
+    /// The line being read: the JSON Lines line, or in a document the
+    /// reader's current line.
+    pub(crate) fn current_line(&self) -> Option<usize> {
+        match (&self.pos, self.line) {
+            (_, Some(l)) => Some(l),
+            (Some(p), None) => Some(p.line().max(1)),
+            _ => None,
+        }
     }
 
     /// The line where an element whose text is `raw` starts (document

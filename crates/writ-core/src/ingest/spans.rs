@@ -39,6 +39,21 @@ pub const ARGUMENT_KEYS: [&str; 4] = [
     "tool_arguments",
 ];
 
+/// Attributes that name the user an agent acts for in common agent
+/// frameworks, tried (in this order) after `enduser.id`, `user.id` and any
+/// configured key: kagent, Langfuse, Traceloop (OpenLLMetry) association
+/// properties, the Vercel AI SDK's telemetry metadata, and plain keys.
+pub const KNOWN_USER_KEYS: [&str; 8] = [
+    "kagent.user_id",
+    "langfuse.user.id",
+    "traceloop.association.properties.user_id",
+    "ai.telemetry.metadata.userId",
+    "gen_ai.user.id",
+    "app.user.id",
+    "user_id",
+    "userId",
+];
+
 /// Skip reason: a span that is not a tool call.
 pub const NOT_A_TOOL_CALL: &str = "not a tool call";
 /// Skip reason: an MCP span for a call already counted.
@@ -70,9 +85,12 @@ pub(crate) struct Span {
 struct Meta {
     /// The parent's key ([`span_key`]).
     parent: Option<u64>,
-    /// The agent, when this span is an `invoke_agent` span naming one.
-    agent: Option<Box<str>>,
-    user: Option<Box<str>>,
+    /// The agent, when this span is an `invoke_agent` span naming one:
+    /// the attribute it was recorded under and its value.
+    agent: Option<(&'static str, Box<str>)>,
+    /// The user: the index of its key in the extractor's `user_keys`, and
+    /// its value.
+    user: Option<(usize, Box<str>)>,
     /// The tool, when this span is a tool call.
     tool: Option<Box<str>>,
 }
@@ -131,8 +149,71 @@ fn text_or_number(attrs: &Map<String, Value>, key: &str) -> Option<String> {
     }
 }
 
+/// The attributes naming an agent, in the order they are tried: the
+/// GenAI conventions', then OpenInference's `agent.name`.
+const AGENT_KEYS: [&str; 3] = ["gen_ai.agent.id", "gen_ai.agent.name", "agent.name"];
+
+/// What kind of span this is in the instrumentation conventions besides
+/// the GenAI ones: OpenInference (`openinference.span.kind`, upper case)
+/// and OpenLLMetry / Traceloop (`traceloop.span.kind`, lower case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SpanKind {
+    /// A tool's execution.
+    Tool,
+    /// An agent's run.
+    Agent,
+    /// Anything else.
+    Other,
+}
+
+fn span_kind(attrs: &Map<String, Value>) -> SpanKind {
+    match (
+        text(attrs, "openinference.span.kind"),
+        text(attrs, "traceloop.span.kind"),
+    ) {
+        (Some("TOOL"), _) | (_, Some("tool")) => SpanKind::Tool,
+        (Some("AGENT"), _) | (_, Some("agent")) => SpanKind::Agent,
+        _ => SpanKind::Other,
+    }
+}
+
+/// The agent an agent span names: the GenAI or OpenInference keys, else a
+/// Traceloop agent span's entity name.
+fn agent_span_agent(attrs: &Map<String, Value>) -> Option<(&'static str, &str)> {
+    agent_with_key(attrs).or_else(|| {
+        (text(attrs, "traceloop.span.kind") == Some("agent"))
+            .then(|| text(attrs, "traceloop.entity.name").map(|a| ("traceloop.entity.name", a)))
+            .flatten()
+    })
+}
+
+/// A Traceloop tool's input (`{"args": [...], "kwargs": {...}}`, as its
+/// Python decorators write it): the keyword arguments when there are no
+/// positional ones, else the whole object.
+fn traceloop_arguments(attrs: &Map<String, Value>) -> Option<Value> {
+    let input = match attrs.get("traceloop.entity.input")? {
+        Value::String(s) => serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.clone())),
+        other => other.clone(),
+    };
+    let positional_empty = input
+        .get("args")
+        .and_then(Value::as_array)
+        .is_none_or(Vec::is_empty);
+    match input.get("kwargs") {
+        Some(kwargs @ Value::Object(_)) if positional_empty => Some(kwargs.clone()),
+        _ => Some(input),
+    }
+}
+
 fn agent_of(attrs: &Map<String, Value>) -> Option<&str> {
-    text(attrs, "gen_ai.agent.id").or_else(|| text(attrs, "gen_ai.agent.name"))
+    agent_with_key(attrs).map(|(_, a)| a)
+}
+
+/// The agent a span names and the attribute it is recorded under.
+fn agent_with_key(attrs: &Map<String, Value>) -> Option<(&'static str, &str)> {
+    AGENT_KEYS
+        .iter()
+        .find_map(|k| text(attrs, k).map(|a| (*k, a)))
 }
 
 /// `2026-04-30T13:17:35.632028200Z` from nanoseconds since the epoch.
@@ -151,10 +232,15 @@ pub fn arguments(attrs: &Map<String, Value>) -> Option<Value> {
 }
 
 impl Extractor {
-    /// An extractor trying `user_keys` after `enduser.id` and `user.id`.
+    /// An extractor trying `user_keys` after `enduser.id` and `user.id`,
+    /// then [`KNOWN_USER_KEYS`].
     pub fn new(user_keys: &[String]) -> Self {
         let mut keys = vec!["enduser.id".to_string(), "user.id".to_string()];
-        keys.extend(user_keys.iter().cloned());
+        for k in user_keys.iter().map(String::as_str).chain(KNOWN_USER_KEYS) {
+            if !keys.iter().any(|have| have == k) {
+                keys.push(k.to_string());
+            }
+        }
         Extractor {
             user_keys: keys,
             index: FxHashMap::default(),
@@ -166,8 +252,12 @@ impl Extractor {
         }
     }
 
-    fn user_of(&self, attrs: &Map<String, Value>) -> Option<String> {
-        self.user_keys.iter().find_map(|k| text_or_number(attrs, k))
+    /// The user named in `attrs`: the index of the key found and its value.
+    fn user_of(&self, attrs: &Map<String, Value>) -> Option<(usize, String)> {
+        self.user_keys
+            .iter()
+            .enumerate()
+            .find_map(|(i, k)| text_or_number(attrs, k).map(|u| (i, u)))
     }
 
     /// Counts a span that could not be read and passes the error on.
@@ -223,18 +313,28 @@ impl Extractor {
             return Ok(());
         }
         let op = text(&span.attrs, "gen_ai.operation.name");
-        let is_agent_span = op == Some("invoke_agent") || span.name.starts_with("invoke_agent");
+        let kind = span_kind(&span.attrs);
+        let is_agent_span = op == Some("invoke_agent")
+            || span.name.starts_with("invoke_agent")
+            || kind == SpanKind::Agent;
         let mcp = text(&span.attrs, "mcp.method.name") == Some("tools/call");
         let execute = op == Some("execute_tool")
             || span.name == "execute_tool"
-            || span.name.starts_with("execute_tool ");
+            || span.name.starts_with("execute_tool ")
+            || kind == SpanKind::Tool;
         let tool = if execute || mcp {
-            text(&span.attrs, "gen_ai.tool.name")
+            ["gen_ai.tool.name", "tool.name", "traceloop.entity.name"]
+                .iter()
+                .find_map(|k| text(&span.attrs, k))
                 .map(str::to_string)
                 .or_else(|| {
                     let prefix = if mcp { "tools/call " } else { "execute_tool " };
                     span.name
                         .strip_prefix(prefix)
+                        .or_else(|| {
+                            (kind == SpanKind::Tool)
+                                .then(|| span.name.strip_suffix(".tool").unwrap_or(&span.name))
+                        })
                         .map(str::trim)
                         .filter(|s| !s.is_empty())
                         .map(str::to_string)
@@ -251,11 +351,17 @@ impl Extractor {
                     .as_deref()
                     .map(|p| span_key(&span.trace_id, p)),
                 agent: if is_agent_span {
-                    agent_of(&span.attrs).map(Into::into)
+                    agent_span_agent(&span.attrs)
+                        .map(|(k, a)| (k, a.into()))
+                        .or_else(|| {
+                            // An OpenInference agent span named for its agent.
+                            (kind == SpanKind::Agent && !span.name.is_empty())
+                                .then(|| ("agent.name", span.name.as_str().into()))
+                        })
                 } else {
                     None
                 },
-                user: user.as_deref().map(Into::into),
+                user: user.as_ref().map(|(i, u)| (*i, u.as_str().into())),
                 tool: tool.as_deref().map(Into::into),
             },
         );
@@ -284,17 +390,24 @@ impl Extractor {
         };
         let failed = span.error || span.attrs.contains_key("error.type");
         let agent = agent_of(&span.attrs).map(str::to_string);
-        let call_id = text_or_number(&span.attrs, "gen_ai.tool.call.id");
+        let call_id = ["gen_ai.tool.call.id", "tool.id", "tool_call.id"]
+            .iter()
+            .find_map(|k| text_or_number(&span.attrs, k));
         let tool_type = text(&span.attrs, "gen_ai.tool.type").map(str::to_string);
-        let args = arguments(&span.attrs);
+        let args = arguments(&span.attrs).or_else(|| traceloop_arguments(&span.attrs));
         let rpc_id = text_or_number(&span.attrs, "jsonrpc.request.id");
         let mut attributes = (*span.resource).clone();
         attributes.extend(span.attrs);
+        let (user_key, user) = match user {
+            Some((i, u)) => (self.user_keys.get(i).cloned(), Some(u)),
+            None => (None, None),
+        };
         let call = ToolCall {
             location: span.location.clone(),
             ts,
             agent,
             user,
+            user_key,
             tool,
             call_id,
             tool_type,
@@ -387,10 +500,10 @@ impl Extractor {
                 break;
             };
             if agent_from_ancestor.is_none() {
-                agent_from_ancestor = meta.agent.as_deref().map(str::to_string);
+                agent_from_ancestor = meta.agent.as_ref().map(|(k, a)| (*k, a.to_string()));
             }
             if user_from_ancestor.is_none() {
-                user_from_ancestor = meta.user.as_deref().map(str::to_string);
+                user_from_ancestor = meta.user.as_ref().map(|(i, u)| (*i, u.to_string()));
             }
             if meta.tool.as_deref() == Some(p.call.tool.as_str()) {
                 nested_in_same_call = true;
@@ -418,10 +531,12 @@ impl Extractor {
             return Ok(());
         }
         if p.call.agent.is_none() {
-            if let Some(a) = agent_from_ancestor {
+            if let Some((key, a)) = agent_from_ancestor {
+                // Under the key the ancestor recorded it with.
                 p.call
                     .attributes
-                    .insert("gen_ai.agent.id".into(), Value::String(a.clone()));
+                    .entry(key)
+                    .or_insert_with(|| Value::String(a.clone()));
                 p.call.agent = Some(a);
             } else {
                 p.call.agent = agent_of(&p.resource)
@@ -430,7 +545,10 @@ impl Extractor {
             }
         }
         if p.call.user.is_none() {
-            p.call.user = user_from_ancestor.or_else(|| self.user_of(&p.resource));
+            if let Some((i, u)) = user_from_ancestor.or_else(|| self.user_of(&p.resource)) {
+                p.call.user_key = self.user_keys.get(i).cloned();
+                p.call.user = Some(u);
+            }
         }
         self.counts.actions += 1;
         sink(Out {
