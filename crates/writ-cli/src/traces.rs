@@ -15,7 +15,9 @@ pub enum TracesCommand {
     Preview(crate::preview::PreviewArgs),
     /// Import a trace file as a trace set (all of it or nothing): Writ's
     /// native traces or decision logs, OTLP/JSON, Tempo or Jaeger exports,
-    /// MCP JSON-RPC logs or cassettes (see docs/trace-import.md).
+    /// MCP JSON-RPC logs or cassettes, Claude Desktop MCP logs, ToolHive
+    /// audit logs, Claude Code and Codex transcripts (see
+    /// docs/trace-import.md).
     Import {
         /// The trace file.
         file: PathBuf,
@@ -23,7 +25,8 @@ pub enum TracesCommand {
         #[arg(long)]
         name: Option<String>,
         /// The file's format: auto (detected from its first bytes), native,
-        /// decision-log, otlp, tempo, jaeger, mcp-jsonrpc or mcp-cassette.
+        /// decision-log, otlp, tempo, jaeger, mcp-jsonrpc, mcp-cassette,
+        /// claude-mcp-log, toolhive-audit, claude-code or codex-exec.
         #[arg(long, default_value = "auto")]
         format: String,
         /// The mapping profile turning tool calls into requests: a built-in
@@ -35,6 +38,32 @@ pub enum TracesCommand {
         /// tried after enduser.id and user.id (e.g. kagent.user_id); repeatable.
         #[arg(long = "user-attribute", value_name = "KEY")]
         user_attributes: Vec<AttributeKey>,
+        /// Store the set even if no action could be read from the file
+        /// (by default such an import fails and stores nothing).
+        #[arg(long)]
+        allow_empty: bool,
+    },
+    /// Make a new trace set from the tool calls an earlier import kept,
+    /// mapped with another profile (and user attribute), without the file.
+    Remap {
+        /// The trace set (id or name) whose calls to map again.
+        set: String,
+        /// The mapping profile: a built-in name or a TOML file.
+        #[arg(long)]
+        profile: String,
+        /// An attribute of each call naming the user, tried before the user
+        /// found at import (e.g. kagent.user_id); repeatable.
+        #[arg(long = "user-attribute", value_name = "KEY")]
+        user_attributes: Vec<AttributeKey>,
+        /// A name for the new set (default: `<set>-<profile>`).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Remove a trace set; refused while a run, review round, suite or
+    /// re-mapped set refers to it.
+    Remove {
+        /// Trace set id or name.
+        set: String,
     },
     /// List trace sets.
     List,
@@ -100,7 +129,19 @@ fn import_options(
             user_attributes: user_attributes.into_iter().map(String::from).collect(),
         },
         mapping,
+        allow_empty: false,
     })
+}
+
+/// Says how many recorded calls an import kept for `writ traces remap`.
+fn print_calls_kept(kept: &writ_store::traces::CallsKept) {
+    if kept.calls > 0 {
+        println!(
+            "kept {} recorded tool call(s) for `writ traces remap` ({} in the workspace)",
+            kept.calls,
+            indicatif::HumanBytes(kept.bytes)
+        );
+    }
 }
 
 /// Runs a traces subcommand.
@@ -118,8 +159,10 @@ pub fn traces(cmd: TracesCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
             format,
             profile,
             user_attributes,
+            allow_empty,
         } => {
-            let opts = import_options(&format, profile.as_deref(), user_attributes)?;
+            let mut opts = import_options(&format, profile.as_deref(), user_attributes)?;
+            opts.allow_empty = allow_empty;
             let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
             let bar = progress_bar(size);
             let never = std::sync::atomic::AtomicBool::new(false);
@@ -132,8 +175,16 @@ pub fn traces(cmd: TracesCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
                 &never,
             );
             bar.finish_and_clear();
-            let report = report?;
-            crate::output::report_bad_lines(&file, &report.errors);
+            let report = match report {
+                Err(e @ writ_store::StoreError::NothingToImport { .. }) => {
+                    anyhow::bail!(
+                        "{}: {e}\n  = help: name the format with --format if it was detected wrongly, or keep an empty set with --allow-empty",
+                        file.display()
+                    )
+                }
+                other => other?,
+            };
+            crate::output::report_bad_items(&file, report.format, &report.errors);
             println!(
                 "imported trace set {} `{}`: {} action(s), {} malformed line(s) reported and kept with the set",
                 report.set.id, report.set.name, report.set.actions, report.set.bad_lines
@@ -147,6 +198,45 @@ pub fn traces(cmd: TracesCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
             for (reason, n) in &c.skipped {
                 println!("  skipped {n:>8}  {reason}");
             }
+            print_calls_kept(&report.calls_kept);
+        }
+        TracesCommand::Remap {
+            set,
+            profile,
+            user_attributes,
+            name,
+        } => {
+            let opts = writ_store::traces::RemapOptions {
+                mapping: std::sync::Arc::new(writ_core::ingest::profile::Profile::resolve(
+                    &profile,
+                )?),
+                user_attributes: user_attributes.into_iter().map(String::from).collect(),
+            };
+            let report = ws.remap_trace_set(&set, name.as_deref(), &g.actor(), &opts)?;
+            for e in &report.errors {
+                eprintln!(
+                    "error[trace-call]: item {}: {}",
+                    e.line,
+                    crate::replay::esc(&e.message)
+                );
+            }
+            println!(
+                "trace set {} `{}`: {} action(s) mapped from {} recorded call(s) of `{}`, {} could not be mapped",
+                report.set.id,
+                report.set.name,
+                report.set.actions,
+                report.counts.read,
+                set,
+                report.set.bad_lines
+            );
+        }
+        TracesCommand::Remove { set } => {
+            let info = ws.trace_set(&set)?;
+            ws.remove_trace_set(&set, &g.actor())?;
+            println!(
+                "removed trace set {} `{}` ({} action(s))",
+                info.id, info.name, info.actions
+            );
         }
         // Handled above, before the workspace is opened.
         TracesCommand::Preview(a) => return crate::preview::run(a, g),

@@ -170,3 +170,53 @@ fn real_jaeger_and_tempo_exports_import_the_helm_call_with_its_user() {
         "{err}"
     );
 }
+
+#[test]
+fn an_import_of_nothing_fails_stores_nothing_and_allow_empty_keeps_it() {
+    let ws = SampleWorkspace::sample();
+    let before = ok(ws.by("alice", &["traces", "list"]));
+    // A Claude Desktop log read as a JSON-RPC log: 3 of 3 malformed.
+    let log = (1..=3)
+        .map(|i| format!("2026-03-02T09:15:0{i}.000Z [github] [info] Message from client: {{\"jsonrpc\":\"2.0\",\"id\":{i},\"method\":\"tools/call\",\"params\":{{\"name\":\"t\"}}}}\n"))
+        .collect::<String>();
+    std::fs::write(ws.path("mcp.log"), &log).expect("write");
+    let args = ["traces", "import", "mcp.log", "--format", "mcp-jsonrpc"];
+    let (out, err) = fails(ws.by("alice", &args));
+    assert!(err.contains("mcp.log: nothing to import"), "{err}");
+    assert!(err.contains("3 of 3 item(s) malformed"), "{err}");
+    assert!(err.contains("--format claude-mcp-log"), "{err}");
+    assert!(err.contains("--allow-empty"), "{err}");
+    assert!(!out.contains("imported"), "{out}");
+    assert_eq!(ok(ws.by("alice", &["traces", "list"])), before);
+    // Detected, the same file is read as what it is.
+    let imported = ok(ws.by(
+        "alice",
+        &["traces", "import", "mcp.log", "--name", "claude"],
+    ));
+    assert!(
+        imported.contains("`claude`: 3 action(s), 0 malformed"),
+        "{imported}"
+    );
+    assert!(imported.contains("format claude-mcp-log"), "{imported}");
+    // --allow-empty keeps an empty set, its bad lines with it.
+    std::fs::write(ws.path("copy.log"), format!("{log}\n")).expect("write");
+    let o = ws.by(
+        "alice",
+        &[
+            "traces",
+            "import",
+            "copy.log",
+            "--format",
+            "mcp-jsonrpc",
+            "--allow-empty",
+        ],
+    );
+    let (kept, err) = (stdout(&o), stderr(&o));
+    assert!(o.status.success(), "{kept}{err}");
+    assert!(kept.contains(": 0 action(s), 3 malformed"), "{kept}");
+    // Each bad item points to the document of the format it was read as.
+    assert!(
+        err.contains("the mcp-jsonrpc format is described in docs/trace-import.md"),
+        "{err}"
+    );
+}

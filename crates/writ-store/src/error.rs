@@ -189,6 +189,38 @@ pub enum StoreError {
         /// Why.
         source: writ_core::ingest::IngestError,
     },
+    /// An import read nothing it could store (every item malformed, or no
+    /// tool call at all); nothing was stored. The caller says how to keep
+    /// an empty set anyway (`--allow-empty`).
+    #[error("{}", nothing_to_import(format, *read, *malformed, skipped, looks_like.as_deref(), first_problem.as_deref()))]
+    NothingToImport {
+        /// The format the file was read as.
+        format: writ_core::ingest::Format,
+        /// Items (spans, messages, lines) read.
+        read: u64,
+        /// Items that could not be read or mapped.
+        malformed: u64,
+        /// Items skipped, by reason.
+        skipped: std::collections::BTreeMap<String, u64>,
+        /// What the file looks like instead, when that says more.
+        looks_like: Option<String>,
+        /// The first malformed item, located (`line 3, column 1: ...`).
+        first_problem: Option<String>,
+    },
+    /// A set to re-map kept no recorded tool calls.
+    #[error("trace set `{set}` kept no recorded tool calls (it holds native records or a decision log, or was imported by an older Writ): import its file again with --profile instead")]
+    NoCallsToRemap {
+        /// The set's name.
+        set: String,
+    },
+    /// A trace set that something still refers to cannot be removed.
+    #[error("trace set `{name}` is kept: {} refer(s) to it ({}); review evidence is never destroyed", uses.len(), uses.join(", "))]
+    TraceSetInUse {
+        /// The set's name.
+        name: String,
+        /// What refers to it.
+        uses: Vec<String>,
+    },
     /// A value could not be encoded as JSON to be stored or queried.
     #[error("cannot record {what}: {source}")]
     Encode {
@@ -298,3 +330,41 @@ impl From<rusqlite::Error> for StoreError {
 
 /// The store's result type.
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The text of [`StoreError::NothingToImport`].
+fn nothing_to_import(
+    format: &writ_core::ingest::Format,
+    read: u64,
+    malformed: u64,
+    skipped: &std::collections::BTreeMap<String, u64>,
+    looks_like: Option<&str>,
+    first_problem: Option<&str>,
+) -> String {
+    let mut text = format!("nothing to import: read as {format}, ");
+    if read == 0 && malformed == 0 {
+        text.push_str("the file holds no items");
+    } else if malformed > 0 && malformed >= read {
+        text.push_str(&format!("{malformed} of {read} item(s) malformed"));
+    } else {
+        let reasons: Vec<String> = skipped
+            .iter()
+            .map(|(reason, n)| format!("{n} {reason}"))
+            .collect();
+        text.push_str(&format!(
+            "{read} item(s), none of them an action to store ({})",
+            if reasons.is_empty() {
+                "nothing skipped".to_string()
+            } else {
+                reasons.join(", ")
+            }
+        ));
+    }
+    if let Some(l) = looks_like {
+        text.push_str(&format!("; {l}"));
+    }
+    if let Some(p) = first_problem {
+        text.push_str(&format!("; the first problem: {p}"));
+    }
+    text.push_str("; nothing was stored");
+    text
+}

@@ -193,6 +193,20 @@ ALTER TABLE reviews ADD COLUMN submit_statement TEXT;   -- DSSE JSON
 ALTER TABLE review_decisions ADD COLUMN key_id TEXT;
 ALTER TABLE review_decisions ADD COLUMN statement TEXT; -- DSSE JSON
 "#,
+    // 6 -> 7: the recorded tool calls of an import, as read (before a
+    // mapping profile made requests of them), so that a set can be mapped
+    // again with another profile without its file (see `traces/remap.rs`);
+    // a re-mapped set names the set whose calls it maps, and how.
+    r#"
+CREATE TABLE trace_calls (
+    set_id INTEGER NOT NULL REFERENCES trace_sets(id),
+    line   INTEGER NOT NULL,              -- the item's key in the import
+    call   TEXT NOT NULL,                 -- the recorded tool call, JSON
+    PRIMARY KEY (set_id, line)
+) STRICT, WITHOUT ROWID;
+ALTER TABLE trace_sets ADD COLUMN calls_from INTEGER REFERENCES trace_sets(id);
+ALTER TABLE trace_sets ADD COLUMN mapping TEXT;   -- JSON: format, profile, user attributes
+"#,
 ];
 
 /// The format this build writes.

@@ -288,7 +288,10 @@ fn a_span_file_without_tool_calls_reports_progress_in_bytes_and_can_be_cancelled
             "spans",
             "tester",
             Some(text.len() as u64),
-            &ImportOptions::default(),
+            &ImportOptions {
+                allow_empty: true,
+                ..Default::default()
+            },
             &|p| reports.borrow_mut().push(p.bytes),
             &never,
         )
@@ -300,4 +303,195 @@ fn a_span_file_without_tool_calls_reports_progress_in_bytes_and_can_be_cancelled
     assert_eq!(report.set.actions, 0);
     assert_eq!(report.counts.read, 12_000);
     assert_eq!(report.counts.skipped.get("not a tool call"), Some(&12_000));
+}
+
+/// Imports `text` read as `format`, expecting a refusal; returns its text.
+fn refused(ws: &mut Workspace, text: &str, format: Option<Format>) -> String {
+    let never = AtomicBool::new(false);
+    let opts = ImportOptions {
+        format,
+        ..Default::default()
+    };
+    let err = ws
+        .import_trace_reader_opts(
+            text.as_bytes(),
+            &writ_base::sha256_hex(text.as_bytes()),
+            "input",
+            "input",
+            "tester",
+            None,
+            &opts,
+            &|_| {},
+            &never,
+        )
+        .expect_err("refused");
+    assert!(
+        matches!(err, writ_store::StoreError::NothingToImport { .. }),
+        "{err}"
+    );
+    err.to_string()
+}
+
+#[test]
+fn an_import_that_reads_nothing_is_refused_stores_nothing_and_says_what_the_file_is() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut ws, _) = common::new_workspace(dir.path());
+    let audit_before = ws.audit_events().expect("audit").len();
+    // A Claude Desktop MCP log read as a JSON-RPC log: every line prefixed.
+    let claude = (1..=9)
+        .map(|i| format!("2025-06-01T10:00:0{i}.000Z [github] [info] Message from client: {{\"jsonrpc\":\"2.0\",\"id\":{i},\"method\":\"tools/call\",\"params\":{{\"name\":\"t\"}}}}\n"))
+        .collect::<String>();
+    let said = refused(&mut ws, &claude, Some(Format::McpJsonRpc));
+    assert!(said.contains("9 of 9 item(s) malformed"), "{said}");
+    assert!(said.contains("--format claude-mcp-log"), "{said}");
+    assert!(said.contains("line 1, column 1"), "{said}");
+    // A pretty-printed document read as JSON Lines.
+    let pretty = serde_json::to_string_pretty(&json!([{"ts": "2026-01-01T00:00:00Z", "agent": "a", "action": "b", "outcome": "executed"}]))
+        .expect("json");
+    let said = refused(&mut ws, &pretty, Some(Format::Native));
+    assert!(said.contains("malformed"), "{said}");
+    assert!(said.contains("JSON array spread over many lines"), "{said}");
+    // Spans read fine, none a tool call: no shape, the skip reasons.
+    let spans = json!({"resourceSpans": [{"scopeSpans": [{"spans": [
+        {"traceId": "t", "spanId": "01", "name": "chat", "startTimeUnixNano": "1"}
+    ]}]}]})
+    .to_string();
+    let said = refused(&mut ws, &spans, None);
+    assert!(
+        said.contains("1 item(s), none of them an action to store (1 not a tool call)"),
+        "{said}"
+    );
+    assert!(!said.contains("looks"), "{said}");
+    // An empty file.
+    let said = refused(&mut ws, "\n\n", Some(Format::Native));
+    assert!(
+        said.contains("the file holds no items") && said.contains("empty"),
+        "{said}"
+    );
+    // Nothing stored, nothing audited; with allow_empty the set is kept.
+    assert!(ws.list_trace_sets().expect("sets").is_empty());
+    assert_eq!(ws.audit_events().expect("audit").len(), audit_before);
+    let kept = import(
+        &mut ws,
+        &claude,
+        "claude",
+        &ImportOptions {
+            format: Some(Format::McpJsonRpc),
+            allow_empty: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!((kept.set.actions, kept.set.bad_lines), (0, 9));
+}
+
+#[test]
+fn a_set_is_mapped_again_from_its_kept_calls_and_removed_only_when_unused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.writ");
+    let sample = writ_store::sample::create_sample(&path, "tester").expect("sample");
+    let mut ws = Workspace::open(&path).expect("open");
+    let kv = |k: &str, v: &str| json!({"key": k, "value": {"stringValue": v}});
+    let span = |id: &str, tool: &str, user: &str| {
+        json!({"traceId": "t", "spanId": id, "name": format!("execute_tool {tool}"),
+               "startTimeUnixNano": "1777555055632028200",
+               "attributes": [kv("gen_ai.operation.name", "execute_tool"), kv("gen_ai.tool.name", tool),
+                              kv("team.member", user), kv("gen_ai.tool.call.arguments", "{\"repo\":\"web\"}")]})
+    };
+    let doc = json!({"resourceSpans": [{
+        "resource": {"attributes": [kv("service.name", "helper-agent")]},
+        "scopeSpans": [{"spans": [span("01", "read_ticket", "u1"), span("02", "close_ticket", "u2")]}]
+    }]})
+    .to_string();
+    let first = import(&mut ws, &doc, "spans", &ImportOptions::default());
+    assert_eq!(first.set.actions, 2);
+    assert_eq!(first.calls_kept.calls, 2);
+    assert!(first.calls_kept.bytes > 100, "{:?}", first.calls_kept);
+    assert_eq!(ws.calls_kept("spans").expect("kept"), first.calls_kept);
+    let stored = |ws: &Workspace, set: i64| -> Vec<Value> {
+        ws.list_actions(set, &ActionFilter::default(), 0, 10)
+            .expect("actions")
+            .iter()
+            .map(|a| serde_json::from_str(&a.record).expect("json"))
+            .collect()
+    };
+    assert_eq!(stored(&ws, first.set.id)[0]["action"], "read_ticket");
+
+    // Mapped again with the toolhive profile and a user attribute.
+    let profile = writ_core::ingest::profile::Profile::builtin("toolhive").expect("builtin");
+    let opts = writ_store::traces::RemapOptions {
+        mapping: std::sync::Arc::new(profile),
+        user_attributes: vec!["team.member".into()],
+    };
+    let audit_before = ws.audit_events().expect("audit").len();
+    let again = ws
+        .remap_trace_set("spans", None, "tester", &opts)
+        .expect("remap");
+    assert_eq!(again.set.name, "spans-toolhive");
+    assert_eq!((again.set.actions, again.set.bad_lines), (2, 0));
+    assert_eq!(again.format, Format::Otlp);
+    let records = stored(&ws, again.set.id);
+    assert_eq!(records[0]["action"], "Action::\"call_tool\"");
+    assert_eq!(records[0]["agent"], "Client::\"u1\"");
+    assert_eq!(records[1]["agent"], "Client::\"u2\"");
+    assert_eq!(records[0]["context"]["arg_repo"], "web");
+    assert_eq!(ws.audit_events().expect("audit").len(), audit_before + 1);
+    // The same calls mapped the same way again: refused, naming the set.
+    let err = ws
+        .remap_trace_set("spans", Some("dup"), "tester", &opts)
+        .expect_err("duplicate");
+    assert!(err.to_string().contains("spans-toolhive"), "{err}");
+    // A re-mapped set maps the original calls (stored once).
+    assert_eq!(
+        ws.calls_kept("spans-toolhive").expect("kept"),
+        first.calls_kept
+    );
+
+    // A set of native records kept no calls.
+    let native = std::fs::read_to_string(common::recorded()).expect("trace");
+    let native: String = native.lines().take(3).map(|l| format!("{l}\n")).collect();
+    import(&mut ws, &native, "native", &ImportOptions::default());
+    let err = ws
+        .remap_trace_set("native", None, "tester", &opts)
+        .expect_err("no calls");
+    assert!(
+        err.to_string().contains("kept no recorded tool calls"),
+        "{err}"
+    );
+
+    // Removing: refused while the re-mapped set or a run refers to it.
+    let err = ws.remove_trace_set("spans", "tester").expect_err("in use");
+    assert!(
+        err.to_string().contains("trace set `spans-toolhive`"),
+        "{err}"
+    );
+    ws.store_run(&sample.versions[1], "native", "tester", &|_| {})
+        .expect("run");
+    let err = ws.remove_trace_set("native", "tester").expect_err("in use");
+    assert!(err.to_string().contains("run "), "{err}");
+    assert!(
+        err.to_string()
+            .contains("review evidence is never destroyed"),
+        "{err}"
+    );
+    ws.remove_trace_set("spans-toolhive", "tester")
+        .expect("removed");
+    ws.remove_trace_set("spans", "tester").expect("removed");
+    let names: Vec<String> = ws
+        .list_trace_sets()
+        .expect("sets")
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert!(names.contains(&"native".to_string()), "{names:?}");
+    assert!(!names.iter().any(|n| n.starts_with("spans")), "{names:?}");
+    let kinds: Vec<String> = ws
+        .audit_events()
+        .expect("audit")
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "traces.remove").count(), 2);
+    // Its calls went with it: the same file imports again.
+    let back = import(&mut ws, &doc, "spans", &ImportOptions::default());
+    assert_eq!(back.calls_kept.calls, 2);
 }

@@ -426,7 +426,9 @@ pub async fn import_trace(
                     })
                 }
                 Err(StoreError::Cancelled(_)) => Err(CANCELLED.to_string()),
-                Err(e @ StoreError::NameTaken { .. }) => Err(e.to_string()),
+                Err(e @ (StoreError::NameTaken { .. } | StoreError::NothingToImport { .. })) => {
+                    Err(e.to_string())
+                }
                 Err(e) => Err(format!("importing {} failed: {e}", file.display())),
             }
         })();
@@ -533,6 +535,7 @@ impl ValidChoice {
                 user_attributes: self.user_attributes.clone(),
             },
             mapping: Some(Arc::new(profile)),
+            allow_empty: false,
         }
     }
 }

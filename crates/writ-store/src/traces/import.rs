@@ -31,6 +31,18 @@ pub struct ImportReport {
     pub format: Format,
     /// Spans (or lines, messages) read, actions extracted, skipped by reason.
     pub counts: IngestCounts,
+    /// Recorded tool calls kept with the set so that it can be mapped again
+    /// (`writ traces remap`), and the bytes they take in the workspace.
+    pub calls_kept: CallsKept,
+}
+
+/// The recorded tool calls an import keeps for re-mapping.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct CallsKept {
+    /// How many.
+    pub calls: u64,
+    /// Their size as stored (JSON text, bytes).
+    pub bytes: u64,
 }
 
 /// How an import reads and maps its input.
@@ -42,6 +54,10 @@ pub struct ImportOptions {
     pub read: ReadOptions,
     /// The mapping from tool calls to records; `None` is [`PlainMapping`].
     pub mapping: Option<Arc<dyn Mapping>>,
+    /// Store the set even when no action could be read from the file
+    /// (otherwise such an import is refused with
+    /// [`StoreError::NothingToImport`] and stores nothing).
+    pub allow_empty: bool,
 }
 
 impl std::fmt::Debug for ImportOptions {
@@ -50,6 +66,7 @@ impl std::fmt::Debug for ImportOptions {
             .field("format", &self.format)
             .field("read", &self.read)
             .field("mapping", &self.mapping.as_ref().map(|_| "custom"))
+            .field("allow_empty", &self.allow_empty)
             .finish()
     }
 }
@@ -59,6 +76,37 @@ fn record_text(rec: TraceRecord) -> std::result::Result<(TraceRecord, String), (
     match serde_json::to_string(&rec) {
         Ok(text) => Ok((rec, text)),
         Err(e) => Err((Location::default(), format!("cannot write the record: {e}"))),
+    }
+}
+
+/// The record a mapping makes of a recorded call (keyed `key` in its
+/// import) and its JSON text, checked to read back as replay will read it;
+/// or where the call was and why it could not be mapped.
+pub(super) fn map_call(
+    mapping: &dyn Mapping,
+    key: u64,
+    call: &writ_core::ingest::ToolCall,
+) -> std::result::Result<(TraceRecord, String), (Location, String)> {
+    let rec = mapping
+        .to_record(call)
+        .map_err(|m| (call.location.clone(), m))?;
+    let (rec, text) = record_text(rec).map_err(|(_, m)| (call.location.clone(), m))?;
+    writ_core::trace::parse_record(usize::try_from(key).unwrap_or(usize::MAX), &text).map_err(
+        |e| {
+            (
+                call.location.clone(),
+                format!("the mapped record is not valid: {}", e.message),
+            )
+        },
+    )?;
+    Ok((rec, text))
+}
+
+/// The stored message of a call that could not be mapped.
+pub(super) fn unmapped(location: &Location, message: &str) -> String {
+    match &location.path {
+        Some(p) => format!("{p}: cannot map the tool call: {message}"),
+        None => format!("cannot map the tool call: {message}"),
     }
 }
 
@@ -274,7 +322,7 @@ impl Workspace {
     #[allow(clippy::too_many_arguments)]
     pub fn import_trace_reader_opts<R: std::io::BufRead>(
         &mut self,
-        reader: R,
+        mut reader: R,
         sha: &str,
         source: &str,
         name: &str,
@@ -294,6 +342,12 @@ impl Workspace {
         };
         super::sets::check_set_name(name)?;
         stop()?;
+        // The first bytes, to say what the file looks like if nothing in
+        // it can be read (a failed read is met again by the reader below).
+        let head: Vec<u8> = match reader.fill_buf() {
+            Ok(b) => b[..b.len().min(writ_core::ingest::looks_like::LOOKS_LIKE_BYTES)].to_vec(),
+            Err(_) => Vec::new(),
+        };
         // Dropping the transaction without commit rolls everything back,
         // on every early return below.
         let tx = self
@@ -350,11 +404,14 @@ impl Workspace {
         let position = counted.position();
         let mut failure: Option<StoreError> = None;
         let mut mapping_failed = 0u64;
+        let mut kept = CallsKept::default();
         let read_result;
         {
             let mut insert = tx.prepare(
                 "INSERT INTO actions (set_id, line, ts, agent, action, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
+            let mut insert_call =
+                tx.prepare("INSERT INTO trace_calls (set_id, line, call) VALUES (?1, ?2, ?3)")?;
             let mut insert_error = tx.prepare(
                 "INSERT INTO trace_errors (set_id, line, col, message) VALUES (?1, ?2, ?3, ?4)",
             )?;
@@ -394,26 +451,20 @@ impl Workspace {
                                 Some(text) => Ok((*rec, text.to_string())),
                                 None => record_text(*rec),
                             },
-                            Item::Call(call) => mapping
-                                .to_record(&call)
-                                .map_err(|m| (call.location.clone(), m))
-                                .and_then(|rec| {
-                                    record_text(rec).map_err(|(_, m)| (call.location.clone(), m))
-                                })
-                                .and_then(|(rec, text)| {
-                                    // What replay will read back must be valid.
-                                    writ_core::trace::parse_record(out.key as usize, &text)
-                                        .map(|_| (rec, text))
-                                        .map_err(|e| {
-                                            (
-                                                call.location.clone(),
-                                                format!(
-                                                    "the mapped record is not valid: {}",
-                                                    e.message
-                                                ),
-                                            )
-                                        })
-                                }),
+                            Item::Call(call) => {
+                                // Kept as read, whatever the mapping makes
+                                // of it, for `remap`.
+                                let json = serde_json::to_string(&call).map_err(|source| {
+                                    StoreError::Encode {
+                                        what: "a recorded tool call",
+                                        source,
+                                    }
+                                })?;
+                                insert_call.execute(params![set_id, key, json])?;
+                                kept.calls += 1;
+                                kept.bytes += json.len() as u64;
+                                map_call(mapping, out.key, &call)
+                            }
                         };
                         match mapped {
                             Ok((rec, text)) => {
@@ -425,11 +476,7 @@ impl Workspace {
                             Err((location, message)) => {
                                 mapping_failed += 1;
                                 let line = location.line.unwrap_or(out.key as usize);
-                                let message = match &location.path {
-                                    Some(p) => format!("{p}: cannot map the tool call: {message}"),
-                                    None => format!("cannot map the tool call: {message}"),
-                                };
-                                add_error(&mut errors, line, 1, message)?;
+                                add_error(&mut errors, line, 1, unmapped(&location, &message))?;
                             }
                         }
                     }
@@ -484,16 +531,39 @@ impl Workspace {
                 .entry("mapping failed".to_string())
                 .or_default() += mapping_failed;
         }
+        if count == 0 && !opts.allow_empty {
+            return Err(StoreError::NothingToImport {
+                format,
+                read: counts.read,
+                malformed: errors.len() as u64,
+                skipped: counts.skipped,
+                // What the file looks like matters when it could not be
+                // read, not when it was read and held no tool call.
+                looks_like: if errors.is_empty() && counts.read > 0 {
+                    None
+                } else {
+                    writ_core::ingest::looks_like::looks_like(&head)
+                },
+                first_problem: errors
+                    .first()
+                    .map(|e| format!("line {}, column {}: {}", e.line, e.column, e.message)),
+            });
+        }
         let total_bytes = position.bytes.get();
+        let how = serde_json::json!({
+            "format": format.name(),
+            "profile": opts.mapping.as_ref().map(|m| m.describe()),
+            "user_attributes": opts.read.user_attributes,
+        });
         tx.execute(
-            "UPDATE trace_sets SET actions = ?1, bad_lines = ?2, bytes = ?3 WHERE id = ?4",
-            params![count, errors.len() as i64, total_bytes as i64, set_id],
+            "UPDATE trace_sets SET actions = ?1, bad_lines = ?2, bytes = ?3, mapping = ?4 WHERE id = ?5",
+            params![count, errors.len() as i64, total_bytes as i64, how.to_string(), set_id],
         )?;
         audit::append(
             &tx,
             actor,
             "traces.import",
-            &serde_json::json!({"set": set_id, "name": name, "sha256": sha, "actions": count, "bad_lines": errors.len(), "source": source, "format": format.name(), "read": counts.read, "skipped": counts.skipped}),
+            &serde_json::json!({"set": set_id, "name": name, "sha256": sha, "actions": count, "bad_lines": errors.len(), "source": source, "format": format.name(), "read": counts.read, "skipped": counts.skipped, "calls_kept": kept.calls, "calls_bytes": kept.bytes}),
         )?;
         stop()?;
         tx.commit()?;
@@ -503,6 +573,7 @@ impl Workspace {
             errors,
             format,
             counts,
+            calls_kept: kept,
         })
     }
 }
