@@ -11,12 +11,16 @@ use crate::trace::TraceLines;
 use serde_json::Value;
 use std::io::BufRead;
 
+/// A call ready to be passed on, or a located problem, with the line it
+/// was found on.
+type Ready = (usize, Result<ToolCall, (Location, String)>);
+
 /// What an [`EventReader`] makes of its lines.
 #[derive(Debug, Default)]
 pub(crate) struct Events {
     /// Calls (or located problems) ready to be passed on, each with the
     /// line it is keyed by.
-    ready: Vec<(usize, Result<ToolCall, (Location, String)>)>,
+    ready: Vec<Ready>,
     /// The counts so far.
     pub counts: IngestCounts,
     /// Whether items are keyed by their line (one item per line) rather

@@ -752,7 +752,7 @@ const RECORDING_LINE_TYPES: [&str; 9] = [
 /// What one line of a JSON-RPC log holds.
 enum LineContent {
     /// A message (or batch), with its envelope's facts.
-    Message(Value, Envelope),
+    Message(Value, Box<Envelope>),
     /// A line describing the recording (skipped for this reason).
     Recording(String),
     /// Neither: why.
@@ -780,14 +780,14 @@ fn raw_numbers(line: &str) -> std::collections::HashMap<String, String> {
 /// message and envelope facts; a bare message is returned as is.
 fn unwrap_envelope(value: Value, line: &str) -> LineContent {
     let Value::Object(mut obj) = value else {
-        return LineContent::Message(value, Envelope::default());
+        return LineContent::Message(value, Box::default());
     };
     let bare = obj.get("jsonrpc").is_some_and(Value::is_string)
         || obj.contains_key("method")
         || obj.contains_key("result")
         || obj.contains_key("error");
     if bare {
-        return LineContent::Message(Value::Object(obj), Envelope::default());
+        return LineContent::Message(Value::Object(obj), Box::default());
     }
     let mut env = Envelope::default();
     let numbers = if TIME_KEYS
@@ -836,10 +836,12 @@ fn unwrap_envelope(value: Value, line: &str) -> LineContent {
                 if let Ok(v @ (Value::Object(_) | Value::Array(_))) =
                     serde_json::from_str::<Value>(&s)
                 {
-                    return LineContent::Message(v, env);
+                    return LineContent::Message(v, Box::new(env));
                 }
             }
-            Some(v @ (Value::Object(_) | Value::Array(_))) => return LineContent::Message(v, env),
+            Some(v @ (Value::Object(_) | Value::Array(_))) => {
+                return LineContent::Message(v, Box::new(env))
+            }
             _ => {}
         }
     }
