@@ -26,13 +26,10 @@
 //! they end.
 
 use super::events::{str_at, EventReader, Events};
-use super::item::{Location, ToolCall};
+use super::item::{Location, ToolCall, NO_TIME};
 use crate::trace::RecordedOutcome;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
-
-/// The time given to calls recorded without one.
-pub const NO_TIME: &str = "1970-01-01T00:00:00Z";
 
 /// The `type`s of transcript lines.
 const LINE_TYPES: [&str; 8] = [

@@ -97,7 +97,7 @@ impl CodexExec {
             Some(t) => t.clone(),
             None => {
                 attributes.insert("writ.ts_missing".into(), Value::Bool(true));
-                super::claude_code::NO_TIME.to_string()
+                super::item::NO_TIME.to_string()
             }
         };
         let outcome = match status {

@@ -62,15 +62,16 @@ pub(crate) trait EventReader {
 }
 
 /// Reads `input` as JSON Lines events with `reader` into `sink`; a line
-/// that is not a JSON object is reported where it is.
+/// that is not a JSON object is reported where it is. Items are keyed by
+/// their line when `by_line` (one item per line), else numbered.
 pub(crate) fn read_events<R: BufRead>(
     input: R,
-    format: super::format::Format,
+    by_line: bool,
     reader: &mut dyn EventReader,
     sink: &mut dyn FnMut(Out<'_>) -> Result<(), Stop>,
 ) -> Result<IngestCounts, IngestError> {
     let mut events = Events {
-        by_line: format.one_item_per_line(),
+        by_line,
         ..Events::default()
     };
     let mut lines = TraceLines::new(input);
@@ -97,7 +98,7 @@ pub(crate) fn read_events<R: BufRead>(
                     ""
                 };
                 let column = e.column().max(1);
-                let message = format!("{}{hint}", super::span_ctx::clean(&e));
+                let message = format!("{}{hint}", super::sink::clean(&e));
                 events.ready.push((
                     n,
                     Err((

@@ -152,7 +152,6 @@ pub fn detect(head: &[u8]) -> Option<Format> {
         return Some(match f {
             super::mcp::McpFormat::JsonRpcLog => Format::McpJsonRpc,
             super::mcp::McpFormat::Cassette => Format::McpCassette,
-            super::mcp::McpFormat::ClaudeLog => Format::ClaudeMcpLog,
         });
     }
     // A document: its first key, then any telling key in the head.

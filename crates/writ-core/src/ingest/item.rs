@@ -71,6 +71,10 @@ pub struct ToolCall {
     pub outcome: RecordedOutcome,
 }
 
+/// The time given to calls recorded without one (a record needs a valid
+/// time); such calls are marked by an attribute saying so.
+pub const NO_TIME: &str = "1970-01-01T00:00:00Z";
+
 /// What a format reader yields.
 #[derive(Debug, Clone)]
 pub enum Item {

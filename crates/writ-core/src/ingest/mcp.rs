@@ -81,7 +81,7 @@ use std::io::{BufRead, Read};
 use writ_base::counting::CountingReader;
 
 /// The time given to messages recorded without one.
-pub const NO_TIME: &str = "1970-01-01T00:00:00Z";
+pub use super::item::NO_TIME;
 
 /// The MCP recordings Writ reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -91,8 +91,6 @@ pub enum McpFormat {
     JsonRpcLog,
     /// A recorded session: one document with `interactions[]`.
     Cassette,
-    /// Claude Desktop's MCP log lines (see [`super::mcp_claude`]).
-    ClaudeLog,
 }
 
 impl McpFormat {
@@ -101,7 +99,6 @@ impl McpFormat {
         match self {
             McpFormat::JsonRpcLog => "mcp-jsonrpc",
             McpFormat::Cassette => "mcp-cassette",
-            McpFormat::ClaudeLog => "claude-mcp-log",
         }
     }
 }
@@ -111,9 +108,6 @@ impl McpFormat {
 /// holding `request`s) or a JSON-RPC log (the first line holds
 /// `"jsonrpc":"2.0"`, bare or in an envelope). `None` for anything else.
 pub fn detect_mcp(first_bytes: &[u8]) -> Option<McpFormat> {
-    if super::mcp_claude::detect(first_bytes) {
-        return Some(McpFormat::ClaudeLog);
-    }
     let text = String::from_utf8_lossy(first_bytes);
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('{') {
@@ -144,10 +138,6 @@ pub fn read_mcp<'a, R: BufRead + 'a>(format: McpFormat, reader: R) -> McpReader<
             McpReader::Log(Box::new(McpLog::new(boxed)))
         }
         McpFormat::Cassette => McpReader::Cassette(Cassette::read(reader)),
-        McpFormat::ClaudeLog => {
-            let boxed: Box<dyn BufRead + 'a> = Box::new(reader);
-            McpReader::Claude(Box::new(super::mcp_claude::ClaudeLog::new(boxed)))
-        }
     }
 }
 
@@ -157,8 +147,6 @@ pub enum McpReader<'a> {
     Log(Box<McpLog<Box<dyn BufRead + 'a>>>),
     /// A cassette.
     Cassette(Cassette),
-    /// A Claude Desktop MCP log.
-    Claude(Box<super::mcp_claude::ClaudeLog<Box<dyn BufRead + 'a>>>),
 }
 
 impl McpReader<'_> {
@@ -167,7 +155,6 @@ impl McpReader<'_> {
         match self {
             McpReader::Log(l) => l.counts(),
             McpReader::Cassette(c) => c.counts(),
-            McpReader::Claude(c) => c.counts(),
         }
     }
 
@@ -176,7 +163,6 @@ impl McpReader<'_> {
         match self {
             McpReader::Log(l) => l.unanswered(),
             McpReader::Cassette(c) => c.unanswered(),
-            McpReader::Claude(c) => c.unanswered(),
         }
     }
 
@@ -185,7 +171,6 @@ impl McpReader<'_> {
         match self {
             McpReader::Log(l) => l.bytes_read(),
             McpReader::Cassette(c) => c.bytes_read(),
-            McpReader::Claude(c) => c.bytes_read(),
         }
     }
 }
@@ -196,7 +181,6 @@ impl Iterator for McpReader<'_> {
         match self {
             McpReader::Log(l) => l.next(),
             McpReader::Cassette(c) => c.next(),
-            McpReader::Claude(c) => c.next(),
         }
     }
 }

@@ -288,7 +288,7 @@ impl<R: BufRead> ClaudeLog<R> {
                 } else {
                     ""
                 };
-                let what = super::span_ctx::clean(&e);
+                let what = super::sink::clean(&e);
                 return self
                     .out
                     .push_back(Err((location, format!("column {column}: {what}{hint}"))));

@@ -3,7 +3,8 @@
 //! the trace record (and so the Cedar request) the policies expect.
 //!
 //! The pipeline: *bytes* → a format reader (native trace, decision log,
-//! OTLP/JSON, Tempo, Jaeger, MCP logs) yielding [`Item`]s → for tool calls,
+//! OTLP/JSON, Tempo, Jaeger, MCP logs, Claude Desktop logs, ToolHive audit
+//! logs, Claude Code and Codex transcripts) yielding [`Item`]s → for tool calls,
 //! a [`Mapping`] (a mapping profile) → [`TraceRecord`]s, counted in
 //! [`IngestCounts`].
 
@@ -12,6 +13,8 @@
 //! yield), `sink` (what a reader hands its caller, and why a read fails),
 //! `spans` (span trees to tool calls), `span_ctx` (one streamed document
 //! element's context), `jaeger`, `otlp` (the span-document driver), `mcp`,
+//! `mcp_claude` (Claude Desktop logs, through `mcp`'s pairing), `events`
+//! (the JSON Lines event driver), `toolhive`, `claude_code`, `codex`,
 //! `format` (detection), `read` (the driver over every format),
 //! `looks_like` (what an unreadable file looks like instead); above
 //! them this module (the [`Mapping`]), `profile`, `preview`, `mcp_schema`.

@@ -39,21 +39,36 @@ pub fn read_items<R: BufRead>(
         Format::Otlp | Format::Tempo | Format::Jaeger => {
             super::otlp::read_spans(input, format, opts, sink)?
         }
-        Format::McpJsonRpc => read_mcp(input, super::mcp::McpFormat::JsonRpcLog, sink)?,
-        Format::McpCassette => read_mcp(input, super::mcp::McpFormat::Cassette, sink)?,
-        Format::ClaudeMcpLog => read_mcp(input, super::mcp::McpFormat::ClaudeLog, sink)?,
-        Format::ToolhiveAudit => {
-            super::events::read_events(input, format, &mut super::toolhive::ToolhiveAudit, sink)?
+        Format::McpJsonRpc | Format::McpCassette => {
+            let kind = if format == Format::McpJsonRpc {
+                super::mcp::McpFormat::JsonRpcLog
+            } else {
+                super::mcp::McpFormat::Cassette
+            };
+            let mut reader = super::mcp::read_mcp(kind, input);
+            pass_calls(&mut reader, |r| r.bytes_read(), sink)?;
+            reader.counts().clone()
         }
+        Format::ClaudeMcpLog => {
+            let mut reader = super::mcp_claude::ClaudeLog::new(input);
+            pass_calls(&mut reader, |r| r.bytes_read(), sink)?;
+            reader.counts().clone()
+        }
+        Format::ToolhiveAudit => super::events::read_events(
+            input,
+            format.one_item_per_line(),
+            &mut super::toolhive::ToolhiveAudit,
+            sink,
+        )?,
         Format::ClaudeCode => super::events::read_events(
             input,
-            format,
+            format.one_item_per_line(),
             &mut super::claude_code::ClaudeCode::default(),
             sink,
         )?,
         Format::CodexExec => super::events::read_events(
             input,
-            format,
+            format.one_item_per_line(),
             &mut super::codex::CodexExec::default(),
             sink,
         )?,
@@ -61,14 +76,16 @@ pub fn read_items<R: BufRead>(
     Ok((format, counts))
 }
 
-/// MCP recordings, through the MCP readers (`super::mcp`); items are
-/// numbered in the order they are yielded.
-fn read_mcp<R: BufRead>(
-    input: R,
-    format: super::mcp::McpFormat,
+/// Passes on the items of a reader of recorded calls (the MCP readers),
+/// numbered in the order they are yielded, with the bytes it has read.
+fn pass_calls<I>(
+    reader: &mut I,
+    bytes: impl Fn(&I) -> u64,
     sink: &mut dyn FnMut(Out<'_>) -> Result<(), Stop>,
-) -> Result<IngestCounts, IngestError> {
-    let mut reader = super::mcp::read_mcp(format, input);
+) -> Result<(), IngestError>
+where
+    I: Iterator<Item = Result<Item, (Location, String)>>,
+{
     let mut key = 0u64;
     while let Some(next) = reader.next() {
         key += 1;
@@ -81,11 +98,11 @@ fn read_mcp<R: BufRead>(
             key,
             item,
             text: None,
-            bytes: reader.bytes_read(),
+            bytes: bytes(reader),
         })
         .map_err(|Stop| IngestError::Stopped)?;
     }
-    Ok(reader.counts().clone())
+    Ok(())
 }
 
 /// Native traces and decision logs: one record per line.

@@ -14,6 +14,12 @@ pub struct ReadOptions {
     pub user_attributes: Vec<String>,
 }
 
+/// A serde_json error's message without its " at line L column C" tail.
+pub(crate) fn clean(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    s.split(" at line ").next().unwrap_or_default().to_string()
+}
+
 /// Longest attribute key accepted (bytes).
 pub const MAX_ATTRIBUTE_KEY_BYTES: usize = 256;
 

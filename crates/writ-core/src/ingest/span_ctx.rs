@@ -14,11 +14,7 @@ use std::fmt;
 use std::rc::Rc;
 use writ_base::counting::Position;
 
-/// A serde_json error's message without its " at line L column C" tail.
-pub(crate) fn clean(e: &serde_json::Error) -> String {
-    let s = e.to_string();
-    s.split(" at line ").next().unwrap_or_default().to_string()
-}
+pub(crate) use super::sink::clean;
 
 /// A position within an element's text and its line.
 pub(crate) struct LineCursor {
