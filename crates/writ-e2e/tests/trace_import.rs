@@ -335,9 +335,17 @@ async fn b_jaeger_with_a_user_attribute_shows_the_user() {
         .await;
     assert!(users.contains(&user), "{user} is one of {users:?}");
     let shown = h
-        .contents("#import-preview .preview-item[data-tool='helm_list_releases'] .item-user")
+        .contents("#import-preview .preview-item[data-tool='helm_list_releases'] .item-user-value")
         .await;
     assert!(shown.contains(&user), "{shown:?}");
+    // Where the user was read from is named beside it.
+    let key = h
+        .contents("#import-preview .preview-item[data-tool='helm_list_releases'] .item-user-key")
+        .await;
+    assert!(
+        key.iter().any(|k| k.contains("(from kagent.user_id)")),
+        "{key:?}"
+    );
 
     // A broken profile file is refused with its location; the preview stays.
     h.click("#import-profile-file").await;
