@@ -25,8 +25,9 @@
 //! lists the denials) or the end of the input; the others are yielded as
 //! they end.
 
-use super::events::{str_at, EventReader, Events};
+use super::events::{EventReader, Events};
 use super::item::{Location, ToolCall, NO_TIME};
+use super::json_value::str_at;
 use crate::trace::RecordedOutcome;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
@@ -74,6 +75,8 @@ const REFUSALS: [&str; 5] = [
 /// A call waiting for its result.
 struct Open {
     line: usize,
+    /// Its place among the calls read (several can share a line).
+    seq: u64,
     call: ToolCall,
 }
 
@@ -85,8 +88,8 @@ pub(crate) struct ClaudeCode {
     failed: Vec<Open>,
     /// Sub-agent calls (`Task` / `Agent`): their `subagent_type`.
     subagents: HashMap<String, String>,
-    /// Order of the open calls (to yield unanswered ones in order).
-    order: Vec<String>,
+    /// Calls read so far (each open call's `seq`).
+    seen: u64,
 }
 
 /// The text of a tool result's content (a string, or text blocks).
@@ -159,13 +162,9 @@ impl ClaudeCode {
             span_id: Some(id.to_string()),
             outcome: RecordedOutcome::Executed,
         };
-        if self
-            .open
-            .insert(id.to_string(), Open { line, call })
-            .is_none()
-        {
-            self.order.push(id.to_string());
-        }
+        self.seen += 1;
+        let seq = self.seen;
+        self.open.insert(id.to_string(), Open { line, seq, call });
     }
 
     fn tool_result(&mut self, block: &Value, out: &mut Events) {
@@ -256,13 +255,13 @@ impl EventReader for ClaudeCode {
 
     fn finish(&mut self, out: &mut Events) {
         self.settle(&HashSet::new(), out);
-        for id in std::mem::take(&mut self.order) {
-            if let Some(mut open) = self.open.remove(&id) {
-                open.call
-                    .attributes
-                    .insert("writ.response".into(), Value::String("missing".into()));
-                out.call(open.line, open.call);
-            }
+        let mut unanswered: Vec<Open> = self.open.drain().map(|(_, o)| o).collect();
+        unanswered.sort_by_key(|o| o.seq);
+        for mut open in unanswered {
+            open.call
+                .attributes
+                .insert("writ.response".into(), Value::String("missing".into()));
+            out.call(open.line, open.call);
         }
     }
 }

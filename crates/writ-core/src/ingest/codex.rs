@@ -17,8 +17,9 @@
 //! a command's non-zero exit code is failed; otherwise executed. Codex
 //! records no agent name or user.
 
-use super::events::{str_at, EventReader, Events};
+use super::events::{EventReader, Events};
 use super::item::{Location, ToolCall};
+use super::json_value::str_at;
 use crate::trace::RecordedOutcome;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -40,7 +41,6 @@ pub(crate) struct CodexExec {
     /// Items seen but not completed: the line they were first seen on and
     /// their latest state.
     open: HashMap<String, (usize, Value)>,
-    order: Vec<String>,
 }
 
 impl CodexExec {
@@ -148,13 +148,10 @@ impl EventReader for CodexExec {
                 };
                 let item_type = str_at(item, &["type"]).unwrap_or("untyped").to_string();
                 if kind != "item.completed" {
-                    match self.open.get_mut(&id) {
-                        Some(open) => open.1 = item.clone(),
-                        None => {
-                            self.open.insert(id.clone(), (line, item.clone()));
-                            self.order.push(id);
-                        }
-                    }
+                    self.open
+                        .entry(id)
+                        .and_modify(|open| open.1 = item.clone())
+                        .or_insert_with(|| (line, item.clone()));
                     return out.skip(&format!("{kind} event"));
                 }
                 let first_line = self.open.remove(&id).map_or(line, |(l, _)| l);
@@ -168,11 +165,12 @@ impl EventReader for CodexExec {
     }
 
     fn finish(&mut self, out: &mut Events) {
-        for id in std::mem::take(&mut self.order) {
-            if let Some((line, item)) = self.open.remove(&id) {
-                if let Some(call) = self.call(line, &item, false) {
-                    out.call(line, call);
-                }
+        // In the order they were first seen (one item starts per line).
+        let mut unfinished: Vec<(usize, Value)> = self.open.drain().map(|(_, o)| o).collect();
+        unfinished.sort_by_key(|(line, _)| *line);
+        for (line, item) in unfinished {
+            if let Some(call) = self.call(line, &item, false) {
+                out.call(line, call);
             }
         }
     }

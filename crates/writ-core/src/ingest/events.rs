@@ -6,6 +6,7 @@
 //! by reason.
 
 use super::item::{IngestCounts, Item, Location, ToolCall};
+use super::json_value::kind;
 use super::sink::{IngestError, ItemError, Out, Stop};
 use crate::trace::TraceLines;
 use serde_json::Value;
@@ -159,25 +160,4 @@ fn pass_on(
         .map_err(|Stop| IngestError::Stopped)?;
     }
     Ok(())
-}
-
-/// What kind of JSON value `v` is, for messages.
-pub(crate) fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// The string at `path` in `v`.
-pub(crate) fn str_at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
-    let mut cur = v;
-    for p in path {
-        cur = cur.get(p)?;
-    }
-    cur.as_str()
 }

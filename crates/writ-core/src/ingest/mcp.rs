@@ -73,6 +73,7 @@
 //! `lifecycle event` (cassettes), `empty interaction`.
 
 use super::item::{IngestCounts, Item, Location, ToolCall};
+use super::json_value::{kind, str_at};
 use crate::trace::RecordedOutcome;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -245,14 +246,6 @@ fn id_key(id: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
-}
-
-fn str_at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
-    let mut cur = v;
-    for p in path {
-        cur = cur.get(p)?;
-    }
-    cur.as_str()
 }
 
 /// Reads a time: RFC 3339 text (kept as written), or Unix seconds,
@@ -517,17 +510,6 @@ impl Pairer {
         for _ in self.early.drain() {
             self.counts.skip("response without a request");
         }
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -10,7 +10,7 @@
 
 //!
 //! Modules, each using only those listed before it: `item` (what readers
-//! yield), `sink` (what a reader hands its caller, and why a read fails),
+//! yield), `json_value` (kinds and paths of parsed JSON), `sink` (what a reader hands its caller, and why a read fails),
 //! `spans` (span trees to tool calls), `span_ctx` (one streamed document
 //! element's context), `jaeger`, `otlp` (the span-document driver), `mcp`,
 //! `mcp_claude` (Claude Desktop logs, through `mcp`'s pairing), `events`
@@ -25,6 +25,7 @@ mod events;
 pub mod format;
 mod item;
 mod jaeger;
+mod json_value;
 pub mod looks_like;
 mod otlp;
 pub mod read;

@@ -35,8 +35,9 @@
 //! lines that are not audit events (ToolHive's application log, which
 //! `kubectl logs` interleaves) as `not an audit event`.
 
-use super::events::{str_at, EventReader, Events};
+use super::events::{EventReader, Events};
 use super::item::{Location, ToolCall};
+use super::json_value::str_at;
 use crate::trace::RecordedOutcome;
 use serde_json::{Map, Value};
 

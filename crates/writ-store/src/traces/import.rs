@@ -6,7 +6,7 @@ use super::sets::TraceSetInfo;
 use crate::audit;
 use crate::error::{Result, StoreError};
 use crate::workspace::{now_rfc3339, Workspace};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::cell::Cell;
@@ -353,28 +353,7 @@ impl Workspace {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        if let Some((id, existing)) = tx
-            .query_row(
-                "SELECT id, name FROM trace_sets WHERE sha256 = ?1",
-                [&sha],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-            )
-            .optional()?
-        {
-            return Err(StoreError::DuplicateTraceSet { name: existing, id });
-        }
-        if tx
-            .query_row("SELECT 1 FROM trace_sets WHERE name = ?1", [&name], |_| {
-                Ok(())
-            })
-            .optional()?
-            .is_some()
-        {
-            return Err(StoreError::NameTaken {
-                what: "trace set",
-                name: name.to_string(),
-            });
-        }
+        super::sets::refuse_existing(&tx, sha, name)?;
         tx.execute(
             "INSERT INTO trace_sets (name, sha256, source, imported_at, actions, bad_lines) VALUES (?1, ?2, ?3, ?4, 0, 0)",
             params![name, sha, source, now_rfc3339()],

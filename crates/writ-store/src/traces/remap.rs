@@ -19,7 +19,7 @@ use super::sets::check_set_name;
 use crate::audit;
 use crate::error::{Result, StoreError};
 use crate::workspace::{now_rfc3339, Workspace};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 use serde_json::Value;
 use std::sync::Arc;
 use writ_core::ingest::{Format, IngestCounts, Mapping, ToolCall};
@@ -136,28 +136,7 @@ impl Workspace {
         if calls == 0 {
             return Err(StoreError::NoCallsToRemap { set: info.name });
         }
-        if let Some((id, existing)) = tx
-            .query_row(
-                "SELECT id, name FROM trace_sets WHERE sha256 = ?1",
-                [&sha],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-            )
-            .optional()?
-        {
-            return Err(StoreError::DuplicateTraceSet { name: existing, id });
-        }
-        if tx
-            .query_row("SELECT 1 FROM trace_sets WHERE name = ?1", [&name], |_| {
-                Ok(())
-            })
-            .optional()?
-            .is_some()
-        {
-            return Err(StoreError::NameTaken {
-                what: "trace set",
-                name,
-            });
-        }
+        super::sets::refuse_existing(&tx, &sha, &name)?;
         let how = serde_json::json!({
             "format": format.name(),
             "profile": described,

@@ -1,5 +1,6 @@
 //! The stored trace sets themselves: their record, listing one or all,
-//! and the malformed lines reported when each was imported.
+//! the malformed lines reported when each was imported, and the check
+//! that a new set is neither a stored content again nor a taken name.
 
 use crate::error::{NameProblem, Result, StoreError};
 use crate::workspace::Workspace;
@@ -80,6 +81,34 @@ pub struct TraceSetInfo {
     pub bad_lines: i64,
     /// Size of the imported file in bytes.
     pub bytes: i64,
+}
+
+/// Refuses a new set whose content (`sha`) is already stored, naming the
+/// set holding it, or whose `name` is taken.
+pub(super) fn refuse_existing(conn: &rusqlite::Connection, sha: &str, name: &str) -> Result<()> {
+    if let Some((id, existing)) = conn
+        .query_row(
+            "SELECT id, name FROM trace_sets WHERE sha256 = ?1",
+            [sha],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+        )
+        .optional()?
+    {
+        return Err(StoreError::DuplicateTraceSet { name: existing, id });
+    }
+    if conn
+        .query_row("SELECT 1 FROM trace_sets WHERE name = ?1", [name], |_| {
+            Ok(())
+        })
+        .optional()?
+        .is_some()
+    {
+        return Err(StoreError::NameTaken {
+            what: "trace set",
+            name: name.to_string(),
+        });
+    }
+    Ok(())
 }
 
 impl Workspace {
