@@ -145,6 +145,11 @@ pub struct Agent {
     /// When the next governance review is due.
     #[serde(default)]
     pub review_due: Option<Spanned<toml::value::Datetime>>,
+    /// Fields whose values are placeholders a human has yet to confirm
+    /// (`owner`, `team`, `risk_tier`, ...), as `writ draft` writes them:
+    /// each is a finding until it is removed from the list.
+    #[serde(default)]
+    pub unconfirmed: Vec<Spanned<String>>,
 }
 
 /// A tool (a Cedar action).
@@ -245,6 +250,20 @@ const TOP_KEYS: &[&str] = &["team", "agent", "tool"];
 const TEAM_KEYS: &[&str] = &["id", "name"];
 const AGENT_KEYS: &[&str] = &[
     "id",
+    "name",
+    "owner",
+    "team",
+    "risk_tier",
+    "status",
+    "use_cases",
+    "identity",
+    "credential",
+    "review_due",
+    "unconfirmed",
+];
+
+/// The agent fields `unconfirmed` may name.
+pub const CONFIRMABLE_FIELDS: &[&str] = &[
     "name",
     "owner",
     "team",
@@ -497,6 +516,22 @@ fn check(shown: &Path, inv: &Inventory, today: time::Date) -> Vec<Diagnostic> {
                 None => {
                     identities.insert(key, (id, span));
                 }
+            }
+        }
+        for field in &a.unconfirmed {
+            if !CONFIRMABLE_FIELDS.contains(&field.get_ref().as_str()) {
+                diags.push(
+                    Diagnostic::error(
+                        "inventory-unconfirmed-field",
+                        file(),
+                        Some(span_of(field)),
+                        format!(
+                            "agent `{id}` lists `{}` as unconfirmed, which is not an agent field",
+                            field.get_ref()
+                        ),
+                    )
+                    .with_hint(format!("name one of {}", CONFIRMABLE_FIELDS.join(", "))),
+                );
             }
         }
         if let Some(due) = &a.review_due {

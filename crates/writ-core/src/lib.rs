@@ -46,6 +46,7 @@ pub mod decision_log;
 pub mod diagnostic;
 pub mod diff;
 pub mod display;
+pub mod draft;
 pub mod entities_file;
 pub mod entity_data;
 pub mod entity_list;

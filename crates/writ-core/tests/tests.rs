@@ -19,6 +19,8 @@
 mod common;
 
 mod differential;
+#[cfg(not(feature = "fault-injection"))]
+mod draft;
 mod regressions;
 
 #[cfg(not(feature = "fault-injection"))]

@@ -95,11 +95,17 @@ pub enum FindingCode {
     UnlistedTool,
     /// An agent acting for an intent outside its approved use cases.
     OffUseCase,
+    /// An agent field still holding a placeholder (listed in `unconfirmed`,
+    /// as `writ draft` writes it) that a human has to fill in.
+    UnconfirmedField,
+    /// A permit whose scope lets an inventory agent take an action it never
+    /// took with an allow in the trace: a grant nobody used.
+    UnusedGrant,
 }
 
 impl FindingCode {
     /// Every code, in documentation order.
-    pub const ALL: [FindingCode; 11] = [
+    pub const ALL: [FindingCode; 13] = [
         FindingCode::NoOwner,
         FindingCode::ReviewOverdue,
         FindingCode::StaticCredential,
@@ -111,7 +117,13 @@ impl FindingCode {
         FindingCode::ShadowAgent,
         FindingCode::UnlistedTool,
         FindingCode::OffUseCase,
+        FindingCode::UnconfirmedField,
+        FindingCode::UnusedGrant,
     ];
+
+    /// The codes found by reading policies against a replay (see
+    /// `crate::grants`), not by the inventory and trace rules.
+    pub const FROM_POLICIES: [FindingCode; 1] = [FindingCode::UnusedGrant];
 
     /// The stable code, e.g. `shadow-agent`.
     pub fn as_str(self) -> &'static str {
@@ -127,6 +139,8 @@ impl FindingCode {
             FindingCode::ShadowAgent => "shadow-agent",
             FindingCode::UnlistedTool => "unlisted-tool",
             FindingCode::OffUseCase => "off-use-case",
+            FindingCode::UnconfirmedField => "unconfirmed-field",
+            FindingCode::UnusedGrant => "unused-grant",
         }
     }
 }

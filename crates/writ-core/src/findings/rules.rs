@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub(super) type Rule = fn(&Facts<'_>, &mut Vec<Finding>);
 
 /// Every rule with the code it finds, in [`FindingCode::ALL`] order.
-pub(super) const RULES: [(FindingCode, Rule); 11] = [
+pub(super) const RULES: [(FindingCode, Rule); 12] = [
     (FindingCode::NoOwner, no_owner),
     (FindingCode::ReviewOverdue, review_overdue),
     (FindingCode::StaticCredential, static_credential),
@@ -28,6 +28,7 @@ pub(super) const RULES: [(FindingCode, Rule); 11] = [
     (FindingCode::ShadowAgent, shadow_agent),
     (FindingCode::UnlistedTool, unlisted_tool),
     (FindingCode::OffUseCase, off_use_case),
+    (FindingCode::UnconfirmedField, unconfirmed_field),
 ];
 
 /// `no-owner`: an agent without an owner, or with an empty one.
@@ -475,5 +476,32 @@ fn off_use_case(f: &Facts<'_>, out: &mut Vec<Finding>) {
             )],
             actions: actions(t.source, &o),
         });
+    }
+}
+
+/// `unconfirmed-field`: one finding per field an agent lists in
+/// `unconfirmed` (a placeholder `writ draft` wrote); an unconfirmed owner is
+/// high (nobody is accountable yet), any other field medium.
+fn unconfirmed_field(f: &Facts<'_>, out: &mut Vec<Finding>) {
+    for a in &f.inventory().agent {
+        let id = a.id.get_ref();
+        for field in &a.unconfirmed {
+            let name = field.get_ref();
+            let severity = if name == "owner" {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
+            out.push(Finding {
+                code: FindingCode::UnconfirmedField,
+                severity,
+                subject: id.clone(),
+                message: format!(
+                    "agent `{id}`: `{name}` is a placeholder nobody has confirmed; set it and remove `{name}` from `unconfirmed`"
+                ),
+                inventory: vec![f.at(span_of(field), format!("unconfirmed `{name}`"))],
+                actions: None,
+            });
+        }
     }
 }
