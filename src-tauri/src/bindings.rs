@@ -97,7 +97,7 @@ pub fn render() -> String {
         charts::RunCharts,
         charts::Locations,
         writ_core::diff::TextSides,
-        // Traces: the table, the import and its preview.
+        // Traces: the table, the import and its preview, re-mapping.
         traces::ActionQuery,
         writ_store::traces::StoredAction,
         traces::ChosenTrace,
@@ -106,6 +106,8 @@ pub fn render() -> String {
         traces::ImportChoice,
         traces::ChosenProfile,
         traces::TracePreview,
+        traces::RemapChoice,
+        writ_store::traces::CallsKept,
         // The test bench, suites, findings and entities.
         bench::BenchMeta,
         bench::SavedCase,

@@ -20,5 +20,6 @@ mod layout;
 mod runs;
 mod scenarios;
 mod trace_import;
+mod trace_remap;
 mod traces;
 mod workspace;

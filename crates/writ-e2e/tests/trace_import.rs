@@ -12,7 +12,7 @@ use writ_e2e::{cli, cli_trace_sets, sample_workspace, workspace_root, writ_cli, 
 
 /// A sample trace file, or `None` (after saying why the test is skipped)
 /// when `../shared` is missing.
-fn sample(name: &str) -> Option<PathBuf> {
+pub(crate) fn sample(name: &str) -> Option<PathBuf> {
     let path = workspace_root().join("../shared/samples/traces").join(name);
     if path.is_file() {
         Some(path)
@@ -44,7 +44,9 @@ fn tag_values(v: &serde_json::Value, key: &str, out: &mut Vec<String>) {
 /// Starts the app on a fresh sample workspace with `files` as the
 /// scripted dialog's answers, opens the Traces view and chooses the first;
 /// returns the harness, the workspace, its temporary directory and the CLI.
-async fn choose(files: &[&Path]) -> Option<(Harness, PathBuf, tempfile::TempDir, PathBuf)> {
+pub(crate) async fn choose(
+    files: &[&Path],
+) -> Option<(Harness, PathBuf, tempfile::TempDir, PathBuf)> {
     let writ = writ_cli()?;
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("import.writ");
@@ -111,7 +113,7 @@ fn cli_preview(writ: &Path, ws: &Path, file: &Path) -> Vec<(String, usize)> {
 
 /// The `tools/call` names of a cassette and whether each failed (a
 /// JSON-RPC error or `isError: true`), read from the file itself.
-fn cassette_calls(file: &Path) -> Vec<(String, bool)> {
+pub(crate) fn cassette_calls(file: &Path) -> Vec<(String, bool)> {
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
     doc["interactions"]

@@ -1,5 +1,6 @@
 //! Trace sets: importing a file (chosen in a native dialog, imported on the
-//! blocking pool with progress and cancel) and positional access to a
+//! blocking pool with progress and cancel), mapping a set's recorded calls
+//! again with another profile, removing a set, and positional access to a
 //! set's actions for the virtual table (a count, then rows by position),
 //! plus the older keyset pages.
 
@@ -21,8 +22,8 @@ use writ_core::ingest::profile::{Profile, BUILTIN_NAMES};
 use writ_core::ingest::{AttributeKey, Format, IngestCounts, ReadOptions};
 use writ_core::trace::{parse_record, LineError};
 use writ_store::traces::{
-    ActionFilter, ImportOptions, ImportProgress, MatchingLines, StoredAction, TimeBound,
-    TraceSetInfo,
+    ActionFilter, CallsKept, ImportOptions, ImportProgress, ImportReport, MatchingLines,
+    RemapOptions, StoredAction, TimeBound, TraceSetInfo,
 };
 use writ_store::{StoreError, Workspace};
 
@@ -362,6 +363,19 @@ pub struct ImportOutcome {
     counts: IngestCounts,
 }
 
+impl From<ImportReport> for ImportOutcome {
+    /// The outcome shown of an import or a re-mapping (its first few
+    /// malformed items only).
+    fn from(report: ImportReport) -> Self {
+        ImportOutcome {
+            set: report.set,
+            errors: report.errors.into_iter().take(FIRST_ERRORS).collect(),
+            format: report.format,
+            counts: report.counts,
+        }
+    }
+}
+
 /// Clears the running import when the command ends, however it ends.
 struct Running<'a>(&'a ImportJobs);
 
@@ -418,12 +432,7 @@ pub async fn import_trace(
             match ws.import_traces_opts(&file, Some(&name), &actor, &opts, &progress, &cancel) {
                 Ok(report) => {
                     let _ = on_progress.send(ImportStage::Done { set: report.set.id });
-                    Ok(ImportOutcome {
-                        set: report.set,
-                        errors: report.errors.into_iter().take(FIRST_ERRORS).collect(),
-                        format: report.format,
-                        counts: report.counts,
-                    })
+                    Ok(ImportOutcome::from(report))
                 }
                 Err(StoreError::Cancelled(_)) => Err(CANCELLED.to_string()),
                 Err(e @ (StoreError::NameTaken { .. } | StoreError::NothingToImport { .. })) => {
@@ -536,6 +545,15 @@ impl ValidChoice {
             },
             mapping: Some(Arc::new(profile)),
             allow_empty: false,
+        }
+    }
+
+    /// The store's re-mapping options, with `profile` (the format is the
+    /// set's own: a re-mapping does not read the file again).
+    fn remap_options(&self, profile: Profile) -> RemapOptions {
+        RemapOptions {
+            mapping: Arc::new(profile),
+            user_attributes: self.user_attributes.clone(),
         }
     }
 }
@@ -693,6 +711,166 @@ fn preview_file(
         items: p.items,
         problem,
     })
+}
+
+/// How many recorded tool calls set `set` kept for re-mapping (none for
+/// native records and decision logs: "Re-map…" is then off), and their
+/// size (`Workspace::calls_kept`).
+#[tauri::command]
+pub async fn trace_set_calls(state: State<'_, AppState>, set: i64) -> Result<CallsKept, String> {
+    let set = valid_id("trace set", set)?;
+    let path = state.path();
+    blocking(move || {
+        open(&path)?
+            .calls_kept(&set.to_string())
+            .map_err(|e| e.to_string())
+    })
+    .await
+}
+
+/// The re-mapping options as the front end sends them: names only, never
+/// a path (a profile file is chosen with [`choose_profile_file`]).
+#[derive(Debug, Default, Clone, Deserialize, ts_rs::TS)]
+pub struct RemapChoice {
+    /// A built-in profile name, or `file` for the chosen profile file;
+    /// blank is the default profile (`writ`).
+    pub profile: String,
+    /// An attribute of each call naming the user, tried before the user
+    /// found at import (e.g. `kagent.user_id`); blank for none.
+    pub user_attribute: Option<String>,
+    /// The new set's name; blank for the store's `<set>-<profile>`.
+    pub name: Option<String>,
+}
+
+/// Checks the re-mapping options: the profile and the user attribute as
+/// an import checks them ([`valid_choice`]), a name as a set name.
+fn valid_remap(c: &RemapChoice) -> Result<(ValidChoice, Option<String>), String> {
+    let choice = valid_choice(&ImportChoice {
+        format: None,
+        profile: Some(c.profile.clone()),
+        user_attribute: c.user_attribute.clone(),
+    })?;
+    let name = match c.name.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(n) => Some(valid_set_name(n)?),
+    };
+    Ok((choice, name))
+}
+
+/// A refused re-mapping, worded for the window (the store's messages
+/// name the CLI's flags).
+fn remap_error(e: StoreError) -> String {
+    match e {
+        StoreError::NoCallsToRemap { set } => format!(
+            "trace set `{set}` kept no recorded tool calls (it holds native records or a \
+             decision log, or was imported by an older Writ), so it cannot be mapped again; \
+             import its file again with the profile instead"
+        ),
+        StoreError::DuplicateTraceSet { name, id } => format!(
+            "these calls were mapped this way before, as trace set `{name}` (id {id}); \
+             nothing was stored"
+        ),
+        StoreError::NothingToImport {
+            read,
+            first_problem,
+            ..
+        } => {
+            let first = first_problem
+                .map(|p| format!("; the first problem: {p}"))
+                .unwrap_or_default();
+            format!(
+                "none of the {read} recorded call(s) maps to an action under this profile{first}; \
+                 nothing was stored"
+            )
+        }
+        e => e.to_string(),
+    }
+}
+
+/// Makes a new trace set from the recorded tool calls of set `set`, mapped
+/// again with `options` (profile, user attribute, name; the profile file
+/// chosen with [`choose_profile_file`] for the profile `file`), as
+/// `writ traces remap` does (`Workspace::remap_trace_set`, audited as the
+/// app's actor). Returns the new set and what the mapping did.
+#[tauri::command]
+pub async fn remap_trace_set(
+    state: State<'_, AppState>,
+    jobs: State<'_, ImportJobs>,
+    set: i64,
+    options: RemapChoice,
+) -> Result<ImportOutcome, String> {
+    let set = valid_id("trace set", set)?;
+    let (choice, name) = valid_remap(&options)?;
+    let profile_file = jobs.profile_file().clone();
+    let path = state.path();
+    let actor = super::actor();
+    blocking(move || {
+        remap_set(
+            &path,
+            set,
+            &choice,
+            name.as_deref(),
+            profile_file.as_deref(),
+            &actor,
+        )
+    })
+    .await
+}
+
+/// Maps the calls of set `set` of the workspace at `path` again under
+/// `choice` (`profile_file`: the chosen profile file) as a new set `name`
+/// (default `<set>-<profile>`), as `actor`.
+fn remap_set(
+    path: &Path,
+    set: i64,
+    choice: &ValidChoice,
+    name: Option<&str>,
+    profile_file: Option<&Path>,
+    actor: &str,
+) -> Result<ImportOutcome, String> {
+    let opts = choice.remap_options(choice.load_profile(profile_file)?);
+    open(path)?
+        .remap_trace_set(&set.to_string(), name, actor, &opts)
+        .map(ImportOutcome::from)
+        .map_err(remap_error)
+}
+
+/// A refused removal, worded for the window: what still refers to the set.
+fn remove_error(e: StoreError) -> String {
+    match e {
+        StoreError::TraceSetInUse { name, uses } => format!(
+            "trace set `{name}` cannot be removed: {} {} to it (review evidence is never \
+             destroyed)",
+            uses.join(", "),
+            if uses.len() == 1 { "refers" } else { "refer" }
+        ),
+        e => e.to_string(),
+    }
+}
+
+/// Removes trace set `set` with its actions and kept calls, as
+/// `writ traces remove` does (`Workspace::remove_trace_set`, audited as
+/// the app's actor); refused while a run, a review round, a suite or a
+/// re-mapped set refers to it. Returns the removed set.
+#[tauri::command]
+pub async fn remove_trace_set(
+    state: State<'_, AppState>,
+    set: i64,
+) -> Result<TraceSetInfo, String> {
+    let set = valid_id("trace set", set)?;
+    let path = state.path();
+    let actor = super::actor();
+    blocking(move || remove_set(&path, set, &actor)).await
+}
+
+/// Removes set `set` of the workspace at `path` as `actor`; the set as it
+/// was.
+fn remove_set(path: &Path, set: i64, actor: &str) -> Result<TraceSetInfo, String> {
+    let mut ws = open(path)?;
+    let id = set.to_string();
+    let info = ws.trace_set(&id).map_err(|e| e.to_string())?;
+    ws.remove_trace_set(&id, actor).map_err(remove_error)?;
+    Ok(info)
 }
 
 /// Asks the running import to stop; `false` when none is running.
@@ -865,5 +1043,118 @@ mod tests {
 
         // A version that does not exist is an error, not an empty preview.
         assert!(preview_file(&ws, &log, &auto, None, Some("ffffffff".into())).is_err());
+    }
+
+    /// Two MCP JSON-RPC tool calls (`read_file`, `write_file`) of the
+    /// client `support-bot`.
+    const MCP_LOG: &str = concat!(
+        r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{},"clientInfo":{"name":"support-bot","version":"1.0"}}}"#,
+        "\n",
+        r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read_file","arguments":{"path":"a"}}}"#,
+        "\n",
+        r#"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"ok"}]}}"#,
+        "\n",
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"write_file","arguments":{"path":"b"}}}"#,
+        "\n",
+        r#"{"jsonrpc":"2.0","id":2,"result":{"content":[{"type":"text","text":"ok"}]}}"#,
+        "\n"
+    );
+
+    /// A sample workspace with [`MCP_LOG`] imported as set `mcp` (its id).
+    fn workspace_with_calls(name: &str) -> (PathBuf, i64) {
+        let dir = scratch(name);
+        let ws = dir.join("w.writ");
+        writ_store::sample::create_sample(&ws, "test").expect("sample");
+        let log = dir.join("log.jsonl");
+        std::fs::write(&log, MCP_LOG).expect("write");
+        let choice = valid_choice(&ImportChoice::default()).expect("defaults");
+        let opts = choice.import_options(choice.load_profile(None).expect("writ"));
+        let report = open(&ws)
+            .expect("open")
+            .import_traces_opts(
+                &log,
+                Some("mcp"),
+                "test",
+                &opts,
+                &|_| {},
+                &AtomicBool::new(false),
+            )
+            .expect("import");
+        (ws, report.set.id)
+    }
+
+    fn remap(profile: &str, attr: &str, name: &str) -> RemapChoice {
+        RemapChoice {
+            profile: profile.into(),
+            user_attribute: Some(attr.into()),
+            name: Some(name.into()),
+        }
+    }
+
+    #[test]
+    fn remap_options_are_checked() {
+        let (c, name) = valid_remap(&remap("toolhive", " kagent.user_id ", " ")).expect("valid");
+        assert_eq!(c.profile, ProfileChoice::Builtin("toolhive".into()));
+        assert_eq!(c.user_attributes, vec!["kagent.user_id".to_string()]);
+        assert_eq!(name, None);
+        let (_, name) = valid_remap(&remap("file", "", " again ")).expect("valid");
+        assert_eq!(name.as_deref(), Some("again"));
+        assert!(valid_remap(&remap("/etc/passwd", "", "")).is_err());
+        assert!(valid_remap(&remap("writ", "user id", "")).is_err());
+        assert!(valid_remap(&remap("writ", "", "42")).is_err());
+        assert!(valid_remap(&remap("writ", "", "a\nb")).is_err());
+    }
+
+    #[test]
+    fn a_set_is_mapped_again_and_removed_through_the_store() {
+        let (ws, mcp) = workspace_with_calls("remap");
+        let kept = open(&ws).expect("open").calls_kept("mcp").expect("kept");
+        assert_eq!(kept.calls, 2);
+
+        let toolhive = valid_choice(&choice("auto", "toolhive", "")).expect("toolhive");
+        let out = remap_set(&ws, mcp, &toolhive, None, None, "test").expect("remapped");
+        assert_eq!(out.set.name, "mcp-toolhive");
+        assert_eq!((out.set.actions, out.counts.read), (2, 2));
+        let actions = open(&ws)
+            .expect("open")
+            .list_actions(out.set.id, &ActionFilter::default(), 0, 10)
+            .expect("actions");
+        let names: Vec<&str> = actions.iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(names, vec![r#"Action::"call_tool""#; 2]);
+
+        // The same mapping again, and a set without kept calls, are refused
+        // in the window's words.
+        let e = remap_set(&ws, mcp, &toolhive, Some("again"), None, "test").unwrap_err();
+        assert!(
+            e.contains("mapped this way before") && e.contains("mcp-toolhive"),
+            "{e}"
+        );
+        let e = remap_set(&ws, 1, &toolhive, None, None, "test").unwrap_err();
+        assert!(e.contains("`recorded` kept no recorded tool calls"), "{e}");
+        assert!(!e.contains("--"), "no CLI flags: {e}");
+
+        // The imported set is held by the set that maps its calls; the
+        // sample's set by its runs and suites.
+        let e = remove_set(&ws, mcp, "test").unwrap_err();
+        assert!(
+            e.contains("cannot be removed") && e.contains("mcp-toolhive"),
+            "{e}"
+        );
+        let e = remove_set(&ws, 1, "test").unwrap_err();
+        assert!(e.contains("run 1") && e.contains("refer to it"), "{e}");
+        assert_eq!(
+            remove_set(&ws, out.set.id, "test").expect("removed").name,
+            "mcp-toolhive"
+        );
+        assert_eq!(remove_set(&ws, mcp, "test").expect("removed").name, "mcp");
+        let names: Vec<String> = open(&ws)
+            .expect("open")
+            .list_trace_sets()
+            .expect("sets")
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(names, vec!["recorded".to_string()]);
+        assert!(remove_set(&ws, mcp, "test").is_err(), "gone");
     }
 }

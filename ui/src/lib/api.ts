@@ -4,11 +4,11 @@
 // ./bindings.ts (see src-tauri/src/bindings.rs) and re-exported here.
 import { invoke, Channel } from '@tauri-apps/api/core';
 import type {
-  ActionQuery, AgentLabel, AuditPage, SavedCase, BundleCheckView, KeyOutcome, AuditVerification, BenchMeta, BenchRequest, BenchResult, BundlesView,
+  ActionQuery, AgentLabel, AuditPage, CallsKept, SavedCase, BundleCheckView, KeyOutcome, AuditVerification, BenchMeta, BenchRequest, BenchResult, BundlesView,
   ChangePage, ChosenProfile, ChosenTrace, CommitOutcome, Edit, FileChanges, EntityCount, EntityRow, FileEntry,
   FindingsReport, FormatOutcome, IdentityView, ImportChoice, KeyChoice, ImportOutcome, ImportStage, InventoryRows, Overview,
   PolicyLocations, Problem, Progress, RecentEntry, ReviewView, RunCharts, RunDiff, RunResult, RunRow,
-  SavedReport, StoredAction, SuiteRow, TestReport, TextDiffEntry, TextSides, TracePreview,
+  RemapChoice, SavedReport, StoredAction, SuiteRow, TestReport, TextDiffEntry, TextSides, TracePreview, TraceSetInfo,
 } from './bindings';
 
 export type * from './bindings';
@@ -287,6 +287,19 @@ export function importTraceWith(
   channel.onmessage = onProgress;
   return invoke<ImportOutcome>('import_trace', { name, options, onProgress: channel });
 }
+
+// --- Trace sets: mapping a set's recorded calls again, removing a set
+// (commands/traces.rs, `writ traces remap|remove`) ---
+
+/** How many recorded tool calls set `set` kept for re-mapping (none: it cannot be re-mapped). */
+export const traceSetCalls = (set: number) => invoke<CallsKept>('trace_set_calls', { set });
+
+/** Maps the recorded calls of set `set` again with another profile, as a new set. */
+export const remapTraceSet = (set: number, options: RemapChoice) =>
+  invoke<ImportOutcome>('remap_trace_set', { set, options });
+
+/** Removes set `set`; refused (naming them) while runs, reviews, suites or re-mapped sets refer to it. */
+export const removeTraceSet = (set: number) => invoke<TraceSetInfo>('remove_trace_set', { set });
 
 // --- Entities view: every entity a version decides with (commands/entities.rs, `writ entities`) ---
 

@@ -399,6 +399,19 @@ bundles: Array<BundleRecord>,
 keys: Array<KeyRow>, };
 
 /**
+ * The recorded tool calls an import keeps for re-mapping.
+ */
+export type CallsKept = { 
+/**
+ * How many.
+ */
+calls: number, 
+/**
+ * Their size as stored (JSON text, bytes).
+ */
+bytes: number, };
+
+/**
  * One case of a run.
  */
 export type CaseRow = { 
@@ -819,7 +832,7 @@ actions: ActionEvidence | null, };
 /**
  * The kind of a finding; its stable code is [`FindingCode::as_str`].
  */
-export type FindingCode = "no-owner" | "review-overdue" | "static-credential" | "static-credential-used" | "shared-identity" | "traffic-under-shared-identity" | "retired-agent-acting" | "suspended-agent-acting" | "shadow-agent" | "unlisted-tool" | "off-use-case";
+export type FindingCode = "no-owner" | "review-overdue" | "static-credential" | "static-credential-used" | "shared-identity" | "traffic-under-shared-identity" | "retired-agent-acting" | "suspended-agent-acting" | "shadow-agent" | "unlisted-tool" | "off-use-case" | "unconfirmed-field" | "unused-grant";
 
 /**
  * How serious a finding is.
@@ -1420,6 +1433,26 @@ missing: boolean, };
  * What happened to the action when it was recorded.
  */
 export type RecordedOutcome = "executed" | "blocked" | "failed";
+
+/**
+ * The re-mapping options as the front end sends them: names only, never
+ * a path (a profile file is chosen with [`choose_profile_file`]).
+ */
+export type RemapChoice = { 
+/**
+ * A built-in profile name, or `file` for the chosen profile file;
+ * blank is the default profile (`writ`).
+ */
+profile: string, 
+/**
+ * An attribute of each call naming the user, tried before the user
+ * found at import (e.g. `kagent.user_id`); blank for none.
+ */
+user_attribute: string | null, 
+/**
+ * The new set's name; blank for the store's `<set>-<profile>`.
+ */
+name: string | null, };
 
 /**
  * The version's own replay over the trace set.
