@@ -10,6 +10,7 @@ use writ_core::diagnostic::SourceMap;
 use writ_core::findings::{
     counts, find, Finding, InventoryInput, Severity, TraceAggregate, TraceInput,
 };
+use writ_core::grants::GrantReview;
 use writ_core::project::{today_utc, ProjectFiles};
 use writ_core::trace::TraceLines;
 
@@ -41,6 +42,14 @@ pub struct Args {
     /// Report even when the trace file has malformed lines (they are still listed).
     #[arg(long)]
     allow_bad_lines: bool,
+    /// Leave out the unused grants (which replay the trace against the
+    /// project's policies, twice).
+    #[arg(long)]
+    no_grants: bool,
+    /// Write the project with the proposed narrowing applied into this new
+    /// folder (for `writ diff` and review).
+    #[arg(long, value_name = "DIR")]
+    narrowed_out: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -139,7 +148,7 @@ pub fn run(args: Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
         }
         (None, None) => None,
     };
-    let findings = find(
+    let mut findings = find(
         InventoryInput {
             inventory: &inventory,
             text: &text,
@@ -150,6 +159,24 @@ pub fn run(args: Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
             .map(|(source, aggregate)| TraceInput { source, aggregate }),
         today,
     );
+    let grants = match (&trace, args.no_grants) {
+        (Some(_), false) => review_grants(&args, g)?,
+        _ => None,
+    };
+    if let Some((project, review)) = &grants {
+        findings.extend(review.findings(project));
+        findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.code.cmp(&b.code))
+                .then(a.subject.cmp(&b.subject))
+        });
+        if let Some(dir) = &args.narrowed_out {
+            write_narrowed(dir, &review.narrowed_files)?;
+        }
+    } else if args.narrowed_out.is_some() {
+        bail!("--narrowed-out needs a trace (--traces or --set) and the unused grants (no --no-grants)");
+    }
     let mut out = std::io::BufWriter::new(std::io::stdout());
     match args.format {
         Format::Json => {
@@ -163,10 +190,16 @@ pub fn run(args: Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
                 })),
                 "counts": counts(&findings).into_iter().map(|(s, n)| (s.as_str().to_string(), serde_json::Value::from(n))).collect::<serde_json::Map<String, serde_json::Value>>(),
                 "findings": findings,
+                "grants": grants.as_ref().map(|(_, r)| r),
             });
             writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         }
-        Format::Table => print_table(&mut out, &file, trace.as_ref(), today, &findings)?,
+        Format::Table => {
+            print_table(&mut out, &file, trace.as_ref(), today, &findings)?;
+            if let Some((_, review)) = &grants {
+                print_narrowing(&mut out, review, args.narrowed_out.as_deref())?;
+            }
+        }
     }
     out.flush()?;
     if let Some(threshold) = fail_on {
@@ -259,6 +292,123 @@ fn print_table(
     }
     if findings.is_empty() {
         writeln!(out, "\nNo findings.")?;
+    }
+    Ok(())
+}
+
+/// The checked project of `--project` and its grant review over the trace;
+/// `None` (with a note) when the project does not check.
+fn review_grants(
+    args: &Args,
+    g: &GlobalArgs,
+) -> anyhow::Result<Option<(writ_core::project::Project, GrantReview)>> {
+    let report = crate::output::check_ref(&args.project, g)?;
+    let Some(project) = report
+        .project
+        .filter(|_| report.diagnostics.iter().all(|d| !d.is_error()))
+    else {
+        eprintln!(
+            "note: unused grants are not reported: {} has errors (see `writ check`)",
+            args.project.display()
+        );
+        return Ok(None);
+    };
+    let review = match (&args.traces, &args.set) {
+        (Some(path), _) => writ_core::grants::review(
+            &project,
+            || {
+                open_trace(path)
+                    .map(|(r, _)| TraceLines::new(r))
+                    .map_err(|e| format!("{e:#}"))
+            },
+            &|_| {},
+        )
+        .with_context(|| format!("cannot replay {}", path.display()))?,
+        (None, Some(set)) => g.open()?.grant_review(&project, set, &|_| {})?.1,
+        (None, None) => return Ok(None),
+    };
+    Ok(Some((project, review)))
+}
+
+/// Writes the narrowed project's files into a new folder.
+fn write_narrowed(dir: &Path, files: &ProjectFiles) -> anyhow::Result<()> {
+    if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
+        bail!(
+            "{} exists and is not empty; choose a new folder",
+            dir.display()
+        );
+    }
+    for f in files.all() {
+        let path = dir.join(&f.relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        writ_core::atomic_file::write_atomically(&path, f.text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn print_narrowing(
+    out: &mut dyn Write,
+    review: &GrantReview,
+    written: Option<&Path>,
+) -> std::io::Result<()> {
+    if review.unused.is_empty() {
+        writeln!(
+            out,
+            "\nNo unused grants: every agent x action pair the permits cover had an allow ({} pair(s) used).",
+            review.used_pairs
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\nProposed narrowing of {} permit(s) ({} unused grant(s), {} pair(s) used):",
+        review.narrowings.len(),
+        review.unused.len(),
+        review.used_pairs
+    )?;
+    for n in &review.narrowings {
+        let what = if n.proposed.is_empty() {
+            "remove (it allowed nothing in the window)".to_string()
+        } else {
+            format!("keep {} pair(s), take away {}", n.keeps, n.removes)
+        };
+        writeln!(out, "  {:<36} {what}  ({})", n.policy, n.file)?;
+    }
+    for why in &review.not_narrowed {
+        writeln!(out, "  not narrowed: {why}")?;
+    }
+    match (&review.check, &review.narrowed_errors) {
+        (Some(c), _) => writeln!(
+            out,
+            "replay check of the narrowing: {} action(s), {} allowed before, {} after; {} allow(s) lost, {} gained{}",
+            c.actions,
+            c.allowed_before,
+            c.allowed_after,
+            c.lost,
+            c.gained,
+            if c.holds() { " (holds)" } else { " (DOES NOT HOLD)" }
+        )?,
+        (None, Some(e)) => writeln!(out, "the narrowed project does not check:\n{e}")?,
+        (None, None) => {}
+    }
+    for e in review.check.iter().flat_map(|c| c.examples.iter()) {
+        writeln!(out, "  {e}")?;
+    }
+    match written {
+        Some(dir) => writeln!(
+            out,
+            "narrowed project written to {} (compare the two with `writ diff --from PROJECT --to {}`)",
+            dir.display(),
+            dir.display()
+        )?,
+        None => writeln!(
+            out,
+            "write the narrowed project with --narrowed-out DIR; --format json holds every proposal's text"
+        )?,
     }
     Ok(())
 }

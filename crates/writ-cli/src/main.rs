@@ -6,6 +6,7 @@ mod bundle;
 mod check;
 mod decisions;
 mod diff;
+mod draft;
 mod entities;
 mod export;
 mod findings;
@@ -59,6 +60,8 @@ enum Command {
     Test(test::Args),
     /// The entities a project decides with (inventory.toml and entities.json), searchable.
     Entities(entities::Args),
+    /// Draft a first project (schema, inventory, least-privilege policies) from recorded traffic.
+    Draft(draft::Args),
     /// Governance findings from the inventory and a trace: shadow agents, overdue reviews, static credentials, ...
     Findings(findings::Args),
     /// Create a workspace (optionally with the bundled sample organisation).
@@ -129,6 +132,7 @@ fn main() -> ExitCode {
         Command::Diff(a) => diff::run(a, g),
         Command::Test(a) => test::run(a, g),
         Command::Entities(a) => entities::run(a, g),
+        Command::Draft(a) => draft::run(a, g),
         Command::Findings(a) => findings::run(a, g),
         Command::Init(a) => init::init(a, g),
         Command::Version(c) => version::version(c, g),

@@ -102,7 +102,7 @@ pub enum TracesCommand {
 }
 
 /// The import options for `--format`, `--profile` and `--user-attribute`.
-fn import_options(
+pub(crate) fn import_options(
     format: &str,
     profile: Option<&str>,
     user_attributes: Vec<AttributeKey>,

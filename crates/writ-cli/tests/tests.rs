@@ -21,6 +21,7 @@ mod audit_checkpoint;
 mod bundle;
 mod cedar_native;
 mod cli;
+mod draft;
 mod durability;
 mod export_avp;
 mod findings;

@@ -55,6 +55,7 @@ pub mod faults;
 pub mod findings;
 pub mod format;
 pub mod fuzz_entry;
+pub mod grants;
 pub mod ingest;
 pub mod inventory;
 pub mod inventory_edit;

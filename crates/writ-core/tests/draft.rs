@@ -433,3 +433,91 @@ fn generated_traces_replay_exactly_as_their_drafts_state() {
         );
     }
 }
+
+/// Reviews the grants of a drafted project over `trace`.
+fn review_of(
+    d: &writ_core::draft::Draft,
+    trace: &str,
+) -> (writ_core::project::Project, writ_core::grants::GrantReview) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("p");
+    d.write(&out).expect("writes");
+    let project = writ_core::project::check_project(&out, today_utc())
+        .project
+        .expect("checks");
+    let review =
+        writ_core::grants::review(&project, || Ok(TraceLines::new(trace.as_bytes())), &|_| {})
+            .expect("reviews");
+    (project, review)
+}
+
+#[test]
+fn a_widened_draft_shows_its_extra_grants_as_unused_and_a_narrowing_that_keeps_every_allow() {
+    let mut lines = Vec::new();
+    for (agent, tools) in [
+        ("spiffe://acme.example/agents/a", vec!["search", "read"]),
+        ("spiffe://acme.example/agents/b", vec!["search"]),
+        ("spiffe://acme.example/agents/c", vec!["read"]),
+    ] {
+        for t in tools {
+            lines.push(record(agent, t, None, json!({}), "executed"));
+        }
+    }
+    let trace = lines.join("\n");
+    // Exact draft: nothing unused.
+    let (exact, _) = drafted(&trace, &Limits::default());
+    let (_, review) = review_of(&exact, &trace);
+    assert!(review.unused.is_empty(), "{:#?}", review.unused);
+    assert_eq!(review.used_pairs, 4);
+    // Widened on principals: search and read are open to every agent.
+    let limits = Limits {
+        max_principals: 1,
+        ..Limits::default()
+    };
+    let (wide, check) = drafted(&trace, &limits);
+    assert!(check.holds());
+    let (project, review) = review_of(&wide, &trace);
+    let unused: Vec<(String, String)> = review
+        .unused
+        .iter()
+        .map(|u| (u.agent.clone(), u.action.clone()))
+        .collect();
+    assert_eq!(
+        unused,
+        vec![
+            ("b".to_string(), "Action::\"read\"".to_string()),
+            ("c".to_string(), "Action::\"search\"".to_string()),
+        ]
+    );
+    let findings = review.findings(&project);
+    assert_eq!(findings.len(), 2);
+    assert!(findings
+        .iter()
+        .all(|f| f.code == writ_core::findings::FindingCode::UnusedGrant
+            && f.inventory
+                .iter()
+                .any(|e| e.file.ends_with("grants.cedar") && e.line > 1)));
+    assert_eq!(review.narrowings.len(), 2, "{:#?}", review.narrowings);
+    let check = review.check.as_ref().expect("the narrowed project checks");
+    assert!(check.holds(), "{check:#?}");
+    assert_eq!(check.allowed_before, 4);
+    assert_eq!(check.allowed_after, 4);
+    // The narrowed project has no unused grant left.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for f in review.narrowed_files.all() {
+        let path = dir.path().join(&f.relative);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, &f.text).expect("write");
+    }
+    let narrowed = writ_core::project::check_project(dir.path(), today_utc());
+    let narrowed = narrowed.project.expect("narrowed checks");
+    let again =
+        writ_core::grants::review(&narrowed, || Ok(TraceLines::new(trace.as_bytes())), &|_| {})
+            .expect("reviews");
+    assert!(
+        again.unused.is_empty(),
+        "{:#?}\n{}",
+        again.unused,
+        review.narrowings[0].proposed
+    );
+}

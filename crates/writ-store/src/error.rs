@@ -249,6 +249,9 @@ pub enum StoreError {
     /// A replay failed.
     #[error(transparent)]
     Replay(#[from] writ_core::replay::ReplayError),
+    /// A draft could not be made or written.
+    #[error(transparent)]
+    Draft(#[from] writ_core::draft::DraftError),
     /// A review step (submit, approve, reject) was refused.
     #[error(transparent)]
     Review(#[from] crate::review_state::ReviewError),

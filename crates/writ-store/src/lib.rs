@@ -42,6 +42,7 @@ pub mod bundle_check;
 pub mod channels;
 pub mod checked;
 mod columns;
+pub mod draft;
 pub mod error;
 pub mod export;
 pub mod findings;

@@ -14,6 +14,7 @@ mod approvals;
 mod audit;
 mod charts;
 mod commit_edits;
+mod draft;
 mod ingest;
 mod jobs;
 mod open;

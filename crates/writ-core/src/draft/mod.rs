@@ -239,7 +239,7 @@ fn findings(identities: &[DraftIdentity], planned: &plan::Plan) -> Vec<DraftFind
             code: "widened-grant".into(),
             subject: g.id.clone(),
             message: format!(
-                "`{}` grants more than was seen ({}); `writ findings --set` shows the unused grants",
+                "`{}` grants more than was seen ({}); list the resources or principals it should cover, or raise the limit if the open scope is meant (`writ findings --project DIR --set SET` shows agents it lets take actions they never took)",
                 g.id,
                 g.widened.as_deref().unwrap_or_default()
             ),

@@ -89,7 +89,7 @@ const WORDS: &[(Sensitivity, &[&str])] = &[
         Sensitivity::Payment,
         &[
             "pay", "payment", "payments", "payout", "transfer", "refund", "charge", "purchase",
-            "wire", "withdraw", "buy", "invoice", "iban", "amount", "price", "card",
+            "wire", "withdraw", "buy", "iban", "amount",
         ],
     ),
     (
@@ -98,9 +98,33 @@ const WORDS: &[(Sensitivity, &[&str])] = &[
             "write", "create", "update", "edit", "put", "post", "patch", "set", "insert", "upsert",
             "modify", "commit", "push", "merge", "send", "email", "exec", "execute", "run",
             "shell", "bash", "command", "cmd", "move", "mv", "rename", "upload", "approve",
-            "grant", "assign", "apply", "change", "save", "submit", "replace",
+            "grant", "assign", "apply", "change", "save", "submit", "replace", "book", "reserve",
+            "schedule", "cancel",
         ],
     ),
+];
+
+/// Words that name a read: a tool whose name has one (and no word above)
+/// is not judged by its argument names (`read_invoice(amount)` reads).
+const READ_WORDS: &[&str] = &[
+    "read",
+    "get",
+    "list",
+    "search",
+    "query",
+    "fetch",
+    "describe",
+    "show",
+    "view",
+    "find",
+    "lookup",
+    "check",
+    "count",
+    "inspect",
+    "browse",
+    "preview",
+    "summarize",
+    "summarise",
 ];
 
 /// The words of a name, lower-cased.
@@ -147,6 +171,9 @@ pub fn classify<'a>(
 ) -> Option<(Sensitivity, String)> {
     if let Some((kind, word)) = of_name(tool) {
         return Some((kind, format!("its name has `{word}`")));
+    }
+    if words(tool).iter().any(|w| READ_WORDS.contains(&w.as_str())) {
+        return None;
     }
     let mut best: Option<(Sensitivity, String)> = None;
     for arg in args {
@@ -199,6 +226,15 @@ mod tests {
         assert_eq!(kind, Sensitivity::Payment);
         assert!(why.contains("amount_cents"), "{why}");
         assert_eq!(classify("lookup", ["query", "limit"]), None);
+        assert_eq!(
+            classify("read_invoice", ["amount_cents"]),
+            None,
+            "a read is a read"
+        );
+        assert_eq!(
+            of_name("rotate_credentials").map(|x| x.0),
+            Some(Sensitivity::Deploy)
+        );
         let (kind, _) = classify("tool", ["command", "force_delete"]).expect("sensitive");
         assert_eq!(kind, Sensitivity::Deletion, "the most serious kind wins");
     }
