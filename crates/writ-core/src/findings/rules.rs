@@ -495,7 +495,7 @@ fn unconfirmed_field(f: &Facts<'_>, out: &mut Vec<Finding>) {
             out.push(Finding {
                 code: FindingCode::UnconfirmedField,
                 severity,
-                subject: id.clone(),
+                subject: format!("{id}.{name}"),
                 message: format!(
                     "agent `{id}`: `{name}` is a placeholder nobody has confirmed; set it and remove `{name}` from `unconfirmed`"
                 ),

@@ -44,6 +44,21 @@ pub(super) fn valid_status(value: &str) -> Result<String, EditError> {
 }
 
 /// A `YYYY-MM-DD` calendar date as a TOML local date.
+/// Takes `key` out of the agent's `unconfirmed` list (a person set it, so
+/// it is no longer a placeholder); an emptied list is removed.
+fn confirm(table: &mut Table, key: &str) {
+    let emptied = match table.get_mut("unconfirmed").and_then(Item::as_array_mut) {
+        Some(list) => {
+            list.retain(|v| v.as_str() != Some(key));
+            list.is_empty()
+        }
+        None => false,
+    };
+    if emptied {
+        table.remove("unconfirmed");
+    }
+}
+
 fn valid_date(value: &str) -> Result<toml_edit::Datetime, EditError> {
     let bad = || EditError::BadDate {
         value: value.to_string(),
@@ -182,6 +197,7 @@ pub fn apply(text: &str, edit: &Edit) -> Result<String, EditError> {
             };
             let table = agent_mut(&mut doc, agent)?;
             set_value(table, agent, field.key(), new)?;
+            confirm(table, field.key());
         }
         Edit::Clear { agent, field } => {
             let field = Field::parse(field)?;

@@ -137,6 +137,37 @@ impact = "read"
     }
 
     #[test]
+    fn setting_a_placeholder_confirms_it() {
+        let drafted: String = TEXT
+            .lines()
+            .map(|l| {
+                if l.starts_with("risk_tier = \"low\"") {
+                    format!("{l}\nunconfirmed = [\"owner\", \"risk_tier\"]\n")
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        let (inv, codes) = load(&drafted);
+        assert!(codes.is_empty(), "{codes:?}");
+        assert_eq!(inv.agent[0].unconfirmed.len(), 2);
+        let out = apply(&drafted, &set("support-bot", "owner", "maria@acme.example")).unwrap();
+        let (inv, _) = load(&out);
+        let left: Vec<&str> = inv.agent[0]
+            .unconfirmed
+            .iter()
+            .map(|f| f.get_ref().as_str())
+            .collect();
+        assert_eq!(left, ["risk_tier"]);
+        let out = apply(&out, &set("support-bot", "risk_tier", "medium")).unwrap();
+        assert!(
+            !out.contains("unconfirmed"),
+            "an emptied list is removed:\n{out}"
+        );
+        assert_comments_kept(&out);
+    }
+
+    #[test]
     fn every_field_round_trips_through_the_parser() {
         let mut text = TEXT.to_string();
         for (field, value) in [
