@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod counting;
+pub mod lines;
 pub mod time;
 
 use sha2::{Digest, Sha256};

@@ -193,6 +193,7 @@ pub struct TraceLines<R> {
     reader: R,
     line_no: usize,
     bytes: u64,
+    raw: Vec<u8>,
 }
 
 impl<R: BufRead> TraceLines<R> {
@@ -202,6 +203,7 @@ impl<R: BufRead> TraceLines<R> {
             reader,
             line_no: 0,
             bytes: 0,
+            raw: Vec::new(),
         }
     }
 
@@ -211,13 +213,33 @@ impl<R: BufRead> TraceLines<R> {
     }
 
     /// Reads the next non-blank line into `buf` and returns its number, or
-    /// `None` at the end.
+    /// `None` at the end. A line longer than
+    /// [`writ_base::lines::MAX_LINE_BYTES`] or not UTF-8 is an
+    /// [`std::io::ErrorKind::InvalidData`] error naming the line.
     pub fn next_line(&mut self, buf: &mut String) -> std::io::Result<Option<usize>> {
         loop {
             buf.clear();
-            let n = self.reader.read_line(buf)?;
+            self.raw.clear();
+            let located = |line: usize, e: std::io::Error| {
+                std::io::Error::new(e.kind(), format!("line {line}: {e}"))
+            };
+            let n = writ_base::lines::read_line_bounded(
+                &mut self.reader,
+                &mut self.raw,
+                writ_base::lines::MAX_LINE_BYTES,
+            )
+            .map_err(|e| located(self.line_no + 1, e))?;
             if n == 0 {
                 return Ok(None);
+            }
+            match std::str::from_utf8(&self.raw) {
+                Ok(text) => buf.push_str(text),
+                Err(e) => {
+                    return Err(located(
+                        self.line_no + 1,
+                        std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+                    ))
+                }
             }
             self.bytes += n as u64;
             self.line_no += 1;

@@ -646,3 +646,46 @@ fn cut_and_corrupted_samples_read_without_panics_and_never_invent_calls() {
         }
     }
 }
+
+/// A 65 MiB line (the bound is 64 MiB) after one good line, made lazily so
+/// the test itself never holds it.
+fn one_huge_line(first: &str) -> impl std::io::BufRead + Send + use<'_> {
+    use std::io::Read;
+    let huge = std::io::repeat(b'x').take(65 * 1024 * 1024);
+    std::io::BufReader::new(first.as_bytes().chain(huge).chain(&b"\n"[..]))
+}
+
+#[test]
+fn a_line_past_the_bound_stops_every_line_reader_with_a_located_error() {
+    let native = r#"{"ts":"2026-11-02T09:00:00Z","agent":"a","action":"x","context":{},"outcome":"executed"}"#;
+    let first = format!("{native}\n");
+    let mut lines = writ_core::trace::TraceLines::new(one_huge_line(&first));
+    let mut buf = String::new();
+    assert_eq!(lines.next_line(&mut buf).expect("the first line"), Some(1));
+    let e = lines.next_line(&mut buf).expect_err("too long");
+    assert!(
+        e.to_string()
+            .starts_with("line 2: a line is longer than 64 MiB"),
+        "{e}"
+    );
+    assert!(buf.len() < 1024, "the long line is not kept");
+    for (format, first) in [
+        (Format::Native, format!("{native}\n")),
+        (Format::McpJsonRpc, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}\n".to_string()),
+        (Format::ClaudeMcpLog, "2026-11-02T09:00:00.000Z [github] [info] Message from client: {\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n".to_string()),
+        (Format::CodexExec, "{\"type\":\"thread.started\",\"thread_id\":\"t\"}\n".to_string()),
+    ] {
+        let mut errors = Vec::new();
+        let result = read_items(one_huge_line(&first), Some(format), &ReadOptions::default(), &mut |out| {
+            if let Err(e) = out.item {
+                errors.push(e.to_string());
+            }
+            Ok(())
+        });
+        let said = match result {
+            Err(e) => e.to_string(),
+            Ok(_) => errors.join("; "),
+        };
+        assert!(said.contains("longer than 64 MiB"), "{format:?}: {said}");
+    }
+}

@@ -232,7 +232,11 @@ impl<R: BufRead> ClaudeLog<R> {
 
     fn read_line(&mut self) {
         self.buf.clear();
-        let n = match self.reader.read_until(b'\n', &mut self.buf) {
+        let n = match writ_base::lines::read_line_bounded(
+            &mut self.reader,
+            &mut self.buf,
+            writ_base::lines::MAX_LINE_BYTES,
+        ) {
             Ok(n) => n,
             Err(e) => {
                 self.done = true;
