@@ -64,9 +64,7 @@ fn drafted(args: &Args, limits: &Limits, g: &GlobalArgs) -> anyhow::Result<SetDr
             args.user_attributes.clone(),
         )?;
         let never = std::sync::atomic::AtomicBool::new(false);
-        let report = ws
-            .import_traces_opts(&file, None, &g.actor(), &opts, &|_| {}, &never)
-            .with_context(|| format!("cannot read {}", file.display()))?;
+        let report = ws.import_traces_opts(&file, None, &g.actor(), &opts, &|_| {}, &never)?;
         crate::output::report_bad_items(&file, report.format, &report.errors);
         ws.draft_from_set(&report.set.name, limits, &progress)?
     } else {
@@ -74,6 +72,13 @@ fn drafted(args: &Args, limits: &Limits, g: &GlobalArgs) -> anyhow::Result<SetDr
             anyhow::bail!(
                 "--profile maps a file; `{}` is not a file, so it names a stored set, which was mapped when it was imported (re-map it with `writ traces remap`)",
                 args.traces
+            );
+        }
+        if !g.workspace.exists() {
+            anyhow::bail!(
+                "`{}` is not a file, and there is no workspace at {} to hold a trace set of that name; pass a trace file, or a set of an existing workspace (--workspace)",
+                args.traces,
+                g.workspace.display()
             );
         }
         g.open()?.draft_from_set(&args.traces, limits, &progress)?

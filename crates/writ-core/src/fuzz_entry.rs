@@ -84,6 +84,36 @@ pub fn native_line(data: &[u8]) {
     }
 }
 
+/// Drafts a project from `data` read as a native trace (the first byte
+/// picks small limits, so widening is reached), and panics unless the
+/// draft checks and the trace replays against it exactly as it states.
+pub fn draft(data: &[u8]) {
+    use crate::draft::{draft, verify, Limits, Observations};
+    let Some((&knob, rest)) = data.split_first() else {
+        return;
+    };
+    let source = || crate::trace::TraceLines::new(rest);
+    let Ok(obs) = Observations::read(&mut source(), &|_| {}) else {
+        return;
+    };
+    let limits = Limits {
+        max_resources: usize::from(knob % 4) + 1,
+        max_principals: usize::from((knob >> 2) % 4) + 1,
+        ..Limits::default()
+    };
+    let d = match draft(&obs, "fuzz", &limits) {
+        Ok(d) => d,
+        Err(crate::draft::DraftError::Empty { .. }) => return,
+        Err(e) => panic!("a draft that does not check: {e}"),
+    };
+    let project = d
+        .check(Path::new("draft"), today())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let check = verify(&project, &d.report, source(), &|_| {})
+        .unwrap_or_else(|e| panic!("replay failed: {e}"));
+    assert!(check.holds(), "{check:#?}");
+}
+
 /// Tool calls of several shapes, for a mapping profile to map.
 pub fn sample_calls() -> Vec<ToolCall> {
     let attrs = |v: Value| match v {

@@ -40,6 +40,11 @@ fn detection_and_native_line_corpora_replay_without_panics() {
 }
 
 #[test]
+fn draft_corpus_replays_as_each_draft_states() {
+    replay("draft", &fuzz_entry::draft);
+}
+
+#[test]
 fn profile_corpus_replays_without_panics() {
     replay("profile", &fuzz_entry::profile);
 }

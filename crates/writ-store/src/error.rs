@@ -181,13 +181,15 @@ pub enum StoreError {
         /// The string given.
         key_id: String,
     },
-    /// A trace file could not be read as a whole.
-    #[error("{}: {source}", path.display())]
+    /// A trace file could not be read as a whole. (The cause is shown in
+    /// the message and deliberately not chained as a source, so a report
+    /// of the whole chain does not say it twice.)
+    #[error("{}: {cause}", path.display())]
     Ingest {
         /// The trace file.
         path: PathBuf,
         /// Why.
-        source: writ_core::ingest::IngestError,
+        cause: writ_core::ingest::IngestError,
     },
     /// An import read nothing it could store (every item malformed, or no
     /// tool call at all); nothing was stored. The caller says how to keep

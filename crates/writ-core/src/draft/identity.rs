@@ -104,7 +104,12 @@ fn kind_of(recorded: &str) -> IdentityKind {
         };
     }
     if recorded.starts_with("spiffe://") {
-        return IdentityKind::Spiffe;
+        // A malformed one is kept as a name (found by id), never written
+        // as an identity the inventory would refuse.
+        return match crate::inventory::spiffe_problem(recorded) {
+            None => IdentityKind::Spiffe,
+            Some(_) => IdentityKind::Name,
+        };
     }
     if let Some(rest) = recorded.strip_prefix("oidc:") {
         if let Some((issuer, subject)) = rest.split_once('|') {
@@ -244,6 +249,14 @@ mod tests {
             IdentityKind::Shadow { .. }
         ));
         assert!(matches!(kind_of("oidc:i|s"), IdentityKind::Oidc { .. }));
+        assert!(matches!(
+            kind_of("spiffe://x.exam#le/b"),
+            IdentityKind::Name
+        ));
+        assert!(matches!(
+            kind_of("spiffe://x.example/b"),
+            IdentityKind::Spiffe
+        ));
         assert!(matches!(kind_of("oidc:nope"), IdentityKind::Name));
         assert!(matches!(
             kind_of("NS::User::\"a\""),

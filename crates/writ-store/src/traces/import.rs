@@ -498,9 +498,9 @@ impl Workspace {
                 source,
             },
             IngestError::Stopped => StoreError::Cancelled("the import"),
-            source => StoreError::Ingest {
+            cause => StoreError::Ingest {
                 path: file.to_path_buf(),
-                source,
+                cause,
             },
         })?;
         if mapping_failed > 0 {
