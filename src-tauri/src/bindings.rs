@@ -58,8 +58,8 @@ impl TypeVisitor for Declarations {
 /// name, as the text of the generated file.
 pub fn render() -> String {
     use crate::commands::{
-        approvals, audit, bench, bundle_keys, bundle_verify, bundles, charts, check, entities,
-        findings, identity, report, runs, tests_view, traces, versions, workspace,
+        approvals, audit, bench, bundle_keys, bundle_verify, bundles, charts, check, draft,
+        entities, findings, identity, report, runs, tests_view, traces, versions, workspace,
     };
     use writ_core::inventory_edit::{Edit, InventoryRows};
 
@@ -108,6 +108,18 @@ pub fn render() -> String {
         traces::TracePreview,
         traces::RemapChoice,
         writ_store::traces::CallsKept,
+        // Drafting a project from a trace set (its report and replay check).
+        draft::DraftLimits,
+        draft::DraftOutcome,
+        draft::DraftFile,
+        writ_core::draft::DraftReport,
+        writ_core::draft::DraftCheck,
+        writ_core::draft::Grant,
+        writ_core::draft::DraftIdentity,
+        writ_core::draft::StepUpDraft,
+        writ_core::draft::NotGranted,
+        writ_core::draft::DraftFinding,
+        writ_core::draft::DraftTool,
         // The test bench, suites, findings and entities.
         bench::BenchMeta,
         bench::SavedCase,
@@ -116,6 +128,12 @@ pub fn render() -> String {
         tests_view::SuiteRow,
         tests_view::TestReport,
         findings::FindingsReport,
+        // Unused grants and their proposed narrowing.
+        findings::Grants,
+        writ_core::grants::GrantReview,
+        writ_core::grants::UnusedGrant,
+        writ_core::grants::Narrowing,
+        writ_core::grants::NarrowingCheck,
         entities::EntityCount,
         writ_core::entity_list::EntityRow,
         // Approvals, bundles, the report and the audit trail.

@@ -5,7 +5,8 @@
 //! their numbers, measured from the elements' rectangles and styles in the
 //! real window; a screenshot of each view at each width
 //! (`target/e2e-screenshots/layout-<view>-<width>.png`; with
-//! `WRIT_E2E_UPDATE_SCREENSHOTS` also into `docs/screenshots/`).
+//! `WRIT_E2E_UPDATE_SCREENSHOTS` also into `docs/screenshots/`). The
+//! Traces view's draft dialog is measured too, alone over its backdrop.
 
 use writ_e2e::Harness;
 
@@ -20,7 +21,7 @@ const VIEWS: &[(&str, &str)] = &[
     ("runs", "#runs tbody tr"),
     ("bench", "#bench-decide"),
     ("tests", "#suites tbody tr"),
-    ("findings", "#run-findings"),
+    ("findings", "#findings-summary"),
     ("approvals", "#review-status"),
     ("bundles", "#bundles-title"),
     ("audit", "#audit-table tbody tr"),
@@ -31,11 +32,14 @@ const VIEWS: &[(&str, &str)] = &[
 const MEASURE: &str = r#"
 const sel = 'main label, main select, main input, main textarea, main button, main h2, main h3, main legend, main th, main p, main dt, main dd, header button, header h1, header .identity';
 // What the view has scrolled out of sight above its top is clipped, not
-// overlapping the header.
-const view = document.querySelector('main').getBoundingClientRect();
+// overlapping the header. With a dialog open, only the dialog is measured
+// (the view lies under its backdrop), clipped the same way by its box.
+const dialog = document.querySelector('main [role=dialog]');
+const view = (dialog ?? document.querySelector('main')).getBoundingClientRect();
 const els = [...document.querySelectorAll(sel)].filter((e) => {
   const r = e.getBoundingClientRect();
-  if (e.closest('main') && r.top < view.top) return false;
+  if (dialog && !dialog.contains(e)) return false;
+  if (e.closest('main') && (r.top < view.top || (dialog && r.top > view.bottom))) return false;
   const style = getComputedStyle(e);
   return r.width > 0 && r.height > 0 && style.visibility !== 'hidden' && e.offsetParent !== null
     && !e.closest('[hidden]') && !e.closest('.cm-editor');
@@ -168,6 +172,12 @@ async fn every_view_fits_1024_and_1440_px_without_overlaps() {
         h.click("#diff-button").await;
         h.wait_for("#diff-result #diff-responsible tbody tr").await;
         measure(&h, "runs-diff", width, &mut problems).await;
+        // The Traces view's draft dialog, drafted from the sample's set.
+        h.click("#nav-traces").await;
+        h.click("#draft-button").await;
+        h.wait_for("#draft-check").await;
+        measure(&h, "traces-draft", width, &mut problems).await;
+        h.click("#draft-close").await;
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     h.close().await;

@@ -13,6 +13,7 @@ mod app;
 mod approvals;
 mod audit;
 mod bundles;
+mod drafting;
 mod entities;
 mod findings;
 mod inventory;

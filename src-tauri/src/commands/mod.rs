@@ -16,6 +16,7 @@ pub mod bundles;
 pub mod charts;
 pub mod check;
 pub mod dialog;
+pub mod draft;
 pub mod entities;
 pub mod findings;
 pub mod identity;
@@ -31,7 +32,7 @@ pub mod workspace;
 
 use std::path::{Path, PathBuf};
 use writ_core::evaluate::Verdict;
-use writ_core::project::Project;
+use writ_core::project::{Project, ProjectFiles};
 use writ_store::Workspace;
 
 /// Largest policy text accepted for checking (bytes).
@@ -180,6 +181,17 @@ pub(crate) fn valid_verdict(verdict: Option<String>) -> Result<Option<Verdict>, 
         None | Some("") => Ok(None),
         Some(v) => v.parse::<Verdict>().map(Some).map_err(|e| e.to_string()),
     }
+}
+
+/// The version id `files` would be stored under: their content hash, as
+/// `Workspace::commit_version` computes it (so a command can say which
+/// files it will store, and refuse others).
+pub(crate) fn version_of(files: &ProjectFiles) -> String {
+    let bytes: Vec<(String, Vec<u8>)> = files
+        .all()
+        .map(|f| (f.relative.clone(), f.text.as_bytes().to_vec()))
+        .collect();
+    writ_store::versions::content_hash(&bytes)
 }
 
 /// The checked projects of the versions replayed by stored runs `a` and

@@ -17,13 +17,23 @@ const MAX_MESSAGE_BYTES: usize = 4096;
 #[derive(Debug, Serialize, ts_rs::TS)]
 pub struct CommitOutcome {
     /// The version id (the new one, or the existing one with that content).
-    id: String,
+    pub id: String,
     /// False when the content equals an existing version: nothing changed.
-    created: bool,
+    pub created: bool,
+}
+
+impl From<Committed> for CommitOutcome {
+    /// A new version, or the existing one holding the same content.
+    fn from(c: Committed) -> Self {
+        match c {
+            Committed::New(id) => CommitOutcome { id, created: true },
+            Committed::Unchanged(id) => CommitOutcome { id, created: false },
+        }
+    }
 }
 
 /// A commit message: non-blank, at most [`MAX_MESSAGE_BYTES`].
-fn valid_message(message: &str) -> Result<&str, String> {
+pub(crate) fn valid_message(message: &str) -> Result<&str, String> {
     let m = message.trim();
     if m.is_empty() {
         Err("a commit needs a message saying why the version exists".to_string())
@@ -58,18 +68,14 @@ pub async fn commit_edits(
     let path = state.path();
     blocking(move || {
         let mut ws = open(&path)?;
-        let committed = ws
-            .commit_edits(
-                &version,
-                edits.iter().map(|(p, t)| (p.as_str(), t.as_str())),
-                &actor(),
-                &message,
-            )
-            .map_err(|e| format!("nothing was committed: {e}"))?;
-        Ok(match committed {
-            Committed::New(id) => CommitOutcome { id, created: true },
-            Committed::Unchanged(id) => CommitOutcome { id, created: false },
-        })
+        ws.commit_edits(
+            &version,
+            edits.iter().map(|(p, t)| (p.as_str(), t.as_str())),
+            &actor(),
+            &message,
+        )
+        .map(CommitOutcome::from)
+        .map_err(|e| format!("nothing was committed: {e}"))
     })
     .await
 }

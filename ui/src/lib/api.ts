@@ -5,7 +5,7 @@
 import { invoke, Channel } from '@tauri-apps/api/core';
 import type {
   ActionQuery, AgentLabel, AuditPage, CallsKept, SavedCase, BundleCheckView, KeyOutcome, AuditVerification, BenchMeta, BenchRequest, BenchResult, BundlesView,
-  ChangePage, ChosenProfile, ChosenTrace, CommitOutcome, Edit, FileChanges, EntityCount, EntityRow, FileEntry,
+  ChangePage, ChosenProfile, ChosenTrace, CommitOutcome, DraftLimits, DraftOutcome, Edit, FileChanges, EntityCount, EntityRow, FileEntry,
   FindingsReport, FormatOutcome, IdentityView, ImportChoice, KeyChoice, ImportOutcome, ImportStage, InventoryRows, Overview,
   PolicyLocations, Problem, Progress, RecentEntry, ReviewView, RunCharts, RunDiff, RunResult, RunRow,
   RemapChoice, SavedReport, StoredAction, SuiteRow, TestReport, TextDiffEntry, TextSides, TracePreview, TraceSetInfo,
@@ -199,6 +199,11 @@ export function actionRequest(version: string, set: number, line: number): Promi
 export const inventoryFindings = (version: string, set: number | null) =>
   invoke<FindingsReport>('inventory_findings', { version, set });
 
+/** Commits the proposed narrowing of `version`'s grants over set `set` as a new version;
+ * `expected` is the narrowed files' version id shown (refused when a new review differs). */
+export const commitNarrowing = (version: string, set: number, expected: string, message: string) =>
+  invoke<CommitOutcome>('commit_narrowing', { version, set, expected, message });
+
 // --- Approvals view: four-eyes review of versions (commands/approvals.rs, `writ review|approve|reject`) ---
 
 /** A version's review state, evidence and history (read only). */
@@ -300,6 +305,19 @@ export const remapTraceSet = (set: number, options: RemapChoice) =>
 
 /** Removes set `set`; refused (naming them) while runs, reviews, suites or re-mapped sets refer to it. */
 export const removeTraceSet = (set: number) => invoke<TraceSetInfo>('remove_trace_set', { set });
+
+// --- Drafting a first project from a trace set (commands/draft.rs, `writ draft --traces SET`) ---
+
+/** The limits a draft is made with by default (`writ_core::draft::Limits::default()`). */
+export const DRAFT_DEFAULTS = { max_resources: 20, max_principals: 25 } as const;
+
+/** Drafts a project from set `set` under `limits`: report, replay check, files; nothing stored. */
+export const draftTraceSet = (set: number, limits: DraftLimits) =>
+  invoke<DraftOutcome>('draft_trace_set', { set, limits });
+
+/** Drafts again and saves the files as a version when they are the reviewed ones (`expected`). */
+export const saveDraft = (set: number, limits: DraftLimits, expected: string, message: string) =>
+  invoke<CommitOutcome>('save_draft', { set, limits, expected, message });
 
 // --- Entities view: every entity a version decides with (commands/entities.rs, `writ entities`) ---
 

@@ -616,6 +616,376 @@ changed_by_agent: { [key in string]: number },
 agents_with_decision_changes: Array<string>, };
 
 /**
+ * What replaying the trace against its draft showed.
+ */
+export type DraftCheck = { 
+/**
+ * Actions replayed.
+ */
+actions: number, 
+/**
+ * Actions allowed.
+ */
+allowed: number, 
+/**
+ * Executed, not denied calls inside a plain grant.
+ */
+granted_calls: number, 
+/**
+ * Of those, the allowed ones (equal to `granted_calls` when the draft holds).
+ */
+granted_allowed: number, 
+/**
+ * Calls inside a step-up grant that need a step-up.
+ */
+needs_step_up: number, 
+/**
+ * Actions whose agent resolved to no inventory entry.
+ */
+shadow_actions: number, 
+/**
+ * Actions whose context holds a value the draft could not type (see
+ * [`DraftReport::untyped`]): not judged.
+ */
+undecidable: number, 
+/**
+ * Decisions outside what the draft states, counted.
+ */
+problem_count: number, 
+/**
+ * The first of them, with their lines.
+ */
+problems: Array<string>, };
+
+/**
+ * One drafted file, as it would be stored.
+ */
+export type DraftFile = { 
+/**
+ * Its path in the project (`schema.cedarschema`, `inventory.toml`,
+ * `policies/grants.cedar`, ...).
+ */
+path: string, 
+/**
+ * Its text.
+ */
+text: string, };
+
+/**
+ * Something a human must look at before the draft is used.
+ */
+export type DraftFinding = { 
+/**
+ * `step-up-draft`, `widened-grant`, `shadow-identity`, `name-only-identity`.
+ */
+code: string, 
+/**
+ * The policy, tool or identity it is about.
+ */
+subject: string, 
+/**
+ * What to do.
+ */
+message: string, };
+
+/**
+ * One permit of the draft.
+ */
+export type DraftGrant = { 
+/**
+ * The policy's `@id`.
+ */
+id: string, 
+/**
+ * The tool (action id).
+ */
+tool: string, 
+/**
+ * Who.
+ */
+principals: DraftPrincipals, 
+/**
+ * On what.
+ */
+resources: DraftResources, 
+/**
+ * Executed calls it covers.
+ */
+calls: number, 
+/**
+ * Whether a step-up forbid also applies (a sensitive tool or a shadow).
+ */
+step_up: boolean, 
+/**
+ * What was widened and why, if anything.
+ */
+widened: string | null, 
+/**
+ * The first and last time of the calls it covers (RFC 3339).
+ */
+window: [string, string] | null, };
+
+/**
+ * One identity of the trace, as the draft treats it.
+ */
+export type DraftIdentity = { 
+/**
+ * The identity as recorded.
+ */
+recorded: string, 
+/**
+ * How it was recorded.
+ */
+kind: DraftIdentityKind, 
+/**
+ * The principal's entity type.
+ */
+entity_type: string, 
+/**
+ * The principal's entity id (the inventory agent id for agents).
+ */
+entity_id: string, 
+/**
+ * Actions recorded under it.
+ */
+calls: number, };
+
+/**
+ * How an identity was recorded.
+ */
+export type DraftIdentityKind = { "kind": "spiffe" } | { "kind": "oidc", 
+/**
+ * The issuer.
+ */
+issuer: string, 
+/**
+ * The subject.
+ */
+subject: string, } | { "kind": "name" } | { "kind": "agent_uid" } | { "kind": "entity", 
+/**
+ * Its entity type.
+ */
+entity_type: string, } | { "kind": "shadow", 
+/**
+ * Why it is a shadow.
+ */
+why: string, };
+
+/**
+ * The draft's limits and marks as the front end sends them.
+ */
+export type DraftLimits = { 
+/**
+ * Distinct resources of one type a permit lists before it leaves the
+ * resource open (`@widened`); 1 to 100,000 (default 20).
+ */
+max_resources: number, 
+/**
+ * Principals of one type a permit lists before it leaves the principal
+ * open (`@widened`); 1 to 100,000 (default 25).
+ */
+max_principals: number, 
+/**
+ * Tools to put behind a human approval whatever their names suggest.
+ */
+step_up: Array<string>, 
+/**
+ * Tools to grant outright although their names suggest a write.
+ */
+plain: Array<string>, };
+
+/**
+ * A pair the draft does not grant, and why.
+ */
+export type DraftNotGranted = { 
+/**
+ * The identity as recorded.
+ */
+identity: string, 
+/**
+ * The tool.
+ */
+tool: string, 
+/**
+ * Why (`blocked 3 times, never executed`).
+ */
+reason: string, 
+/**
+ * Its first lines.
+ */
+lines: Array<number>, };
+
+/**
+ * A draft for review: what it holds and why, its replay check and files.
+ */
+export type DraftOutcome = { 
+/**
+ * The set it was drafted from.
+ */
+set: TraceSetInfo, 
+/**
+ * What the draft holds and why.
+ */
+report: DraftReport, 
+/**
+ * The replay of the set against the draft.
+ */
+check: DraftCheck, 
+/**
+ * Whether every decision of the replay is what the draft states (it
+ * can be saved only then).
+ */
+holds: boolean, 
+/**
+ * The drafted files, schema first, then the policies and the inventory.
+ */
+files: Array<DraftFile>, 
+/**
+ * The version id the files would be stored under (their content hash);
+ * saving checks that a new draft still has it.
+ */
+version: string, 
+/**
+ * Whether a version with exactly these files is stored already.
+ */
+stored: boolean, };
+
+/**
+ * Which principals a grant covers.
+ */
+export type DraftPrincipals = { "kind": "listed", 
+/**
+ * Entity type.
+ */
+entity_type: string, 
+/**
+ * Entity ids, sorted.
+ */
+ids: Array<string>, } | { "kind": "any_of", 
+/**
+ * Entity type.
+ */
+entity_type: string, 
+/**
+ * How many were seen.
+ */
+seen: number, };
+
+/**
+ * What a draft holds and why.
+ */
+export type DraftReport = { 
+/**
+ * Where the traffic came from (`trace set \`x\``).
+ */
+source: string, 
+/**
+ * Actions read.
+ */
+actions: number, 
+/**
+ * Malformed lines skipped.
+ */
+bad_lines: number, 
+/**
+ * Each identity.
+ */
+identities: Array<DraftIdentity>, 
+/**
+ * Each tool.
+ */
+tools: Array<DraftTool>, 
+/**
+ * The permits.
+ */
+grants: Array<DraftGrant>, 
+/**
+ * The step-up forbids.
+ */
+step_ups: Array<DraftStepUp>, 
+/**
+ * Pairs seen and not granted.
+ */
+not_granted: Array<DraftNotGranted>, 
+/**
+ * What to review.
+ */
+findings: Array<DraftFinding>, 
+/**
+ * What could not be declared (context values Cedar cannot type, ...).
+ */
+left_out: Array<string>, 
+/**
+ * Per tool, the context attributes holding something left out: calls
+ * carrying one cannot be decided until a profile maps them to values
+ * Cedar can type (`numbers = "decimal"`, `complex_args = "present"`).
+ */
+untyped: { [key in string]: Array<string> }, };
+
+/**
+ * Which resources a grant covers.
+ */
+export type DraftResources = { "kind": "listed", 
+/**
+ * Entity type.
+ */
+entity_type: string, 
+/**
+ * Entity ids, sorted.
+ */
+ids: Array<string>, } | { "kind": "any_of", 
+/**
+ * Entity type.
+ */
+entity_type: string, 
+/**
+ * How many distinct ones were seen (at least).
+ */
+seen: number, };
+
+/**
+ * A tool the draft puts behind a human approval.
+ */
+export type DraftStepUp = { 
+/**
+ * The policy's `@id`.
+ */
+id: string, 
+/**
+ * The tools it covers.
+ */
+tools: Array<string>, 
+/**
+ * For a shadow identity, its principal (`Agent::"unknown-agent"`).
+ */
+principal: [string, string] | null, 
+/**
+ * Why.
+ */
+reason: string, };
+
+/**
+ * A tool as the draft treats it.
+ */
+export type DraftTool = { 
+/**
+ * The action id.
+ */
+name: string, 
+/**
+ * Calls recorded.
+ */
+calls: number, 
+/**
+ * The impact written to the inventory.
+ */
+impact: string, 
+/**
+ * Why it needs a step-up, if it does.
+ */
+step_up: string | null, };
+
+/**
  * One change to the inventory text.
  */
 export type Edit = { "op": "set", 
@@ -866,7 +1236,17 @@ counts: { [key in string]: number },
 /**
  * The findings, most severe first.
  */
-findings: Array<Finding>, };
+findings: Array<Finding>, 
+/**
+ * Over a trace set, the version's unused grants and their proposed
+ * narrowing (none when the version has errors: see `grants_note`).
+ */
+grants: Grants | null, 
+/**
+ * Why unused grants are not reported, when a set was read but the
+ * version has errors.
+ */
+grants_note: string | null, };
 
 /**
  * A trace file format.
@@ -894,6 +1274,65 @@ problems: Array<FormatProblem>, };
  * Where formatting stopped: a located problem (1-based line and column).
  */
 export type FormatProblem = { message: string, line: number | null, column: number | null, };
+
+/**
+ * Unused grants of a project over a trace, with the proposed narrowing.
+ */
+export type GrantReview = { 
+/**
+ * Actions replayed.
+ */
+actions: number, 
+/**
+ * The trace window (RFC 3339), when records carried times.
+ */
+window: [string, string] | null, 
+/**
+ * Pairs with an allow, or denied only by `@step_up` forbids.
+ */
+used_pairs: number, 
+/**
+ * Every unused grant, by agent then action.
+ */
+unused: Array<UnusedGrant>, 
+/**
+ * One proposal per permit covering an unused grant.
+ */
+narrowings: Array<Narrowing>, 
+/**
+ * Permits that cover unused grants but cannot be rewritten (template
+ * links, unlocated text), with why.
+ */
+not_narrowed: Array<string>, 
+/**
+ * The replay check of the narrowed project; `None` when it does not
+ * check (`narrowed_errors` says why).
+ */
+check: NarrowingCheck | null, 
+/**
+ * Why the narrowed project could not be checked, if it could not.
+ */
+narrowed_errors: string | null, };
+
+/**
+ * A version's unused grants over a trace set, with the proposed narrowing.
+ */
+export type Grants = { 
+/**
+ * The review: unused grants, proposals, their replay check.
+ */
+review: GrantReview, 
+/**
+ * Whether the narrowing keeps every allow and adds none (it can be
+ * committed only then).
+ */
+holds: boolean, 
+/**
+ * The version id the narrowed files would be stored under (their
+ * content hash), when there is a narrowing; committing checks that a
+ * new review still gives it.
+ */
+narrowed_version: string | null, };
 
 /**
  * Who the app acts as, as the header shows it.
@@ -1243,6 +1682,64 @@ name: string,
  * `Team::"eng"`, `[a, b]`, `{k: v}`, `datetime("2026-03-01")`.
  */
 value: string, };
+
+/**
+ * A proposed change of one permit.
+ */
+export type Narrowing = { 
+/**
+ * The permit's Writ id.
+ */
+policy: string, 
+/**
+ * The file it is in, as shown.
+ */
+file: string, 
+/**
+ * Its text now.
+ */
+original: string, 
+/**
+ * The proposed text (empty when the proposal is to remove it).
+ */
+proposed: string, 
+/**
+ * The pairs the proposal keeps.
+ */
+keeps: number, 
+/**
+ * The pairs it takes away.
+ */
+removes: number, };
+
+/**
+ * What replaying the trace against the narrowed project showed.
+ */
+export type NarrowingCheck = { 
+/**
+ * Actions replayed.
+ */
+actions: number, 
+/**
+ * Allowed by the project as it is.
+ */
+allowed_before: number, 
+/**
+ * Allowed by the narrowed project.
+ */
+allowed_after: number, 
+/**
+ * Allowed (or needing a step-up) before and neither after (must be 0).
+ */
+lost: number, 
+/**
+ * Allowed (or needing a step-up) after and neither before (must be 0).
+ */
+gained: number, 
+/**
+ * The first changed decisions, with their lines.
+ */
+examples: Array<string>, };
 
 /**
  * A new agent entry with the fields the inventory requires.
@@ -2100,6 +2597,27 @@ bad_lines: number,
  * Size of the imported file in bytes.
  */
 bytes: number, };
+
+/**
+ * One unused grant.
+ */
+export type UnusedGrant = { 
+/**
+ * The inventory agent id.
+ */
+agent: string, 
+/**
+ * The action uid, as Cedar prints it.
+ */
+action: string, 
+/**
+ * The permits whose scope covers the pair.
+ */
+policies: Array<string>, 
+/**
+ * Whether the action's tool is destructive or external in the inventory.
+ */
+high_impact: boolean, };
 
 /**
  * How the replayed decision is classified for an analyst.
