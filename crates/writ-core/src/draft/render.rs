@@ -18,6 +18,25 @@ pub const UNASSIGNED_OWNER: &str = "unassigned";
 /// The step-up context attribute the draft's forbids read.
 const APPROVAL: &str = "human_approval";
 
+/// The type the draft declares for [`APPROVAL`].
+const APPROVAL_TYPE: &str = "{ approved: Bool, approver?: String }";
+
+/// Whether recorded approval values fit what the step-up forbid reads: a
+/// record always holding a Boolean `approved` (and types for the rest).
+fn approval_fits(sketch: &super::sketch::Sketch) -> bool {
+    use super::sketch::Sketch;
+    match sketch {
+        Sketch::Record { fields, seen } => {
+            matches!(fields.get("approved"), Some((Sketch::Bool, n)) if n == seen)
+                && sketch.cedar_type("", &mut Vec::new()).is_ok()
+                && fields
+                    .values()
+                    .all(|(f, _)| f.cedar_type("", &mut Vec::new()).is_ok())
+        }
+        _ => false,
+    }
+}
+
 /// Entity types the draft itself declares.
 const OWN_TYPES: [&str; 4] = ["Agent", "Team", "Tool", "User"];
 
@@ -102,8 +121,23 @@ pub fn schema(
             .map(|s| s.iter().cloned().collect())
             .unwrap_or_else(|| vec!["Agent".to_string()]);
         let mut context: Vec<String> = Vec::new();
+        let is_stepped = stepped.contains(tool.as_str());
         for (name, (sketch, count)) in &seen.context {
             let path = format!("{tool}: context.{name}");
+            if is_stepped && name == APPROVAL && !approval_fits(sketch) {
+                // The step-up forbid reads `approved` as a Bool: the
+                // draft's own type is declared and the recorded values,
+                // which do not fit it, leave their calls undecided.
+                left_out.push(format!(
+                    "{path}: the recorded values do not fit {{ approved: Bool }}, which the step-up forbid reads"
+                ));
+                untyped
+                    .entry(tool.clone())
+                    .or_default()
+                    .insert(name.clone());
+                context.push(format!("{APPROVAL}?: {APPROVAL_TYPE}"));
+                continue;
+            }
             let before = left_out.len();
             match sketch.cedar_type(&path, left_out) {
                 Ok(ty) => {
@@ -122,10 +156,8 @@ pub fn schema(
         if users && !seen.context.contains_key("on_behalf_of") && seen.users {
             context.push("on_behalf_of?: User".into());
         }
-        if stepped.contains(tool.as_str()) && !seen.context.contains_key(APPROVAL) {
-            context.push(format!(
-                "{APPROVAL}?: {{ approved: Bool, approver?: String }}"
-            ));
+        if is_stepped && !seen.context.contains_key(APPROVAL) {
+            context.push(format!("{APPROVAL}?: {APPROVAL_TYPE}"));
         }
         context.sort();
         let _ = writeln!(
