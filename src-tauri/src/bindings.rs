@@ -119,6 +119,7 @@ pub fn render() -> String {
         writ_core::draft::StepUpDraft,
         writ_core::draft::NotGranted,
         writ_core::draft::DraftFinding,
+        writ_core::draft::NextStep,
         writ_core::draft::DraftTool,
         // The test bench, suites, findings and entities.
         bench::BenchMeta,

@@ -7,7 +7,7 @@ use crate::output::{progress_bar, GlobalArgs};
 use anyhow::Context as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use writ_core::draft::{Limits, Principals, Resources};
+use writ_core::draft::{Limits, NextStep, Principals, Resources};
 use writ_core::ingest::AttributeKey;
 use writ_store::draft::SetDraft;
 
@@ -85,6 +85,16 @@ fn drafted(args: &Args, limits: &Limits, g: &GlobalArgs) -> anyhow::Result<SetDr
     };
     bar.finish_and_clear();
     Ok(result)
+}
+
+/// A review note's next step, in the command line's words.
+fn next_step(next: NextStep) -> &'static str {
+    match next {
+        NextStep::KeepOrMarkPlain => "keep the forbid, or grant the tool outright with --plain TOOL",
+        NextStep::NarrowOrRaiseLimit => "list what it should cover, or raise --max-resources / --max-principals if the open scope is meant (`writ findings --project DIR --set SET` shows the unused grants)",
+        NextStep::MapIdentity => "map it to a workload identity in a profile's [identities] and `writ traces remap` the set",
+        NextStep::AddWorkloadIdentity => "add its SPIFFE ID or OIDC subject to the inventory",
+    }
 }
 
 fn principals(p: &Principals) -> String {
@@ -167,7 +177,7 @@ fn print_text(d: &SetDraft, out: &std::path::Path) {
     if !r.findings.is_empty() {
         println!("to review ({}):", r.findings.len());
         for f in &r.findings {
-            println!("  {:<18} {}", f.code, f.message);
+            println!("  {:<18} {}; {}", f.code, f.message, next_step(f.next));
         }
     }
     println!(

@@ -684,9 +684,13 @@ code: string,
  */
 subject: string, 
 /**
- * What to do.
+ * What was drafted and why (no instructions: see `next`).
  */
-message: string, };
+message: string, 
+/**
+ * What a person can do about it.
+ */
+next: DraftNextStep, };
 
 /**
  * One permit of the draft.
@@ -793,6 +797,12 @@ step_up: Array<string>,
  * Tools to grant outright although their names suggest a write.
  */
 plain: Array<string>, };
+
+/**
+ * What a person can do about a [`DraftFinding`]; each caller (the CLI,
+ * the app) says it in its own words.
+ */
+export type DraftNextStep = "keep_or_mark_plain" | "narrow_or_raise_limit" | "map_identity" | "add_workload_identity";
 
 /**
  * A pair the draft does not grant, and why.
@@ -1244,7 +1254,7 @@ findings: Array<Finding>,
 grants: Grants | null, 
 /**
  * Why unused grants are not reported, when a set was read but the
- * version has errors.
+ * version has errors (or its grants could not be replayed).
  */
 grants_note: string | null, };
 

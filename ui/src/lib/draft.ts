@@ -1,7 +1,7 @@
 // How a drafted project's report reads in the window: a grant's principals
-// and resources in words (as `writ draft` prints them), and the library's
-// review notes with their command-line hints said as the window's actions.
-import type { DraftGrant, DraftPrincipals, DraftResources } from './api';
+// and resources in words (as `writ draft` prints them), and the next step
+// of each review note said as the window's actions.
+import type { DraftFinding, DraftGrant, DraftNextStep, DraftPrincipals, DraftResources } from './api';
 
 /** Who a grant covers: the listed ids, or "any T (N seen)" when widened. */
 export function principalsText(p: DraftPrincipals): string {
@@ -21,20 +21,18 @@ export function resourceIds(g: DraftGrant): string {
   return g.resources.kind === 'listed' ? g.resources.ids.join(', ') : '';
 }
 
-// The command-line hints of the library's review notes, and what the
-// window offers instead. A hint not found here is shown as written.
-const HINTS: [string, string][] = [
-  ['grant it outright (`--plain`) or keep the forbid', 'mark the tool “plain” and draft again to grant it outright, or keep the forbid'],
-  [
-    '(`writ findings --project DIR --set SET` shows agents it lets take actions they never took)',
-    '(once saved, Findings over this trace set shows agents it lets take actions they never took)',
-  ],
-  ["with a profile's [identities] and `writ traces remap`", "with a profile's [identities] and “Re-map…”"],
-];
+/** What a person can do about a review note, in the window's words. */
+const NEXT_STEPS: Record<DraftNextStep, string> = {
+  keep_or_mark_plain: 'keep the forbid, or mark the tool “plain” and draft again to grant it outright',
+  narrow_or_raise_limit:
+    'list what it should cover, or raise the limit if the open scope is meant (once saved, Findings over this trace set shows the unused grants)',
+  map_identity: "map it to a workload identity in a profile's [identities] and “Re-map…” the set",
+  add_workload_identity: 'add its SPIFFE ID or OIDC subject to the inventory',
+};
 
-/** A review note of the draft with its command-line hints in the window's words. */
-export function noteText(message: string): string {
-  return HINTS.reduce((m, [cli, app]) => m.replace(cli, app), message);
+/** A review note of the draft with its next step. */
+export function noteText(f: DraftFinding): string {
+  return `${f.message}; ${NEXT_STEPS[f.next]}`;
 }
 
 /** A message's `backticked` spans as code, the rest as text. */

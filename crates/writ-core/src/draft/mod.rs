@@ -53,6 +53,24 @@ pub struct DraftTool {
     pub step_up: Option<String>,
 }
 
+/// What a person can do about a [`DraftFinding`]; each caller (the CLI,
+/// the app) says it in its own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(rename = "DraftNextStep")]
+pub enum NextStep {
+    /// Keep the step-up forbid, or mark the tool plain and draft again.
+    KeepOrMarkPlain,
+    /// List what the widened permit should cover, or raise the limit; the
+    /// unused grants over the trace show what it lets agents do.
+    NarrowOrRaiseLimit,
+    /// Map the identity to a workload identity (a profile's `[identities]`)
+    /// and re-map the trace set.
+    MapIdentity,
+    /// Add the agent's SPIFFE ID or OIDC subject to the inventory.
+    AddWorkloadIdentity,
+}
+
 /// Something a human must look at before the draft is used.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct DraftFinding {
@@ -60,8 +78,10 @@ pub struct DraftFinding {
     pub code: String,
     /// The policy, tool or identity it is about.
     pub subject: String,
-    /// What to do.
+    /// What was drafted and why (no instructions: see `next`).
     pub message: String,
+    /// What a person can do about it.
+    pub next: NextStep,
 }
 
 /// What a draft holds and why.
@@ -228,10 +248,8 @@ fn findings(identities: &[DraftIdentity], planned: &plan::Plan) -> Vec<DraftFind
         out.push(DraftFinding {
             code: "step-up-draft".into(),
             subject: s.id.clone(),
-            message: format!(
-                "{}: drafted behind a human approval; grant it outright (`--plain`) or keep the forbid",
-                s.reason
-            ),
+            message: format!("{}: drafted behind a human approval", s.reason),
+            next: NextStep::KeepOrMarkPlain,
         });
     }
     for g in planned.grants.iter().filter(|g| g.widened.is_some()) {
@@ -239,10 +257,11 @@ fn findings(identities: &[DraftIdentity], planned: &plan::Plan) -> Vec<DraftFind
             code: "widened-grant".into(),
             subject: g.id.clone(),
             message: format!(
-                "`{}` grants more than was seen ({}); list the resources or principals it should cover, or raise the limit if the open scope is meant (`writ findings --project DIR --set SET` shows agents it lets take actions they never took)",
+                "`{}` grants more than was seen ({})",
                 g.id,
                 g.widened.as_deref().unwrap_or_default()
             ),
+            next: NextStep::NarrowOrRaiseLimit,
         });
     }
     for d in identities {
@@ -251,17 +270,19 @@ fn findings(identities: &[DraftIdentity], planned: &plan::Plan) -> Vec<DraftFind
                 code: "shadow-identity".into(),
                 subject: d.recorded.clone(),
                 message: format!(
-                    "`{}` ({} call(s)): {why}; its calls are step-up drafts — map it to a workload identity with a profile's [identities] and `writ traces remap`",
+                    "`{}` ({} call(s)): {why}; its calls are step-up drafts",
                     d.recorded, d.calls
                 ),
+                next: NextStep::MapIdentity,
             }),
             IdentityKind::Name => out.push(DraftFinding {
                 code: "name-only-identity".into(),
                 subject: d.recorded.clone(),
                 message: format!(
-                    "agent `{}` is known only by the name `{}`, not a workload identity; add its SPIFFE ID or OIDC subject to the inventory",
+                    "agent `{}` is known only by the name `{}`, not a workload identity",
                     d.entity_id, d.recorded
                 ),
+                next: NextStep::AddWorkloadIdentity,
             }),
             _ => {}
         }
