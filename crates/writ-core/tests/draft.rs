@@ -380,7 +380,7 @@ fn generated_traces_replay_exactly_as_their_drafts_state() {
         "NS::Action::\"foreign\"",
         "wire_transfer",
     ];
-    let types = ["Repo", "Doc", "Ticket"];
+    let types = ["Repo", "Doc", "Ticket", "NS::Doc", "Action", ".bad"];
     let outcomes = ["executed", "executed", "executed", "blocked", "failed"];
     for seed in 1..=40u64 {
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
@@ -406,6 +406,13 @@ fn generated_traces_replay_exactly_as_their_drafts_state() {
             }
             if rng.next().is_multiple_of(7) {
                 ctx["human_approval"] = json!({"approved": rng.next().is_multiple_of(2)});
+            }
+            if rng.next().is_multiple_of(11) {
+                ctx["human_approval"] = json!("yes");
+            }
+            if rng.next().is_multiple_of(6) {
+                let ty = rng.pick(&["User", "NS::Owner", "Action"]);
+                ctx["owner"] = json!({"__entity": {"type": ty, "id": "o1"}});
             }
             let mut line = record(agent, tool, resource, ctx, rng.pick(&outcomes));
             if rng.next().is_multiple_of(9) {

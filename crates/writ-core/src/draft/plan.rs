@@ -6,6 +6,7 @@
 use super::identity::DraftIdentity;
 use super::observe::Observations;
 use super::sensitive::{self, Sensitivity};
+use super::sketch::declarable;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -265,8 +266,19 @@ pub fn plan(
                 .insert(tool.clone());
         }
         let mut resources: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for (ty, id) in &pair.resources {
+        // Resources of a type the schema cannot declare (not a plain Cedar
+        // name) are never granted: their calls cannot be decided.
+        for (ty, id) in pair.resources.iter().filter(|(ty, _)| declarable(ty)) {
             resources.entry(ty.clone()).or_default().insert(id.clone());
+        }
+        if resources.is_empty() {
+            not_granted.push(NotGranted {
+                identity: recorded.clone(),
+                tool: tool.clone(),
+                reason: "its resources' entity types are not plain Cedar names, so no call can be decided".into(),
+                lines: pair.lines.clone(),
+            });
+            continue;
         }
         uses.entry(tool.as_str())
             .or_default()

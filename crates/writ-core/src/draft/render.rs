@@ -6,7 +6,7 @@ use super::identity::{DraftIdentity, IdentityKind};
 use super::observe::Observations;
 use super::plan::{Grant, Plan, Principals, Resources, StepUpDraft};
 use super::sensitive::Sensitivity;
-use super::sketch::{attribute_name, cedar_string, is_ident};
+use super::sketch::{attribute_name, cedar_string, declarable};
 use crate::inventory::Impact;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -84,9 +84,12 @@ pub fn schema(
     let users = obs.tools.values().any(|t| t.users);
     for t in obs.tools.values() {
         for ty in &t.resource_types {
-            if is_ident(ty) {
+            if declarable(ty) {
                 entity_types.insert(ty.clone());
             }
+        }
+        for (sketch, _) in t.context.values() {
+            sketch.entity_types(&mut entity_types);
         }
     }
     let mut out = String::new();
@@ -97,7 +100,7 @@ pub fn schema(
     out.push_str("\n/// A team that owns agents.\nentity Team = {\n  name: String,\n};\n");
     out.push_str("\n/// An AI agent of the inventory.\nentity Agent in [Team] = {\n  name: String,\n  owner: String,\n  risk_tier: String,\n  status: String,\n  use_cases: Set<String>,\n};\n");
     out.push_str("\n/// A tool an agent calls; the id equals the action id.\nentity Tool = {\n  impact: String,\n};\n");
-    if users {
+    if users || entity_types.contains("User") {
         out.push_str("\n/// The human an agent acts for.\nentity User;\n");
     }
     for ty in &entity_types {
@@ -108,13 +111,18 @@ pub fn schema(
     for (tool, seen) in &obs.tools {
         let mut resources: Vec<String> = Vec::new();
         for ty in &seen.resource_types {
-            if is_ident(ty) {
+            if declarable(ty) {
                 resources.push(ty.clone());
             } else {
                 left_out.push(format!(
                     "resource type `{ty}` of `{tool}`: not a plain Cedar name; its calls cannot be decided"
                 ));
             }
+        }
+        if resources.is_empty() {
+            // Cedar needs a resource type; calls on the undeclarable ones
+            // stay undecided.
+            resources.push("Tool".to_string());
         }
         let principals: Vec<String> = principal_types
             .get(tool.as_str())

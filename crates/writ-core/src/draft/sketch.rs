@@ -131,8 +131,10 @@ impl Sketch {
             Sketch::Bool => Ok("Bool".into()),
             Sketch::Long => Ok("Long".into()),
             Sketch::String => Ok("String".into()),
-            Sketch::Entity(ty) if is_type_path(ty) => Ok(ty.clone()),
-            Sketch::Entity(ty) => Err(format!("entity type `{ty}` is not a Cedar name")),
+            Sketch::Entity(ty) if declarable(ty) => Ok(ty.clone()),
+            Sketch::Entity(ty) => Err(format!(
+                "entity type `{ty}` is not a plain Cedar name a draft can declare"
+            )),
             Sketch::Extension(f) => match f.as_str() {
                 "decimal" | "ip" | "ipaddr" | "datetime" | "duration" => Ok(if f == "ip" {
                     "ipaddr".to_string()
@@ -162,14 +164,34 @@ impl Sketch {
     }
 }
 
+impl Sketch {
+    /// The entity types the values refer to (`{"__entity": ...}`), for the
+    /// schema to declare.
+    pub fn entity_types(&self, out: &mut std::collections::BTreeSet<String>) {
+        match self {
+            Sketch::Entity(ty) if declarable(ty) => {
+                out.insert(ty.clone());
+            }
+            Sketch::Set(Some(e)) => e.entity_types(out),
+            Sketch::Record { fields, .. } => {
+                for (f, _) in fields.values() {
+                    f.entity_types(out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Whether `s` is a Cedar identifier.
 pub fn is_ident(s: &str) -> bool {
     crate::ingest::mcp_schema::is_ident(s)
 }
 
-/// Whether `s` is a Cedar name: identifiers joined by `::`.
-pub fn is_type_path(s: &str) -> bool {
-    !s.is_empty() && s.split("::").all(is_ident)
+/// Whether a draft can declare an entity type of this name: a plain
+/// identifier other than `Action` (namespaced names would need namespaces).
+pub fn declarable(ty: &str) -> bool {
+    is_ident(ty) && ty != "Action"
 }
 
 /// An attribute name as the schema writes it: bare when it is an
