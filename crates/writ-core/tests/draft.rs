@@ -438,6 +438,19 @@ fn generated_traces_replay_exactly_as_their_drafts_state() {
                 .map(|(_, t)| t.as_str())
                 .collect::<String>()
         );
+        // Every fourth seed: the grants over the same trace, and the
+        // narrowing they propose, which must keep every decision.
+        if seed % 4 == 0 {
+            let (_, review) = review_of(&d, &trace);
+            if let Some(c) = &review.check {
+                assert!(c.holds(), "seed {seed}: {c:#?}");
+            }
+            assert!(
+                review.narrowed_errors.is_none(),
+                "seed {seed}: {:?}",
+                review.narrowed_errors
+            );
+        }
     }
 }
 

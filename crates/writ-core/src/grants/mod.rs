@@ -37,6 +37,7 @@ use crate::replay::{
 use crate::trace::LineSource;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::str::FromStr;
 
 /// Examples of changed decisions kept by the narrowing check.
 const EXAMPLES_KEPT: usize = 10;
@@ -116,6 +117,17 @@ pub enum GrantsError {
     Reopen(String),
 }
 
+/// An inventory agent's uid as Cedar prints it.
+fn agent_uid(id: &str) -> String {
+    match cedar_policy::EntityTypeName::from_str("Agent") {
+        Ok(ty) => {
+            cedar_policy::EntityUid::from_type_name_and_id(ty, cedar_policy::EntityId::new(id))
+                .to_string()
+        }
+        Err(_) => String::new(),
+    }
+}
+
 fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
@@ -171,13 +183,7 @@ where
     F: FnMut() -> Result<S, String>,
 {
     let evaluator = Evaluator::from_project("current", project);
-    let agents: BTreeSet<String> = project
-        .inventory
-        .agent
-        .iter()
-        .map(|a| a.id.get_ref().clone())
-        .collect();
-    let mut sink = UsageSink::new(&evaluator, &agents);
+    let mut sink = UsageSink::new(&evaluator);
     replay_source(
         open().map_err(GrantsError::Reopen)?,
         &[&evaluator],
@@ -197,6 +203,17 @@ where
         .map(|a| (a.uid.to_string(), a.id.clone()))
         .collect();
     let scopes = permit_scopes(project);
+    let inventory_agents: BTreeSet<String> = scopes
+        .iter()
+        .flat_map(|s| s.covers.keys().cloned())
+        .chain(
+            project
+                .inventory
+                .agent
+                .iter()
+                .map(|a| agent_uid(a.id.get_ref())),
+        )
+        .collect();
     let mut unused: BTreeMap<Pair, Vec<String>> = BTreeMap::new();
     let mut narrowings = Vec::new();
     let mut not_narrowed = Vec::new();
@@ -228,15 +245,18 @@ where
             ));
             continue;
         };
-        // Pairs used through a step-up keep every permit covering them:
-        // which one the approval would have let through is not recorded.
+        // What the permit allowed stays: its covered pairs, and any
+        // principal outside the inventory it allowed (a shadow, another
+        // entity type), which the scope reading does not list. Pairs used
+        // through a step-up keep every permit covering them: which one the
+        // approval would have let through is not recorded.
         let keep: BTreeSet<Pair> = usage
             .by_policy
             .get(&s.id)
             .into_iter()
             .flatten()
-            .chain(usage.stepped.iter())
-            .filter(|p| covered.contains(*p))
+            .filter(|p| covered.contains(*p) || !inventory_agents.contains(&p.0))
+            .chain(usage.stepped.iter().filter(|p| covered.contains(*p)))
             .cloned()
             .collect();
         match narrow::propose(policy, &keep) {
@@ -246,7 +266,7 @@ where
                 original: info.text.clone(),
                 proposed,
                 keeps: keep.len(),
-                removes: covered.len() - keep.len(),
+                removes: covered.difference(&keep).count(),
             }),
             Err(e) => not_narrowed.push(e.to_string()),
         }
@@ -292,8 +312,11 @@ where
     }
     let unused = unused
         .into_iter()
-        .map(|((agent, action), policies)| {
+        .map(|((principal, action), policies)| {
             let tool = actions.get(&action).map(String::as_str).unwrap_or("");
+            let agent = crate::uid::parse_uid_literal(&principal)
+                .map(|(_, id)| id)
+                .unwrap_or(principal);
             let high_impact = matches!(
                 impacts.get(tool),
                 Some(Impact::Destructive | Impact::External)

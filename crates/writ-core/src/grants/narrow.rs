@@ -41,14 +41,15 @@ fn entity(uid: &str) -> Option<Value> {
     Some(json!({"type": u.type_name().to_string(), "id": u.id().unescaped()}))
 }
 
-/// The proposed policies for `policy` keeping `keep` (agent id, action uid).
+/// The proposed policies for `policy` keeping `keep` (principal uid,
+/// action uid).
 pub fn propose(policy: &Policy, keep: &BTreeSet<Pair>) -> Result<String, NarrowError> {
     let id = policy.id().to_string();
     let fail = |e: String| NarrowError::Rewrite(id.clone(), e);
     if keep.is_empty() {
         return Ok(String::new());
     }
-    // Agents grouped by the exact set of actions they used.
+    // Principals grouped by the exact set of actions they used.
     let mut by_agent: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for (agent, action) in keep {
         by_agent.entry(agent).or_default().insert(action);
@@ -74,7 +75,8 @@ pub fn propose(policy: &Policy, keep: &BTreeSet<Pair>) -> Result<String, NarrowE
         };
         let who: Vec<Value> = agents
             .iter()
-            .map(|a| json!({"Value": {"__entity": {"type": "Agent", "id": a}}}))
+            .filter_map(|a| entity(a))
+            .map(|e| json!({"Value": {"__entity": e}}))
             .collect();
         let condition = json!({"kind": "when", "body": {"in": {
             "left": {"Var": "principal"},

@@ -107,7 +107,7 @@ pub struct PermitScope {
     pub id: String,
     /// Whether it is a static policy (a template link cannot be rewritten).
     pub is_static: bool,
-    /// Covered pairs: agent id → the actions (uids as Cedar prints them).
+    /// Covered pairs: agent uid → the actions (uids as Cedar prints them).
     pub covers: BTreeMap<String, Vec<String>>,
 }
 
@@ -158,14 +158,14 @@ pub fn permit_scopes(project: &Project) -> Vec<PermitScope> {
             continue;
         }
         let mut covers = BTreeMap::new();
-        for (id, uid) in &agents {
+        for (_, uid) in &agents {
             let listed = lists.iter().all(|list| {
                 list.iter()
                     .any(|e| e == uid || project.entities.is_ancestor_of(e, uid))
             });
             if listed && principal_admits(&pc, uid, project) {
                 covers.insert(
-                    id.clone(),
+                    uid.to_string(),
                     matching.iter().map(|a| a.uid.to_string()).collect(),
                 );
             }

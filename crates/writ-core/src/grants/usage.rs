@@ -3,11 +3,12 @@
 
 use crate::evaluate::{Evaluator, Verdict};
 use crate::replay::{ActionResult, ResultSink, SinkError};
-use crate::resolve::PrincipalKind;
 use crate::trace::parse_timestamp;
 use std::collections::{BTreeMap, BTreeSet};
+use std::str::FromStr;
 
-/// An (inventory agent id, action uid as Cedar prints it) pair.
+/// A (principal uid, action uid) pair, both as Cedar prints them
+/// (`Agent::"support-bot"`, `Action::"read_ticket"`).
 pub type Pair = (String, String);
 
 /// The allows of one replay.
@@ -15,7 +16,7 @@ pub type Pair = (String, String);
 pub struct AllowedUse {
     /// Actions replayed.
     pub actions: u64,
-    /// Pairs with at least one allow.
+    /// Pairs with at least one allow (any principal, inventory agent or not).
     pub pairs: BTreeSet<Pair>,
     /// Pairs denied only by `@step_up` forbids (an approval would have
     /// allowed them): a grant used through a step-up.
@@ -29,18 +30,15 @@ pub struct AllowedUse {
 /// A sink collecting [`AllowedUse`] for the first version replayed.
 pub struct UsageSink<'a> {
     evaluator: &'a Evaluator,
-    agents: &'a BTreeSet<String>,
     /// What was collected.
     pub usage: AllowedUse,
 }
 
 impl<'a> UsageSink<'a> {
-    /// A sink for replays against `evaluator`, counting the inventory
-    /// agents `agents`.
-    pub fn new(evaluator: &'a Evaluator, agents: &'a BTreeSet<String>) -> Self {
+    /// A sink for replays against `evaluator`.
+    pub fn new(evaluator: &'a Evaluator) -> Self {
         UsageSink {
             evaluator,
-            agents,
             usage: AllowedUse::default(),
         }
     }
@@ -63,18 +61,17 @@ impl ResultSink for UsageSink<'_> {
             return Ok(());
         }
         let agent = &eval.principal;
-        let is_agent = match agent.kind {
-            PrincipalKind::Inventory => true,
-            PrincipalKind::Literal => &*agent.ty == "Agent" && self.agents.contains(&*agent.id),
-            PrincipalKind::Shadow => false,
-        };
-        if !is_agent {
+        let Ok(ty) = cedar_policy::EntityTypeName::from_str(&agent.ty) else {
             return Ok(());
-        }
+        };
+        let principal = cedar_policy::EntityUid::from_type_name_and_id(
+            ty,
+            cedar_policy::EntityId::new(&*agent.id),
+        );
         let Ok(action) = self.evaluator.action(&r.record.action) else {
             return Ok(());
         };
-        let pair = (agent.id.to_string(), action.uid.to_string());
+        let pair = (principal.to_string(), action.uid.to_string());
         if stepped {
             self.usage.stepped.insert(pair);
             return Ok(());
