@@ -144,6 +144,27 @@ fn a_recording_becomes_a_drafted_project_that_replays_meaningfully() {
     let profile_file = dir.path().join("larkspur.toml");
     std::fs::write(&profile_file, PROFILE).expect("profile");
     let profile = writ_core::ingest::profile::Profile::load(&profile_file).expect("profile");
+    let opts = RemapOptions {
+        mapping: std::sync::Arc::new(profile.clone()),
+        user_attributes: vec![],
+    };
+    // Previewed first: the first calls as the profile maps them, nothing stored.
+    let sets_before = ws.list_trace_sets().expect("sets").len();
+    let preview = ws
+        .preview_remap("larkspur", &opts, None, 3)
+        .expect("preview");
+    assert_eq!(preview.len(), 3);
+    let mapped = preview[0].record.as_ref().expect("a record");
+    assert_eq!(mapped.action, "read_patient");
+    assert_eq!(
+        mapped.resource.as_ref().map(|r| r.ty.as_str()),
+        Some("Patient")
+    );
+    assert!(
+        preview.iter().all(|p| p.problems.is_empty()),
+        "{preview:#?}"
+    );
+    assert_eq!(ws.list_trace_sets().expect("sets").len(), sets_before);
     let remapped = ws
         .remap_trace_set(
             "larkspur",

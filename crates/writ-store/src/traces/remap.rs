@@ -81,6 +81,55 @@ impl Workspace {
         })
     }
 
+    /// The first `limit` recorded calls of `set` (or of the set it maps)
+    /// as `opts` would map them, with each one's request and, given an
+    /// evaluator, its verdict: what `remap_trace_set` would store, before
+    /// anything is stored (`writ traces remap --preview`, the app's Re-map
+    /// dialog).
+    pub fn preview_remap(
+        &self,
+        set: &str,
+        opts: &RemapOptions,
+        evaluator: Option<&writ_core::evaluate::Evaluator>,
+        limit: usize,
+    ) -> Result<Vec<writ_core::ingest::preview::PreviewItem>> {
+        let info = self.trace_set(set)?;
+        let source = self.calls_source(info.id)?;
+        let mut rows = self.conn.prepare(
+            "SELECT line, call FROM trace_calls WHERE set_id = ?1 ORDER BY line LIMIT ?2",
+        )?;
+        let limit_sql = i64::try_from(limit).unwrap_or(i64::MAX);
+        let calls: Vec<(i64, String)> = rows
+            .query_map(params![source, limit_sql], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<std::result::Result<_, _>>()?;
+        if calls.is_empty() {
+            return Err(StoreError::NoCallsToRemap { set: info.name });
+        }
+        let items = calls.into_iter().map(|(key, text)| {
+            let location = writ_core::ingest::Location {
+                line: usize::try_from(key).ok(),
+                path: None,
+            };
+            match serde_json::from_str::<ToolCall>(&text) {
+                Ok(mut call) => {
+                    if let Some((user, k)) = user_from(&call, &opts.user_attributes) {
+                        call.user = Some(user);
+                        call.user_key = Some(k);
+                    }
+                    Ok(writ_core::ingest::Item::Call(Box::new(call)))
+                }
+                Err(e) => Err((location, format!("the stored call cannot be read ({e})"))),
+            }
+        });
+        Ok(writ_core::ingest::preview::preview(
+            items,
+            opts.mapping.as_ref(),
+            evaluator,
+            limit,
+            &|_| None,
+        ))
+    }
+
     /// Makes a new trace set from the recorded calls of `set` mapped with
     /// `opts` (see the module documentation), named `name` (default
     /// `<set>-<profile>`), in one transaction, audited. Refused when the
