@@ -60,15 +60,26 @@ fn evaluator(
     args: &PreviewArgs,
     g: &crate::output::GlobalArgs,
 ) -> anyhow::Result<Option<(String, Evaluator)>> {
-    if let Some(dir) = &args.project {
+    evaluator_for(args.project.as_deref(), args.version.as_deref(), g)
+}
+
+/// The evaluator of a project folder, a stored version, or (neither
+/// given) the newest stored version when the workspace has one, with the
+/// name to show it by.
+pub(crate) fn evaluator_for(
+    project: Option<&std::path::Path>,
+    version: Option<&str>,
+    g: &crate::output::GlobalArgs,
+) -> anyhow::Result<Option<(String, Evaluator)>> {
+    if let Some(dir) = project {
         let p = crate::output::load_project(dir, g)?;
         return Ok(Some((
             dir.display().to_string(),
             Evaluator::from_project(dir.display().to_string(), &p),
         )));
     }
-    let version = match &args.version {
-        Some(v) => v.clone(),
+    let version = match version {
+        Some(v) => v.to_string(),
         None => {
             if !g.workspace.exists() {
                 return Ok(None);
@@ -164,14 +175,25 @@ fn print_table(
         args.file.display(),
         format.name(),
         profile.name,
-        match version {
-            Some(v) => format!("requests against version {v}"),
-            None => "no workspace version: requests built without a schema".into(),
-        }
+        against(version)
     );
     if items.is_empty() {
         println!("\nthe file holds no items");
     }
+    print_items(items);
+}
+
+/// What the previewed requests are built against, in words.
+pub(crate) fn against(version: Option<&str>) -> String {
+    match version {
+        Some(v) => format!("requests against version {v}"),
+        None => "no workspace version: requests built without a schema".into(),
+    }
+}
+
+/// Prints previewed items: recorded excerpt, action, record, request,
+/// verdict, problems.
+pub(crate) fn print_items(items: &[PreviewItem]) {
     for p in items {
         println!("\n#{}  {}", p.index, p.location);
         if let Some(r) = &p.recorded {

@@ -58,6 +58,13 @@ pub enum TracesCommand {
         /// A name for the new set (default: `<set>-<profile>`).
         #[arg(long)]
         name: Option<String>,
+        /// Show the first calls as the profile maps them (record, request,
+        /// verdict against the newest version) and store nothing.
+        #[arg(long)]
+        preview: bool,
+        /// How many calls --preview shows.
+        #[arg(long, default_value_t = 5, requires = "preview")]
+        limit: usize,
     },
     /// Remove a trace set; refused while a run, review round, suite or
     /// re-mapped set refers to it.
@@ -205,13 +212,25 @@ pub fn traces(cmd: TracesCommand, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
             profile,
             user_attributes,
             name,
+            preview,
+            limit,
         } => {
+            let resolved = writ_core::ingest::profile::Profile::resolve(&profile)?;
+            let profile_name = resolved.name.clone();
             let opts = writ_store::traces::RemapOptions {
-                mapping: std::sync::Arc::new(writ_core::ingest::profile::Profile::resolve(
-                    &profile,
-                )?),
+                mapping: std::sync::Arc::new(resolved),
                 user_attributes: user_attributes.into_iter().map(String::from).collect(),
             };
+            if preview {
+                let ev = crate::preview::evaluator_for(None, None, g)?;
+                let items = ws.preview_remap(&set, &opts, ev.as_ref().map(|(_, e)| e), limit)?;
+                println!(
+                    "the calls of trace set `{set}`, profile `{profile_name}`, {} (nothing stored)",
+                    crate::preview::against(ev.as_ref().map(|(n, _)| n.as_str()))
+                );
+                crate::preview::print_items(&items);
+                return Ok(ExitCode::SUCCESS);
+            }
             let report = ws.remap_trace_set(&set, name.as_deref(), &g.actor(), &opts)?;
             for e in &report.errors {
                 eprintln!(

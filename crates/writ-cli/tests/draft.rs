@@ -184,3 +184,51 @@ fn unused_grants_come_with_a_narrowing_that_changes_no_decision() {
     let doc: Value = serde_json::from_slice(&o.stdout).expect("json");
     assert!(doc["grants"].is_null());
 }
+
+#[test]
+fn a_remap_is_previewed_without_storing_anything() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ws = dir.path().join("w.writ");
+    let ws = path(&ws);
+    let trace = root().join("scenarios/traces/larkspur-otlp.json");
+    let profile = root().join("scenarios/traces/larkspur-profile.toml");
+    let o = writ(&["--workspace", ws, "init"]);
+    assert_eq!(o.status.code(), Some(0), "{}", both(&o));
+    let o = writ(&[
+        "--workspace",
+        ws,
+        "traces",
+        "import",
+        path(&trace),
+        "--name",
+        "l",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", both(&o));
+    let o = writ(&[
+        "--workspace",
+        ws,
+        "traces",
+        "remap",
+        "l",
+        "--profile",
+        path(&profile),
+        "--preview",
+        "--limit",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", both(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out.matches("\n#").count(), 2, "{out}");
+    assert!(
+        out.contains("action Action::\"read_patient\", resource Patient::\"p-"),
+        "{out}"
+    );
+    assert!(out.contains("nothing stored"), "{out}");
+    let o = writ(&["--workspace", ws, "traces", "list"]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).lines().count(),
+        1,
+        "{}",
+        both(&o)
+    );
+}
