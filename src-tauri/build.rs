@@ -26,6 +26,7 @@ const COMMANDS: &[&str] = &[
     "preview_trace_import",
     "trace_set_calls",
     "remap_trace_set",
+    "preview_remap_trace_set",
     "remove_trace_set",
     "draft_trace_set",
     "save_draft",

@@ -97,7 +97,8 @@ pub fn render() -> String {
         charts::RunCharts,
         charts::Locations,
         writ_core::diff::TextSides,
-        // Traces: the table, the import and its preview, re-mapping.
+        // Traces: the table, the import and its preview, re-mapping and its
+        // preview.
         traces::ActionQuery,
         writ_store::traces::StoredAction,
         traces::ChosenTrace,
@@ -107,6 +108,7 @@ pub fn render() -> String {
         traces::ChosenProfile,
         traces::TracePreview,
         traces::RemapChoice,
+        traces::RemapPreview,
         writ_store::traces::CallsKept,
         // Drafting a project from a trace set (its report and replay check).
         draft::DraftLimits,

@@ -83,6 +83,7 @@ fn main() {
             commands::traces::preview_trace_import,
             commands::traces::trace_set_calls,
             commands::traces::remap_trace_set,
+            commands::traces::preview_remap_trace_set,
             commands::traces::remove_trace_set,
             commands::draft::draft_trace_set,
             commands::draft::save_draft,

@@ -3,10 +3,13 @@
 //! (actions named by their tools), "Re-map…" maps its kept calls again
 //! with a profile file (ToolHive's model under another name, from the real
 //! CLI), and the new set, selected at once, holds `Action::"call_tool"`
-//! actions, as `writ traces list` counts them. Removing the imported set
-//! is refused while the re-mapped set maps its calls; the re-mapped set is
-//! removed; the sample's `recorded` set (native records: Re-map is off) is
-//! refused, the message naming its runs.
+//! actions, as `writ traces list` counts them. Before Re-map is pressed,
+//! the dialog's preview shows the first calls under the default profile,
+//! then as the profile file maps them (`Action::"call_tool"`), and no set
+//! is stored by it. Removing the imported set is refused while the
+//! re-mapped set maps its calls; the re-mapped set is removed; the
+//! sample's `recorded` set (native records: Re-map is off) is refused, the
+//! message naming its runs.
 
 use crate::trace_import::{cassette_calls, choose, sample};
 use writ_e2e::{cli, cli_trace_sets, writ_cli, Harness};
@@ -64,15 +67,54 @@ async fn a_set_is_mapped_again_and_removed() {
         .await;
     assert_eq!(before, want);
 
-    // Re-mapped with the profile file; the name left to the workspace.
+    // The dialog previews the first calls under the default profile: the
+    // recorded tools, in order.
     h.click("#remap-button").await;
     h.wait_for("#remap-dialog").await;
+    let shown = calls.len().min(5);
+    h.wait_for(&format!(
+        "#remap-preview[data-profile='writ'][data-loading='false'][data-items='{shown}']"
+    ))
+    .await;
+    assert_eq!(
+        h.attr_all("#remap-preview .preview-item", "data-tool")
+            .await,
+        want[..shown].to_vec()
+    );
+
+    // Re-mapped with the profile file; the name left to the workspace.
     h.click("#remap-profile-file").await;
     h.wait_for("#remap-profile option[value='file']").await;
     assert_eq!(h.value("#remap-profile").await, "file");
     assert_eq!(
         h.attr("#remap-name", "placeholder").await.as_deref(),
         Some("cassette-my-gateway")
+    );
+    // Before Re-map is pressed, the preview shows what the profile file
+    // maps the calls to, and stored nothing.
+    h.wait_for(&format!(
+        "#remap-preview[data-profile='my-gateway'][data-loading='false'][data-items='{shown}']"
+    ))
+    .await;
+    assert_eq!(
+        h.contents("#remap-preview .preview-item .item-mapped")
+            .await,
+        vec![r#"Action::"call_tool""#.to_string(); shown]
+    );
+    assert_eq!(
+        h.attr_all("#remap-preview .preview-item", "data-tool")
+            .await,
+        want[..shown].to_vec(),
+        "the recorded tools stay as they were"
+    );
+    let names: Vec<String> = cli_trace_sets(&writ, &ws)
+        .into_iter()
+        .map(|s| s.0)
+        .collect();
+    assert_eq!(
+        names,
+        vec!["recorded".to_string(), "cassette".to_string()],
+        "the preview stored no set"
     );
     h.screenshot("trace-remap-dialog").await;
     h.click("#remap-start").await;

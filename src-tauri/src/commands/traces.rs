@@ -1,8 +1,8 @@
 //! Trace sets: importing a file (chosen in a native dialog, imported on the
 //! blocking pool with progress and cancel), mapping a set's recorded calls
-//! again with another profile, removing a set, and positional access to a
-//! set's actions for the virtual table (a count, then rows by position),
-//! plus the older keyset pages.
+//! again with another profile (previewed first), removing a set, and
+//! positional access to a set's actions for the virtual table (a count,
+//! then rows by position), plus the older keyset pages.
 
 use super::dialog::{choose, Purpose};
 use super::{
@@ -666,21 +666,7 @@ fn preview_file(
 ) -> Result<TracePreview, String> {
     let profile = choice.load_profile(profile_file)?;
     let ws = open(path)?;
-    let version = match version {
-        Some(v) => Some(v),
-        None => ws
-            .list_versions()
-            .map_err(|e| e.to_string())?
-            .first()
-            .map(|v| v.id.clone()),
-    };
-    let evaluator = match &version {
-        Some(v) => Some(Evaluator::from_project(
-            v.clone(),
-            &version_project(&ws, v, "used for the preview")?,
-        )),
-        None => None,
-    };
+    let (version, evaluator) = preview_evaluator(&ws, version)?;
     let read = ReadOptions {
         user_attributes: choice.user_attributes.clone(),
     };
@@ -707,10 +693,40 @@ fn preview_file(
         detected: p.detected,
         format: p.format,
         profile: profile.name,
-        version: version.map(|v| v[..v.len().min(12)].to_string()),
+        version: version.map(|v| short_id(&v)),
         items: p.items,
         problem,
     })
+}
+
+/// The version a preview decides against (`version`, default: the newest
+/// stored one; `None` when the workspace holds no version) and its
+/// evaluator: the import preview's and the re-mapping preview's.
+fn preview_evaluator(
+    ws: &Workspace,
+    version: Option<String>,
+) -> Result<(Option<String>, Option<Evaluator>), String> {
+    let version = match version {
+        Some(v) => Some(v),
+        None => ws
+            .list_versions()
+            .map_err(|e| e.to_string())?
+            .first()
+            .map(|v| v.id.clone()),
+    };
+    let evaluator = match &version {
+        Some(v) => Some(Evaluator::from_project(
+            v.clone(),
+            &version_project(ws, v, "used for the preview")?,
+        )),
+        None => None,
+    };
+    Ok((version, evaluator))
+}
+
+/// A version id as a preview shows it: its first twelve characters.
+fn short_id(v: &str) -> String {
+    v.chars().take(12).collect()
 }
 
 /// How many recorded tool calls set `set` kept for re-mapping (none for
@@ -742,14 +758,20 @@ pub struct RemapChoice {
     pub name: Option<String>,
 }
 
-/// Checks the re-mapping options: the profile and the user attribute as
-/// an import checks them ([`valid_choice`]), a name as a set name.
-fn valid_remap(c: &RemapChoice) -> Result<(ValidChoice, Option<String>), String> {
-    let choice = valid_choice(&ImportChoice {
+/// Checks how a re-mapping maps: the profile and the user attribute, as
+/// an import checks them ([`valid_choice`]); the name is not looked at.
+fn valid_remap_mapping(c: &RemapChoice) -> Result<ValidChoice, String> {
+    valid_choice(&ImportChoice {
         format: None,
         profile: Some(c.profile.clone()),
         user_attribute: c.user_attribute.clone(),
-    })?;
+    })
+}
+
+/// Checks the re-mapping options: the profile and the user attribute as
+/// an import checks them ([`valid_remap_mapping`]), a name as a set name.
+fn valid_remap(c: &RemapChoice) -> Result<(ValidChoice, Option<String>), String> {
+    let choice = valid_remap_mapping(c)?;
     let name = match c.name.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(n) => Some(valid_set_name(n)?),
@@ -833,6 +855,79 @@ fn remap_set(
         .remap_trace_set(&set.to_string(), name, actor, &opts)
         .map(ImportOutcome::from)
         .map_err(remap_error)
+}
+
+/// The re-mapping preview of a trace set.
+#[derive(Debug, Serialize, ts_rs::TS)]
+pub struct RemapPreview {
+    /// The profile's name.
+    profile: String,
+    /// The version the requests were built and decided against (short id);
+    /// `None` when the workspace holds no version.
+    version: Option<String>,
+    /// The first kept calls as the profile maps them.
+    items: Vec<PreviewItem>,
+}
+
+/// Previews a re-mapping of set `set` under `options` (profile and user
+/// attribute, checked as [`remap_trace_set`] checks them; the name is not
+/// used): the first `limit` (1 to 100) recorded calls as the profile maps
+/// them, each with its mapped record, Cedar request and verdict against
+/// the newest version, and every problem found (`Workspace::preview_remap`,
+/// as `writ traces remap --preview`). Nothing is stored.
+#[tauri::command]
+pub async fn preview_remap_trace_set(
+    state: State<'_, AppState>,
+    jobs: State<'_, ImportJobs>,
+    set: i64,
+    options: RemapChoice,
+    limit: u32,
+) -> Result<RemapPreview, String> {
+    let set = valid_id("trace set", set)?;
+    let choice = valid_remap_mapping(&options)?;
+    let limit = valid_preview_limit(limit)?;
+    let profile_file = jobs.profile_file().clone();
+    let path = state.path();
+    blocking(move || preview_remap(&path, set, &choice, profile_file.as_deref(), limit)).await
+}
+
+/// Most calls a re-mapping preview shows.
+const MAX_PREVIEW_CALLS: u32 = 100;
+
+/// How many calls a re-mapping preview shows: 1 to [`MAX_PREVIEW_CALLS`].
+fn valid_preview_limit(limit: u32) -> Result<usize, String> {
+    if (1..=MAX_PREVIEW_CALLS).contains(&limit) {
+        Ok(limit as usize)
+    } else {
+        Err(format!(
+            "a preview shows 1 to {MAX_PREVIEW_CALLS} calls, not {limit}"
+        ))
+    }
+}
+
+/// The first `limit` kept calls of set `set` of the workspace at `path`
+/// as `choice` (`profile_file`: the chosen profile file) maps them,
+/// decided against the newest version.
+fn preview_remap(
+    path: &Path,
+    set: i64,
+    choice: &ValidChoice,
+    profile_file: Option<&Path>,
+    limit: usize,
+) -> Result<RemapPreview, String> {
+    let profile = choice.load_profile(profile_file)?;
+    let name = profile.name.clone();
+    let opts = choice.remap_options(profile);
+    let ws = open(path)?;
+    let (version, evaluator) = preview_evaluator(&ws, None)?;
+    let items = ws
+        .preview_remap(&set.to_string(), &opts, evaluator.as_ref(), limit)
+        .map_err(remap_error)?;
+    Ok(RemapPreview {
+        profile: name,
+        version: version.map(|v| short_id(&v)),
+        items,
+    })
 }
 
 /// A refused removal, worded for the window: what still refers to the set.
@@ -1103,6 +1198,51 @@ mod tests {
         assert!(valid_remap(&remap("writ", "user id", "")).is_err());
         assert!(valid_remap(&remap("writ", "", "42")).is_err());
         assert!(valid_remap(&remap("writ", "", "a\nb")).is_err());
+    }
+
+    #[test]
+    fn a_remapping_is_previewed_against_the_newest_version_without_storing() {
+        let (ws, mcp) = workspace_with_calls("remap-preview");
+        let sets = || open(&ws).expect("open").list_trace_sets().expect("sets");
+        let before = sets().len();
+        let (toolhive, _) = valid_remap(&remap("toolhive", "", "")).expect("toolhive");
+        let p = preview_remap(&ws, mcp, &toolhive, None, 5).expect("preview");
+        assert_eq!(p.profile, "toolhive");
+        assert!(p.version.as_ref().is_some_and(|v| v.len() == 12), "{p:?}");
+        assert_eq!(p.items.len(), 2);
+        for item in &p.items {
+            let record = item.record.as_ref().expect("a record");
+            assert_eq!(record.action, r#"Action::"call_tool""#, "{item:?}");
+            // The sample's schema declares no call_tool: a request, no
+            // verdict, and the problem said.
+            assert!(item.request.is_some() && item.verdict.is_none(), "{item:?}");
+            assert!(
+                item.problems.iter().any(|p| p.contains("not declared")),
+                "{item:?}"
+            );
+        }
+        assert_eq!(
+            preview_remap(&ws, mcp, &toolhive, None, 1)
+                .expect("one")
+                .items
+                .len(),
+            1
+        );
+        assert_eq!(sets().len(), before, "nothing stored");
+
+        // A set without kept calls, an unchosen profile file and a bad
+        // limit are refused in the window's words.
+        let e = preview_remap(&ws, 1, &toolhive, None, 5).unwrap_err();
+        assert!(e.contains("`recorded` kept no recorded tool calls"), "{e}");
+        let (file, _) = valid_remap(&remap("file", "", "")).expect("file");
+        let e = preview_remap(&ws, mcp, &file, None, 5).unwrap_err();
+        assert!(e.contains("choose a profile file"), "{e}");
+        assert!(valid_preview_limit(0).is_err());
+        assert!(valid_preview_limit(MAX_PREVIEW_CALLS + 1).is_err());
+        assert_eq!(valid_preview_limit(5), Ok(5));
+        // The name is not the preview's concern.
+        assert!(valid_remap_mapping(&remap("writ", "", "42")).is_ok());
+        assert!(valid_remap_mapping(&remap("writ", "user id", "")).is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ import type {
   ChangePage, ChosenProfile, ChosenTrace, CommitOutcome, DraftLimits, DraftOutcome, Edit, FileChanges, EntityCount, EntityRow, FileEntry,
   FindingsReport, FormatOutcome, IdentityView, ImportChoice, KeyChoice, ImportOutcome, ImportStage, InventoryRows, Overview,
   PolicyLocations, Problem, Progress, RecentEntry, ReviewView, RunCharts, RunDiff, RunResult, RunRow,
-  RemapChoice, SavedReport, StoredAction, SuiteRow, TestReport, TextDiffEntry, TextSides, TracePreview, TraceSetInfo,
+  RemapChoice, RemapPreview, SavedReport, StoredAction, SuiteRow, TestReport, TextDiffEntry, TextSides, TracePreview, TraceSetInfo,
 } from './bindings';
 
 export type * from './bindings';
@@ -302,6 +302,10 @@ export const traceSetCalls = (set: number) => invoke<CallsKept>('trace_set_calls
 /** Maps the recorded calls of set `set` again with another profile, as a new set. */
 export const remapTraceSet = (set: number, options: RemapChoice) =>
   invoke<ImportOutcome>('remap_trace_set', { set, options });
+
+/** The first `limit` recorded calls of set `set` as `options` would map them, decided against the newest version; nothing is stored. */
+export const previewRemapTraceSet = (set: number, options: RemapChoice, limit = 5) =>
+  invoke<RemapPreview>('preview_remap_trace_set', { set, options, limit });
 
 /** Removes set `set`; refused (naming them) while runs, reviews, suites or re-mapped sets refer to it. */
 export const removeTraceSet = (set: number) => invoke<TraceSetInfo>('remove_trace_set', { set });

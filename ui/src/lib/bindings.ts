@@ -1962,6 +1962,24 @@ user_attribute: string | null,
 name: string | null, };
 
 /**
+ * The re-mapping preview of a trace set.
+ */
+export type RemapPreview = { 
+/**
+ * The profile's name.
+ */
+profile: string, 
+/**
+ * The version the requests were built and decided against (short id);
+ * `None` when the workspace holds no version.
+ */
+version: string | null, 
+/**
+ * The first kept calls as the profile maps them.
+ */
+items: Array<PreviewItem>, };
+
+/**
  * The version's own replay over the trace set.
  */
 export type ReplayEvidence = { 
