@@ -658,6 +658,28 @@ problem_count: number,
 problems: Array<string>, };
 
 /**
+ * Which principals or resources a grant covers: listed ones of one
+ * entity type, or (widened) any of the type.
+ */
+export type DraftEntityScope = { "kind": "listed", 
+/**
+ * Entity type.
+ */
+entity_type: string, 
+/**
+ * Entity ids, sorted.
+ */
+ids: Array<string>, } | { "kind": "any_of", 
+/**
+ * Entity type.
+ */
+entity_type: string, 
+/**
+ * How many distinct ones were seen (at least).
+ */
+seen: number, };
+
+/**
  * One drafted file, as it would be stored.
  */
 export type DraftFile = { 
@@ -707,11 +729,11 @@ tool: string,
 /**
  * Who.
  */
-principals: DraftPrincipals, 
+principals: DraftEntityScope, 
 /**
  * On what.
  */
-resources: DraftResources, 
+resources: DraftEntityScope, 
 /**
  * Executed calls it covers.
  */
@@ -861,27 +883,6 @@ version: string,
 stored: boolean, };
 
 /**
- * Which principals a grant covers.
- */
-export type DraftPrincipals = { "kind": "listed", 
-/**
- * Entity type.
- */
-entity_type: string, 
-/**
- * Entity ids, sorted.
- */
-ids: Array<string>, } | { "kind": "any_of", 
-/**
- * Entity type.
- */
-entity_type: string, 
-/**
- * How many were seen.
- */
-seen: number, };
-
-/**
  * What a draft holds and why.
  */
 export type DraftReport = { 
@@ -931,27 +932,6 @@ left_out: Array<string>,
  * Cedar can type (`numbers = "decimal"`, `complex_args = "present"`).
  */
 untyped: { [key in string]: Array<string> }, };
-
-/**
- * Which resources a grant covers.
- */
-export type DraftResources = { "kind": "listed", 
-/**
- * Entity type.
- */
-entity_type: string, 
-/**
- * Entity ids, sorted.
- */
-ids: Array<string>, } | { "kind": "any_of", 
-/**
- * Entity type.
- */
-entity_type: string, 
-/**
- * How many distinct ones were seen (at least).
- */
-seen: number, };
 
 /**
  * A tool the draft puts behind a human approval.

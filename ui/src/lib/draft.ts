@@ -1,16 +1,16 @@
 // How a drafted project's report reads in the window: a grant's principals
 // and resources in words (as `writ draft` prints them), and the next step
 // of each review note said as the window's actions.
-import type { DraftFinding, DraftGrant, DraftNextStep, DraftPrincipals, DraftResources } from './api';
+import type { DraftEntityScope, DraftFinding, DraftGrant, DraftNextStep } from './api';
 
 /** Who a grant covers: the listed ids, or "any T (N seen)" when widened. */
-export function principalsText(p: DraftPrincipals): string {
+export function principalsText(p: DraftEntityScope): string {
   return p.kind === 'listed' ? p.ids.join(', ') : `any ${p.entity_type} (${p.seen} seen)`;
 }
 
 /** What a grant covers: "the tool", "N Type", or "any T (N seen)" when widened. */
 export function resourcesText(g: DraftGrant): string {
-  const r: DraftResources = g.resources;
+  const r: DraftEntityScope = g.resources;
   if (r.kind === 'any_of') return `any ${r.entity_type} (${r.seen} seen)`;
   if (r.entity_type === 'Tool' && r.ids.length === 1 && r.ids[0] === g.tool) return 'the tool';
   return `${r.ids.length} ${r.entity_type}`;

@@ -30,7 +30,7 @@ mod verify;
 
 pub use identity::{DraftIdentity, IdentityKind, UNNAMED_AGENT};
 pub use observe::{action_id, Observations, ObserveError, MAX_IDENTITIES, MAX_TOOLS};
-pub use plan::{Grant, Limits, NotGranted, Principals, Resources, StepUpDraft};
+pub use plan::{EntityScope, Grant, Limits, NotGranted, Principals, Resources, StepUpDraft};
 pub use render::{UNASSIGNED_OWNER, UNASSIGNED_TEAM};
 pub use sensitive::Sensitivity;
 pub use verify::{verify, DraftCheck};

@@ -36,32 +36,12 @@ impl Default for Limits {
     }
 }
 
-/// Which principals a grant covers.
+/// Which principals or resources a grant covers: listed ones of one
+/// entity type, or (widened) any of the type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-#[ts(rename = "DraftPrincipals")]
-pub enum Principals {
-    /// These entity ids of the type.
-    Listed {
-        /// Entity type.
-        entity_type: String,
-        /// Entity ids, sorted.
-        ids: Vec<String>,
-    },
-    /// Any entity of the type (widened).
-    AnyOf {
-        /// Entity type.
-        entity_type: String,
-        /// How many were seen.
-        seen: usize,
-    },
-}
-
-/// Which resources a grant covers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-#[ts(rename = "DraftResources")]
-pub enum Resources {
+#[ts(rename = "DraftEntityScope")]
+pub enum EntityScope {
     /// These entity ids of the type.
     Listed {
         /// Entity type.
@@ -77,6 +57,11 @@ pub enum Resources {
         seen: usize,
     },
 }
+
+/// Which principals a grant covers.
+pub type Principals = EntityScope;
+/// Which resources a grant covers.
+pub type Resources = EntityScope;
 
 /// One permit of the draft.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]

@@ -5,7 +5,7 @@
 //! is allowed.
 
 use super::observe::action_id;
-use super::plan::{Grant, Principals, Resources};
+use super::plan::{EntityScope, Grant};
 use super::DraftReport;
 use crate::evaluate::{Evaluator, Verdict};
 use crate::project::Project;
@@ -51,21 +51,13 @@ impl DraftCheck {
     }
 }
 
-fn principal_matches(p: &Principals, ty: &str, id: &str) -> bool {
-    match p {
-        Principals::Listed { entity_type, ids } => {
+/// Whether the entity `ty::id` is within the scope.
+fn covers(scope: &EntityScope, ty: &str, id: &str) -> bool {
+    match scope {
+        EntityScope::Listed { entity_type, ids } => {
             entity_type == ty && ids.binary_search_by(|x| x.as_str().cmp(id)).is_ok()
         }
-        Principals::AnyOf { entity_type, .. } => entity_type == ty,
-    }
-}
-
-fn resource_matches(r: &Resources, ty: &str, id: &str) -> bool {
-    match r {
-        Resources::Listed { entity_type, ids } => {
-            entity_type == ty && ids.binary_search_by(|x| x.as_str().cmp(id)).is_ok()
-        }
-        Resources::AnyOf { entity_type, .. } => entity_type == ty,
+        EntityScope::AnyOf { entity_type, .. } => entity_type == ty,
     }
 }
 
@@ -121,10 +113,7 @@ impl ResultSink for Judge<'_> {
         };
         let grant = self.grants.get(tool.as_str()).and_then(|gs| {
             gs.iter()
-                .find(|g| {
-                    principal_matches(&g.principals, pty, pid)
-                        && resource_matches(&g.resources, rty, rid)
-                })
+                .find(|g| covers(&g.principals, pty, pid) && covers(&g.resources, rty, rid))
                 .copied()
         });
         let stepped = self.step_ups.iter().any(|s| {
