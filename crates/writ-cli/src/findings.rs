@@ -165,12 +165,7 @@ pub fn run(args: Args, g: &GlobalArgs) -> anyhow::Result<ExitCode> {
     };
     if let Some((project, review)) = &grants {
         findings.extend(review.findings(project));
-        findings.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then(a.code.cmp(&b.code))
-                .then(a.subject.cmp(&b.subject))
-        });
+        writ_core::findings::sort(&mut findings);
         if let Some(dir) = &args.narrowed_out {
             write_narrowed(dir, &review.narrowed_files)?;
         }
@@ -330,24 +325,9 @@ fn review_grants(
     Ok(Some((project, review)))
 }
 
-/// Writes the narrowed project's files into a new folder.
+/// Writes the narrowed project's files into a new folder, whole.
 fn write_narrowed(dir: &Path, files: &ProjectFiles) -> anyhow::Result<()> {
-    if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
-        bail!(
-            "{} exists and is not empty; choose a new folder",
-            dir.display()
-        );
-    }
-    for f in files.all() {
-        let path = dir.join(&f.relative);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-        writ_core::atomic_file::write_atomically(&path, f.text.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    Ok(())
+    Ok(writ_core::new_folder::write_new_folder(dir, files)?)
 }
 
 fn print_narrowing(

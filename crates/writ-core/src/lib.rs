@@ -62,6 +62,7 @@ pub mod inventory_edit;
 pub mod json_locate;
 pub mod links;
 pub mod locate;
+pub mod new_folder;
 pub mod now_rule;
 pub mod policies;
 pub mod policy_index;

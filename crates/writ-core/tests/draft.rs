@@ -34,10 +34,8 @@ fn drafted(
     limits: &Limits,
 ) -> (writ_core::draft::Draft, writ_core::draft::DraftCheck) {
     let obs = Observations::read(&mut TraceLines::new(trace.as_bytes()), &|_| {}).expect("reads");
-    let d = draft(&obs, "trace `t`", limits).unwrap_or_else(|e| panic!("drafts: {e}\n{trace}"));
-    let project = d
-        .check(std::path::Path::new("draft"), today_utc())
-        .expect("the draft checks");
+    let (d, project) =
+        draft(&obs, "trace `t`", limits).unwrap_or_else(|e| panic!("drafts: {e}\n{trace}"));
     let check = verify(
         &project,
         &d.report,

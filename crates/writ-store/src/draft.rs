@@ -36,11 +36,7 @@ impl Workspace {
         let obs = Observations::read(&mut lines, progress).map_err(|e| {
             StoreError::Damaged(format!("the actions of {source} cannot be read: {e}"))
         })?;
-        let drafted = draft(&obs, &source, limits)?;
-        let project = drafted.check(
-            std::path::Path::new("draft"),
-            writ_core::project::today_utc(),
-        )?;
+        let (drafted, project) = draft(&obs, &source, limits)?;
         let check = verify(
             &project,
             &drafted.report,

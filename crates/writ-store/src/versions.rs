@@ -286,44 +286,11 @@ impl Workspace {
     /// temporary folder, then renamed).
     pub fn checkout_version(&self, id_or_prefix: &str, dir: &Path) -> Result<String> {
         let (id, files) = self.version_files(id_or_prefix)?;
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| StoreError::Io { path, source }
-        };
-        if dir.exists() {
-            let mut entries = std::fs::read_dir(dir).map_err(io(dir))?;
-            if entries.next().is_some() {
-                return Err(StoreError::FolderNotEmpty {
-                    path: dir.to_path_buf(),
-                });
-            }
-            std::fs::remove_dir(dir).map_err(io(dir))?;
-        }
-        let parent = dir
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let staging = parent.join(format!(
-            ".{}.writ-checkout-{}",
-            dir.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            std::process::id()
-        ));
-        let result = (|| -> Result<()> {
-            for f in files.all() {
-                let target = staging.join(&f.relative);
-                if let Some(p) = target.parent() {
-                    std::fs::create_dir_all(p).map_err(io(p))?;
-                }
-                std::fs::write(&target, f.text.as_bytes()).map_err(io(&target))?;
-            }
-            std::fs::rename(&staging, dir).map_err(io(dir))?;
-            Ok(())
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_dir_all(&staging);
-        }
-        result.map(|()| id)
+        use writ_core::new_folder::{write_new_folder, NewFolderError};
+        write_new_folder(dir, &files).map_err(|e| match e {
+            NewFolderError::NotEmpty(path) => StoreError::FolderNotEmpty { path },
+            NewFolderError::Io { path, source } => StoreError::Io { path, source },
+        })?;
+        Ok(id)
     }
 }

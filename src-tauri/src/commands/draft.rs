@@ -209,9 +209,6 @@ fn save(
             d.check.problem_count
         ));
     }
-    d.draft
-        .check(Path::new("draft"), writ_core::project::today_utc())
-        .map_err(|e| format!("nothing was saved: {}", draft_error(StoreError::Draft(e))))?;
     open(path)?
         .commit_version(&files, author, message)
         .map(CommitOutcome::from)

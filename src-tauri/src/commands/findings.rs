@@ -135,12 +135,7 @@ pub async fn inventory_findings(
             match reviewed {
                 Ok((r, project)) => {
                     findings.extend(r.findings(&project));
-                    findings.sort_by(|a, b| {
-                        b.severity
-                            .cmp(&a.severity)
-                            .then(a.code.cmp(&b.code))
-                            .then(a.subject.cmp(&b.subject))
-                    });
+                    writ_core::findings::sort(&mut findings);
                     grants = Some(Grants {
                         holds: r.check.as_ref().is_some_and(|c| c.holds()),
                         narrowed_version: (!r.narrowings.is_empty())

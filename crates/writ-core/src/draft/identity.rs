@@ -76,6 +76,18 @@ impl DraftIdentity {
     }
 }
 
+/// `base`, or `base-2`, `base-3`, ... : the first not in `taken`, which is
+/// then taken.
+pub(super) fn unique(taken: &mut BTreeSet<String>, base: String) -> String {
+    let mut id = base.clone();
+    let mut n = 2;
+    while !taken.insert(id.clone()) {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    id
+}
+
 /// An inventory id made of a label: letters, digits, `-`, `_` and `.`
 /// kept, anything else `-`; never empty.
 fn id_from(label: &str) -> String {
@@ -180,14 +192,7 @@ pub fn assign(recorded: &BTreeMap<String, u64>) -> Vec<DraftIdentity> {
                 .next()
                 .unwrap_or(r.as_str()),
         };
-        let base = id_from(label);
-        let mut id = base.clone();
-        let mut n_try = 2;
-        while taken.contains(&id) {
-            id = format!("{base}-{n_try}");
-            n_try += 1;
-        }
-        taken.insert(id.clone());
+        let id = unique(&mut taken, id_from(label));
         out[i] = Some(DraftIdentity {
             recorded: (*r).clone(),
             kind: kind.clone(),

@@ -161,8 +161,13 @@ pub const GRANTS_FILE: &str = "policies/grants.cedar";
 pub const STEP_UPS_FILE: &str = "policies/step-up.cedar";
 
 /// Drafts a project from observations. `source` names the traffic in
-/// annotations and messages.
-pub fn draft(obs: &Observations, source: &str, limits: &Limits) -> Result<Draft, DraftError> {
+/// annotations and messages. The draft is checked before it is returned,
+/// with the project the check made (for [`verify`]).
+pub fn draft(
+    obs: &Observations,
+    source: &str,
+    limits: &Limits,
+) -> Result<(Draft, Project), DraftError> {
     if obs.tools.is_empty() {
         return Err(DraftError::Empty {
             from: source.to_string(),
@@ -238,8 +243,8 @@ pub fn draft(obs: &Observations, source: &str, limits: &Limits) -> Result<Draft,
         policies,
         report,
     };
-    d.check(Path::new("draft"), crate::project::today_utc())?;
-    Ok(d)
+    let project = d.check(Path::new("draft"), crate::project::today_utc())?;
+    Ok((d, project))
 }
 
 fn findings(identities: &[DraftIdentity], planned: &plan::Plan) -> Vec<DraftFinding> {
@@ -325,45 +330,13 @@ impl Draft {
         }
     }
 
-    /// Writes the files into `dir`, which must not exist or be empty. The
-    /// files are written into a temporary sibling first and moved into
-    /// place whole, so a failure leaves no half-written project.
+    /// Writes the files into `dir`, which must not exist or be empty,
+    /// whole (see [`crate::new_folder`]).
     pub fn write(&self, dir: &Path) -> Result<(), DraftError> {
-        let werr = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| DraftError::Write { path, source }
-        };
-        if dir.exists() {
-            let empty = std::fs::read_dir(dir).map_err(werr(dir))?.next().is_none();
-            if !empty {
-                return Err(DraftError::OutputExists(dir.to_path_buf()));
-            }
-        }
-        let parent = match dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or_default();
-        let staged = parent.join(format!(".writ-draft-{}-{nanos}", std::process::id()));
-        std::fs::create_dir(&staged).map_err(werr(&staged))?;
-        let written = (|| {
-            for f in self.files(&staged).all() {
-                if let Some(p) = f.shown.parent() {
-                    std::fs::create_dir_all(p).map_err(werr(p))?;
-                }
-                std::fs::write(&f.shown, &f.text).map_err(werr(&f.shown))?;
-            }
-            if dir.exists() {
-                std::fs::remove_dir(dir).map_err(werr(dir))?;
-            }
-            std::fs::rename(&staged, dir).map_err(werr(dir))
-        })();
-        if written.is_err() {
-            let _ = std::fs::remove_dir_all(&staged);
-        }
-        written
+        use crate::new_folder::{write_new_folder, NewFolderError};
+        write_new_folder(dir, &self.files(dir)).map_err(|e| match e {
+            NewFolderError::NotEmpty(p) => DraftError::OutputExists(p),
+            NewFolderError::Io { path, source } => DraftError::Write { path, source },
+        })
     }
 }

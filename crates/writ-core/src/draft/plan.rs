@@ -3,7 +3,7 @@
 //! so) only past the limits; and the step-up forbids for sensitive tools
 //! and shadow identities.
 
-use super::identity::DraftIdentity;
+use super::identity::{unique, DraftIdentity};
 use super::observe::Observations;
 use super::sensitive::{self, Sensitivity};
 use super::sketch::declarable;
@@ -366,13 +366,7 @@ pub fn plan(
                             ids: ids.into_iter().collect(),
                         }
                     };
-                    let base = format!("draft-{}", id_part(tool));
-                    let mut id = base.clone();
-                    let mut n = 2;
-                    while !used_ids.insert(id.clone()) {
-                        id = format!("{base}-{n}");
-                        n += 1;
-                    }
+                    let id = unique(&mut used_ids, format!("draft-{}", id_part(tool)));
                     grants.push(Grant {
                         id,
                         tool: tool.to_string(),
@@ -392,13 +386,7 @@ pub fn plan(
         if !obs.tools.contains_key(tool) {
             continue;
         }
-        let base = format!("step-up-{}", id_part(tool));
-        let mut id = base.clone();
-        let mut n = 2;
-        while !used_ids.insert(id.clone()) {
-            id = format!("{base}-{n}");
-            n += 1;
-        }
+        let id = unique(&mut used_ids, format!("step-up-{}", id_part(tool)));
         step_ups.push(StepUpDraft {
             id,
             tools: vec![tool.clone()],
@@ -407,13 +395,7 @@ pub fn plan(
         });
     }
     for ((ty, id), tools) in shadow_tools {
-        let base = format!("step-up-shadow-{}", id_part(&id));
-        let mut pid = base.clone();
-        let mut n = 2;
-        while !used_ids.insert(pid.clone()) {
-            pid = format!("{base}-{n}");
-            n += 1;
-        }
+        let pid = unique(&mut used_ids, format!("step-up-shadow-{}", id_part(&id)));
         step_ups.push(StepUpDraft {
             id: pid,
             tools: tools.into_iter().collect(),

@@ -27,11 +27,11 @@ fn approval_fits(sketch: &super::sketch::Sketch) -> bool {
     use super::sketch::Sketch;
     match sketch {
         Sketch::Record { fields, seen } => {
+            // Typed whole: no member left out along the way.
+            let mut left_out = Vec::new();
             matches!(fields.get("approved"), Some((Sketch::Bool, n)) if n == seen)
-                && sketch.cedar_type("", &mut Vec::new()).is_ok()
-                && fields
-                    .values()
-                    .all(|(f, _)| f.cedar_type("", &mut Vec::new()).is_ok())
+                && sketch.cedar_type("", &mut left_out).is_ok()
+                && left_out.is_empty()
         }
         _ => false,
     }

@@ -37,14 +37,20 @@ pub fn find(
     for (_, rule) in rules::RULES {
         rule(&facts, &mut out);
     }
-    // Stable: equal findings keep their rule's order.
-    out.sort_by(|a, b| {
+    sort(&mut out);
+    out
+}
+
+/// Puts findings in report order: most severe first, then by code and
+/// subject. Stable: equal findings keep their order (a rule's own order),
+/// so findings added later (unused grants) sort in as [`find`]'s do.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then(a.code.cmp(&b.code))
             .then(a.subject.cmp(&b.subject))
     });
-    out
 }
 
 /// Counts of findings per severity.

@@ -23,7 +23,7 @@ mod scope;
 mod usage;
 
 pub use narrow::{NarrowError, Narrowing};
-pub use scope::{agent_actions, permit_scopes, PermitScope};
+pub use scope::{agent_actions, inventory_agents, permit_scopes, PermitScope};
 pub use usage::{AllowedUse, Pair, UsageSink};
 
 use crate::diagnostic::line_column;
@@ -37,7 +37,6 @@ use crate::replay::{
 use crate::trace::LineSource;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::str::FromStr;
 
 /// Examples of changed decisions kept by the narrowing check.
 const EXAMPLES_KEPT: usize = 10;
@@ -117,17 +116,6 @@ pub enum GrantsError {
     Reopen(String),
 }
 
-/// An inventory agent's uid as Cedar prints it.
-fn agent_uid(id: &str) -> String {
-    match cedar_policy::EntityTypeName::from_str("Agent") {
-        Ok(ty) => {
-            cedar_policy::EntityUid::from_type_name_and_id(ty, cedar_policy::EntityId::new(id))
-                .to_string()
-        }
-        Err(_) => String::new(),
-    }
-}
-
 fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
@@ -203,16 +191,9 @@ where
         .map(|a| (a.uid.to_string(), a.id.clone()))
         .collect();
     let scopes = permit_scopes(project);
-    let inventory_agents: BTreeSet<String> = scopes
+    let inventory_agents: BTreeSet<String> = scope::inventory_agents(project)
         .iter()
-        .flat_map(|s| s.covers.keys().cloned())
-        .chain(
-            project
-                .inventory
-                .agent
-                .iter()
-                .map(|a| agent_uid(a.id.get_ref())),
-        )
+        .map(ToString::to_string)
         .collect();
     let mut unused: BTreeMap<Pair, Vec<String>> = BTreeMap::new();
     let mut narrowings = Vec::new();

@@ -117,29 +117,35 @@ pub fn apply(
 ) -> (ProjectFiles, Vec<String>) {
     let mut out = files.clone();
     let mut skipped = Vec::new();
-    let mut by_file: BTreeMap<String, Vec<(usize, usize, &str)>> = BTreeMap::new();
+    let mut by_file: BTreeMap<String, Vec<(usize, usize, &Narrowing)>> = BTreeMap::new();
     for n in narrowings {
         match catalog.get(&n.policy).and_then(|p| p.span.map(|s| (p, s))) {
             Some((p, span)) => by_file
                 .entry(p.file.display().to_string())
                 .or_default()
-                .push((span.start, span.end, n.proposed.as_str())),
+                .push((span.start, span.end, n)),
             None => skipped.push(n.policy.clone()),
         }
     }
     for f in out.policies.iter_mut() {
-        let Some(edits) = by_file.get_mut(&f.shown.display().to_string()) else {
+        let Some(edits) = by_file.remove(&f.shown.display().to_string()) else {
             continue;
         };
+        let mut edits = edits;
         edits.sort_by_key(|e| std::cmp::Reverse(e.0));
-        for (start, end, text) in edits.iter() {
-            if *end <= f.text.len()
-                && f.text.is_char_boundary(*start)
-                && f.text.is_char_boundary(*end)
-            {
-                f.text.replace_range(*start..*end, text);
+        for (start, end, n) in edits {
+            match f.text.get(start..end) {
+                Some(_) => f.text.replace_range(start..end, &n.proposed),
+                None => skipped.push(n.policy.clone()),
             }
         }
     }
+    // Edits of a file the project does not hold are not applied either.
+    skipped.extend(
+        by_file
+            .into_values()
+            .flatten()
+            .map(|(_, _, n)| n.policy.clone()),
+    );
     (out, skipped)
 }

@@ -122,26 +122,29 @@ pub fn agent_actions(project: &Project) -> Vec<Arc<ActionShape>> {
         .collect()
 }
 
-/// Every permit with the inventory agent × agent action pairs its scope
-/// covers, in policy-set order; permits covering none are left out.
-pub fn permit_scopes(project: &Project) -> Vec<PermitScope> {
-    let actions = agent_actions(project);
+/// The uids of the inventory's agents, in inventory order.
+pub fn inventory_agents(project: &Project) -> Vec<EntityUid> {
     let Ok(agent_type) = cedar_policy::EntityTypeName::from_str(AGENT_TYPE) else {
         return Vec::new();
     };
-    let agents: Vec<(String, EntityUid)> = project
+    project
         .inventory
         .agent
         .iter()
         .map(|a| {
-            let id = a.id.get_ref().clone();
-            let uid = EntityUid::from_type_name_and_id(
+            EntityUid::from_type_name_and_id(
                 agent_type.clone(),
-                cedar_policy::EntityId::new(&id),
-            );
-            (id, uid)
+                cedar_policy::EntityId::new(a.id.get_ref()),
+            )
         })
-        .collect();
+        .collect()
+}
+
+/// Every permit with the inventory agent × agent action pairs its scope
+/// covers, in policy-set order; permits covering none are left out.
+pub fn permit_scopes(project: &Project) -> Vec<PermitScope> {
+    let actions = agent_actions(project);
+    let agents: Vec<EntityUid> = inventory_agents(project);
     let mut out = Vec::new();
     let mut ids: Vec<&cedar_policy::Policy> = project.policies.set.policies().collect();
     ids.sort_by_key(|p| p.id().to_string());
@@ -158,7 +161,7 @@ pub fn permit_scopes(project: &Project) -> Vec<PermitScope> {
             continue;
         }
         let mut covers = BTreeMap::new();
-        for (_, uid) in &agents {
+        for uid in &agents {
             let listed = lists.iter().all(|list| {
                 list.iter()
                     .any(|e| e == uid || project.entities.is_ancestor_of(e, uid))
