@@ -289,6 +289,7 @@ impl Workspace {
         use writ_core::new_folder::{write_new_folder, NewFolderError};
         write_new_folder(dir, &files).map_err(|e| match e {
             NewFolderError::NotEmpty(path) => StoreError::FolderNotEmpty { path },
+            e @ NewFolderError::Escapes(_) => StoreError::Damaged(format!("version {id}: {e}")),
             NewFolderError::Io { path, source } => StoreError::Io { path, source },
         })?;
         Ok(id)

@@ -29,7 +29,9 @@ mod sketch;
 mod verify;
 
 pub use identity::{DraftIdentity, IdentityKind, UNNAMED_AGENT};
-pub use observe::{action_id, Observations, ObserveError, MAX_IDENTITIES, MAX_TOOLS};
+pub use observe::{
+    action_id, Observations, ObserveError, MAX_CONTEXT_ATTRIBUTES, MAX_IDENTITIES, MAX_TOOLS,
+};
 pub use plan::{EntityScope, Grant, Limits, NotGranted, Principals, Resources, StepUpDraft};
 pub use render::{UNASSIGNED_OWNER, UNASSIGNED_TEAM};
 pub use sensitive::Sensitivity;
@@ -336,6 +338,7 @@ impl Draft {
         use crate::new_folder::{write_new_folder, NewFolderError};
         write_new_folder(dir, &self.files(dir)).map_err(|e| match e {
             NewFolderError::NotEmpty(p) => DraftError::OutputExists(p),
+            e @ NewFolderError::Escapes(_) => DraftError::Invalid(e.to_string()),
             NewFolderError::Io { path, source } => DraftError::Write { path, source },
         })
     }

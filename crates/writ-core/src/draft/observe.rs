@@ -17,6 +17,9 @@ pub const RESOURCE_MEMORY: usize = 10_000;
 pub const MAX_TOOLS: usize = 5_000;
 /// Distinct identities a draft takes; a trace with more is refused.
 pub const MAX_IDENTITIES: usize = 10_000;
+/// Distinct context attributes a draft takes for one tool; a trace with
+/// more is refused.
+pub const MAX_CONTEXT_ATTRIBUTES: usize = 1_000;
 /// Line numbers kept per identity and tool.
 const LINES_KEPT: usize = 5;
 /// Malformed lines kept for the report.
@@ -104,10 +107,10 @@ pub enum ObserveError {
     /// Reading failed.
     #[error("cannot read the trace: {0}")]
     Io(#[from] std::io::Error),
-    /// More distinct tools or identities than a draft takes.
-    #[error("the trace names more than {limit} distinct {what}; a draft is for one team's agents — import a narrower slice (a time window, one service)")]
+    /// More distinct tools, identities or context attributes than a draft takes.
+    #[error("the trace names more than {limit} distinct {what}; a draft is for one team's agents and tools — draft from a narrower slice (a time window, one service), or map fewer arguments into the context with a profile")]
     TooMany {
-        /// `tools` or `identities`.
+        /// `tools`, `identities` or `context attributes for one tool`.
         what: &'static str,
         /// The limit.
         limit: usize,
@@ -222,6 +225,12 @@ impl Observations {
         seen.users |= record.on_behalf_of.is_some();
         seen.resource_types.insert(resource.0.clone());
         for (name, value) in &record.context {
+            if !seen.context.contains_key(name) && seen.context.len() >= MAX_CONTEXT_ATTRIBUTES {
+                return Err(ObserveError::TooMany {
+                    what: "context attributes for one tool",
+                    limit: MAX_CONTEXT_ATTRIBUTES,
+                });
+            }
             let sketch = Sketch::of(value);
             match seen.context.remove(name) {
                 Some((old, n)) => seen
@@ -279,6 +288,23 @@ mod tests {
         "\n",
         "not json\n"
     );
+
+    #[test]
+    fn ever_new_context_attributes_are_refused_past_the_limit() {
+        let lines: String = (0..=MAX_CONTEXT_ATTRIBUTES)
+            .map(|i| {
+                format!(
+                    "{{\"ts\":\"2026-11-02T09:00:00Z\",\"agent\":\"a\",\"action\":\"t\",\"context\":{{\"k{i}\":1}},\"outcome\":\"executed\"}}\n"
+                )
+            })
+            .collect();
+        let e = Observations::read(&mut TraceLines::new(lines.as_bytes()), &|_| {})
+            .expect_err("too many");
+        assert!(
+            e.to_string().contains("context attributes for one tool"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn a_trace_is_reduced_to_its_pairs_and_tools() {

@@ -7,6 +7,11 @@ use std::collections::BTreeMap;
 
 /// How deep records and sets are followed; deeper values are left untyped.
 const MAX_DEPTH: usize = 16;
+/// How many distinct members a record may have before it is left untyped
+/// (memory stays bounded on records with ever new keys).
+pub const MAX_MEMBERS: usize = 1_000;
+/// Why a record with too many members has no type.
+const TOO_MANY_MEMBERS: &str = "a record with more than 1,000 distinct members";
 
 /// What the values seen under one name have in common.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +82,9 @@ impl Sketch {
                 {
                     return Sketch::Extension(f.to_string());
                 }
+                if map.len() > MAX_MEMBERS {
+                    return Sketch::Untyped(TOO_MANY_MEMBERS);
+                }
                 let fields = map
                     .iter()
                     .map(|(k, v)| (k.clone(), (Sketch::of_at(v, depth + 1), 1)))
@@ -112,6 +120,9 @@ impl Sketch {
                         None => (sketch, count),
                     };
                     a.insert(name, merged);
+                    if a.len() > MAX_MEMBERS {
+                        return Sketch::Untyped(TOO_MANY_MEMBERS);
+                    }
                 }
                 Sketch::Record {
                     fields: a,
@@ -267,6 +278,22 @@ mod tests {
         assert_eq!(t, "{ a: Long }");
         assert_eq!(left_out.len(), 1);
         assert!(left_out[0].starts_with("ctx.b:"), "{left_out:?}");
+    }
+
+    #[test]
+    fn records_with_ever_new_keys_stop_at_the_limit() {
+        let mut sketch = Sketch::of(&json!({}));
+        for i in 0..=MAX_MEMBERS {
+            sketch = sketch.merge(Sketch::of(&json!({ format!("k{i}"): 1 })));
+        }
+        assert_eq!(sketch, Sketch::Untyped(TOO_MANY_MEMBERS));
+        let wide: serde_json::Map<String, Value> = (0..=MAX_MEMBERS)
+            .map(|i| (format!("k{i}"), json!(1)))
+            .collect();
+        assert_eq!(
+            Sketch::of(&Value::Object(wide)),
+            Sketch::Untyped(TOO_MANY_MEMBERS)
+        );
     }
 
     #[test]
