@@ -162,7 +162,7 @@ fn print_text(d: &SetDraft, out: &std::path::Path) {
     }
     let c = &d.check;
     println!(
-        "replay check: {} action(s); {} executed call(s) inside plain grants, {} allowed; {} need a step-up; {} outside the grants allowed; {} by shadow identities; {} not judged (untyped context)",
+        "replay check: {} action(s); {} executed call(s) inside plain grants, {} allowed; {} need a step-up; {} decision(s) outside what the draft states; {} by shadow identities; {} not judged (context Cedar cannot type or read)",
         c.actions,
         c.granted_calls,
         c.granted_allowed,

@@ -408,6 +408,10 @@ fn generated_traces_replay_exactly_as_their_drafts_state() {
             if rng.next().is_multiple_of(11) {
                 ctx["human_approval"] = json!("yes");
             }
+            if rng.next().is_multiple_of(8) {
+                let arg = rng.pick(&["1.5", "2.25", "not a number"]);
+                ctx["price"] = json!({"__extn": {"fn": "decimal", "arg": arg}});
+            }
             if rng.next().is_multiple_of(6) {
                 let ty = rng.pick(&["User", "NS::Owner", "Action"]);
                 ctx["owner"] = json!({"__entity": {"type": ty, "id": "o1"}});

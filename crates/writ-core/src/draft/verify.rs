@@ -36,7 +36,8 @@ pub struct DraftCheck {
     /// Actions whose agent resolved to no inventory entry.
     pub shadow_actions: u64,
     /// Actions whose context holds a value the draft could not type (see
-    /// [`DraftReport::untyped`]): not judged.
+    /// [`DraftReport::untyped`]) or that Cedar cannot read even without a
+    /// schema (an extension value with a bad argument): not judged.
     pub undecidable: u64,
     /// Decisions outside what the draft states, counted.
     pub problem_count: u64,
@@ -49,6 +50,14 @@ impl DraftCheck {
     pub fn holds(&self) -> bool {
         self.problem_count == 0 && self.granted_allowed == self.granted_calls
     }
+}
+
+/// Whether Cedar reads the record's context at all, without any schema:
+/// when it does not (an extension value with a bad argument, say), a
+/// request error is the record's own, not the draft's.
+fn cedar_reads_context(record: &crate::trace::TraceRecord) -> bool {
+    cedar_policy::Context::from_json_value(serde_json::Value::Object(record.context.clone()), None)
+        .is_ok()
 }
 
 /// Whether the entity `ty::id` is within the scope.
@@ -97,7 +106,8 @@ impl ResultSink for Judge<'_> {
         let untyped = self
             .untyped
             .get(&tool)
-            .is_some_and(|names| r.record.context.keys().any(|k| names.contains(k)));
+            .is_some_and(|names| r.record.context.keys().any(|k| names.contains(k)))
+            || (eval.outcome.request_error.is_some() && !cedar_reads_context(&r.record));
         if untyped {
             self.check.undecidable += 1;
             return Ok(());
