@@ -645,7 +645,8 @@ needs_step_up: number,
 shadow_actions: number, 
 /**
  * Actions whose context holds a value the draft could not type (see
- * [`DraftReport::untyped`]): not judged.
+ * [`DraftReport::untyped`]) or that Cedar cannot read even without a
+ * schema (an extension value with a bad argument): not judged.
  */
 undecidable: number, 
 /**
